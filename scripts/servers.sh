@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# Local Redis + FerretDB (MongoDB wire protocol) for tests and development of the scaled backend.
+#
+#   bash scripts/servers.sh start|stop|status|env|restart-redis|install
+#
+#   start          install what is missing, then start both servers (no-op for one already up)
+#   stop           stop both (tolerates servers already stopped)
+#   status         print which server is up
+#   env            print export lines: eval "$(bash scripts/servers.sh env)"
+#   restart-redis  stop and start Redis only, on the same port (for reconnection tests)
+#   install        only install Redis and build FerretDB where missing
+#
+# Everything lives under .servers/ in the repository (gitignored): the FerretDB binary, its SQLite
+# data, pid files and logs. Ports: REDIS_PORT (default 6390), FERRET_PORT (default 27027).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SERVERS_DIR="$ROOT/.servers"
+BIN_DIR="$SERVERS_DIR/bin"
+REDIS_PORT="${REDIS_PORT:-6390}"
+FERRET_PORT="${FERRET_PORT:-27027}"
+FERRET_VERSION="1.24.2"
+FERRET_BIN="$BIN_DIR/ferretdb"
+FERRET_DATA="$SERVERS_DIR/ferret-data"
+REDIS_PID="$SERVERS_DIR/redis-$REDIS_PORT.pid"
+REDIS_LOG="$SERVERS_DIR/redis-$REDIS_PORT.log"
+FERRET_PID="$SERVERS_DIR/ferretdb-$FERRET_PORT.pid"
+FERRET_LOG="$SERVERS_DIR/ferretdb-$FERRET_PORT.log"
+WAIT_SECONDS="${SERVERS_WAIT_SECONDS:-30}"
+
+log() { echo "servers: $*" >&2; }
+die() {
+  echo "servers: ERROR: $*" >&2
+  exit 1
+}
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "need root (or sudo) to run: $*"
+  fi
+}
+
+APT_UPDATED=0
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install $* by hand"
+  if [ "$APT_UPDATED" -eq 0 ]; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+    APT_UPDATED=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2
+}
+
+# ---------------------------------------------------------------------------------------- install
+install_redis() {
+  if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then
+    return 0
+  fi
+  log "installing redis-server from Debian"
+  apt_install redis-server
+  command -v redis-server >/dev/null 2>&1 || die "redis-server still missing after install"
+}
+
+find_go() {
+  if command -v go >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ -x /usr/local/go/bin/go ]; then
+    export PATH="/usr/local/go/bin:$PATH"
+    return 0
+  fi
+  log "installing the Go toolchain from Debian (it fetches the Go version FerretDB asks for)"
+  apt_install golang-go ca-certificates
+  command -v go >/dev/null 2>&1 || die "go still missing after install"
+}
+
+install_ferretdb() {
+  if [ -x "$FERRET_BIN" ]; then
+    return 0
+  fi
+  find_go
+  mkdir -p "$BIN_DIR"
+  # `go install ...@version` does not work here: it asks the module proxy for the module's
+  # version list (deprecation check), which is refused. Downloading the exact version and
+  # building it as its own main module works, with the module's own go.mod and go.sum.
+  # GOTOOLCHAIN=auto: a local Go older than the module's `go` line fetches the one it asks for.
+  local t0 tmp json dir src
+  t0=$(date +%s)
+  log "building FerretDB v$FERRET_VERSION with $(go version | awk '{print $3}') (a few minutes on a cold Go cache)"
+  tmp="$(mktemp -d)"
+  (
+    cd "$tmp"
+    export GOTOOLCHAIN="${FERRET_GOTOOLCHAIN:-auto}" GOFLAGS="-buildvcs=false"
+    go mod init x >/dev/null 2>&1
+    go mod download -json "github.com/FerretDB/FerretDB@v$FERRET_VERSION" >"$tmp/dl.json"
+  ) || {
+    rm -rf "$tmp"
+    die "go mod download of FerretDB v$FERRET_VERSION failed"
+  }
+  json="$(cat "$tmp/dl.json")"
+  rm -rf "$tmp"
+  dir="$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Dir":[[:space:]]*"\(.*\)",\{0,1\}$/\1/p' | head -n1)"
+  [ -n "$dir" ] && [ -d "$dir" ] || die "could not find the downloaded FerretDB source (go mod download said: $json)"
+  # The module zip lacks the generated build/version/version.txt, and a binary built as the main
+  # module without it panics at start ("Invalid build/version/version.txt"). Build a writable
+  # copy with that file written, as FerretDB's own `bin/task gen-version` would.
+  src="$SERVERS_DIR/src/ferretdb-$FERRET_VERSION"
+  rm -rf "$src"
+  mkdir -p "$(dirname "$src")"
+  cp -R "$dir" "$src"
+  chmod -R u+w "$src"
+  printf 'v%s\n' "$FERRET_VERSION" >"$src/build/version/version.txt"
+  (
+    cd "$src"
+    export GOTOOLCHAIN="${FERRET_GOTOOLCHAIN:-auto}" GOFLAGS="-buildvcs=false"
+    go build -trimpath -o "$FERRET_BIN.tmp" ./cmd/ferretdb
+  ) || {
+    rm -f "$FERRET_BIN.tmp"
+    die "building FerretDB failed"
+  }
+  "$FERRET_BIN.tmp" --version >/dev/null 2>&1 || die "the FerretDB just built does not run: $("$FERRET_BIN.tmp" --version 2>&1 | head -n 5)"
+  mv -f "$FERRET_BIN.tmp" "$FERRET_BIN"
+  log "FerretDB built in $(($(date +%s) - t0)) s: $FERRET_BIN"
+}
+
+do_install() {
+  install_redis
+  install_ferretdb
+}
+
+# --------------------------------------------------------------------------------------- running
+pid_alive() { # pidfile
+  local pid
+  [ -f "$1" ] || return 1
+  pid="$(cat "$1" 2>/dev/null || true)"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+port_open() { # port
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+redis_up() {
+  [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null || true)" = "PONG" ]
+}
+
+ferret_up() {
+  pid_alive "$FERRET_PID" && port_open "$FERRET_PORT"
+}
+
+wait_for() { # name check-function logfile pidfile
+  local name="$1" check="$2" logfile="$3" pidfile="$4" i
+  for ((i = 0; i < WAIT_SECONDS * 5; i++)); do
+    if "$check"; then
+      return 0
+    fi
+    if [ "$i" -ge 5 ] && ! pid_alive "$pidfile"; then
+      echo "servers: ERROR: $name exited at start; last lines of $logfile:" >&2
+      tail -n 30 "$logfile" >&2 2>/dev/null || true
+      exit 1
+    fi
+    sleep 0.2
+  done
+  echo "servers: ERROR: $name did not answer within ${WAIT_SECONDS}s; last lines of $logfile:" >&2
+  tail -n 30 "$logfile" >&2 2>/dev/null || true
+  exit 1
+}
+
+start_redis() {
+  if redis_up; then
+    log "redis already up on 127.0.0.1:$REDIS_PORT"
+    return 0
+  fi
+  if port_open "$REDIS_PORT"; then
+    die "port $REDIS_PORT is taken by something that is not Redis (set REDIS_PORT)"
+  fi
+  mkdir -p "$SERVERS_DIR"
+  rm -f "$REDIS_PID"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --daemonize yes --pidfile "$REDIS_PID" --logfile "$REDIS_LOG" --dir "$SERVERS_DIR" >/dev/null
+  wait_for "redis" redis_up "$REDIS_LOG" "$REDIS_PID"
+  log "redis up on 127.0.0.1:$REDIS_PORT"
+}
+
+start_ferret() {
+  if ferret_up; then
+    log "ferretdb already up on 127.0.0.1:$FERRET_PORT"
+    return 0
+  fi
+  if port_open "$FERRET_PORT"; then
+    die "port $FERRET_PORT is taken by another process (set FERRET_PORT)"
+  fi
+  mkdir -p "$FERRET_DATA"
+  rm -f "$FERRET_PID"
+  # setsid + nohup: the server outlives this script and the terminal or CI step that started it.
+  (
+    cd "$SERVERS_DIR"
+    setsid nohup "$FERRET_BIN" --handler=sqlite --sqlite-url="file:ferret-data/" \
+      --listen-addr="127.0.0.1:$FERRET_PORT" --telemetry=disable --log-level=warn \
+      --state-dir="$SERVERS_DIR" --debug-addr=- \
+      </dev/null >>"$FERRET_LOG" 2>&1 &
+    echo $! >"$FERRET_PID"
+  )
+  wait_for "ferretdb" ferret_up "$FERRET_LOG" "$FERRET_PID"
+  log "ferretdb up on 127.0.0.1:$FERRET_PORT"
+}
+
+stop_pidfile() { # name pidfile
+  local name="$1" pidfile="$2" pid i
+  if ! pid_alive "$pidfile"; then
+    rm -f "$pidfile"
+    log "$name not running"
+    return 0
+  fi
+  pid="$(cat "$pidfile")"
+  kill "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "$name (pid $pid) ignored SIGTERM for 10 s; killing it"
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+  log "$name stopped"
+}
+
+stop_redis() {
+  if ! pid_alive "$REDIS_PID" && redis_up; then
+    # Up without our pid file (e.g. the file was removed): ask it to go.
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  fi
+  stop_pidfile redis "$REDIS_PID"
+}
+
+stop_ferret() {
+  stop_pidfile ferretdb "$FERRET_PID"
+}
+
+status() {
+  local rc=0
+  if redis_up; then
+    echo "redis: up on 127.0.0.1:$REDIS_PORT"
+  else
+    echo "redis: down (port $REDIS_PORT)"
+    rc=3
+  fi
+  if ferret_up; then
+    echo "ferretdb: up on 127.0.0.1:$FERRET_PORT"
+  else
+    echo "ferretdb: down (port $FERRET_PORT)"
+    rc=3
+  fi
+  return "$rc"
+}
+
+print_env() {
+  echo "export MONGODB_URL=mongodb://127.0.0.1:$FERRET_PORT/roomchat"
+  echo "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
+}
+
+usage() {
+  echo "usage: bash scripts/servers.sh start|stop|status|env|restart-redis|install" >&2
+  exit 2
+}
+
+case "${1:-}" in
+start)
+  do_install
+  start_redis
+  start_ferret
+  ;;
+stop)
+  stop_ferret
+  stop_redis
+  ;;
+status) status ;;
+env) print_env ;;
+restart-redis)
+  install_redis
+  stop_redis
+  start_redis
+  ;;
+install) do_install ;;
+*) usage ;;
+esac
