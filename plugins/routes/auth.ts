@@ -1,0 +1,129 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { errors } from '../../src/schemas/common.ts'
+import {
+  AuthAnswer,
+  LoginBody,
+  RegisterBody,
+  TotpCode,
+  TotpSetup,
+  WsTicket,
+} from '../../src/schemas/users.ts'
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const { accounts, tickets } = app.core
+  const tags = ['auth']
+
+  app.post(
+    '/register',
+    {
+      schema: {
+        tags,
+        summary: 'Sign up with an invitation code',
+        security: [],
+        body: RegisterBody,
+        response: { 201: AuthAnswer, ...errors(400, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      const signed = await accounts.register(request.body, request.ip)
+      return reply.code(201).send({ user: signed.user, token: app.issueToken(request, reply, signed) })
+    },
+  )
+
+  app.post(
+    '/login',
+    {
+      schema: {
+        tags,
+        summary: 'Sign in; sets the token cookie and returns the token for Bearer use',
+        security: [],
+        body: LoginBody,
+        response: { 200: AuthAnswer, ...errors(400, 401, 403, 429) },
+      },
+    },
+    async (request, reply) => {
+      const signed = await accounts.login(request.body, request.ip)
+      return { user: signed.user, token: app.issueToken(request, reply, signed) }
+    },
+  )
+
+  app.post(
+    '/logout',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags,
+        summary: 'Revoke this session on every instance',
+        response: { 204: Type.Null(), ...errors(401, 403) },
+      },
+    },
+    async (request, reply) => {
+      await accounts.logout(request.auth.userId, request.auth.sessionId)
+      app.clearToken(reply)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/totp/setup',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags,
+        summary: 'Start two-factor setup (inactive until enabled)',
+        response: { 200: TotpSetup, ...errors(401) },
+      },
+    },
+    async (request) => accounts.totpSetup(request.auth.userId),
+  )
+
+  app.post(
+    '/totp/enable',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags,
+        summary: 'Enable two-factor login',
+        body: TotpCode,
+        response: { 204: Type.Null(), ...errors(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      await accounts.totpEnable(request.auth.userId, request.body.code)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/totp/disable',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags,
+        summary: 'Disable two-factor login',
+        body: TotpCode,
+        response: { 204: Type.Null(), ...errors(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      await accounts.totpDisable(request.auth.userId, request.body.code)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/ws-ticket',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags,
+        summary: 'A single-use, 30-second ticket for /ws?ticket= (for a socket from another origin)',
+        response: { 200: WsTicket, ...errors(401) },
+      },
+    },
+    async (request) => tickets.issue(request.auth),
+  )
+}
+
+export default routes

@@ -1,0 +1,44 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { AppError } from '../../src/errors.ts'
+import { errors } from '../../src/schemas/common.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set when the instance drains: /readyz turns 503 so the load balancer stops sending. */
+    draining: boolean
+  }
+}
+
+const Status = Type.Object({ status: Type.String() })
+
+const health: FastifyPluginAsyncTypebox = async (app) => {
+  app.decorate('draining', false)
+
+  app.get(
+    '/healthz',
+    { schema: { tags: ['operations'], summary: 'The process is alive', response: { 200: Status } } },
+    async () => ({ status: 'ok' }),
+  )
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'The store and the bus answer and the instance is not draining',
+        response: { 200: Status, ...errors(503) },
+      },
+    },
+    async () => {
+      if (app.draining) throw new AppError(503, 'UNAVAILABLE', 'Draining')
+      await app.core.ready().catch((err) => {
+        app.log.warn({ err }, 'not ready')
+        throw new AppError(503, 'UNAVAILABLE', 'The store or the bus does not answer')
+      })
+      return { status: 'ready' }
+    },
+  )
+}
+
+export default health

@@ -1,0 +1,69 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { errors } from '../../src/schemas/common.ts'
+import { CodeBody, OwnUser, PasswordChange, ProfilePatch } from '../../src/schemas/users.ts'
+
+const UserAnswer = Type.Object({ user: OwnUser })
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const { accounts } = app.core
+  const tags = ['me']
+  app.addHook('preHandler', app.authenticate)
+
+  app.get(
+    '',
+    {
+      schema: {
+        tags,
+        summary: 'Everything the index page and the personal centre show',
+        response: { 200: UserAnswer, ...errors(401) },
+      },
+    },
+    async (request) => ({ user: await accounts.me(request.auth.userId) }),
+  )
+
+  app.patch(
+    '',
+    {
+      schema: {
+        tags,
+        summary: 'Change the display name, bio or theme',
+        body: ProfilePatch,
+        response: { 200: UserAnswer, ...errors(400, 401, 403) },
+      },
+    },
+    async (request) => ({ user: await accounts.updateProfile(request.auth.userId, request.body) }),
+  )
+
+  app.post(
+    '/password',
+    {
+      schema: {
+        tags,
+        summary: 'Change the password; every other session is revoked',
+        body: PasswordChange,
+        response: { 204: Type.Null(), ...errors(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const { currentPassword, newPassword } = request.body
+      await accounts.changePassword(request.auth.userId, request.auth.sessionId, currentPassword, newPassword)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/vip',
+    {
+      schema: {
+        tags,
+        summary: 'Redeem an activation code: VIP until max(now, expiry) + vipDays',
+        body: CodeBody,
+        response: { 200: UserAnswer, ...errors(400, 401, 403) },
+      },
+    },
+    async (request) => ({ user: await accounts.redeemVip(request.auth.userId, request.body.code) }),
+  )
+}
+
+export default routes

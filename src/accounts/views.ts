@@ -1,0 +1,37 @@
+// Records to wire views. The only place that decides what of a user leaves the server.
+
+import type { OwnUser, PublicUser, UserRef } from '../schemas/users.ts'
+import type { UserRecord } from '../store/records.ts'
+
+export const vipActive = (u: Pick<UserRecord, 'vipExpiresAt'>, now = new Date()) =>
+  u.vipExpiresAt !== null && u.vipExpiresAt > now
+
+export const toOwnUser = (u: UserRecord, rooms: string[], now = new Date()): OwnUser => ({
+  id: u.id,
+  username: u.username,
+  displayName: u.displayName,
+  bio: u.bio,
+  role: u.role,
+  theme: u.theme,
+  vip: { active: vipActive(u, now), expiresAt: u.vipExpiresAt?.toISOString() ?? null },
+  totpEnabled: u.totpSecret !== null,
+  banned: u.banned,
+  rooms,
+  createdAt: u.createdAt.toISOString(),
+})
+
+export const toPublicUser = (u: UserRecord, now = new Date()): PublicUser => ({
+  id: u.id,
+  username: u.username,
+  displayName: u.displayName,
+  bio: u.bio,
+  role: u.role,
+  vip: { active: vipActive(u, now) },
+  createdAt: u.createdAt.toISOString(),
+})
+
+export const toUserRef = (u: Pick<UserRecord, 'id' | 'username' | 'displayName'>): UserRef => ({
+  id: u.id,
+  username: u.username,
+  displayName: u.displayName,
+})

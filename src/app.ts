@@ -1,0 +1,56 @@
+// Builds the Fastify app from its plugins. Tests build it exactly this way; server.ts listens.
+import { randomUUID } from 'node:crypto'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyServerOptions } from 'fastify'
+import authPlugin from '../plugins/auth.ts'
+import corePlugin from '../plugins/core.ts'
+import errorsPlugin from '../plugins/errors.ts'
+import cookie from '../plugins/external/cookie.ts'
+import cors from '../plugins/external/cors.ts'
+import jwt from '../plugins/external/jwt.ts'
+import swagger from '../plugins/external/swagger.ts'
+import adminRoutes from '../plugins/routes/admin.ts'
+import authRoutes from '../plugins/routes/auth.ts'
+import healthRoutes from '../plugins/routes/health.ts'
+import meRoutes from '../plugins/routes/me.ts'
+import type { Config } from './config.ts'
+import { ErrorBody } from './schemas/common.ts'
+
+export interface BuildOptions {
+  /** Overrides the logger (tests pass false or a level). */
+  logger?: FastifyServerOptions['logger']
+}
+
+export async function buildApp(config: Config, options: BuildOptions = {}) {
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: config.LOG_LEVEL,
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+    },
+    trustProxy: config.TRUST_PROXY,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // Unknown body properties are dropped, not rejected: clients may be newer than the server.
+    ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addSchema(ErrorBody)
+  await app.register(errorsPlugin)
+  await app.register(corePlugin, { config })
+  await app.register(swagger)
+  await app.register(cors)
+  await app.register(cookie)
+  await app.register(jwt)
+  await app.register(authPlugin)
+
+  await app.register(healthRoutes)
+  await app.register(authRoutes, { prefix: '/api/auth' })
+  await app.register(meRoutes, { prefix: '/api/me' })
+  await app.register(adminRoutes, { prefix: '/api/admin' })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  return app
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>

@@ -1,0 +1,24 @@
+// The Bus port: publish/subscribe between the instances of one deployment.
+//
+// Guarantees (test/contract/bus.test.ts checks them on every adapter):
+// - A message published on a channel reaches every handler subscribed to that channel when it
+//   was published, on every instance, including the publishing one.
+// - Messages from one publisher on one channel arrive in the order they were published.
+// - Delivery is at most once. A message published while an instance's subscriber connection is
+//   down is lost for that instance; `onResync` tells it the connection is back, so whoever
+//   depends on the bus (chat delivery, session revocation caches) can repair from the Store.
+// - Handlers are called one message at a time per channel and must not throw.
+
+export type BusHandler = (message: string) => void
+export type Unsubscribe = () => Promise<void>
+
+export interface Bus {
+  readonly kind: 'memory' | 'redis'
+  publish(channel: string, message: string): Promise<void>
+  /** Resolves once the subscription is active: messages published after that are received. */
+  subscribe(channel: string, handler: BusHandler): Promise<Unsubscribe>
+  /** Called after the subscriber connection came back from an outage (never for the first connect). */
+  onResync(listener: () => void): void
+  ping(): Promise<void>
+  close(): Promise<void>
+}

@@ -1,0 +1,94 @@
+// The core, assembled: picks the adapters the configuration asks for and wires the services.
+// Framework-free: the Fastify layer (plugins/) decorates the app with what this returns.
+import { join } from 'node:path'
+import { Redis } from 'ioredis'
+import { AccountService } from './accounts/accounts.ts'
+import { CodeService } from './accounts/codes.ts'
+import { passwordHasher } from './accounts/passwords.ts'
+import { SessionService } from './accounts/sessions.ts'
+import { TicketService } from './accounts/tickets.ts'
+import type { Bus } from './bus/bus.ts'
+import { createMemoryBus } from './bus/bus-memory.ts'
+import { createRedisBus } from './bus/bus-redis.ts'
+import type { Config } from './config.ts'
+import type { Ephemeral } from './ephemeral/ephemeral.ts'
+import { createMemoryEphemeral } from './ephemeral/ephemeral-memory.ts'
+import { createRedisEphemeral } from './ephemeral/ephemeral-redis.ts'
+import { type LimiterFactory, limiterFactory } from './limits/limits.ts'
+import type { Logger } from './logger.ts'
+import { loadOrCreateSecret } from './secret.ts'
+import { openMongoStore } from './store/mongo/index.ts'
+import { openSqliteStore } from './store/sqlite/index.ts'
+import type { Store } from './store/store.ts'
+
+export interface Core {
+  config: Config & { JWT_SECRET: string }
+  store: Store
+  bus: Bus
+  ephemeral: Ephemeral
+  limiter: LimiterFactory
+  sessions: SessionService
+  codes: CodeService
+  accounts: AccountService
+  tickets: TicketService
+  /** Resolves when the store and the bus answer. */
+  ready(): Promise<void>
+  close(): Promise<void>
+}
+
+export async function createCore(input: Config, log: Logger): Promise<Core> {
+  const config = { ...input, JWT_SECRET: input.JWT_SECRET ?? loadOrCreateSecret(input.DATA_DIR) }
+  const onBusError = (err: unknown) => log.warn({ err }, 'bus error')
+  const redis = config.REDIS_URL
+    ? new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3, connectionName: 'roomchat' })
+    : null
+  const cleanup: (() => Promise<unknown>)[] = []
+  try {
+    if (redis) {
+      redis.on('error', (err) => log.warn({ err }, 'redis error'))
+      await redis.connect()
+      cleanup.push(async () => redis.disconnect())
+    }
+    const store = config.MONGODB_URL
+      ? await openMongoStore(config.MONGODB_URL)
+      : openSqliteStore(join(config.DATA_DIR))
+    cleanup.unshift(() => store.close())
+    const bus = redis
+      ? await createRedisBus(redis, config.REDIS_PREFIX, onBusError)
+      : createMemoryBus(onBusError)
+    cleanup.unshift(() => bus.close())
+    const ephemeral = redis ? createRedisEphemeral(redis, config.REDIS_PREFIX) : createMemoryEphemeral()
+    const limiter = limiterFactory(redis, config.REDIS_PREFIX)
+
+    const sessions = new SessionService(store, bus, config.SESSION_TTL_DAYS)
+    await sessions.start()
+    const codes = new CodeService(store)
+    const passwords = passwordHasher(config.ARGON2_MEMORY_KIB, config.ARGON2_TIME_COST)
+    const accounts = new AccountService(store, passwords, sessions, codes, ephemeral, {
+      loginByIp: limiter('login-ip', { points: config.RATE_LOGIN_IP, seconds: 60 }),
+      loginByUser: limiter('login-user', { points: config.RATE_LOGIN_USER, seconds: 60 }),
+      registerByIp: limiter('register-ip', { points: config.RATE_REGISTER_IP, seconds: 3600 }),
+    })
+
+    return {
+      config,
+      store,
+      bus,
+      ephemeral,
+      limiter,
+      sessions,
+      codes,
+      accounts,
+      tickets: new TicketService(ephemeral),
+      async ready() {
+        await Promise.all([store.ping(), bus.ping()])
+      },
+      async close() {
+        for (const c of cleanup) await c().catch((err) => log.warn({ err }, 'error while closing'))
+      },
+    }
+  } catch (err) {
+    for (const c of cleanup) await c().catch(() => {})
+    throw err
+  }
+}

@@ -1,0 +1,41 @@
+// The rate-limit port. Counters live in process memory in the embedded mode and in Redis in
+// the scaled mode, so a limit holds across every instance. Built on rate-limiter-flexible.
+import type { Redis } from 'ioredis'
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
+import { rateLimited } from '../errors.ts'
+
+export interface LimitRule {
+  /** Allowed events per window. */
+  points: number
+  /** Window length in seconds. */
+  seconds: number
+}
+
+export interface Limiter {
+  /** Counts one event for `key`; throws 429 RATE_LIMITED (with Retry-After) past the rule. */
+  consume(key: string): Promise<void>
+  /** Forgets `key`'s events (a successful login clears its failures). */
+  reset(key: string): Promise<void>
+}
+
+export type LimiterFactory = (name: string, rule: LimitRule) => Limiter
+
+export function limiterFactory(redis: Redis | null, prefix: string): LimiterFactory {
+  return (name, { points, seconds }) => {
+    const opts = { points, duration: seconds, keyPrefix: `${prefix}rl:${name}` }
+    const impl = redis ? new RateLimiterRedis({ ...opts, storeClient: redis }) : new RateLimiterMemory(opts)
+    return {
+      async consume(key) {
+        try {
+          await impl.consume(key)
+        } catch (err) {
+          if (err instanceof RateLimiterRes) throw rateLimited(err.msBeforeNext / 1000)
+          throw err
+        }
+      },
+      async reset(key) {
+        await impl.delete(key)
+      },
+    }
+  }
+}

@@ -1,0 +1,33 @@
+// Wire schemas shared by every route: ids, times, errors, pages. Types are derived with Static<>.
+import { type TSchema, Type } from 'typebox'
+import { DEFAULT_LIMIT, MAX_LIMIT } from '../pagination.ts'
+
+export const Id = Type.String({ pattern: '^[0-9a-f]{24}$', description: '24-hex id' })
+export const Time = Type.String({ format: 'date-time' })
+
+export const IdParams = Type.Object({ id: Id })
+
+export const ErrorBody = Type.Object(
+  {
+    statusCode: Type.Integer(),
+    code: Type.String({ description: 'Stable machine code, e.g. VALIDATION, VIP_REQUIRED' }),
+    error: Type.String(),
+    message: Type.String(),
+  },
+  { $id: 'Error' },
+)
+
+export const PageQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT })),
+  cursor: Type.Optional(Type.String({ maxLength: 512 })),
+})
+
+export const Page = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) })
+
+/** Response schemas for the listed error statuses, for the OpenAPI document. */
+export const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, Type.Ref('Error')])) as Record<
+    number,
+    ReturnType<typeof Type.Ref>
+  >

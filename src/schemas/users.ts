@@ -1,0 +1,89 @@
+import { type Static, Type } from 'typebox'
+import { Id, Time } from './common.ts'
+
+export const Username = Type.String({
+  pattern: '^[A-Za-z0-9_.-]{3,32}$',
+  description: '3..32 of A-Z a-z 0-9 _ . -',
+})
+export const Password = Type.String({ minLength: 8, maxLength: 256 })
+export const DisplayName = Type.String({ minLength: 1, maxLength: 64 })
+export const Bio = Type.String({ maxLength: 1000 })
+
+export const Theme = Type.Object(
+  {
+    mode: Type.Union([Type.Literal('light'), Type.Literal('dark'), Type.Literal('system')]),
+    accent: Type.Optional(Type.String({ pattern: '^#[0-9a-fA-F]{6}$' })),
+  },
+  { additionalProperties: false },
+)
+
+export const Role = Type.Union([Type.Literal('user'), Type.Literal('admin')])
+
+/** What the index page and the personal centre show about the signed-in user. */
+export const OwnUser = Type.Object({
+  id: Id,
+  username: Type.String(),
+  displayName: Type.String(),
+  bio: Type.String(),
+  role: Role,
+  theme: Theme,
+  vip: Type.Object({ active: Type.Boolean(), expiresAt: Type.Union([Time, Type.Null()]) }),
+  totpEnabled: Type.Boolean(),
+  banned: Type.Boolean(),
+  rooms: Type.Array(Id),
+  createdAt: Time,
+})
+export type OwnUser = Static<typeof OwnUser>
+
+/** What anyone signed in may see of another user: never a hash, secret or private field. */
+export const PublicUser = Type.Object({
+  id: Id,
+  username: Type.String(),
+  displayName: Type.String(),
+  bio: Type.String(),
+  role: Role,
+  vip: Type.Object({ active: Type.Boolean() }),
+  createdAt: Time,
+})
+export type PublicUser = Static<typeof PublicUser>
+
+export const UserRef = Type.Object({ id: Id, username: Type.String(), displayName: Type.String() })
+export type UserRef = Static<typeof UserRef>
+
+export const RegisterBody = Type.Object({
+  username: Username,
+  password: Password,
+  inviteCode: Type.String({ minLength: 1, maxLength: 128 }),
+  displayName: Type.Optional(DisplayName),
+})
+export type RegisterBody = Static<typeof RegisterBody>
+
+export const LoginBody = Type.Object({
+  username: Type.String({ minLength: 1, maxLength: 64 }),
+  password: Type.String({ minLength: 1, maxLength: 256 }),
+  totp: Type.Optional(Type.String({ pattern: '^[0-9]{6}$' })),
+})
+export type LoginBody = Static<typeof LoginBody>
+
+export const AuthAnswer = Type.Object({ user: OwnUser, token: Type.String() })
+
+export const ProfilePatch = Type.Object(
+  { displayName: Type.Optional(DisplayName), bio: Type.Optional(Bio), theme: Type.Optional(Theme) },
+  { additionalProperties: false },
+)
+export type ProfilePatch = Static<typeof ProfilePatch>
+
+export const PasswordChange = Type.Object({
+  currentPassword: Type.String({ maxLength: 256 }),
+  newPassword: Password,
+})
+export const CodeBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 128 }) })
+export const TotpCode = Type.Object({ code: Type.String({ pattern: '^[0-9]{6}$' }) })
+export const TotpSetup = Type.Object({ secret: Type.String(), otpauthUrl: Type.String() })
+export const WsTicket = Type.Object({ ticket: Type.String(), expiresAt: Time })
+
+export const AdminUserPatch = Type.Object(
+  { role: Type.Optional(Role), banned: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+)
+export type AdminUserPatch = Static<typeof AdminUserPatch>

@@ -1,0 +1,41 @@
+// Listens, makes sure there is an admin, and shuts down gracefully on SIGTERM/SIGINT:
+// /readyz turns 503, then the app closes (sockets, store, bus) within the grace period.
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.ts'
+import { ConfigError, loadConfig } from './config.ts'
+
+let config: ReturnType<typeof loadConfig>
+try {
+  config = loadConfig()
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message)
+    process.exit(1)
+  }
+  throw err
+}
+
+const app = await buildApp(config)
+
+closeWithGrace({ delay: 25_000 }, async ({ signal, err }) => {
+  if (err) app.log.error({ err }, 'closing after an error')
+  else app.log.info({ signal }, 'draining')
+  app.draining = true
+  await app.close()
+})
+
+try {
+  const admin = await app.core.accounts.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD)
+  if (admin.created) app.log.info({ username: admin.created }, 'admin account ready')
+  if (admin.bootstrapCode) {
+    app.log.warn(
+      `No admin yet. Register the first admin with this single-use invite code (valid 7 days): ${admin.bootstrapCode}`,
+    )
+  }
+  await app.listen({ port: config.PORT, host: config.HOST })
+  app.log.info({ store: app.core.store.kind, bus: app.core.bus.kind }, 'ready')
+} catch (err) {
+  app.log.fatal({ err }, 'could not start')
+  await app.close().catch(() => {})
+  process.exit(1)
+}

@@ -1,0 +1,35 @@
+// The scaled Store: MongoDB through the native driver. Every collection is typed, its indexes
+// are declared beside its repository and created (and awaited) before the store is used:
+// a failed index build stops start-up rather than letting a unique rule silently not hold.
+import { type IndexDescription, MongoClient } from 'mongodb'
+import type { Store } from '../store.ts'
+import { codeIndexes, mongoCodes } from './codes.ts'
+import { mongoSessions, sessionIndexes } from './sessions.ts'
+import { mongoUsers, userIndexes } from './users.ts'
+
+const indexes: Record<string, IndexDescription[]> = {
+  users: userIndexes,
+  sessions: sessionIndexes,
+  codes: codeIndexes,
+}
+
+export async function openMongoStore(url: string): Promise<Store> {
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 10_000, appName: 'roomchat' })
+  await client.connect()
+  const db = client.db()
+  for (const [name, specs] of Object.entries(indexes)) {
+    await db.collection(name).createIndexes(specs)
+  }
+  return {
+    kind: 'mongodb',
+    users: mongoUsers(db),
+    sessions: mongoSessions(db),
+    codes: mongoCodes(db),
+    async ping() {
+      await db.command({ ping: 1 })
+    },
+    async close() {
+      await client.close()
+    },
+  }
+}

@@ -1,0 +1,32 @@
+// The embedded Store: one SQLite file under DATA_DIR, in WAL mode. better-sqlite3 is
+// synchronous, so every statement is atomic with respect to the others in this process.
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import type { Store } from '../store.ts'
+import { sqliteCodes } from './codes.ts'
+import { migrate } from './schema.ts'
+import { sqliteSessions } from './sessions.ts'
+import { sqliteUsers } from './users.ts'
+
+export function openSqliteStore(dataDir: string): Store {
+  mkdirSync(dataDir, { recursive: true })
+  const db = new Database(join(dataDir, 'chat.db'))
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.pragma('foreign_keys = ON')
+  db.pragma('busy_timeout = 5000')
+  migrate(db)
+  return {
+    kind: 'sqlite',
+    users: sqliteUsers(db),
+    sessions: sqliteSessions(db),
+    codes: sqliteCodes(db),
+    async ping() {
+      db.prepare('SELECT 1').get()
+    },
+    async close() {
+      if (db.open) db.close()
+    },
+  }
+}

@@ -1,0 +1,111 @@
+import type { Database } from 'better-sqlite3'
+import { AppError } from '../../errors.ts'
+import type { UserPatch, UserRecord } from '../records.ts'
+import type { UserStore } from '../store.ts'
+import { date, ms } from './schema.ts'
+
+interface Row {
+  id: string
+  username: string
+  display_name: string
+  bio: string
+  role: UserRecord['role']
+  password_hash: string
+  theme: string
+  vip_expires_at: number | null
+  totp_secret: string | null
+  totp_pending: string | null
+  banned: number
+  created_at: number
+}
+
+const toRecord = (r: Row): UserRecord => ({
+  id: r.id,
+  username: r.username,
+  displayName: r.display_name,
+  bio: r.bio,
+  role: r.role,
+  passwordHash: r.password_hash,
+  theme: JSON.parse(r.theme),
+  vipExpiresAt: date(r.vip_expires_at),
+  totpSecret: r.totp_secret,
+  totpPending: r.totp_pending,
+  banned: r.banned === 1,
+  createdAt: new Date(r.created_at),
+})
+
+const columns: Record<keyof UserPatch, [string, (v: never) => unknown]> = {
+  displayName: ['display_name', (v: string) => v],
+  bio: ['bio', (v: string) => v],
+  theme: ['theme', (v: object) => JSON.stringify(v)],
+  role: ['role', (v: string) => v],
+  banned: ['banned', (v: boolean) => (v ? 1 : 0)],
+  passwordHash: ['password_hash', (v: string) => v],
+  totpSecret: ['totp_secret', (v: string | null) => v],
+  totpPending: ['totp_pending', (v: string | null) => v],
+}
+
+export function sqliteUsers(db: Database): UserStore {
+  const insert = db.prepare(
+    `INSERT INTO users (id, username, username_lower, display_name, bio, role, password_hash, theme,
+       vip_expires_at, totp_secret, totp_pending, banned, created_at)
+     VALUES (@id, @username, @usernameLower, @displayName, @bio, @role, @passwordHash, @theme,
+       @vipExpiresAt, @totpSecret, @totpPending, @banned, @createdAt)`,
+  )
+  const byId = db.prepare<[string], Row>('SELECT * FROM users WHERE id = ?')
+  const byName = db.prepare<[string], Row>('SELECT * FROM users WHERE username_lower = ?')
+  const extend = db.prepare<[number, number, string], Row>(
+    'UPDATE users SET vip_expires_at = max(coalesce(vip_expires_at, 0), ?) + ? WHERE id = ? RETURNING *',
+  )
+  const admins = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM users WHERE role = 'admin'")
+
+  return {
+    async create(u) {
+      try {
+        insert.run({
+          ...u,
+          usernameLower: u.username.toLowerCase(),
+          theme: JSON.stringify(u.theme),
+          vipExpiresAt: ms(u.vipExpiresAt),
+          banned: u.banned ? 1 : 0,
+          createdAt: u.createdAt.getTime(),
+        })
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          throw new AppError(409, 'USERNAME_TAKEN', 'That username is taken')
+        }
+        throw err
+      }
+    },
+    async get(id) {
+      const r = byId.get(id)
+      return r ? toRecord(r) : null
+    },
+    async getByUsername(username) {
+      const r = byName.get(username.toLowerCase())
+      return r ? toRecord(r) : null
+    },
+    async update(id, patch) {
+      const sets: string[] = []
+      const values: unknown[] = []
+      for (const [key, value] of Object.entries(patch)) {
+        if (value === undefined) continue
+        const [col, conv] = columns[key as keyof UserPatch]
+        sets.push(`${col} = ?`)
+        values.push(conv(value as never))
+      }
+      if (sets.length === 0) return this.get(id)
+      const r = db
+        .prepare<unknown[], Row>(`UPDATE users SET ${sets.join(', ')} WHERE id = ? RETURNING *`)
+        .get(...values, id)
+      return r ? toRecord(r) : null
+    },
+    async extendVip(id, days, now) {
+      const r = extend.get(now.getTime(), days * 86_400_000, id)
+      return r ? toRecord(r) : null
+    },
+    async countAdmins() {
+      return admins.get()!.n
+    },
+  }
+}
