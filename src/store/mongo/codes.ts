@@ -1,20 +1,37 @@
 import type { Db, Filter, IndexDescription, ObjectId } from 'mongodb'
 import type { CodeRecord, CodeStatus } from '../records.ts'
 import type { CodeStore } from '../store.ts'
-import { hex, oid, oidOrNull } from './ids.ts'
+import { hex, isDuplicateKey, oid, oidOrNull } from './ids.ts'
 
-export interface CodeDoc extends Omit<CodeRecord, 'id'> {
+export interface CodeDoc extends Omit<CodeRecord, 'id' | 'uses'> {
   _id: ObjectId
-  /** maxUses - uses, kept beside them so "not used up" is a plain indexable filter. */
-  remaining: number
+  /** Set by whoever takes the last use, so "used up" is a plain indexable filter. */
+  exhausted: boolean
+}
+
+/**
+ * One document per use of a code, `_id` = `${codeId}:${n}` for n in 1..maxUses. Taking a use is
+ * an insert, and a unique `_id` is the one thing every MongoDB-wire server enforces atomically:
+ * FerretDB 1.x applies updates as read-then-write, so `$inc` or a conditional update alone
+ * lets concurrent redeemers through (measured: 50 concurrent `$inc` counted 12).
+ */
+export interface CodeUseDoc {
+  _id: string
+  codeId: ObjectId
+  at: Date
 }
 
 export const codeIndexes: IndexDescription[] = [
   { key: { hash: 1 }, name: 'hash_unique', unique: true },
   { key: { type: 1, _id: -1 }, name: 'type_newest' },
 ]
+export const codeUseIndexes: IndexDescription[] = [{ key: { codeId: 1 }, name: 'code' }]
 
-const toCode = ({ _id, remaining: _, ...rest }: CodeDoc): CodeRecord => ({ id: hex(_id), ...rest })
+const toCode = ({ _id, exhausted: _, ...rest }: CodeDoc, uses: number): CodeRecord => ({
+  id: hex(_id),
+  uses,
+  ...rest,
+})
 
 /** The same precedence as `codeStatus`: revoked, used, expired, unused. */
 function statusFilter(status: CodeStatus, now: Date): Filter<CodeDoc> {
@@ -22,43 +39,70 @@ function statusFilter(status: CodeStatus, now: Date): Filter<CodeDoc> {
     case 'revoked':
       return { revokedAt: { $ne: null } }
     case 'used':
-      return { revokedAt: null, remaining: { $lte: 0 } }
+      return { revokedAt: null, exhausted: true }
     case 'expired':
-      return { revokedAt: null, remaining: { $gt: 0 }, expiresAt: { $ne: null, $lte: now } }
+      return { revokedAt: null, exhausted: false, expiresAt: { $ne: null, $lte: now } }
     case 'unused':
-      return {
-        revokedAt: null,
-        remaining: { $gt: 0 },
-        $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }],
-      }
+      return { revokedAt: null, exhausted: false, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] }
   }
 }
 
 export function mongoCodes(db: Db): CodeStore {
   const codes = db.collection<CodeDoc>('codes')
+  const uses = db.collection<CodeUseDoc>('code_uses')
+
+  const countUses = async (ids: ObjectId[]): Promise<Map<string, number>> => {
+    const rows = await uses
+      .aggregate<{ _id: ObjectId; n: number }>([
+        { $match: { codeId: { $in: ids } } },
+        { $group: { _id: '$codeId', n: { $sum: 1 } } },
+      ])
+      .toArray()
+    return new Map(rows.map((r) => [hex(r._id), r.n]))
+  }
+  const withUses = async (docs: CodeDoc[]) => {
+    const counts = await countUses(docs.map((d) => d._id))
+    return docs.map((d) => toCode(d, counts.get(hex(d._id)) ?? 0))
+  }
+
   return {
     async insertMany(list) {
       if (list.length === 0) return
       await codes.insertMany(
-        list.map(({ id, ...c }) => ({ _id: oid(id), remaining: c.maxUses - c.uses, ...c })),
+        list.map(({ id, uses: n, ...c }) => ({ _id: oid(id), exhausted: n >= c.maxUses, ...c })),
       )
     },
     async redeem(hash, type, now) {
-      // One single-document update: the filter and the decrement are applied atomically.
-      const doc = await codes.findOneAndUpdate(
-        { hash, type, ...statusFilter('unused', now) },
-        { $inc: { uses: 1, remaining: -1 } },
-        { returnDocument: 'after' },
-      )
-      return doc ? toCode(doc) : null
+      const doc = await codes.findOne({ hash, type, ...statusFilter('unused', now) })
+      if (!doc) return null
+      const taken = (await countUses([doc._id])).get(hex(doc._id)) ?? 0
+      // Try the next free use first, then any use given back (a hole below it).
+      const order = [...range(taken + 1, doc.maxUses), ...range(1, Math.min(taken, doc.maxUses))]
+      for (const n of order) {
+        try {
+          await uses.insertOne({ _id: `${hex(doc._id)}:${n}`, codeId: doc._id, at: now })
+        } catch (err) {
+          if (isDuplicateKey(err)) continue
+          throw err
+        }
+        const count = (await countUses([doc._id])).get(hex(doc._id)) ?? n
+        if (count >= doc.maxUses) await codes.updateOne({ _id: doc._id }, { $set: { exhausted: true } })
+        return toCode(doc, count)
+      }
+      await codes.updateOne({ _id: doc._id }, { $set: { exhausted: true } })
+      return null
     },
     async release(id) {
-      await codes.updateOne({ _id: oid(id), uses: { $gt: 0 } }, { $inc: { uses: -1, remaining: 1 } })
+      const codeId = oid(id)
+      const last = await uses.find({ codeId }).sort({ at: -1 }).limit(1).next()
+      if (!last) return
+      await uses.deleteOne({ _id: last._id })
+      await codes.updateOne({ _id: codeId }, { $set: { exhausted: false } })
     },
     async get(id) {
       const _id = oidOrNull(id)
       const doc = _id && (await codes.findOne({ _id }))
-      return doc ? toCode(doc) : null
+      return doc ? (await withUses([doc]))[0]! : null
     },
     async revoke(id, at) {
       const _id = oidOrNull(id)
@@ -78,7 +122,13 @@ export function mongoCodes(db: Db): CodeStore {
         .sort({ _id: -1 })
         .limit(limit + 1)
         .toArray()
-      return docs.map(toCode)
+      return withUses(docs)
     },
   }
+}
+
+function range(from: number, to: number): number[] {
+  const out: number[] = []
+  for (let i = from; i <= to; i++) out.push(i)
+  return out
 }

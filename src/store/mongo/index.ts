@@ -3,14 +3,16 @@
 // a failed index build stops start-up rather than letting a unique rule silently not hold.
 import { type IndexDescription, MongoClient } from 'mongodb'
 import type { Store } from '../store.ts'
-import { codeIndexes, mongoCodes } from './codes.ts'
+import { codeIndexes, codeUseIndexes, mongoCodes } from './codes.ts'
 import { mongoSessions, sessionIndexes } from './sessions.ts'
-import { mongoUsers, userIndexes } from './users.ts'
+import { mongoUsers, userIndexes, vipGrantIndexes } from './users.ts'
 
 const indexes: Record<string, IndexDescription[]> = {
   users: userIndexes,
   sessions: sessionIndexes,
   codes: codeIndexes,
+  code_uses: codeUseIndexes,
+  vip_grants: vipGrantIndexes,
 }
 
 export async function openMongoStore(url: string): Promise<Store> {

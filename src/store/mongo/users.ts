@@ -1,4 +1,4 @@
-import type { Db, IndexDescription, ObjectId } from 'mongodb'
+import { type Db, type IndexDescription, ObjectId } from 'mongodb'
 import { AppError } from '../../errors.ts'
 import type { UserRecord } from '../records.ts'
 import type { UserStore } from '../store.ts'
@@ -9,6 +9,16 @@ export interface UserDoc extends Omit<UserRecord, 'id'> {
   usernameLower: string
 }
 
+/** One VIP extension: `days` added to max(at, the expiry so far). */
+export interface VipGrantDoc {
+  _id: ObjectId
+  userId: ObjectId
+  days: number
+  at: Date
+}
+
+export const vipGrantIndexes: IndexDescription[] = [{ key: { userId: 1, at: 1 }, name: 'user_at' }]
+
 export const userIndexes: IndexDescription[] = [
   { key: { usernameLower: 1 }, name: 'username_unique', unique: true },
   { key: { role: 1 }, name: 'role' },
@@ -18,6 +28,7 @@ export const toUser = ({ _id, usernameLower: _, ...rest }: UserDoc): UserRecord 
 
 export function mongoUsers(db: Db): UserStore {
   const users = db.collection<UserDoc>('users')
+  const grants = db.collection<VipGrantDoc>('vip_grants')
   return {
     async create({ id, ...u }) {
       try {
@@ -48,21 +59,21 @@ export function mongoUsers(db: Db): UserStore {
     },
     async extendVip(id, days, now) {
       const _id = oidOrNull(id)
-      if (!_id) return null
-      // Compare-and-set on the previous expiry (no update pipelines on every MongoDB-wire
-      // server): a concurrent extension makes the filter miss, and we read again and retry.
+      if (!_id || !(await users.findOne({ _id }, { projection: { _id: 1 } }))) return null
+      // Every extension is an insert into a ledger (inserts never lose one another); the expiry
+      // is folded from the whole ledger and cached on the user. A writer that finds the ledger
+      // grew while it wrote folds and writes again, so the last write always saw every grant.
+      await grants.insertOne({ _id: new ObjectId(), userId: _id, days, at: now })
       for (;;) {
-        const doc = await users.findOne({ _id })
-        if (!doc) return null
-        const base = doc.vipExpiresAt && doc.vipExpiresAt > now ? doc.vipExpiresAt : now
-        const next = new Date(base.getTime() + days * 86_400_000)
-        const updated = await users.findOneAndUpdate(
-          { _id, vipExpiresAt: doc.vipExpiresAt },
-          { $set: { vipExpiresAt: next } },
-          { returnDocument: 'after' },
-        )
-        if (updated) return toUser(updated)
+        const all = await grants.find({ userId: _id }).sort({ at: 1, _id: 1 }).toArray()
+        let expiry = null as Date | null
+        for (const g of all)
+          expiry = new Date(Math.max(g.at.getTime(), expiry?.getTime() ?? 0) + g.days * 86_400_000)
+        await users.updateOne({ _id }, { $set: { vipExpiresAt: expiry } })
+        if ((await grants.countDocuments({ userId: _id })) === all.length) break
       }
+      const doc = await users.findOne({ _id })
+      return doc ? toUser(doc) : null
     },
     async countAdmins() {
       return users.countDocuments({ role: 'admin' })

@@ -1,0 +1,107 @@
+// The Bus contract (src/bus/bus.ts), run against every adapter.
+import { Redis } from 'ioredis'
+import t, { type Test } from 'tap'
+import type { Bus } from '../../src/bus/bus.ts'
+import { createMemoryBus } from '../../src/bus/bus-memory.ts'
+import { createRedisBus } from '../../src/bus/bus-redis.ts'
+import { needServer, redisUrl, uniquePrefix } from '../helpers/servers.ts'
+
+type Deployment = { instance(): Promise<Bus> }
+
+const until = async (cond: () => boolean, ms = 2000) => {
+  const end = Date.now() + ms
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 5))
+  return cond()
+}
+
+function contract(name: string, setup: (t: Test) => Promise<Deployment | null>) {
+  t.test(`${name} bus`, async (t) => {
+    const deployment = await setup(t)
+    if (!deployment) return
+
+    t.test('delivers to every subscriber of the channel, publisher included, and nowhere else', async (t) => {
+      const a = await deployment.instance()
+      const b = await deployment.instance()
+      const got: string[] = []
+      await a.subscribe('room:1', (m) => got.push(`a1:${m}`))
+      await a.subscribe('room:1', (m) => got.push(`a2:${m}`))
+      await b.subscribe('room:1', (m) => got.push(`b:${m}`))
+      await b.subscribe('room:2', (m) => got.push(`other:${m}`))
+      await a.publish('room:1', 'hello 👋')
+      t.ok(await until(() => got.length >= 3))
+      await new Promise((r) => setTimeout(r, 50))
+      t.same(got.sort(), ['a1:hello 👋', 'a2:hello 👋', 'b:hello 👋'])
+    })
+
+    t.test('keeps one publisher’s order on a channel', async (t) => {
+      const a = await deployment.instance()
+      const b = await deployment.instance()
+      const got: number[] = []
+      await b.subscribe('order', (m) => got.push(Number(m)))
+      await Promise.all(Array.from({ length: 500 }, (_, i) => a.publish('order', String(i))))
+      t.ok(await until(() => got.length === 500), 'all 500 arrive')
+      t.same(
+        got,
+        Array.from({ length: 500 }, (_, i) => i),
+      )
+    })
+
+    t.test('stops delivering after unsubscribe, only to that handler', async (t) => {
+      const a = await deployment.instance()
+      const got: string[] = []
+      const off1 = await a.subscribe('c', (m) => got.push(`1:${m}`))
+      await a.subscribe('c', (m) => got.push(`2:${m}`))
+      await a.publish('c', 'x')
+      t.ok(await until(() => got.length === 2))
+      await off1()
+      await a.publish('c', 'y')
+      t.ok(await until(() => got.includes('2:y')))
+      await new Promise((r) => setTimeout(r, 50))
+      t.notOk(got.includes('1:y'))
+    })
+
+    t.test('a throwing handler does not stop the others', async (t) => {
+      const a = await deployment.instance()
+      const got: string[] = []
+      await a.subscribe('boom', () => {
+        throw new Error('handler bug')
+      })
+      await a.subscribe('boom', (m) => got.push(m))
+      await a.publish('boom', 'still here')
+      t.ok(await until(() => got.length === 1))
+    })
+
+    t.test('ping answers while open', async (t) => {
+      const a = await deployment.instance()
+      await t.resolves(a.ping())
+    })
+  })
+}
+
+contract('memory', async (t) => {
+  // One process is one deployment: every "instance" shares the in-process bus.
+  const bus = createMemoryBus()
+  t.teardown(() => bus.close())
+  return { instance: async () => bus }
+})
+
+contract('redis', async (t) => {
+  if (!needServer(t, 'Redis', redisUrl)) return null
+  const url = redisUrl
+  const prefix = uniquePrefix()
+  const clients: Redis[] = []
+  const buses: Bus[] = []
+  t.teardown(async () => {
+    for (const b of buses) await b.close()
+    for (const c of clients) c.disconnect()
+  })
+  return {
+    async instance() {
+      const redis = new Redis(url)
+      clients.push(redis)
+      const bus = await createRedisBus(redis, prefix)
+      buses.push(bus)
+      return bus
+    },
+  }
+})

@@ -1,0 +1,226 @@
+// The Store contract (src/store/store.ts), run against every adapter.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { MongoClient } from 'mongodb'
+import t, { type Test } from 'tap'
+import { newId } from '../../src/ids.ts'
+import { openMongoStore } from '../../src/store/mongo/index.ts'
+import type { CodeRecord, UserRecord } from '../../src/store/records.ts'
+import { openSqliteStore } from '../../src/store/sqlite/index.ts'
+import type { Store } from '../../src/store/store.ts'
+import { isolatedMongoUrl, mongoUrl, needServer } from '../helpers/servers.ts'
+
+const user = (username: string, extra: Partial<UserRecord> = {}): UserRecord => ({
+  id: newId(),
+  username,
+  displayName: username,
+  bio: '',
+  role: 'user',
+  passwordHash: 'hash',
+  theme: { mode: 'system' },
+  vipExpiresAt: null,
+  totpSecret: null,
+  totpPending: null,
+  banned: false,
+  createdAt: new Date(),
+  ...extra,
+})
+
+const code = (extra: Partial<CodeRecord> = {}): CodeRecord => ({
+  id: newId(),
+  type: 'invite',
+  hash: newId() + newId(),
+  hint: 'ABCD',
+  maxUses: 1,
+  uses: 0,
+  vipDays: null,
+  grantsAdmin: false,
+  expiresAt: null,
+  revokedAt: null,
+  createdBy: null,
+  createdAt: new Date(),
+  ...extra,
+})
+
+const DAY = 86_400_000
+
+function contract(name: string, open: (t: Test) => Promise<Store | null>) {
+  t.test(`${name} store`, async (t) => {
+    const store = await open(t)
+    if (!store) return
+
+    t.test('users: create, get, case-insensitive unique username, update', async (t) => {
+      const u = user('Alice_1')
+      await store.users.create(u)
+      t.same((await store.users.get(u.id))?.username, 'Alice_1')
+      t.same((await store.users.getByUsername('alice_1'))?.id, u.id)
+      await t.rejects(store.users.create(user('ALICE_1')), { code: 'USERNAME_TAKEN' })
+      const updated = await store.users.update(u.id, {
+        displayName: 'Ålice 🌸',
+        theme: { mode: 'dark', accent: '#ff0000' },
+      })
+      t.equal(updated?.displayName, 'Ålice 🌸')
+      t.same(updated?.theme, { mode: 'dark', accent: '#ff0000' })
+      t.equal(await store.users.update(newId(), { bio: 'x' }), null)
+      t.equal(await store.users.get(newId()), null)
+      t.equal(await store.users.get('not-an-id'), null)
+    })
+
+    t.test('users: concurrent VIP extensions all count', async (t) => {
+      const u = user('vipper')
+      await store.users.create(u)
+      const now = new Date()
+      await Promise.all(Array.from({ length: 10 }, () => store.users.extendVip(u.id, 3, now)))
+      const after = await store.users.get(u.id)
+      t.equal(after?.vipExpiresAt?.getTime(), now.getTime() + 30 * DAY)
+      // An expired VIP restarts from now, not from the old expiry.
+      await store.users.update(u.id, {})
+      const past = new Date(now.getTime() + 100 * DAY)
+      const renewed = await store.users.extendVip(u.id, 1, past)
+      t.equal(renewed?.vipExpiresAt?.getTime(), past.getTime() + DAY)
+    })
+
+    t.test('users: countAdmins', async (t) => {
+      const before = await store.users.countAdmins()
+      await store.users.create(user('boss', { role: 'admin' }))
+      t.equal(await store.users.countAdmins(), before + 1)
+    })
+
+    t.test('sessions: create, revoke, revoke all but one', async (t) => {
+      const uid = newId()
+      const now = new Date()
+      const ids = [newId(), newId(), newId()]
+      for (const id of ids)
+        await store.sessions.create({
+          id,
+          userId: uid,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + DAY),
+          revokedAt: null,
+        })
+      t.equal((await store.sessions.get(ids[0]!))?.userId, uid)
+      t.equal(await store.sessions.revoke(ids[0]!, now), true)
+      t.equal(await store.sessions.revoke(ids[0]!, now), false, 'already revoked')
+      t.ok((await store.sessions.get(ids[0]!))?.revokedAt)
+      t.same(await store.sessions.revokeAllForUser(uid, now, ids[1]), [ids[2]])
+      t.equal((await store.sessions.get(ids[1]!))?.revokedAt, null)
+      t.same(await store.sessions.revokeAllForUser(uid, now), [ids[1]])
+    })
+
+    t.test('codes: of 50 concurrent redemptions of a one-use code exactly one wins', async (t) => {
+      const c = code()
+      await store.codes.insertMany([c])
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () => store.codes.redeem(c.hash, 'invite', new Date())),
+      )
+      t.equal(results.filter(Boolean).length, 1)
+      t.equal((await store.codes.get(c.id))?.uses, 1)
+    })
+
+    t.test('codes: a 5-use code gives exactly 5 uses under concurrency', async (t) => {
+      const c = code({ maxUses: 5 })
+      await store.codes.insertMany([c])
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => store.codes.redeem(c.hash, 'invite', new Date())),
+      )
+      t.equal(results.filter(Boolean).length, 5)
+    })
+
+    t.test(
+      'codes: expired, revoked and wrong-type codes do not redeem; release gives a use back',
+      async (t) => {
+        const now = new Date()
+        const expired = code({ expiresAt: new Date(now.getTime() - 1000) })
+        const revoked = code({ revokedAt: now })
+        const activation = code({ type: 'activation', vipDays: 30 })
+        await store.codes.insertMany([expired, revoked, activation])
+        t.equal(await store.codes.redeem(expired.hash, 'invite', now), null)
+        t.equal(await store.codes.redeem(revoked.hash, 'invite', now), null)
+        t.equal(await store.codes.redeem(activation.hash, 'invite', now), null)
+        const got = await store.codes.redeem(activation.hash, 'activation', now)
+        t.equal(got?.vipDays, 30)
+        t.equal(await store.codes.redeem(activation.hash, 'activation', now), null)
+        await store.codes.release(activation.id)
+        t.ok(await store.codes.redeem(activation.hash, 'activation', now), 'usable again after release')
+        t.equal(await store.codes.revoke(activation.id, now), true)
+        t.equal(await store.codes.revoke(newId(), now), false)
+      },
+    )
+
+    t.test('codes: list by type and status, newest first, paged by id', async (t) => {
+      const now = new Date()
+      const fresh: CodeRecord[] = Array.from({ length: 7 }, () => code({ type: 'activation', vipDays: 7 }))
+      await store.codes.insertMany(fresh)
+      await store.codes.redeem(fresh[0]!.hash, 'activation', now)
+      await store.codes.revoke(fresh[1]!.id, now)
+      const first = await store.codes.list({
+        type: 'activation',
+        status: 'unused',
+        now,
+        limit: 2,
+        after: null,
+      })
+      t.equal(first.length, 3, 'limit + 1 rows')
+      const all: string[] = []
+      let after: string | null = null
+      for (;;) {
+        const rows: CodeRecord[] = await store.codes.list({
+          type: 'activation',
+          status: 'unused',
+          now,
+          limit: 2,
+          after: after ? [after] : null,
+        })
+        all.push(...rows.slice(0, 2).map((r) => r.id))
+        if (rows.length <= 2) break
+        after = rows[1]!.id
+      }
+      const expected = fresh
+        .slice(2)
+        .map((c) => c.id)
+        .sort()
+        .reverse()
+      t.same(all, expected, 'every unused activation code once, newest first')
+      const used = await store.codes.list({ type: 'activation', status: 'used', now, limit: 50, after: null })
+      t.ok(used.some((c) => c.id === fresh[0]!.id))
+      const revoked = await store.codes.list({ status: 'revoked', now, limit: 50, after: null })
+      t.ok(revoked.some((c) => c.id === fresh[1]!.id))
+      const expired = code({ expiresAt: new Date(now.getTime() - 1) })
+      await store.codes.insertMany([expired])
+      const exp = await store.codes.list({ status: 'expired', now, limit: 50, after: null })
+      t.ok(exp.some((c) => c.id === expired.id))
+      t.notOk(
+        exp.some((c) => c.id === fresh[1]!.id || c.revokedAt),
+        'revoked codes are listed as revoked only',
+      )
+    })
+
+    t.test('ping', async (t) => {
+      await t.resolves(store.ping())
+    })
+  })
+}
+
+contract('sqlite', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'store-contract-'))
+  const store = openSqliteStore(dir)
+  t.teardown(async () => {
+    await store.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return store
+})
+
+contract('mongodb', async (t) => {
+  if (!needServer(t, 'MongoDB', mongoUrl)) return null
+  const url = isolatedMongoUrl(mongoUrl)
+  const store = await openMongoStore(url)
+  t.teardown(async () => {
+    await store.close()
+    const client = new MongoClient(url)
+    await client.db().dropDatabase()
+    await client.close()
+  })
+  return store
+})
