@@ -65,8 +65,8 @@ export async function newUser(
   name = `user${process.pid % 1000}_${n++}`,
   password = 'password-123',
 ): Promise<Caller> {
-  const admin = await loginAdmin(app)
-  const [inviteCode] = await mintCodes(app, admin, 'invite', { count: 1 })
+  const [minted] = await app.core.codes.mint('invite', { count: 1, createdBy: null })
+  const inviteCode = minted!.code
   const res = await call(app, 'POST', '/api/auth/register', {
     body: { username: name, password, inviteCode },
   })

@@ -7,7 +7,7 @@ import { MongoClient } from 'mongodb'
 import type { Test } from 'tap'
 import { type App, buildApp } from '../../src/app.ts'
 import { type Config, loadConfig } from '../../src/config.ts'
-import { isolatedMongoUrl, uniquePrefix } from './servers.ts'
+import { isolatedMongoUrl, mongoUrl, redisUrl, uniquePrefix } from './servers.ts'
 
 export const scaled = Boolean(process.env.MONGODB_URL || process.env.REDIS_URL)
 export const backendName = scaled ? 'mongodb+redis' : 'sqlite+memory'
@@ -22,7 +22,7 @@ export interface Shared {
  * The environment for one deployment under test: instances built from the same `Shared` see
  * the same data, as instances behind a load balancer do.
  */
-export function sharedEnv(t: Test, extra: Record<string, string> = {}): Shared {
+export function sharedEnv(t: Test, extra: Record<string, string> = {}, servers: { scaled?: boolean } = {}): Shared {
   const dataDir = mkdtempSync(join(tmpdir(), 'roomchat-test-'))
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
@@ -30,11 +30,19 @@ export function sharedEnv(t: Test, extra: Record<string, string> = {}): Shared {
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
+    // Tests that are about limits lower these; the others must not trip over them.
+    RATE_LOGIN_IP: '100000',
+    RATE_LOGIN_USER: '100000',
+    RATE_REGISTER_IP: '100000',
+    RATE_POST_USER: '100000',
     ...extra,
   }
-  if (process.env.MONGODB_URL) env.MONGODB_URL = isolatedMongoUrl(process.env.MONGODB_URL)
-  if (process.env.REDIS_URL) {
-    env.REDIS_URL = process.env.REDIS_URL
+  // `scaled` asks for the real servers whatever the run's backend (multi-instance tests).
+  const mongo = servers.scaled ? mongoUrl : process.env.MONGODB_URL
+  const redis = servers.scaled ? redisUrl : process.env.REDIS_URL
+  if (mongo) env.MONGODB_URL = isolatedMongoUrl(mongo)
+  if (redis) {
+    env.REDIS_URL = redis
     env.REDIS_PREFIX = uniquePrefix()
   }
   const cleanup = async () => {

@@ -1,0 +1,164 @@
+import t from 'tap'
+import { call, login, loginAdmin, mintCodes, newUser } from '../helpers/api.ts'
+import { backendName, buildTestApp } from '../helpers/app.ts'
+
+const DAY = 86_400_000
+
+t.test(`the personal centre on ${backendName}`, async (t) => {
+  const app = await buildTestApp(t)
+  const admin = await loginAdmin(app)
+
+  t.test('GET /api/me returns the own view', async (t) => {
+    const user = await newUser(app, 'centre_user')
+    const res = await call(app, 'GET', '/api/me', { as: user })
+    t.equal(res.status, 200)
+    t.same(
+      Object.keys(res.body.user).sort(),
+      [
+        'banned',
+        'bio',
+        'createdAt',
+        'displayName',
+        'id',
+        'role',
+        'rooms',
+        'theme',
+        'totpEnabled',
+        'username',
+        'vip',
+      ].sort(),
+    )
+    t.ok(Date.parse(res.body.user.createdAt))
+  })
+
+  t.test('PATCH /api/me changes display name, bio and theme; rejects bad values', async (t) => {
+    const user = await newUser(app)
+    const res = await call(app, 'PATCH', '/api/me', {
+      as: user,
+      body: { displayName: 'Zoë 🦊', bio: '𝒽𝑒𝓁𝓁𝑜 — 你好 👨‍👩‍👧', theme: { mode: 'dark', accent: '#12abEF' } },
+    })
+    t.equal(res.status, 200)
+    t.equal(res.body.user.displayName, 'Zoë 🦊')
+    t.equal(res.body.user.bio, '𝒽𝑒𝓁𝓁𝑜 — 你好 👨‍👩‍👧')
+    t.same(res.body.user.theme, { mode: 'dark', accent: '#12abEF' })
+    const again = await call(app, 'GET', '/api/me', { as: user })
+    t.same(again.body.user.theme, { mode: 'dark', accent: '#12abEF' }, 'stored')
+    const onlyMode = await call(app, 'PATCH', '/api/me', { as: user, body: { theme: { mode: 'light' } } })
+    t.same(onlyMode.body.user.theme, { mode: 'light' }, 'the theme is replaced whole')
+    for (const body of [
+      { theme: { mode: 'neon' } },
+      { theme: { mode: 'dark', accent: 'red' } },
+      { theme: {} },
+      { displayName: '' },
+      { displayName: 'x'.repeat(65) },
+      { bio: 'b'.repeat(1001) },
+    ]) {
+      const bad = await call(app, 'PATCH', '/api/me', { as: user, body })
+      t.equal(bad.status, 400, JSON.stringify(body))
+      t.equal(bad.body.code, 'VALIDATION')
+    }
+    t.equal(
+      (await call(app, 'GET', '/api/me', { as: user })).body.user.displayName,
+      'Zoë 🦊',
+      'nothing stored was lost',
+    )
+  })
+
+  t.test('POST /api/me/password: wrong current → 400; success revokes the other sessions only', async (t) => {
+    const user = await newUser(app, 'pw_changer', 'first-password')
+    const other = await login(app, 'pw_changer', 'first-password')
+    const wrong = await call(app, 'POST', '/api/me/password', {
+      as: user,
+      body: { currentPassword: 'nope-nope', newPassword: 'second-password' },
+    })
+    t.equal(wrong.status, 400)
+    t.equal(wrong.body.code, 'BAD_CREDENTIALS')
+    const short = await call(app, 'POST', '/api/me/password', {
+      as: user,
+      body: { currentPassword: 'first-password', newPassword: 'short' },
+    })
+    t.equal(short.body.code, 'VALIDATION')
+    const ok = await call(app, 'POST', '/api/me/password', {
+      as: user,
+      body: { currentPassword: 'first-password', newPassword: 'second-password' },
+    })
+    t.equal(ok.status, 204)
+    t.equal((await call(app, 'GET', '/api/me', { as: user })).status, 200, 'this session stays')
+    t.equal((await call(app, 'GET', '/api/me', { as: other })).status, 401, 'the other is revoked')
+    t.equal(
+      (
+        await call(app, 'POST', '/api/auth/login', {
+          body: { username: 'pw_changer', password: 'first-password' },
+        })
+      ).status,
+      401,
+    )
+    t.ok(await login(app, 'pw_changer', 'second-password'))
+  })
+
+  t.test(
+    'POST /api/me/vip: extends from max(now, expiry); INVALID_CODE for used, unknown or invite codes',
+    async (t) => {
+      const user = await newUser(app)
+      const [c30, c10] = await mintCodes(app, admin, 'activation', { count: 2, vipDays: 30 })
+      const before = Date.now()
+      const first = await call(app, 'POST', '/api/me/vip', { as: user, body: { code: c30 } })
+      t.equal(first.status, 200)
+      t.equal(first.body.user.vip.active, true)
+      const exp1 = Date.parse(first.body.user.vip.expiresAt)
+      t.ok(exp1 >= before + 30 * DAY && exp1 <= Date.now() + 30 * DAY)
+      const second = await call(app, 'POST', '/api/me/vip', { as: user, body: { code: c10 } })
+      t.equal(Date.parse(second.body.user.vip.expiresAt), exp1 + 30 * DAY, 'stacks on the current expiry')
+      const reused = await call(app, 'POST', '/api/me/vip', { as: user, body: { code: c30 } })
+      t.equal(reused.status, 400)
+      t.equal(reused.body.code, 'INVALID_CODE')
+      const [invite] = await mintCodes(app, admin, 'invite', { count: 1 })
+      t.equal(
+        (await call(app, 'POST', '/api/me/vip', { as: user, body: { code: invite } })).body.code,
+        'INVALID_CODE',
+        'an invite is not an activation code',
+      )
+      t.equal(
+        (await call(app, 'POST', '/api/me/vip', { as: user, body: { code: 'ZZZZ-ZZZZ' } })).body.code,
+        'INVALID_CODE',
+      )
+      t.equal((await call(app, 'POST', '/api/me/vip', { as: user, body: {} })).body.code, 'VALIDATION')
+    },
+  )
+
+  t.test('VIP ends the moment it expires', async (t) => {
+    const user = await newUser(app)
+    const [code] = await mintCodes(app, admin, 'activation', { count: 1, vipDays: 1 })
+    await call(app, 'POST', '/api/me/vip', { as: user, body: { code } })
+    const realNow = Date.now
+    const later = realNow() + DAY + 1000
+    t.teardown(() => {
+      Date.now = realNow
+    })
+    // Move the clock past the expiry: `active` is computed at every read, never stored.
+    const RealDate = Date
+    class FakeDate extends RealDate {
+      constructor(...args: []) {
+        super(...((args.length ? args : [later]) as []))
+      }
+      static override now() {
+        return later
+      }
+    }
+    globalThis.Date = FakeDate as DateConstructor
+    const res = await call(app, 'GET', '/api/me', { as: user })
+    globalThis.Date = RealDate
+    t.equal(res.body.user.vip.active, false)
+    t.ok(res.body.user.vip.expiresAt, 'the expiry is still shown, for the client to display')
+  })
+
+  t.test('concurrent VIP redemptions by one user all count', async (t) => {
+    const user = await newUser(app)
+    const codes = await mintCodes(app, admin, 'activation', { count: 5, vipDays: 2 })
+    const start = Date.now()
+    await Promise.all(codes.map((code) => call(app, 'POST', '/api/me/vip', { as: user, body: { code } })))
+    const me = await call(app, 'GET', '/api/me', { as: user })
+    const days = (Date.parse(me.body.user.vip.expiresAt) - start) / DAY
+    t.ok(days >= 9.99 && days <= 10.01, `10 days, got ${days}`)
+  })
+})

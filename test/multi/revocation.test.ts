@@ -1,0 +1,57 @@
+// Two instances over one Redis and one MongoDB-wire server, as behind a load balancer.
+import t from 'tap'
+import { call, login, newUser } from '../helpers/api.ts'
+import { buildTestApp, sharedEnv } from '../helpers/app.ts'
+import { mongoUrl, needServer, redisUrl } from '../helpers/servers.ts'
+
+t.test('sessions across instances', async (t) => {
+  if (!needServer(t, 'MongoDB', mongoUrl) || !needServer(t, 'Redis', redisUrl)) return
+  const shared = sharedEnv(t, {}, { scaled: true })
+  const a = await buildTestApp(t, shared)
+  const b = await buildTestApp(t, shared)
+  t.equal(a.core.store.kind, 'mongodb')
+  t.equal(b.core.bus.kind, 'redis')
+
+  t.test('a logout on A rejects the same token on B within one second', async (t) => {
+    const user = await newUser(a, 'roamer', 'password-123')
+    t.equal((await call(b, 'GET', '/api/me', { as: user })).status, 200, 'B accepts the token (and caches the session)')
+    const started = Date.now()
+    t.equal((await call(a, 'POST', '/api/auth/logout', { as: user })).status, 204)
+    let status = 200
+    while (status === 200 && Date.now() - started < 1000) {
+      status = (await call(b, 'GET', '/api/me', { as: user })).status
+      if (status === 200) await new Promise((r) => setTimeout(r, 10))
+    }
+    t.equal(status, 401, `rejected on B after ${Date.now() - started} ms`)
+  })
+
+  t.test('a ban on B revokes every session of the user on A', async (t) => {
+    const user = await newUser(a, 'troll', 'password-123')
+    const second = await login(a, 'troll', 'password-123')
+    const admin = await login(b, 'admin', 'admin-password-1')
+    t.equal((await call(a, 'GET', '/api/me', { as: second })).status, 200)
+    await call(b, 'PATCH', `/api/admin/users/${user.userId}`, { as: admin, body: { banned: true } })
+    const deadline = Date.now() + 1000
+    let statuses: number[] = []
+    do {
+      statuses = [(await call(a, 'GET', '/api/me', { as: user })).status, (await call(a, 'GET', '/api/me', { as: second })).status]
+    } while (statuses.includes(200) && Date.now() < deadline)
+    t.same(statuses, [401, 401])
+  })
+
+  t.test('a ws-ticket issued by A is redeemed once, on B', async (t) => {
+    const user = await newUser(a)
+    const { body } = await call(a, 'POST', '/api/auth/ws-ticket', { as: user })
+    t.equal((await b.core.tickets.redeem(body.ticket))?.userId, user.userId)
+    t.equal(await a.core.tickets.redeem(body.ticket), null)
+  })
+
+  t.test('login rate limits are shared by the instances', async (t) => {
+    const limited = sharedEnv(t, { RATE_LOGIN_USER: '4' }, { scaled: true })
+    const x = await buildTestApp(t, limited)
+    const y = await buildTestApp(t, limited)
+    const attempt = (app: typeof x) => call(app, 'POST', '/api/auth/login', { body: { username: 'target', password: 'guess-guess' } })
+    const statuses = [await attempt(x), await attempt(y), await attempt(x), await attempt(y), await attempt(x)].map((r) => r.status)
+    t.same(statuses, [401, 401, 401, 401, 429])
+  })
+})

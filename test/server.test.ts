@@ -1,0 +1,94 @@
+// The real entry point, as `npm start` runs it: a child process on a free port.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+
+interface Started {
+  child: ChildProcess
+  output: () => string
+  exited: Promise<number | null>
+}
+
+function start(env: Record<string, string>): Started {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout?.on('data', (d) => {
+    out += d
+  })
+  child.stderr?.on('data', (d) => {
+    out += d
+  })
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return { child, output: () => out, exited }
+}
+
+async function waitHealthy(port: number, proc: Started) {
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`)
+      if (res.ok) return res
+    } catch {}
+    if (proc.child.exitCode !== null) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`server did not come up:\n${proc.output()}`)
+}
+
+t.test('PORT=abc stops start-up with one line naming PORT', async (t) => {
+  const proc = start({ PORT: 'abc' })
+  t.not(await proc.exited, 0)
+  t.match(proc.output(), /PORT/)
+  t.equal(proc.output().trim().split('\n').length, 1, proc.output())
+})
+
+t.test('scaled mode without JWT_SECRET stops start-up naming JWT_SECRET', async (t) => {
+  const proc = start({ REDIS_URL: 'redis://127.0.0.1:1' })
+  t.not(await proc.exited, 0)
+  t.match(proc.output(), /JWT_SECRET/)
+})
+
+t.test('embedded defaults: healthz, a generated secret kept across restarts, graceful SIGTERM', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'roomchat-server-'))
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
+  const port = await freePort()
+  const env = { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ADMIN_USERNAME: 'admin', ADMIN_PASSWORD: 'admin-password-1' }
+
+  const first = start(env)
+  t.teardown(() => first.child.kill('SIGKILL'))
+  const health = await waitHealthy(port, first)
+  t.same(await health.json(), { status: 'ok' })
+  t.equal(statSync(join(dataDir, 'jwt-secret')).mode & 0o777, 0o600, 'the secret file is private')
+  const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: 'admin-password-1' }),
+  })
+  t.equal(login.status, 200)
+  const { token } = (await login.json()) as { token: string }
+  first.child.kill('SIGTERM')
+  t.equal(await first.exited, 0, 'exits cleanly on SIGTERM')
+  t.match(first.output(), /"request id"|reqId/, 'logs carry request ids')
+
+  const second = start(env)
+  t.teardown(() => second.child.kill('SIGKILL'))
+  await waitHealthy(port, second)
+  const me = await fetch(`http://127.0.0.1:${port}/api/me`, { headers: { authorization: `Bearer ${token}` } })
+  t.equal(me.status, 200, 'the session survives a restart')
+  second.child.kill('SIGTERM')
+  t.equal(await second.exited, 0)
+})
