@@ -66,7 +66,13 @@ t.test('embedded defaults: healthz, a generated secret kept across restarts, gra
   const dataDir = mkdtempSync(join(tmpdir(), 'roomchat-server-'))
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
   const port = await freePort()
-  const env = { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ADMIN_USERNAME: 'admin', ADMIN_PASSWORD: 'admin-password-1' }
+  const env = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    ADMIN_USERNAME: 'admin',
+    ADMIN_PASSWORD: 'admin-password-1',
+  }
 
   const first = start(env)
   t.teardown(() => first.child.kill('SIGKILL'))

@@ -22,7 +22,11 @@ export interface Shared {
  * The environment for one deployment under test: instances built from the same `Shared` see
  * the same data, as instances behind a load balancer do.
  */
-export function sharedEnv(t: Test, extra: Record<string, string> = {}, servers: { scaled?: boolean } = {}): Shared {
+export function sharedEnv(
+  t: Test,
+  extra: Record<string, string> = {},
+  servers: { scaled?: boolean } = {},
+): Shared {
   const dataDir = mkdtempSync(join(tmpdir(), 'roomchat-test-'))
   const env: Record<string, string> = {
     DATA_DIR: dataDir,

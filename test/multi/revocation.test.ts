@@ -14,7 +14,11 @@ t.test('sessions across instances', async (t) => {
 
   t.test('a logout on A rejects the same token on B within one second', async (t) => {
     const user = await newUser(a, 'roamer', 'password-123')
-    t.equal((await call(b, 'GET', '/api/me', { as: user })).status, 200, 'B accepts the token (and caches the session)')
+    t.equal(
+      (await call(b, 'GET', '/api/me', { as: user })).status,
+      200,
+      'B accepts the token (and caches the session)',
+    )
     const started = Date.now()
     t.equal((await call(a, 'POST', '/api/auth/logout', { as: user })).status, 204)
     let status = 200
@@ -34,7 +38,10 @@ t.test('sessions across instances', async (t) => {
     const deadline = Date.now() + 1000
     let statuses: number[] = []
     do {
-      statuses = [(await call(a, 'GET', '/api/me', { as: user })).status, (await call(a, 'GET', '/api/me', { as: second })).status]
+      statuses = [
+        (await call(a, 'GET', '/api/me', { as: user })).status,
+        (await call(a, 'GET', '/api/me', { as: second })).status,
+      ]
     } while (statuses.includes(200) && Date.now() < deadline)
     t.same(statuses, [401, 401])
   })
@@ -50,8 +57,15 @@ t.test('sessions across instances', async (t) => {
     const limited = sharedEnv(t, { RATE_LOGIN_USER: '4' }, { scaled: true })
     const x = await buildTestApp(t, limited)
     const y = await buildTestApp(t, limited)
-    const attempt = (app: typeof x) => call(app, 'POST', '/api/auth/login', { body: { username: 'target', password: 'guess-guess' } })
-    const statuses = [await attempt(x), await attempt(y), await attempt(x), await attempt(y), await attempt(x)].map((r) => r.status)
+    const attempt = (app: typeof x) =>
+      call(app, 'POST', '/api/auth/login', { body: { username: 'target', password: 'guess-guess' } })
+    const statuses = [
+      await attempt(x),
+      await attempt(y),
+      await attempt(x),
+      await attempt(y),
+      await attempt(x),
+    ].map((r) => r.status)
     t.same(statuses, [401, 401, 401, 401, 429])
   })
 })
