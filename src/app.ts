@@ -13,6 +13,8 @@ import adminRoutes from '../plugins/routes/admin.ts'
 import authRoutes from '../plugins/routes/auth.ts'
 import healthRoutes from '../plugins/routes/health.ts'
 import meRoutes from '../plugins/routes/me.ts'
+import postRoutes from '../plugins/routes/posts.ts'
+import userRoutes from '../plugins/routes/users.ts'
 import type { Config } from './config.ts'
 import { ErrorBody } from './schemas/common.ts'
 
@@ -48,6 +50,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(authRoutes, { prefix: '/api/auth' })
   await app.register(meRoutes, { prefix: '/api/me' })
   await app.register(adminRoutes, { prefix: '/api/admin' })
+  await app.register(userRoutes, { prefix: '/api/users' })
+  await app.register(postRoutes, { prefix: '/api/posts' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   return app

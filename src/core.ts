@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { AccountService } from './accounts/accounts.ts'
 import { CodeService } from './accounts/codes.ts'
+import { DirectoryService } from './accounts/directory.ts'
 import { passwordHasher } from './accounts/passwords.ts'
 import { SessionService } from './accounts/sessions.ts'
 import { TicketService } from './accounts/tickets.ts'
@@ -20,6 +21,7 @@ import { loadOrCreateSecret } from './secret.ts'
 import { openMongoStore } from './store/mongo/index.ts'
 import { openSqliteStore } from './store/sqlite/index.ts'
 import type { Store } from './store/store.ts'
+import { WallService } from './walls/walls.ts'
 
 export interface Core {
   config: Config & { JWT_SECRET: string }
@@ -31,6 +33,8 @@ export interface Core {
   codes: CodeService
   accounts: AccountService
   tickets: TicketService
+  directory: DirectoryService
+  walls: WallService
   /** Resolves when the store and the bus answer. */
   ready(): Promise<void>
   close(): Promise<void>
@@ -80,6 +84,8 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
       codes,
       accounts,
       tickets: new TicketService(ephemeral),
+      directory: new DirectoryService(store),
+      walls: new WallService(store, limiter('post-user', { points: config.RATE_POST_USER, seconds: 60 })),
       async ready() {
         await Promise.all([store.ping(), bus.ping()])
       },

@@ -18,6 +18,47 @@ export interface UserStore {
    */
   extendVip(id: string, days: number, now: Date): Promise<UserRecord | null>
   countAdmins(): Promise<number>
+  /** The users of these ids that exist, in no particular order (ids that are not ids match nothing). */
+  getMany(ids: string[]): Promise<UserRecord[]>
+  /**
+   * `limit + 1` users ordered by lowercased username (then id), after the cursor key
+   * `[usernameLower, id]`. `q` keeps the users whose username or display name starts with it,
+   * compared in lower case, every character of `q` taken literally (no wildcards).
+   */
+  list(query: UserListQuery): Promise<UserRecord[]>
+}
+
+export interface UserListQuery {
+  q?: string
+  limit: number
+  after: CursorKey | null
+}
+
+/** A guestbook message on the home wall (`wall: 'home'`) or on a user's wall (`wall: userId`). */
+export interface PostRecord {
+  id: string
+  wall: string
+  authorId: string
+  text: string
+  createdAt: Date
+}
+
+export interface PostListQuery {
+  wall: string
+  limit: number
+  /** Newest first: the key `[id]` of the last post of the previous page. */
+  after: CursorKey | null
+}
+
+export interface PostStore {
+  create(post: PostRecord): Promise<void>
+  /** Inserts many posts at once (imports, tests). */
+  insertMany(posts: PostRecord[]): Promise<void>
+  get(id: string): Promise<PostRecord | null>
+  /** Deletes a post; false when there was no such post. */
+  delete(id: string): Promise<boolean>
+  /** `limit + 1` posts of one wall, newest first (by id), after the cursor key `[id]`. */
+  list(query: PostListQuery): Promise<PostRecord[]>
 }
 
 export interface SessionStore {
@@ -60,6 +101,7 @@ export interface Store {
   readonly users: UserStore
   readonly sessions: SessionStore
   readonly codes: CodeStore
+  readonly posts: PostStore
   /** Resolves when the store answers; throws otherwise. */
   ping(): Promise<void>
   close(): Promise<void>

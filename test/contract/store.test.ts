@@ -8,7 +8,7 @@ import { newId } from '../../src/ids.ts'
 import { openMongoStore } from '../../src/store/mongo/index.ts'
 import type { CodeRecord, UserRecord } from '../../src/store/records.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
-import type { Store } from '../../src/store/store.ts'
+import type { PostRecord, Store } from '../../src/store/store.ts'
 import { isolatedMongoUrl, mongoUrl, needServer } from '../helpers/servers.ts'
 
 const user = (username: string, extra: Partial<UserRecord> = {}): UserRecord => ({
@@ -44,6 +44,15 @@ const code = (extra: Partial<CodeRecord> = {}): CodeRecord => ({
 })
 
 const DAY = 86_400_000
+
+const post = (wall: string, authorId: string, extra: Partial<PostRecord> = {}): PostRecord => ({
+  id: newId(),
+  wall,
+  authorId,
+  text: 'hello',
+  createdAt: new Date(),
+  ...extra,
+})
 
 function contract(name: string, open: (t: Test) => Promise<Store | null>) {
   t.test(`${name} store`, async (t) => {
@@ -193,6 +202,126 @@ function contract(name: string, open: (t: Test) => Promise<Store | null>) {
       t.notOk(
         exp.some((c) => c.id === fresh[1]!.id || c.revokedAt),
         'revoked codes are listed as revoked only',
+      )
+    })
+
+    t.test('posts: create, get, delete; text round-trips exactly', async (t) => {
+      const text = 'Hello 👋🏽 — 美琳 𝄞 👨‍👩‍👧‍👦\n\tend'
+      const p = post('home', newId(), { text })
+      await store.posts.create(p)
+      t.same(await store.posts.get(p.id), p)
+      t.equal((await store.posts.get(p.id))?.text, text)
+      t.equal(await store.posts.get(newId()), null)
+      t.equal(await store.posts.get('not-an-id'), null)
+      t.equal(await store.posts.delete(p.id), true)
+      t.equal(await store.posts.delete(p.id), false, 'already gone')
+      t.equal(await store.posts.delete('not-an-id'), false)
+      t.equal(await store.posts.get(p.id), null)
+    })
+
+    t.test('posts: list one wall newest first, limit + 1 rows, paged by id', async (t) => {
+      const wall = newId()
+      const mine = Array.from({ length: 7 }, () => post(wall, newId()))
+      await store.posts.insertMany(mine)
+      await store.posts.insertMany([post('home', newId()), post(newId(), newId())])
+      const first = await store.posts.list({ wall, limit: 3, after: null })
+      t.equal(first.length, 4, 'limit + 1 rows')
+      const seen: string[] = []
+      let after: string | null = null
+      for (;;) {
+        const rows: PostRecord[] = await store.posts.list({ wall, limit: 3, after: after ? [after] : null })
+        seen.push(...rows.slice(0, 3).map((r) => r.id))
+        if (rows.length <= 3) break
+        after = rows[2]!.id
+      }
+      const expected = mine
+        .map((p) => p.id)
+        .sort()
+        .reverse()
+      t.same(seen, expected, 'every post of the wall once, newest first, no other wall')
+      t.same(await store.posts.list({ wall: newId(), limit: 5, after: null }), [])
+      await store.posts.insertMany([])
+    })
+
+    t.test('users: getMany', async (t) => {
+      const a = user('many_a')
+      const b = user('many_b')
+      await store.users.create(a)
+      await store.users.create(b)
+      const got = await store.users.getMany([a.id, b.id, newId(), 'not-an-id'])
+      t.same(got.map((u) => u.username).sort(), ['many_a', 'many_b'])
+      t.same(await store.users.getMany([]), [])
+    })
+
+    t.test('users: list by lowercased username, prefix search on username and display name', async (t) => {
+      const made = [
+        user('dir_Bob', { displayName: 'Robert' }),
+        user('dir_alice', { displayName: 'Ålice Wonder' }),
+        user('dir_Carol', { displayName: 'dir_zed' }),
+        user('zz_dan', { displayName: 'Dir_Dan 🐉' }),
+        user('dir_x.y', { displayName: 'dots' }),
+        user('dirxay', { displayName: 'no dots' }),
+        user('dir_100%', { displayName: 'percent' }),
+        user('dir_1000', { displayName: 'plain' }),
+        user('other', { displayName: 'in the middle dir_' }),
+      ]
+      for (const u of made) await store.users.create(u)
+      const names = async (q: string, limit = 50) =>
+        (await store.users.list({ q, limit, after: null })).map((u) => u.username)
+
+      t.same(
+        await names('DIR_'),
+        ['dir_100%', 'dir_1000', 'dir_alice', 'dir_Bob', 'dir_Carol', 'dir_x.y', 'zz_dan'],
+        'username or display name, any case, ordered by lowercased username, no match inside a word',
+      )
+      t.same(await names('ålice w'), ['dir_alice'], 'non-ASCII display names fold case too')
+      t.same(await names('ÅLICE W'), ['dir_alice'])
+      t.same(await names('dir_x.'), ['dir_x.y'], '"." is literal')
+      t.same(await names('dir.'), [], '"." is not a wildcard')
+      t.same(await names('dir_.*'), [], 'regex metacharacters are literal')
+      t.same(await names('dir_100%'), ['dir_100%'], '"%" is literal')
+      t.same(await names('dir_10%'), [], '"%" is not a wildcard')
+      t.same(await names('dir_1_'), [], '"_" is not a wildcard')
+      t.same(await names('dir%'), [])
+      t.same(await names('d_r'), [])
+      t.same(await names('(['), [])
+      t.same(await names('robert'), ['dir_Bob'])
+      t.same(await names('wonder'), [], 'a prefix only')
+
+      // Paging with the key [usernameLower, id] visits every match once, in order.
+      const all = await names('dir')
+      const paged: string[] = []
+      let after: [string, string] | null = null
+      for (;;) {
+        const rows: UserRecord[] = await store.users.list({ q: 'dir', limit: 2, after })
+        paged.push(...rows.slice(0, 2).map((u) => u.username))
+        if (rows.length <= 2) break
+        after = [rows[1]!.username.toLowerCase(), rows[1]!.id]
+      }
+      t.same(paged, all)
+      t.ok(all.length >= 8)
+      const everyone = await store.users.list({ limit: 1000, after: null })
+      const keys = everyone.map((u) => u.username.toLowerCase())
+      t.same(keys, [...keys].sort(), 'without q: everyone, ordered')
+    })
+
+    t.test('users: the display name search follows updates', async (t) => {
+      const u = user('renamer', { displayName: 'Before' })
+      await store.users.create(u)
+      t.same(
+        (await store.users.list({ q: 'before', limit: 5, after: null })).map((x) => x.id),
+        [u.id],
+      )
+      await store.users.update(u.id, { displayName: 'Ätsch After' })
+      t.same(await store.users.list({ q: 'before', limit: 5, after: null }), [])
+      t.same(
+        (await store.users.list({ q: 'ätsch', limit: 5, after: null })).map((x) => x.id),
+        [u.id],
+      )
+      t.same(
+        Object.keys((await store.users.get(u.id))!).sort(),
+        Object.keys(u).sort(),
+        'no storage field leaks into the record',
       )
     })
 

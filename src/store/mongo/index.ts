@@ -4,8 +4,9 @@
 import { type IndexDescription, MongoClient } from 'mongodb'
 import type { Store } from '../store.ts'
 import { codeIndexes, codeUseIndexes, mongoCodes } from './codes.ts'
+import { mongoPosts, postIndexes } from './posts.ts'
 import { mongoSessions, sessionIndexes } from './sessions.ts'
-import { mongoUsers, userIndexes, vipGrantIndexes } from './users.ts'
+import { addDisplayNameLower, mongoUsers, userIndexes, vipGrantIndexes } from './users.ts'
 
 const indexes: Record<string, IndexDescription[]> = {
   users: userIndexes,
@@ -13,6 +14,7 @@ const indexes: Record<string, IndexDescription[]> = {
   codes: codeIndexes,
   code_uses: codeUseIndexes,
   vip_grants: vipGrantIndexes,
+  posts: postIndexes,
 }
 
 export async function openMongoStore(url: string): Promise<Store> {
@@ -20,13 +22,17 @@ export async function openMongoStore(url: string): Promise<Store> {
   await client.connect()
   const db = client.db()
   for (const [name, specs] of Object.entries(indexes)) {
-    await db.collection(name).createIndexes(specs)
+    // One index per command: FerretDB 1.24 drops the connection when a multi-index
+    // createIndexes names indexes that already exist (any restart, any second instance).
+    for (const spec of specs) await db.collection(name).createIndexes([spec])
   }
+  await addDisplayNameLower(db)
   return {
     kind: 'mongodb',
     users: mongoUsers(db),
     sessions: mongoSessions(db),
     codes: mongoCodes(db),
+    posts: mongoPosts(db),
     async ping() {
       await db.command({ ping: 1 })
     },

@@ -1,5 +1,6 @@
-import { type Db, type IndexDescription, ObjectId } from 'mongodb'
+import { type Db, type Filter, type IndexDescription, ObjectId } from 'mongodb'
 import { AppError } from '../../errors.ts'
+import { prefixRegex } from '../prefix.ts'
 import type { UserRecord } from '../records.ts'
 import type { UserStore } from '../store.ts'
 import { hex, isDuplicateKey, oid, oidOrNull } from './ids.ts'
@@ -7,6 +8,8 @@ import { hex, isDuplicateKey, oid, oidOrNull } from './ids.ts'
 export interface UserDoc extends Omit<UserRecord, 'id'> {
   _id: ObjectId
   usernameLower: string
+  /** Kept in step with displayName by create and update, for the directory's prefix search. */
+  displayNameLower: string
 }
 
 /** One VIP extension: `days` added to max(at, the expiry so far). */
@@ -21,10 +24,23 @@ export const vipGrantIndexes: IndexDescription[] = [{ key: { userId: 1, at: 1 },
 
 export const userIndexes: IndexDescription[] = [
   { key: { usernameLower: 1 }, name: 'username_unique', unique: true },
+  { key: { displayNameLower: 1 }, name: 'display_name_lower' },
   { key: { role: 1 }, name: 'role' },
 ]
 
-export const toUser = ({ _id, usernameLower: _, ...rest }: UserDoc): UserRecord => ({ id: hex(_id), ...rest })
+export const toUser = ({ _id, usernameLower: _, displayNameLower: __, ...rest }: UserDoc): UserRecord => ({
+  id: hex(_id),
+  ...rest,
+})
+
+/** Fills displayNameLower on users stored before it existed (idempotent; run at start). */
+export async function addDisplayNameLower(db: Db): Promise<void> {
+  const users = db.collection<UserDoc>('users')
+  const missing = users.find({ displayNameLower: { $exists: false } }, { projection: { displayName: 1 } })
+  for await (const u of missing) {
+    await users.updateOne({ _id: u._id }, { $set: { displayNameLower: u.displayName.toLowerCase() } })
+  }
+}
 
 export function mongoUsers(db: Db): UserStore {
   const users = db.collection<UserDoc>('users')
@@ -32,7 +48,12 @@ export function mongoUsers(db: Db): UserStore {
   return {
     async create({ id, ...u }) {
       try {
-        await users.insertOne({ _id: oid(id), usernameLower: u.username.toLowerCase(), ...u })
+        await users.insertOne({
+          _id: oid(id),
+          usernameLower: u.username.toLowerCase(),
+          displayNameLower: u.displayName.toLowerCase(),
+          ...u,
+        })
       } catch (err) {
         if (isDuplicateKey(err)) throw new AppError(409, 'USERNAME_TAKEN', 'That username is taken')
         throw err
@@ -51,6 +72,7 @@ export function mongoUsers(db: Db): UserStore {
       const _id = oidOrNull(id)
       if (!_id) return null
       const $set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined))
+      if (patch.displayName !== undefined) $set.displayNameLower = patch.displayName.toLowerCase()
       const doc =
         Object.keys($set).length === 0
           ? await users.findOne({ _id })
@@ -77,6 +99,35 @@ export function mongoUsers(db: Db): UserStore {
     },
     async countAdmins() {
       return users.countDocuments({ role: 'admin' })
+    },
+    async getMany(ids) {
+      const _ids = ids.map(oidOrNull).filter((id) => id !== null)
+      if (_ids.length === 0) return []
+      return (await users.find({ _id: { $in: _ids } }).toArray()).map(toUser)
+    },
+    async list({ q, limit, after }) {
+      // Anchored, case-sensitive regexes on the stored lowercase copies: a prefix that an index
+      // on the field can serve; q is escaped, so `.`, `*` and the like match only themselves.
+      const and: Filter<UserDoc>[] = []
+      if (q) {
+        const $regex = prefixRegex(q.toLowerCase())
+        and.push({ $or: [{ usernameLower: { $regex } }, { displayNameLower: { $regex } }] })
+      }
+      if (after) {
+        const name = String(after[0])
+        and.push({
+          $or: [
+            { usernameLower: { $gt: name } },
+            { usernameLower: name, _id: { $gt: oid(String(after[1])) } },
+          ],
+        })
+      }
+      const docs = await users
+        .find(and.length ? { $and: and } : {})
+        .sort({ usernameLower: 1, _id: 1 })
+        .limit(limit + 1)
+        .toArray()
+      return docs.map(toUser)
     },
   }
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Store } from '../store.ts'
 import { sqliteCodes } from './codes.ts'
+import { sqlitePosts } from './posts.ts'
 import { migrate } from './schema.ts'
 import { sqliteSessions } from './sessions.ts'
 import { sqliteUsers } from './users.ts'
@@ -22,6 +23,7 @@ export function openSqliteStore(dataDir: string): Store {
     users: sqliteUsers(db),
     sessions: sqliteSessions(db),
     codes: sqliteCodes(db),
+    posts: sqlitePosts(db),
     async ping() {
       db.prepare('SELECT 1').get()
     },

@@ -40,10 +40,27 @@ const migrations: string[] = [
      created_by TEXT,
      created_at INTEGER NOT NULL
    );`,
+  // Walls and the user directory. The directory matches a prefix of the display name
+  // case-insensitively; SQLite's lower() and LIKE fold ASCII letters only ('Å' stays 'Å'), so
+  // the lowercase copy is computed by JavaScript (js_lower, registered in migrate(); the
+  // adapter writes it on insert and update), the same folding as the query and the MongoDB
+  // adapter, and an index on it serves prefix ranges.
+  `CREATE TABLE posts (
+     id TEXT PRIMARY KEY,
+     wall TEXT NOT NULL,
+     author_id TEXT NOT NULL,
+     text TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX posts_wall ON posts(wall, id);
+   ALTER TABLE users ADD COLUMN display_name_lower TEXT NOT NULL DEFAULT '';
+   UPDATE users SET display_name_lower = js_lower(display_name);
+   CREATE INDEX users_display_name_lower ON users(display_name_lower);`,
 ]
 
 export function migrate(db: Database): void {
   const current = db.pragma('user_version', { simple: true }) as number
+  db.function('js_lower', { deterministic: true }, (s: unknown) => String(s ?? '').toLowerCase())
   for (let v = current; v < migrations.length; v++) {
     db.transaction(() => {
       db.exec(migrations[v]!)

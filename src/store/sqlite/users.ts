@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { AppError } from '../../errors.ts'
+import { prefixEnd } from '../prefix.ts'
 import type { UserPatch, UserRecord } from '../records.ts'
 import type { UserStore } from '../store.ts'
 import { date, ms } from './schema.ts'
@@ -48,9 +49,9 @@ const columns: Record<keyof UserPatch, [string, (v: never) => unknown]> = {
 export function sqliteUsers(db: Database): UserStore {
   const insert = db.prepare(
     `INSERT INTO users (id, username, username_lower, display_name, bio, role, password_hash, theme,
-       vip_expires_at, totp_secret, totp_pending, banned, created_at)
+       vip_expires_at, totp_secret, totp_pending, banned, created_at, display_name_lower)
      VALUES (@id, @username, @usernameLower, @displayName, @bio, @role, @passwordHash, @theme,
-       @vipExpiresAt, @totpSecret, @totpPending, @banned, @createdAt)`,
+       @vipExpiresAt, @totpSecret, @totpPending, @banned, @createdAt, @displayNameLower)`,
   )
   const byId = db.prepare<[string], Row>('SELECT * FROM users WHERE id = ?')
   const byName = db.prepare<[string], Row>('SELECT * FROM users WHERE username_lower = ?')
@@ -65,6 +66,7 @@ export function sqliteUsers(db: Database): UserStore {
         insert.run({
           ...u,
           usernameLower: u.username.toLowerCase(),
+          displayNameLower: u.displayName.toLowerCase(),
           theme: JSON.stringify(u.theme),
           vipExpiresAt: ms(u.vipExpiresAt),
           banned: u.banned ? 1 : 0,
@@ -93,6 +95,10 @@ export function sqliteUsers(db: Database): UserStore {
         const [col, conv] = columns[key as keyof UserPatch]
         sets.push(`${col} = ?`)
         values.push(conv(value as never))
+        if (key === 'displayName') {
+          sets.push('display_name_lower = ?')
+          values.push(String(value).toLowerCase())
+        }
       }
       if (sets.length === 0) return this.get(id)
       const r = db
@@ -106,6 +112,33 @@ export function sqliteUsers(db: Database): UserStore {
     },
     async countAdmins() {
       return admins.get()!.n
+    },
+    async getMany(ids) {
+      if (ids.length === 0) return []
+      const rows = db
+        .prepare<string[], Row>(`SELECT * FROM users WHERE id IN (${ids.map(() => '?').join(', ')})`)
+        .all(...ids)
+      return rows.map(toRecord)
+    },
+    async list({ q, limit, after }) {
+      // Prefixes as ranges on the lowercase columns (see prefixEnd): indexable, and no LIKE
+      // wildcard in q can mean anything but itself.
+      const where: string[] = []
+      const params: Record<string, unknown> = { limit: limit + 1 }
+      if (q) {
+        const lo = q.toLowerCase()
+        const hi = prefixEnd(lo)
+        const range = (col: string) => (hi === null ? `${col} >= @lo` : `(${col} >= @lo AND ${col} < @hi)`)
+        where.push(`(${range('username_lower')} OR ${range('display_name_lower')})`)
+        Object.assign(params, { lo, hi })
+      }
+      if (after) {
+        where.push('(username_lower, id) > (@afterName, @afterId)')
+        Object.assign(params, { afterName: String(after[0]), afterId: String(after[1]) })
+      }
+      const sql = `SELECT * FROM users ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                   ORDER BY username_lower, id LIMIT @limit`
+      return db.prepare<Record<string, unknown>, Row>(sql).all(params).map(toRecord)
     },
   }
 }

@@ -1,0 +1,34 @@
+// The user directory: public views of users, by username, searchable by a prefix of the
+// username or the display name. Never more of a user than toPublicUser shows.
+import { invalid, notFound } from '../errors.ts'
+import { isId } from '../ids.ts'
+import { clampLimit, decodeCursor, type Page, toPage } from '../pagination.ts'
+import type { UsersQuery } from '../schemas/directory.ts'
+import type { PublicUser } from '../schemas/users.ts'
+import type { Store } from '../store/store.ts'
+import { toPublicUser } from './views.ts'
+
+export class DirectoryService {
+  constructor(private readonly store: Store) {}
+
+  /** Ordered by the lowercased username (then id), the keyset of the cursor. */
+  async list(query: UsersQuery): Promise<Page<PublicUser>> {
+    const limit = clampLimit(query.limit)
+    const after = decodeCursor<[string, string]>(query.cursor, ['string', 'string'])
+    if (after && !isId(after[1])) throw invalid('Malformed cursor')
+    const rows = await this.store.users.list({ q: query.q || undefined, limit, after })
+    const now = new Date()
+    return toPage(
+      rows,
+      limit,
+      (u) => [u.username.toLowerCase(), u.id],
+      (u) => toPublicUser(u, now),
+    )
+  }
+
+  async get(id: string): Promise<PublicUser> {
+    const user = await this.store.users.get(id)
+    if (!user) throw notFound('User')
+    return toPublicUser(user)
+  }
+}
