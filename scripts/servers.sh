@@ -64,17 +64,50 @@ install_redis() {
   command -v redis-server >/dev/null 2>&1 || die "redis-server still missing after install"
 }
 
+# Go >= 1.21 fetches the Go version a module asks for by itself (GOTOOLCHAIN=auto). An older Go
+# (Debian bookworm's golang-go is 1.19) fetches that toolchain, itself a module on the Go module
+# proxy, with `go mod download`, which is what GOTOOLCHAIN=auto does.
+FERRET_GO="go1.24.3"
+GO_TOOLCHAIN=auto
 find_go() {
-  if command -v go >/dev/null 2>&1; then
+  if ! command -v go >/dev/null 2>&1; then
+    if [ -x /usr/local/go/bin/go ]; then
+      export PATH="/usr/local/go/bin:$PATH"
+    else
+      log "installing the Go toolchain from Debian"
+      apt_install golang-go ca-certificates
+      command -v go >/dev/null 2>&1 || die "go still missing after install"
+    fi
+  fi
+  local minor
+  minor="$(go env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9]*\).*/\1/p')"
+  if [ -n "$minor" ] && [ "$minor" -ge 21 ]; then
     return 0
   fi
-  if [ -x /usr/local/go/bin/go ]; then
-    export PATH="/usr/local/go/bin:$PATH"
-    return 0
+  local arch tmp dir
+  case "$(uname -m)" in
+  x86_64 | amd64) arch=amd64 ;;
+  aarch64 | arm64) arch=arm64 ;;
+  *) die "no Go >= 1.21 and no known toolchain for $(uname -m)" ;;
+  esac
+  log "$(go version | awk '{print $3}') is too old; fetching $FERRET_GO from the Go module proxy"
+  tmp="$(mktemp -d)"
+  dir="$(cd "$tmp" && go mod init x >/dev/null 2>&1 &&
+    go mod download -json "golang.org/toolchain@v0.0.1-$FERRET_GO.linux-$arch" |
+    sed -n 's/^[[:space:]]*"Dir":[[:space:]]*"\(.*\)",\{0,1\}$/\1/p' | head -n1)"
+  rm -rf "$tmp"
+  [ -n "$dir" ] && [ -f "$dir/bin/go" ] || die "could not fetch the Go toolchain $FERRET_GO"
+  # The module cache keeps files read-only and without execute bits: use a copy under .servers/.
+  local goroot="$SERVERS_DIR/toolchain/$FERRET_GO"
+  if [ ! -x "$goroot/bin/go" ]; then
+    rm -rf "$goroot"
+    mkdir -p "$(dirname "$goroot")"
+    cp -R "$dir" "$goroot"
+    chmod -R u+w "$goroot"
+    chmod +x "$goroot"/bin/* "$goroot"/pkg/tool/*/*
   fi
-  log "installing the Go toolchain from Debian (it fetches the Go version FerretDB asks for)"
-  apt_install golang-go ca-certificates
-  command -v go >/dev/null 2>&1 || die "go still missing after install"
+  export PATH="$goroot/bin:$PATH" GOROOT="$goroot"
+  GO_TOOLCHAIN=local
 }
 
 install_ferretdb() {
@@ -93,7 +126,7 @@ install_ferretdb() {
   tmp="$(mktemp -d)"
   (
     cd "$tmp"
-    export GOTOOLCHAIN="${FERRET_GOTOOLCHAIN:-auto}" GOFLAGS="-buildvcs=false"
+    export GOTOOLCHAIN="${FERRET_GOTOOLCHAIN:-$GO_TOOLCHAIN}" GOFLAGS="-buildvcs=false"
     go mod init x >/dev/null 2>&1
     go mod download -json "github.com/FerretDB/FerretDB@v$FERRET_VERSION" >"$tmp/dl.json"
   ) || {
@@ -115,7 +148,7 @@ install_ferretdb() {
   printf 'v%s\n' "$FERRET_VERSION" >"$src/build/version/version.txt"
   (
     cd "$src"
-    export GOTOOLCHAIN="${FERRET_GOTOOLCHAIN:-auto}" GOFLAGS="-buildvcs=false"
+    export GOTOOLCHAIN="${FERRET_GOTOOLCHAIN:-$GO_TOOLCHAIN}" GOFLAGS="-buildvcs=false"
     go build -trimpath -o "$FERRET_BIN.tmp" ./cmd/ferretdb
   ) || {
     rm -f "$FERRET_BIN.tmp"
