@@ -67,3 +67,54 @@ export function codeStatus(c: CodeRecord, now: Date): CodeStatus {
   if (c.expiresAt && c.expiresAt <= now) return 'expired'
   return 'unused'
 }
+
+/** Who did something, as it was shown when it was stored (a snapshot: names may change later). */
+export interface UserSnapshot {
+  id: string
+  username: string
+  displayName: string
+}
+
+export interface RoomRecord {
+  id: string
+  name: string
+  description: string
+  creator: UserSnapshot
+  maxMembers: number
+  /** Kept in step with the members by the store. */
+  memberCount: number
+  createdAt: Date
+}
+
+export interface MemberRecord {
+  roomId: string
+  userId: string
+  /** Position in the room's join order; a later join always has a higher one. */
+  ticket: number
+  joinedAt: Date
+}
+
+export type MessageKind = 'text' | 'file' | 'system'
+
+export interface FileRef {
+  id: string
+  name: string
+  size: number
+  contentType: string
+}
+
+export interface MessageRecord {
+  id: string
+  roomId: string
+  /** Per room, from 1, without gaps: the order everyone sees. */
+  seq: number
+  kind: MessageKind
+  from: UserSnapshot | null
+  text: string
+  file: FileRef | null
+  clientMsgId: string | null
+  createdAt: Date
+}
+
+/** A message before the store gives it its seq. */
+export type NewMessage = Omit<MessageRecord, 'seq'>

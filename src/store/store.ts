@@ -2,7 +2,18 @@
 // Two adapters implement it: SQLite (embedded, one process) and MongoDB (scaled, many).
 // test/contract/store.test.ts runs one suite against both; a guarantee written here is tested there.
 import type { CursorKey } from '../pagination.ts'
-import type { CodeRecord, CodeStatus, CodeType, SessionRecord, UserPatch, UserRecord } from './records.ts'
+import type {
+  CodeRecord,
+  CodeStatus,
+  CodeType,
+  MemberRecord,
+  MessageRecord,
+  NewMessage,
+  RoomRecord,
+  SessionRecord,
+  UserPatch,
+  UserRecord,
+} from './records.ts'
 
 export interface UserStore {
   /** Inserts a user. Throws `AppError(409, USERNAME_TAKEN)` when the username exists, compared case-insensitively. */
@@ -96,12 +107,62 @@ export interface CodeStore {
   list(query: CodeListQuery): Promise<CodeRecord[]>
 }
 
+export interface RoomListQuery {
+  /** Keeps rooms whose name contains it, case-insensitively, taken literally. */
+  q?: string
+  /** Keeps the rooms this user is a member of. */
+  memberOf?: string
+  limit: number
+  /** Busiest first: the key `[memberCount, id]` of the last room of the previous page. */
+  after: CursorKey | null
+}
+
+export type JoinResult = 'joined' | 'already' | 'full' | 'missing'
+
+export interface RoomStore {
+  /** Inserts the room with its creator as its first member. */
+  create(room: RoomRecord): Promise<void>
+  get(id: string): Promise<RoomRecord | null>
+  /** Deletes the room, its members and its messages; false when there was no such room. */
+  delete(id: string): Promise<boolean>
+  /** `limit + 1` rooms, most members first, then newest. */
+  list(query: RoomListQuery): Promise<RoomRecord[]>
+  /**
+   * Makes the user a member unless the room has `maxMembers` already. Concurrent joins never
+   * take a room past `maxMembers`; joining twice is 'already'. `memberCount` follows.
+   */
+  join(roomId: string, userId: string, at: Date): Promise<JoinResult>
+  /** Ends the membership; false when the user was not a member. `memberCount` follows. */
+  leave(roomId: string, userId: string): Promise<boolean>
+  isMember(roomId: string, userId: string): Promise<boolean>
+  /** `limit + 1` members in join order, after the cursor key `[ticket]`. */
+  members(roomId: string, limit: number, after: CursorKey | null): Promise<MemberRecord[]>
+  /** The ids of the rooms the user is a member of, in join order. */
+  roomsOf(userId: string): Promise<string[]>
+}
+
+export interface MessageStore {
+  /**
+   * Stores the message with the room's next seq: seqs start at 1 and have no gaps, even with
+   * many instances appending at once. Idempotent by (room, sender, clientMsgId): a repeat
+   * returns the message stored first, with `duplicate: true`, and stores nothing.
+   * `hint` is the last seq the caller knows of (a guess that saves round trips).
+   */
+  append(message: NewMessage, hint?: number): Promise<{ message: MessageRecord; duplicate: boolean }>
+  /** Messages in seq order: `after` (exclusive) upwards, or the newest below `before` (exclusive). */
+  range(roomId: string, query: { after?: number; before?: number; limit: number }): Promise<MessageRecord[]>
+  /** The seq of the newest message, 0 when there is none. */
+  lastSeq(roomId: string): Promise<number>
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb'
   readonly users: UserStore
   readonly sessions: SessionStore
   readonly codes: CodeStore
   readonly posts: PostStore
+  readonly rooms: RoomStore
+  readonly messages: MessageStore
   /** Resolves when the store answers; throws otherwise. */
   ping(): Promise<void>
   close(): Promise<void>

@@ -4,7 +4,9 @@
 import { type IndexDescription, MongoClient } from 'mongodb'
 import type { Store } from '../store.ts'
 import { codeIndexes, codeUseIndexes, mongoCodes } from './codes.ts'
+import { messageIndexes, mongoMessages } from './messages.ts'
 import { mongoPosts, postIndexes } from './posts.ts'
+import { memberIndexes, mongoRooms, roomIndexes } from './rooms.ts'
 import { mongoSessions, sessionIndexes } from './sessions.ts'
 import { addDisplayNameLower, mongoUsers, userIndexes, vipGrantIndexes } from './users.ts'
 
@@ -15,6 +17,9 @@ const indexes: Record<string, IndexDescription[]> = {
   code_uses: codeUseIndexes,
   vip_grants: vipGrantIndexes,
   posts: postIndexes,
+  rooms: roomIndexes,
+  members: memberIndexes,
+  messages: messageIndexes,
 }
 
 export async function openMongoStore(url: string): Promise<Store> {
@@ -33,6 +38,8 @@ export async function openMongoStore(url: string): Promise<Store> {
     sessions: mongoSessions(db),
     codes: mongoCodes(db),
     posts: mongoPosts(db),
+    rooms: mongoRooms(db),
+    messages: mongoMessages(db),
     async ping() {
       await db.command({ ping: 1 })
     },

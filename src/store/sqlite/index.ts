@@ -5,7 +5,9 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Store } from '../store.ts'
 import { sqliteCodes } from './codes.ts'
+import { sqliteMessages } from './messages.ts'
 import { sqlitePosts } from './posts.ts'
+import { sqliteRooms } from './rooms.ts'
 import { migrate } from './schema.ts'
 import { sqliteSessions } from './sessions.ts'
 import { sqliteUsers } from './users.ts'
@@ -24,6 +26,8 @@ export function openSqliteStore(dataDir: string): Store {
     sessions: sqliteSessions(db),
     codes: sqliteCodes(db),
     posts: sqlitePosts(db),
+    rooms: sqliteRooms(db),
+    messages: sqliteMessages(db),
     async ping() {
       db.prepare('SELECT 1').get()
     },

@@ -56,6 +56,43 @@ const migrations: string[] = [
    ALTER TABLE users ADD COLUMN display_name_lower TEXT NOT NULL DEFAULT '';
    UPDATE users SET display_name_lower = js_lower(display_name);
    CREATE INDEX users_display_name_lower ON users(display_name_lower);`,
+  // Rooms, their members and their messages. member_count is kept by the adapter inside the
+  // same transaction as the membership change; seq is unique per room.
+  `CREATE TABLE rooms (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     name_lower TEXT NOT NULL,
+     description TEXT NOT NULL,
+     creator TEXT NOT NULL,
+     max_members INTEGER NOT NULL,
+     member_count INTEGER NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX rooms_busiest ON rooms(member_count DESC, id DESC);
+   CREATE TABLE members (
+     room_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     ticket INTEGER NOT NULL,
+     joined_at INTEGER NOT NULL,
+     PRIMARY KEY (room_id, user_id)
+   );
+   CREATE UNIQUE INDEX members_order ON members(room_id, ticket);
+   CREATE INDEX members_user ON members(user_id, ticket);
+   CREATE TABLE messages (
+     id TEXT PRIMARY KEY,
+     room_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     kind TEXT NOT NULL,
+     from_id TEXT,
+     from_user TEXT,
+     text TEXT NOT NULL,
+     file TEXT,
+     client_msg_id TEXT,
+     created_at INTEGER NOT NULL
+   );
+   CREATE UNIQUE INDEX messages_seq ON messages(room_id, seq);
+   CREATE UNIQUE INDEX messages_idempotency ON messages(room_id, from_id, client_msg_id)
+     WHERE client_msg_id IS NOT NULL;`,
 ]
 
 export function migrate(db: Database): void {

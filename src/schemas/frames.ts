@@ -1,0 +1,81 @@
+// The WebSocket protocol: one JSON object per text frame, with a `type`. These schemas are the
+// reference for clients (src/client) and for the gateway's validation of incoming frames.
+import { type Static, Type } from 'typebox'
+import { Id, Time } from './common.ts'
+import { ClientMsgId, Message, MessageText, Room } from './rooms.ts'
+
+// Client → server
+export const JoinFrame = Type.Object({
+  type: Type.Literal('join'),
+  room: Id,
+  since: Type.Optional(Type.Integer({ minimum: 0 })),
+})
+export const LeaveFrame = Type.Object({ type: Type.Literal('leave'), room: Id })
+export const SendFrame = Type.Object({
+  type: Type.Literal('send'),
+  room: Id,
+  clientMsgId: ClientMsgId,
+  text: MessageText,
+})
+export const TypingFrame = Type.Object({ type: Type.Literal('typing'), room: Id })
+export const PingFrame = Type.Object({ type: Type.Literal('ping') })
+
+export const ClientFrame = Type.Union([JoinFrame, LeaveFrame, SendFrame, TypingFrame, PingFrame])
+export type ClientFrame = Static<typeof ClientFrame>
+
+// Server → client
+export const JoinedFrame = Type.Object({
+  type: Type.Literal('joined'),
+  room: Id,
+  lastSeq: Type.Integer(),
+  online: Type.Array(Id),
+})
+export const AckFrame = Type.Object({
+  type: Type.Literal('ack'),
+  clientMsgId: ClientMsgId,
+  id: Id,
+  seq: Type.Integer(),
+  createdAt: Time,
+})
+export const MessageFrame = Type.Object({ type: Type.Literal('message'), message: Message })
+export const PresenceFrame = Type.Object({ type: Type.Literal('presence'), room: Id, online: Type.Array(Id) })
+export const TypingNotice = Type.Object({ type: Type.Literal('typing'), room: Id, user: Id })
+export const RoomFrame = Type.Object({ type: Type.Literal('room'), room: Room })
+/** Live delivery of a room ended without the client asking: it left on another tab, or the room was deleted. */
+export const RemovedFrame = Type.Object({
+  type: Type.Literal('removed'),
+  room: Id,
+  reason: Type.Union([Type.Literal('left'), Type.Literal('deleted')]),
+})
+export const ErrorFrame = Type.Object({
+  type: Type.Literal('error'),
+  code: Type.String(),
+  message: Type.String(),
+  ref: Type.Optional(Type.String()),
+})
+export const PongFrame = Type.Object({ type: Type.Literal('pong') })
+
+export const ServerFrame = Type.Union([
+  JoinedFrame,
+  AckFrame,
+  MessageFrame,
+  PresenceFrame,
+  TypingNotice,
+  RoomFrame,
+  RemovedFrame,
+  ErrorFrame,
+  PongFrame,
+])
+export type ServerFrame = Static<typeof ServerFrame>
+
+/** Close codes the server uses. */
+export const CloseCodes = {
+  /** Policy violation: too many bad frames, a frame too large, or too many frames per second. */
+  POLICY: 1008,
+  /** The instance is draining: reconnect (to another) and re-join with `since`. */
+  RESTART: 1012,
+  /** The socket could not keep up (send buffer over its bound): reconnect and re-join with `since`. */
+  SLOW: 1013,
+  /** The session was revoked (logout elsewhere, password change, ban): do not reconnect. */
+  REVOKED: 4001,
+} as const

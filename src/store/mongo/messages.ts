@@ -1,0 +1,87 @@
+import type { Db, IndexDescription, ObjectId } from 'mongodb'
+import type { MessageRecord } from '../records.ts'
+import type { MessageStore } from '../store.ts'
+import { hex, isDuplicateKey, oid, oidOrNull } from './ids.ts'
+
+export interface MessageDoc extends Omit<MessageRecord, 'id' | 'roomId'> {
+  _id: ObjectId
+  roomId: ObjectId
+  /**
+   * `${roomId}:${senderId}:${clientMsgId}`, or the message id when there is no clientMsgId:
+   * unique, so a retried send is stored once (no partial index needed).
+   */
+  dedupe: string
+}
+
+export const messageIndexes: IndexDescription[] = [
+  { key: { roomId: 1, seq: 1 }, name: 'room_seq_unique', unique: true },
+  { key: { dedupe: 1 }, name: 'dedupe_unique', unique: true },
+]
+
+const toMessage = ({ _id, roomId, dedupe: _, ...rest }: MessageDoc): MessageRecord => ({
+  id: hex(_id),
+  roomId: hex(roomId),
+  ...rest,
+})
+
+export function mongoMessages(db: Db): MessageStore {
+  const messages = db.collection<MessageDoc>('messages')
+
+  const lastSeq = async (roomId: ObjectId) =>
+    (
+      await messages
+        .find({ roomId }, { projection: { seq: 1 } })
+        .sort({ seq: -1 })
+        .limit(1)
+        .next()
+    )?.seq ?? 0
+
+  return {
+    async append({ id, roomId, ...m }, hint) {
+      const room = oid(roomId)
+      const dedupe = m.clientMsgId ? `${roomId}:${m.from?.id ?? ''}:${m.clientMsgId}` : id
+      const first = async () => (m.clientMsgId ? await messages.findOne({ dedupe }) : null)
+      const found = await first()
+      if (found) return { message: toMessage(found), duplicate: true }
+      // The seq is taken by inserting it: the unique (roomId, seq) index lets exactly one
+      // writer have each number. Starting from the last known seq leaves no gap; a collision
+      // means another instance was faster, and we move past what it stored.
+      let seq = hint ?? (await lastSeq(room))
+      for (;;) {
+        seq++
+        const doc: MessageDoc = { _id: oid(id), roomId: room, seq, dedupe, ...m }
+        try {
+          await messages.insertOne(doc)
+          return { message: toMessage(doc), duplicate: false }
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err
+          const again = await first()
+          if (again) return { message: toMessage(again), duplicate: true }
+          seq = Math.max(seq, await lastSeq(room))
+        }
+      }
+    },
+    async range(roomId, q) {
+      const room = oidOrNull(roomId)
+      if (!room) return []
+      if (q.before !== undefined) {
+        const docs = await messages
+          .find({ roomId: room, seq: { $lt: q.before } })
+          .sort({ seq: -1 })
+          .limit(q.limit)
+          .toArray()
+        return docs.map(toMessage).reverse()
+      }
+      const docs = await messages
+        .find({ roomId: room, seq: { $gt: q.after ?? 0 } })
+        .sort({ seq: 1 })
+        .limit(q.limit)
+        .toArray()
+      return docs.map(toMessage)
+    },
+    async lastSeq(roomId) {
+      const room = oidOrNull(roomId)
+      return room ? lastSeq(room) : 0
+    },
+  }
+}

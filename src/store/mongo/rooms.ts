@@ -1,0 +1,175 @@
+import type { Collection, Db, Document, Filter, IndexDescription, ObjectId } from 'mongodb'
+import type { MemberRecord, RoomRecord } from '../records.ts'
+import type { RoomStore } from '../store.ts'
+import { syncCount } from './counts.ts'
+import { hex, isDuplicateKey, oid, oidOrNull } from './ids.ts'
+
+export interface RoomDoc extends Omit<RoomRecord, 'id'> {
+  _id: ObjectId
+  nameLower: string
+}
+
+/**
+ * A membership. `_id` is `${roomId}:${ticket}`: taking the next ticket is an insert, which every
+ * MongoDB-wire server makes atomic through the unique `_id`, so concurrent joins get distinct,
+ * ordered tickets with no update (FerretDB 1.x updates are not atomic). A unique index on
+ * (roomId, userId) makes joining idempotent.
+ */
+export interface MemberDoc {
+  _id: string
+  roomId: ObjectId
+  userId: ObjectId
+  ticket: number
+  joinedAt: Date
+}
+
+export const roomIndexes: IndexDescription[] = [{ key: { memberCount: -1, _id: -1 }, name: 'busiest' }]
+export const memberIndexes: IndexDescription[] = [
+  { key: { roomId: 1, userId: 1 }, name: 'room_user_unique', unique: true },
+  { key: { roomId: 1, ticket: 1 }, name: 'room_order' },
+  { key: { userId: 1, ticket: 1 }, name: 'user_rooms' },
+]
+
+const toRoom = ({ _id, nameLower: _, ...rest }: RoomDoc): RoomRecord => ({ id: hex(_id), ...rest })
+const toMember = (m: MemberDoc): MemberRecord => ({
+  roomId: hex(m.roomId),
+  userId: hex(m.userId),
+  ticket: m.ticket,
+  joinedAt: m.joinedAt,
+})
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+export function mongoRooms(db: Db): RoomStore {
+  const rooms = db.collection<RoomDoc>('rooms')
+  const members = db.collection<MemberDoc>('members')
+  const messages = db.collection('messages')
+  const recount = (roomId: ObjectId) =>
+    syncCount(rooms, roomId, 'memberCount', members as unknown as Collection<Document>, { roomId })
+
+  const lastTicket = async (roomId: ObjectId) =>
+    (
+      await members
+        .find({ roomId }, { projection: { ticket: 1 } })
+        .sort({ ticket: -1 })
+        .limit(1)
+        .next()
+    )?.ticket ?? 0
+
+  /** Inserts the membership with the next free ticket; null when the user is a member already. */
+  async function takeTicket(roomId: ObjectId, userId: ObjectId, at: Date): Promise<number | null> {
+    let ticket = await lastTicket(roomId)
+    for (;;) {
+      ticket++
+      try {
+        await members.insertOne({ _id: `${hex(roomId)}:${ticket}`, roomId, userId, ticket, joinedAt: at })
+        return ticket
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err
+        if (await members.findOne({ roomId, userId }, { projection: { _id: 1 } })) return null
+        ticket = Math.max(ticket, await lastTicket(roomId))
+      }
+    }
+  }
+
+  return {
+    async create({ id, ...room }) {
+      const _id = oid(id)
+      await rooms.insertOne({ _id, nameLower: room.name.toLowerCase(), ...room, memberCount: 1 })
+      await members.insertOne({
+        _id: `${id}:1`,
+        roomId: _id,
+        userId: oid(room.creator.id),
+        ticket: 1,
+        joinedAt: room.createdAt,
+      })
+    },
+    async get(id) {
+      const _id = oidOrNull(id)
+      const doc = _id && (await rooms.findOne({ _id }))
+      return doc ? toRoom(doc) : null
+    },
+    async delete(id) {
+      const _id = oidOrNull(id)
+      if (!_id) return false
+      const r = await rooms.deleteOne({ _id })
+      await members.deleteMany({ roomId: _id })
+      await messages.deleteMany({ roomId: _id })
+      return r.deletedCount > 0
+    },
+    async list({ q, memberOf, limit, after }) {
+      const filter: Filter<RoomDoc> = {}
+      if (q) filter.nameLower = { $regex: escapeRegex(q.toLowerCase()) }
+      if (memberOf) {
+        const userId = oidOrNull(memberOf)
+        const mine = userId ? await members.find({ userId }, { projection: { roomId: 1 } }).toArray() : []
+        filter._id = { $in: mine.map((m) => m.roomId) }
+      }
+      if (after) {
+        const [count, id] = after as [number, string]
+        filter.$or = [{ memberCount: { $lt: count } }, { memberCount: count, _id: { $lt: oid(id) } }]
+      }
+      const docs = await rooms
+        .find(filter)
+        .sort({ memberCount: -1, _id: -1 })
+        .limit(limit + 1)
+        .toArray()
+      return docs.map(toRoom)
+    },
+    async join(roomId, userId, at) {
+      const _id = oidOrNull(roomId)
+      const room = _id && (await rooms.findOne({ _id }))
+      if (!_id || !room) return 'missing'
+      const uid = oid(userId)
+      if (await members.findOne({ roomId: _id, userId: uid }, { projection: { _id: 1 } })) return 'already'
+      const ticket = await takeTicket(_id, uid, at)
+      if (ticket === null) return 'already'
+      // Tickets are ordered like the joins, so whoever is ahead of us stays ahead: if the room
+      // was full before our ticket, we are the one who leaves, whatever joins meanwhile.
+      const ahead = await members.countDocuments({ roomId: _id, ticket: { $lt: ticket } })
+      if (ahead >= room.maxMembers) {
+        await members.deleteOne({ _id: `${roomId}:${ticket}` })
+        // Others may have counted our short-lived membership: every change is followed by a recount.
+        await recount(_id)
+        return 'full'
+      }
+      await recount(_id)
+      return 'joined'
+    },
+    async leave(roomId, userId) {
+      const _id = oidOrNull(roomId)
+      if (!_id) return false
+      const r = await members.deleteOne({ roomId: _id, userId: oid(userId) })
+      if (r.deletedCount > 0) await recount(_id)
+      return r.deletedCount > 0
+    },
+    async isMember(roomId, userId) {
+      const _id = oidOrNull(roomId)
+      return (
+        _id !== null &&
+        (await members.findOne({ roomId: _id, userId: oid(userId) }, { projection: { _id: 1 } })) !== null
+      )
+    },
+    async members(roomId, limit, after) {
+      const _id = oidOrNull(roomId)
+      if (!_id) return []
+      const docs = await members
+        .find({ roomId: _id, ticket: { $gt: Number(after?.[0] ?? 0) } })
+        .sort({ ticket: 1 })
+        .limit(limit + 1)
+        .toArray()
+      return docs.map(toMember)
+    },
+    async roomsOf(userId) {
+      const uid = oidOrNull(userId)
+      if (!uid) return []
+      const mine = await members.find({ userId: uid }).sort({ ticket: 1 }).toArray()
+      // A join racing a deletion can leave a stray membership behind: list existing rooms only.
+      const alive = new Set(
+        (
+          await rooms.find({ _id: { $in: mine.map((m) => m.roomId) } }, { projection: { _id: 1 } }).toArray()
+        ).map((r) => hex(r._id)),
+      )
+      return mine.map((m) => hex(m.roomId)).filter((id) => alive.has(id))
+    },
+  }
+}

@@ -1,0 +1,136 @@
+import type { Database } from 'better-sqlite3'
+import type { MemberRecord, RoomRecord } from '../records.ts'
+import type { RoomStore } from '../store.ts'
+
+interface RoomRow {
+  id: string
+  name: string
+  description: string
+  creator: string
+  max_members: number
+  member_count: number
+  created_at: number
+}
+
+interface MemberRow {
+  room_id: string
+  user_id: string
+  ticket: number
+  joined_at: number
+}
+
+const toRoom = (r: RoomRow): RoomRecord => ({
+  id: r.id,
+  name: r.name,
+  description: r.description,
+  creator: JSON.parse(r.creator),
+  maxMembers: r.max_members,
+  memberCount: r.member_count,
+  createdAt: new Date(r.created_at),
+})
+
+const toMember = (r: MemberRow): MemberRecord => ({
+  roomId: r.room_id,
+  userId: r.user_id,
+  ticket: r.ticket,
+  joinedAt: new Date(r.joined_at),
+})
+
+export function sqliteRooms(db: Database): RoomStore {
+  const insertRoom = db.prepare(
+    `INSERT INTO rooms (id, name, name_lower, description, creator, max_members, member_count, created_at)
+     VALUES (@id, @name, js_lower(@name), @description, @creator, @maxMembers, 1, @createdAt)`,
+  )
+  const insertMember = db.prepare(
+    `INSERT INTO members (room_id, user_id, ticket, joined_at)
+     VALUES (?, ?, (SELECT coalesce(max(ticket), 0) + 1 FROM members WHERE room_id = ?), ?)`,
+  )
+  const byId = db.prepare<[string], RoomRow>('SELECT * FROM rooms WHERE id = ?')
+  const member = db.prepare<[string, string], { n: number }>(
+    'SELECT 1 AS n FROM members WHERE room_id = ? AND user_id = ?',
+  )
+  const recountStmt = db.prepare(
+    'UPDATE rooms SET member_count = (SELECT count(*) FROM members WHERE room_id = @room) WHERE id = @room',
+  )
+  const recount = { run: (room: string) => recountStmt.run({ room }) }
+  const removeMember = db.prepare('DELETE FROM members WHERE room_id = ? AND user_id = ?')
+  const roomsOf = db.prepare<[string], { room_id: string }>(
+    'SELECT room_id FROM members WHERE user_id = ? ORDER BY ticket',
+  )
+  const membersPage = db.prepare<[string, number, number], MemberRow>(
+    'SELECT * FROM members WHERE room_id = ? AND ticket > ? ORDER BY ticket LIMIT ?',
+  )
+
+  const create = db.transaction((room: RoomRecord) => {
+    insertRoom.run({ ...room, creator: JSON.stringify(room.creator), createdAt: room.createdAt.getTime() })
+    insertMember.run(room.id, room.creator.id, room.id, room.createdAt.getTime())
+  })
+  // A transaction: the capacity check and the insert happen with no other writer in between.
+  const join = db.transaction((roomId: string, userId: string, at: number) => {
+    const room = byId.get(roomId)
+    if (!room) return 'missing' as const
+    if (member.get(roomId, userId)) return 'already' as const
+    if (room.member_count >= room.max_members) return 'full' as const
+    insertMember.run(roomId, userId, roomId, at)
+    recount.run(roomId)
+    return 'joined' as const
+  })
+  const leave = db.transaction((roomId: string, userId: string) => {
+    const removed = removeMember.run(roomId, userId).changes > 0
+    if (removed) recount.run(roomId)
+    return removed
+  })
+  const remove = db.transaction((id: string) => {
+    db.prepare('DELETE FROM messages WHERE room_id = ?').run(id)
+    db.prepare('DELETE FROM members WHERE room_id = ?').run(id)
+    return db.prepare('DELETE FROM rooms WHERE id = ?').run(id).changes > 0
+  })
+
+  return {
+    async create(room) {
+      create(room)
+    },
+    async get(id) {
+      const r = byId.get(id)
+      return r ? toRoom(r) : null
+    },
+    async delete(id) {
+      return remove(id)
+    },
+    async list({ q, memberOf, limit, after }) {
+      const where: string[] = []
+      const params: Record<string, unknown> = { limit: limit + 1 }
+      if (q) {
+        where.push('instr(name_lower, js_lower(@q)) > 0')
+        params.q = q
+      }
+      if (memberOf) {
+        where.push('id IN (SELECT room_id FROM members WHERE user_id = @memberOf)')
+        params.memberOf = memberOf
+      }
+      if (after) {
+        where.push('(member_count < @count OR (member_count = @count AND id < @id))')
+        params.count = after[0]
+        params.id = after[1]
+      }
+      const sql = `SELECT * FROM rooms ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                   ORDER BY member_count DESC, id DESC LIMIT @limit`
+      return db.prepare<Record<string, unknown>, RoomRow>(sql).all(params).map(toRoom)
+    },
+    async join(roomId, userId, at) {
+      return join(roomId, userId, at.getTime())
+    },
+    async leave(roomId, userId) {
+      return leave(roomId, userId)
+    },
+    async isMember(roomId, userId) {
+      return member.get(roomId, userId) !== undefined
+    },
+    async members(roomId, limit, after) {
+      return membersPage.all(roomId, Number(after?.[0] ?? 0), limit + 1).map(toMember)
+    },
+    async roomsOf(userId) {
+      return roomsOf.all(userId).map((r) => r.room_id)
+    },
+  }
+}

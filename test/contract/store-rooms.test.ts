@@ -1,0 +1,264 @@
+// The Store contract for rooms, members and messages (src/store/store.ts), on every adapter.
+// Each suite gets two handles on the same data, as two instances have.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { MongoClient } from 'mongodb'
+import t, { type Test } from 'tap'
+import { newId } from '../../src/ids.ts'
+import { openMongoStore } from '../../src/store/mongo/index.ts'
+import type { NewMessage, RoomRecord, UserSnapshot } from '../../src/store/records.ts'
+import { openSqliteStore } from '../../src/store/sqlite/index.ts'
+import type { Store } from '../../src/store/store.ts'
+import { isolatedMongoUrl, mongoUrl, needServer } from '../helpers/servers.ts'
+
+const person = (name = `u${Math.random().toString(36).slice(2, 8)}`): UserSnapshot => ({
+  id: newId(),
+  username: name,
+  displayName: name,
+})
+
+const room = (extra: Partial<RoomRecord> = {}): RoomRecord => ({
+  id: newId(),
+  name: 'Lobby',
+  description: '',
+  creator: person('creator'),
+  maxMembers: 100,
+  memberCount: 1,
+  createdAt: new Date(),
+  ...extra,
+})
+
+const message = (
+  roomId: string,
+  from: UserSnapshot | null,
+  text: string,
+  clientMsgId: string | null = null,
+): NewMessage => ({
+  id: newId(),
+  roomId,
+  kind: 'text',
+  from,
+  text,
+  file: null,
+  clientMsgId,
+  createdAt: new Date(),
+})
+
+function contract(name: string, open: (t: Test) => Promise<[Store, Store] | null>) {
+  t.test(`${name} store: rooms and messages`, async (t) => {
+    const handles = await open(t)
+    if (!handles) return
+    const [store, other] = handles
+
+    t.test('create: the creator is the first member', async (t) => {
+      const r = room({ name: 'Tea ☕ Room' })
+      await store.rooms.create(r)
+      const got = await other.rooms.get(r.id)
+      t.match(got, { name: 'Tea ☕ Room', memberCount: 1, maxMembers: 100, creator: r.creator })
+      t.ok(await store.rooms.isMember(r.id, r.creator.id))
+      t.same(await store.rooms.roomsOf(r.creator.id), [r.id])
+      t.equal(await store.rooms.get(newId()), null)
+      t.equal(await store.rooms.get('bogus'), null)
+    })
+
+    t.test('join and leave: idempotent, counted, in order', async (t) => {
+      const r = room()
+      await store.rooms.create(r)
+      const u = person()
+      t.equal(await store.rooms.join(r.id, u.id, new Date()), 'joined')
+      t.equal(await other.rooms.join(r.id, u.id, new Date()), 'already')
+      t.equal((await store.rooms.get(r.id))?.memberCount, 2)
+      const page = await store.rooms.members(r.id, 10, null)
+      t.same(
+        page.map((m) => m.userId),
+        [r.creator.id, u.id],
+      )
+      t.same(
+        (await store.rooms.members(r.id, 10, [page[0]!.ticket])).map((m) => m.userId),
+        [u.id],
+        'paged by ticket',
+      )
+      t.equal(await store.rooms.leave(r.id, u.id), true)
+      t.equal(await store.rooms.leave(r.id, u.id), false)
+      t.equal((await other.rooms.get(r.id))?.memberCount, 1)
+      t.same(await store.rooms.roomsOf(u.id), [])
+      t.equal(await store.rooms.join(newId(), u.id, new Date()), 'missing')
+    })
+
+    t.test('20 concurrent joins on two handles never pass maxMembers', async (t) => {
+      const r = room({ maxMembers: 5 })
+      await store.rooms.create(r)
+      const people = Array.from({ length: 20 }, () => person())
+      const results = await Promise.all(
+        people.map((p, i) => (i % 2 ? other : store).rooms.join(r.id, p.id, new Date())),
+      )
+      t.equal(results.filter((x) => x === 'joined').length, 4, 'the creator and 4 more')
+      t.equal(results.filter((x) => x === 'full').length, 16)
+      t.equal((await store.rooms.get(r.id))?.memberCount, 5)
+      t.equal((await store.rooms.members(r.id, 50, null)).length, 5)
+    })
+
+    t.test('concurrent joins of one user make one membership', async (t) => {
+      const r = room()
+      await store.rooms.create(r)
+      const u = person()
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).rooms.join(r.id, u.id, new Date())),
+      )
+      t.equal(results.filter((x) => x === 'joined').length, 1)
+      t.equal(results.filter((x) => x === 'already').length, 9)
+      t.equal((await store.rooms.get(r.id))?.memberCount, 2)
+    })
+
+    t.test('list: busiest first then newest, search by name, mine, paged', async (t) => {
+      const tag = `zq${Math.random().toString(36).slice(2, 6)}`
+      const rooms = [
+        room({ name: `${tag} small` }),
+        room({ name: `${tag} BIG` }),
+        room({ name: `${tag} mid` }),
+        room({ name: `${tag} new` }),
+      ]
+      for (const r of rooms) await store.rooms.create(r)
+      const me = person()
+      for (const p of [person(), person(), me]) await store.rooms.join(rooms[1]!.id, p.id, new Date())
+      for (const p of [person(), me]) await store.rooms.join(rooms[2]!.id, p.id, new Date())
+      const all = await store.rooms.list({ q: tag.toUpperCase(), limit: 10, after: null })
+      t.same(
+        all.map((r) => r.id),
+        [rooms[1]!.id, rooms[2]!.id, rooms[3]!.id, rooms[0]!.id],
+      )
+      const first = await store.rooms.list({ q: tag, limit: 2, after: null })
+      t.equal(first.length, 3, 'limit + 1')
+      const second = await store.rooms.list({
+        q: tag,
+        limit: 2,
+        after: [first[1]!.memberCount, first[1]!.id],
+      })
+      t.same(
+        second.map((r) => r.id),
+        [rooms[3]!.id, rooms[0]!.id],
+      )
+      t.same(
+        (await store.rooms.list({ q: `${tag} b`, limit: 10, after: null })).map((r) => r.id),
+        [rooms[1]!.id],
+        'contains',
+      )
+      t.same((await store.rooms.list({ q: '.*', limit: 10, after: null })).length, 0, 'taken literally')
+      const mine = await store.rooms.list({ memberOf: me.id, limit: 10, after: null })
+      t.same(
+        mine.map((r) => r.id),
+        [rooms[1]!.id, rooms[2]!.id],
+      )
+    })
+
+    t.test('messages: seq from 1 without gaps; range after and before', async (t) => {
+      const r = room()
+      await store.rooms.create(r)
+      const u = person()
+      for (let i = 1; i <= 5; i++) {
+        const { message: m, duplicate } = await store.messages.append(message(r.id, u, `hello ${i} 👋🏽`))
+        t.equal(m.seq, i)
+        t.equal(duplicate, false)
+      }
+      t.equal(await other.messages.lastSeq(r.id), 5)
+      const after = await other.messages.range(r.id, { after: 2, limit: 10 })
+      t.same(
+        after.map((m) => m.seq),
+        [3, 4, 5],
+      )
+      t.equal(after[0]!.text, 'hello 3 👋🏽')
+      t.same(after[0]!.from, u)
+      t.same(
+        (await store.messages.range(r.id, { before: 5, limit: 2 })).map((m) => m.seq),
+        [3, 4],
+      )
+      t.same(
+        (await store.messages.range(r.id, { after: 0, limit: 2 })).map((m) => m.seq),
+        [1, 2],
+      )
+      t.equal(await store.messages.lastSeq(newId()), 0)
+    })
+
+    t.test('60 concurrent appends from two handles get seqs 1..60 exactly once', async (t) => {
+      const r = room()
+      await store.rooms.create(r)
+      const u = person()
+      const results = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          (i % 2 ? other : store).messages.append(message(r.id, u, `m${i}`), i % 3 === 0 ? 0 : undefined),
+        ),
+      )
+      t.same(
+        results.map((x) => x.message.seq).sort((a, b) => a - b),
+        Array.from({ length: 60 }, (_, i) => i + 1),
+      )
+      const stored = await store.messages.range(r.id, { after: 0, limit: 100 })
+      t.same(
+        stored.map((m) => m.seq),
+        Array.from({ length: 60 }, (_, i) => i + 1),
+      )
+      t.same(new Set(stored.map((m) => m.text)).size, 60)
+    })
+
+    t.test('idempotent by (room, sender, clientMsgId), also under concurrency', async (t) => {
+      const r = room()
+      await store.rooms.create(r)
+      const a = person()
+      const b = person()
+      const first = await store.messages.append(message(r.id, a, 'once', 'c-1'))
+      const again = await other.messages.append(message(r.id, a, 'once (retry)', 'c-1'))
+      t.equal(again.duplicate, true)
+      t.equal(again.message.id, first.message.id)
+      t.equal(again.message.text, 'once')
+      const otherSender = await store.messages.append(message(r.id, b, 'mine', 'c-1'))
+      t.equal(otherSender.duplicate, false, 'another sender may use the same clientMsgId')
+      const racers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? other : store).messages.append(message(r.id, a, 'race', 'c-2')),
+        ),
+      )
+      t.equal(racers.filter((x) => !x.duplicate).length, 1)
+      t.equal(new Set(racers.map((x) => x.message.seq)).size, 1)
+      t.equal(await store.messages.lastSeq(r.id), 3)
+    })
+
+    t.test('delete removes the room, its members and its messages', async (t) => {
+      const r = room()
+      await store.rooms.create(r)
+      await store.messages.append(message(r.id, r.creator, 'bye'))
+      t.equal(await store.rooms.delete(r.id), true)
+      t.equal(await store.rooms.get(r.id), null)
+      t.equal(await store.rooms.delete(r.id), false)
+      t.equal(await store.messages.lastSeq(r.id), 0)
+      t.same(await store.rooms.roomsOf(r.creator.id), [])
+    })
+  })
+}
+
+contract('sqlite', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'store-rooms-'))
+  const a = openSqliteStore(dir)
+  const b = openSqliteStore(dir)
+  t.teardown(async () => {
+    await a.close()
+    await b.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return [a, b]
+})
+
+contract('mongodb', async (t) => {
+  if (!needServer(t, 'MongoDB', mongoUrl)) return null
+  const url = isolatedMongoUrl(mongoUrl)
+  const a = await openMongoStore(url)
+  const b = await openMongoStore(url)
+  t.teardown(async () => {
+    await a.close()
+    await b.close()
+    const client = new MongoClient(url)
+    await client.db().dropDatabase()
+    await client.close()
+  })
+  return [a, b]
+})
