@@ -9,11 +9,13 @@ import cookie from '../plugins/external/cookie.ts'
 import cors from '../plugins/external/cors.ts'
 import jwt from '../plugins/external/jwt.ts'
 import swagger from '../plugins/external/swagger.ts'
+import gateway from '../plugins/gateway.ts'
 import adminRoutes from '../plugins/routes/admin.ts'
 import authRoutes from '../plugins/routes/auth.ts'
 import healthRoutes from '../plugins/routes/health.ts'
 import meRoutes from '../plugins/routes/me.ts'
 import postRoutes from '../plugins/routes/posts.ts'
+import roomRoutes from '../plugins/routes/rooms.ts'
 import userRoutes from '../plugins/routes/users.ts'
 import type { Config } from './config.ts'
 import { ErrorBody } from './schemas/common.ts'
@@ -37,6 +39,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // Set when the instance drains (server.ts, or app.close()): /readyz answers 503, upgrades too.
+  app.decorate('draining', false)
   app.addSchema(ErrorBody)
   await app.register(errorsPlugin)
   await app.register(corePlugin, { config })
@@ -45,6 +49,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(cookie)
   await app.register(jwt)
   await app.register(authPlugin)
+  await app.register(gateway)
 
   await app.register(healthRoutes)
   await app.register(authRoutes, { prefix: '/api/auth' })
@@ -52,6 +57,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(adminRoutes, { prefix: '/api/admin' })
   await app.register(userRoutes, { prefix: '/api/users' })
   await app.register(postRoutes, { prefix: '/api/posts' })
+  await app.register(roomRoutes, { prefix: '/api/rooms' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   return app

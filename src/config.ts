@@ -47,6 +47,16 @@ export const ConfigSchema = Type.Object({
   RATE_REGISTER_IP: Int(20, 1),
   /** Wall posts per user per minute. */
   RATE_POST_USER: Int(20, 1),
+  /** Chat messages per user per 10 seconds (HTTP and socket together). */
+  RATE_MESSAGE_USER: Int(50, 1),
+  /** Largest WebSocket frame a client may send, in bytes. */
+  WS_MAX_FRAME_BYTES: Int(16 * 1024, 256, 1024 * 1024),
+  /** Frames per second a socket may send (twice that in a burst) before it is closed with 1008. */
+  WS_FRAMES_PER_SECOND: Int(20, 1),
+  /** A socket whose unsent data passes this many bytes is too slow and is closed (1013). */
+  WS_MAX_BUFFERED_BYTES: Int(1024 * 1024, 1024),
+  /** Seconds between server pings; a socket that missed one pong is dropped. */
+  WS_HEARTBEAT_SECONDS: Int(30, 1, 3600),
   /** Argon2 memory cost in KiB (OWASP: 19456 with t=2, p=1). */
   ARGON2_MEMORY_KIB: Int(19456, 1024),
   ARGON2_TIME_COST: Int(2, 1, 10),

@@ -15,8 +15,15 @@ import type { Config } from './config.ts'
 import type { Ephemeral } from './ephemeral/ephemeral.ts'
 import { createMemoryEphemeral } from './ephemeral/ephemeral-memory.ts'
 import { createRedisEphemeral } from './ephemeral/ephemeral-redis.ts'
+import { newId } from './ids.ts'
 import { type LimiterFactory, limiterFactory } from './limits/limits.ts'
 import type { Logger } from './logger.ts'
+import type { Presence } from './presence/presence.ts'
+import { createMemoryPresence } from './presence/presence-memory.ts'
+import { createRedisPresence } from './presence/presence-redis.ts'
+import { Hub } from './realtime/hub.ts'
+import { ChatService } from './rooms/chat.ts'
+import { RoomService } from './rooms/rooms.ts'
 import { loadOrCreateSecret } from './secret.ts'
 import { openMongoStore } from './store/mongo/index.ts'
 import { openSqliteStore } from './store/sqlite/index.ts'
@@ -35,6 +42,10 @@ export interface Core {
   tickets: TicketService
   directory: DirectoryService
   walls: WallService
+  presence: Presence
+  hub: Hub
+  rooms: RoomService
+  chat: ChatService
   /** Resolves when the store and the bus answer. */
   ready(): Promise<void>
   close(): Promise<void>
@@ -62,6 +73,7 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
       : createMemoryBus(onBusError)
     cleanup.unshift(() => bus.close())
     const ephemeral = redis ? createRedisEphemeral(redis, config.REDIS_PREFIX) : createMemoryEphemeral()
+    const presence = redis ? createRedisPresence(redis, config.REDIS_PREFIX, newId()) : createMemoryPresence()
     const limiter = limiterFactory(redis, config.REDIS_PREFIX)
 
     const sessions = new SessionService(store, bus, config.SESSION_TTL_DAYS)
@@ -73,6 +85,18 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
       loginByUser: limiter('login-user', { points: config.RATE_LOGIN_USER, seconds: 60 }),
       registerByIp: limiter('register-ip', { points: config.RATE_REGISTER_IP, seconds: 3600 }),
     })
+
+    const hub = new Hub(bus, store.messages, presence, log)
+    cleanup.unshift(async () => hub.close())
+    const rooms = new RoomService(store, hub, presence)
+    const chat = new ChatService(
+      store,
+      rooms,
+      hub,
+      limiter('message-user', { points: config.RATE_MESSAGE_USER, seconds: 10 }),
+      log,
+    )
+    accounts.roomsOf = (userId) => store.rooms.roomsOf(userId)
 
     return {
       config,
@@ -86,6 +110,10 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
       tickets: new TicketService(ephemeral),
       directory: new DirectoryService(store),
       walls: new WallService(store, limiter('post-user', { points: config.RATE_POST_USER, seconds: 60 })),
+      presence,
+      hub,
+      rooms,
+      chat,
       async ready() {
         await Promise.all([store.ping(), bus.ping()])
       },

@@ -13,8 +13,6 @@ declare module 'fastify' {
 const Status = Type.Object({ status: Type.String() })
 
 const health: FastifyPluginAsyncTypebox = async (app) => {
-  app.decorate('draining', false)
-
   app.get(
     '/healthz',
     { schema: { tags: ['operations'], summary: 'The process is alive', response: { 200: Status } } },

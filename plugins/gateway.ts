@@ -1,0 +1,118 @@
+// The WebSocket gateway at /ws: authenticates the upgrade, then hands frames to a Connection
+// (src/realtime/connection.ts). Heartbeats drop dead peers; a drain closes sockets with 1012
+// after the sends in flight were acked.
+import websocket from '@fastify/websocket'
+import type { FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { WebSocket } from 'ws'
+import { AppError, unauthenticated } from '../src/errors.ts'
+import { Connection } from '../src/realtime/connection.ts'
+import { CloseCodes } from '../src/schemas/frames.ts'
+import type { Auth } from './auth.ts'
+
+const DRAIN_WAIT_MS = 10_000
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    socketAuth: Auth
+  }
+}
+
+export default fp(
+  async (app) => {
+    const { hub, rooms, chat, sessions, config } = app.core
+    const inflight = new Set<Promise<unknown>>()
+    const alive = new WeakMap<WebSocket, boolean>()
+    const sockets = new Set<WebSocket>()
+    const limits = {
+      maxFrameBytes: config.WS_MAX_FRAME_BYTES,
+      framesPerSecond: config.WS_FRAMES_PER_SECOND,
+      maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+      maxBadFrames: 20,
+      maxRooms: 100,
+    }
+
+    // Frames larger than our own limit still reach us, so that we close with 1008 (ws would use 1009).
+    await app.register(websocket, { options: { maxPayload: config.WS_MAX_FRAME_BYTES * 4 } })
+    app.decorateRequest('socketAuth', null as unknown as Auth)
+
+    sessions.onRevoked((r) => hub.closeSessions(new Set(r.sessions), CloseCodes.REVOKED, 'session revoked'))
+
+    const heartbeat = setInterval(() => {
+      for (const ws of sockets) {
+        if (!alive.get(ws)) {
+          ws.terminate()
+          continue
+        }
+        alive.set(ws, false)
+        ws.ping()
+      }
+    }, config.WS_HEARTBEAT_SECONDS * 1000)
+    heartbeat.unref()
+
+    async function authenticateUpgrade(request: FastifyRequest) {
+      if (app.draining) throw new AppError(503, 'UNAVAILABLE', 'Draining: connect to another instance')
+      if (!app.isAllowedOrigin(request)) throw new AppError(403, 'BAD_ORIGIN', 'Cross-site WebSocket refused')
+      const ticket = (request.query as { ticket?: unknown }).ticket
+      let auth: Auth | null = null
+      if (typeof ticket === 'string') {
+        const holder = await app.core.tickets.redeem(ticket)
+        if (holder && (await sessions.isLive(holder.sessionId, holder.userId)))
+          auth = { ...holder, viaCookie: false }
+      } else {
+        const found = app.tokenFrom(request)
+        auth = found ? await app.resolveToken(found.token) : null
+      }
+      if (!auth) throw unauthenticated()
+      request.socketAuth = auth
+    }
+
+    app.get(
+      '/ws',
+      {
+        websocket: true,
+        preValidation: authenticateUpgrade,
+        schema: {
+          tags: ['realtime'],
+          summary: 'The WebSocket: see the protocol in the README (frames of src/schemas/frames.ts)',
+        },
+      },
+      (socket, request) => {
+        const { userId, sessionId } = request.socketAuth
+        sockets.add(socket)
+        alive.set(socket, true)
+        const connection = new Connection(
+          userId,
+          sessionId,
+          {
+            send: (text) => socket.send(text),
+            close: (code, reason) => socket.close(code, reason),
+            get bufferedAmount() {
+              return socket.bufferedAmount
+            },
+          },
+          { hub, rooms, chat, log: request.log, limits, inflight },
+        )
+        socket.on('pong', () => alive.set(socket, true))
+        socket.on('message', (data, isBinary) => connection.receive(data as Buffer, isBinary))
+        socket.on('close', () => {
+          sockets.delete(socket)
+          connection.gone()
+        })
+        socket.on('error', (err) => request.log.debug({ err }, 'socket error'))
+      },
+    )
+
+    app.addHook('preClose', async () => {
+      app.draining = true
+      clearInterval(heartbeat)
+      // Let the sends in flight be stored and acked, then ask everyone to go elsewhere.
+      const deadline = Date.now() + DRAIN_WAIT_MS
+      while (inflight.size > 0 && Date.now() < deadline) await Promise.race([...inflight, sleep(100)])
+      hub.closeAll(CloseCodes.RESTART, 'server restarting: reconnect and join with since')
+    })
+  },
+  { name: 'gateway', dependencies: ['core', 'auth'] },
+)
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

@@ -1,0 +1,212 @@
+// One WebSocket connection's protocol: frame limits, validation and dispatch. Framework-free:
+// the gateway hands it text frames and a transport; it answers with frames or a close code.
+import { Compile } from 'typebox/compile'
+import { AppError } from '../errors.ts'
+import type { Logger } from '../logger.ts'
+import type { ChatService } from '../rooms/chat.ts'
+import type { RoomService } from '../rooms/rooms.ts'
+import { ClientFrame, CloseCodes } from '../schemas/frames.ts'
+import type { Hub, Subscriber } from './hub.ts'
+
+const checkFrame = Compile(ClientFrame)
+
+export interface Transport {
+  send(text: string): void
+  close(code: number, reason: string): void
+  /** Bytes queued and not yet written to the network. */
+  readonly bufferedAmount: number
+}
+
+export interface ConnectionLimits {
+  maxFrameBytes: number
+  framesPerSecond: number
+  maxBufferedBytes: number
+  /** Bad frames tolerated before the connection is closed with 1008. */
+  maxBadFrames: number
+  /** Rooms one connection may follow at once. */
+  maxRooms: number
+}
+
+export interface ConnectionDeps {
+  hub: Hub
+  rooms: RoomService
+  chat: ChatService
+  log: Logger
+  limits: ConnectionLimits
+  /** Sends in flight anywhere on this instance, so a drain can wait for their acks. */
+  inflight: Set<Promise<unknown>>
+}
+
+const TYPING_INTERVAL_MS = 2_000
+
+export class Connection implements Subscriber {
+  private closed = false
+  private badFrames = 0
+  private tokens: number
+  private lastRefill = Date.now()
+  private lastTyping = new Map<string, number>()
+
+  constructor(
+    readonly userId: string,
+    readonly sessionId: string,
+    private readonly transport: Transport,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.tokens = deps.limits.framesPerSecond * 2
+    deps.hub.attach(this)
+  }
+
+  /** Writes a frame; a socket that cannot keep up is closed, to resume with `since` later. */
+  send(frame: string): void {
+    if (this.closed) return
+    if (this.transport.bufferedAmount > this.deps.limits.maxBufferedBytes) {
+      this.close(CloseCodes.SLOW, 'too slow: reconnect and join with since')
+      return
+    }
+    this.transport.send(frame)
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return
+    this.closed = true
+    this.deps.hub.detach(this)
+    this.transport.close(code, reason)
+  }
+
+  /** The transport closed by itself (the peer left, or the network broke). */
+  gone(): void {
+    if (this.closed) return
+    this.closed = true
+    this.deps.hub.detach(this)
+  }
+
+  receive(data: string | Buffer, isBinary = false): void {
+    if (this.closed) return
+    const { limits } = this.deps
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length
+    if (size > limits.maxFrameBytes) return this.close(CloseCodes.POLICY, 'frame too large')
+    if (!this.takeToken()) return this.close(CloseCodes.POLICY, 'too many frames')
+    if (isBinary) return this.bad('frames are JSON text')
+    let frame: unknown
+    try {
+      frame = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'))
+    } catch {
+      return this.bad('not JSON')
+    }
+    if (!checkFrame.Check(frame)) {
+      const ref = refOf(frame)
+      const first = checkFrame.Errors(frame)[0]
+      return this.bad(first ? `${first.instancePath || 'frame'} ${first.message}` : 'unknown frame', ref)
+    }
+    this.dispatch(frame)
+  }
+
+  private dispatch(frame: ClientFrame): void {
+    switch (frame.type) {
+      case 'ping':
+        return this.send('{"type":"pong"}')
+      case 'join':
+        return void this.join(frame.room, frame.since)
+      case 'leave':
+        this.deps.hub.unfollow(this, frame.room)
+        return
+      case 'typing':
+        return void this.typing(frame.room)
+      case 'send': {
+        const p = this.sendMessage(frame.room, frame.clientMsgId, frame.text)
+        this.deps.inflight.add(p)
+        void p.finally(() => this.deps.inflight.delete(p))
+        return
+      }
+    }
+  }
+
+  private async join(roomId: string, since: number | undefined): Promise<void> {
+    try {
+      if (
+        !this.deps.hub.isFollowing(this, roomId) &&
+        this.deps.hub.followed(this) >= this.deps.limits.maxRooms
+      ) {
+        throw new AppError(429, 'RATE_LIMITED', `At most ${this.deps.limits.maxRooms} rooms per connection`)
+      }
+      await this.deps.rooms.requireMember(roomId, this.userId)
+      const { lastSeq, online } = await this.deps.hub.follow(this, roomId, since)
+      this.send(JSON.stringify({ type: 'joined', room: roomId, lastSeq, online }))
+    } catch (err) {
+      this.fail(err, roomId)
+    }
+  }
+
+  private async typing(roomId: string): Promise<void> {
+    // Only while following the room, and at most every two seconds: it is a hint, not a message.
+    if (!this.deps.hub.isFollowing(this, roomId))
+      return this.error('NOT_MEMBER', 'Join the room first', roomId)
+    const now = Date.now()
+    if (now - (this.lastTyping.get(roomId) ?? 0) < TYPING_INTERVAL_MS) return
+    this.lastTyping.set(roomId, now)
+    await this.deps.hub
+      .typing(this, roomId)
+      .catch((err) => this.deps.log.warn({ err }, 'typing publish failed'))
+  }
+
+  private async sendMessage(roomId: string, clientMsgId: string, text: string): Promise<void> {
+    try {
+      const { message } = await this.deps.chat.send(this.userId, roomId, text, clientMsgId)
+      this.send(
+        JSON.stringify({
+          type: 'ack',
+          clientMsgId,
+          id: message.id,
+          seq: message.seq,
+          createdAt: message.createdAt.toISOString(),
+        }),
+      )
+    } catch (err) {
+      this.fail(err, clientMsgId)
+    }
+  }
+
+  private fail(err: unknown, ref: string): void {
+    if (err instanceof AppError && err.statusCode < 500) return this.error(err.code, err.message, ref)
+    this.deps.log.error({ err }, 'socket request failed')
+    this.error('INTERNAL', 'Something went wrong; try again', ref)
+  }
+
+  private error(code: string, message: string, ref?: string): void {
+    this.send(
+      JSON.stringify(
+        ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref },
+      ),
+    )
+  }
+
+  private bad(message: string, ref?: string): void {
+    this.badFrames++
+    if (this.badFrames > this.deps.limits.maxBadFrames)
+      return this.close(CloseCodes.POLICY, 'too many bad frames')
+    this.error('BAD_FRAME', message, ref)
+  }
+
+  /** A token bucket: `framesPerSecond`, bursts of twice that. */
+  private takeToken(): boolean {
+    const { framesPerSecond } = this.deps.limits
+    const now = Date.now()
+    this.tokens = Math.min(
+      framesPerSecond * 2,
+      this.tokens + ((now - this.lastRefill) / 1000) * framesPerSecond,
+    )
+    this.lastRefill = now
+    if (this.tokens < 1) return false
+    this.tokens--
+    return true
+  }
+}
+
+/** The clientMsgId (or room) of a frame that failed validation, to echo as `ref`. */
+function refOf(frame: unknown): string | undefined {
+  if (typeof frame !== 'object' || frame === null) return undefined
+  const f = frame as Record<string, unknown>
+  const ref =
+    typeof f.clientMsgId === 'string' ? f.clientMsgId : typeof f.room === 'string' ? f.room : undefined
+  return ref && ref.length <= 64 ? ref : undefined
+}

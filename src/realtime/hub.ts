@@ -1,0 +1,430 @@
+// The realtime hub of one instance: which local sockets follow which rooms, and in-order,
+// exactly-once delivery to them of what any instance stores.
+//
+// Delivery (see the README): the sender's instance stores a message (the store gives the seq),
+// then publishes its frame, serialised once, on the room's bus channel. Each instance with
+// followers of that room delivers frames strictly in seq order: a frame ahead of the next
+// expected seq waits while the gap is filled from the store (a publish lost with Redis, or a
+// sender that died between storing and publishing). Every socket remembers the last seq it was
+// sent, so nothing reaches it twice, and a socket joining with `since` is replayed from the
+// store before it goes live.
+import { randomUUID } from 'node:crypto'
+import type { Bus, Unsubscribe } from '../bus/bus.ts'
+import type { Logger } from '../logger.ts'
+import type { Presence } from '../presence/presence.ts'
+import { messageFrame } from '../rooms/views.ts'
+import type { Room } from '../schemas/rooms.ts'
+import type { MessageRecord } from '../store/records.ts'
+import type { MessageStore } from '../store/store.ts'
+
+/** A socket, as the hub sees it. The gateway implements it over a WebSocket. */
+export interface Subscriber {
+  readonly userId: string
+  readonly sessionId: string
+  send(frame: string): void
+  close(code: number, reason: string): void
+}
+
+/** What instances tell each other about a room, beside its messages. */
+export type RoomEvent =
+  | { k: 'room'; room: Room }
+  | { k: 'left'; user: string }
+  | { k: 'deleted' }
+  | { k: 'typing'; user: string }
+  | { k: 'presence' }
+
+interface Follow {
+  live: boolean
+  /** The seq of the last message this socket was sent in this room. */
+  lastSent: number
+}
+
+const REPLAY_BATCH = 500
+const GAP_WAIT_MS = 100
+const SWEEP_MS = 2_000
+
+class LocalRoom {
+  readonly followers = new Map<Subscriber, Follow>()
+  /** Sockets per user, for presence. */
+  readonly users = new Map<string, number>()
+  /** The seq up to which this instance delivered, in order, with no gap. */
+  delivered = 0
+  readonly pending = new Map<number, string>()
+  /** Bus payloads that came before `delivered` was known. */
+  early: string[] | null = []
+  ready!: Promise<void>
+  unsubscribe: Unsubscribe | null = null
+  filling: Promise<void> | null = null
+  gapTimer: NodeJS.Timeout | null = null
+  lastActivity = Date.now()
+  online: string[] = []
+  constructor(readonly id: string) {}
+}
+
+export interface HubStats {
+  rooms: number
+  sockets: number
+  delivered: number
+  gapFills: number
+}
+
+export class Hub {
+  readonly instanceId = randomUUID()
+  private readonly rooms = new Map<string, LocalRoom>()
+  private readonly subscribers = new Map<Subscriber, Set<string>>()
+  private readonly timer: NodeJS.Timeout
+  private readonly stats = { delivered: 0, gapFills: 0 }
+  /** Called for each frame written to sockets (count) and each delivery latency, for metrics. */
+  onDelivered: (sockets: number, createdAt: number) => void = () => {}
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly messages: MessageStore,
+    private readonly presence: Presence,
+    private readonly log: Logger,
+  ) {
+    // A resync means the bus lost messages while it was down: catch every room up from the store.
+    bus.onResync(() => {
+      for (const room of this.rooms.values()) this.fill(room)
+    })
+    this.timer = setInterval(() => this.sweep(), SWEEP_MS)
+    this.timer.unref()
+  }
+
+  // ---------------------------------------------------------------- sockets
+
+  attach(sub: Subscriber): void {
+    this.subscribers.set(sub, new Set())
+  }
+
+  /** The socket is gone: it follows nothing any more. */
+  detach(sub: Subscriber): void {
+    const joined = this.subscribers.get(sub)
+    this.subscribers.delete(sub)
+    for (const roomId of joined ?? []) this.unfollow(sub, roomId)
+  }
+
+  followed(sub: Subscriber): number {
+    return this.subscribers.get(sub)?.size ?? 0
+  }
+
+  isFollowing(sub: Subscriber, roomId: string): boolean {
+    return this.subscribers.get(sub)?.has(roomId) ?? false
+  }
+
+  /**
+   * Starts live delivery of a room to a socket (membership is the caller's check). With `since`,
+   * every stored message after it is sent first, in order; then live ones, with no gap and no
+   * repeat. Resolves with the seq it is live from and who is online.
+   */
+  async follow(
+    sub: Subscriber,
+    roomId: string,
+    since?: number,
+  ): Promise<{ lastSeq: number; online: string[] }> {
+    const room = this.localRoom(roomId)
+    await room.ready
+    const joined = this.subscribers.get(sub)
+    if (!joined) return { lastSeq: room.delivered, online: room.online } // closed meanwhile
+    let follow = room.followers.get(sub)
+    const isNew = follow === undefined
+    if (!follow) {
+      // Without `since`, live from now; with it, nothing live until the replay caught up.
+      follow = { live: since === undefined, lastSent: since ?? room.delivered }
+      room.followers.set(sub, follow)
+      joined.add(roomId)
+    } else if (since !== undefined) {
+      follow.live = false
+      follow.lastSent = since
+    }
+    if (isNew) await this.addUser(room, sub.userId)
+    if (!follow.live) {
+      // A `since` beyond what exists (a client's bad memory) would silence the room for it.
+      if (follow.lastSent > room.delivered)
+        follow.lastSent = Math.min(follow.lastSent, await this.messages.lastSeq(roomId))
+      await this.replay(room, sub, follow)
+    }
+    return { lastSeq: follow.lastSent, online: room.online }
+  }
+
+  /** Stops live delivery of a room to a socket. */
+  unfollow(sub: Subscriber, roomId: string): void {
+    this.subscribers.get(sub)?.delete(roomId)
+    const room = this.rooms.get(roomId)
+    if (!room?.followers.delete(sub)) return
+    void this.removeUser(room, sub.userId)
+    if (room.followers.size === 0) this.drop(room)
+  }
+
+  /** Closes the sockets of these sessions (revoked), or every socket of a user. */
+  closeSessions(sessionIds: Set<string>, code: number, reason: string): void {
+    for (const sub of [...this.subscribers.keys()]) if (sessionIds.has(sub.sessionId)) sub.close(code, reason)
+  }
+
+  closeAll(code: number, reason: string): void {
+    for (const sub of [...this.subscribers.keys()]) sub.close(code, reason)
+  }
+
+  socketCount(): number {
+    return this.subscribers.size
+  }
+
+  snapshot(): HubStats {
+    return { rooms: this.rooms.size, sockets: this.subscribers.size, ...this.stats }
+  }
+
+  close(): void {
+    clearInterval(this.timer)
+    for (const room of [...this.rooms.values()]) this.drop(room)
+  }
+
+  // ---------------------------------------------------------------- publishing
+
+  /** Tells every instance about a stored message. Resolves once published (not delivered). */
+  async publish(message: MessageRecord): Promise<void> {
+    await this.bus.publish(channel(message.roomId), `m${message.seq}\n${messageFrame(message)}`)
+  }
+
+  async publishEvent(roomId: string, event: RoomEvent): Promise<void> {
+    await this.bus.publish(channel(roomId), `e${JSON.stringify(event)}`)
+  }
+
+  /** Whether this instance follows the room (for typing notices: no need to publish otherwise). */
+  async typing(sub: Subscriber, roomId: string): Promise<void> {
+    await this.publishEvent(roomId, { k: 'typing', user: sub.userId })
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private localRoom(roomId: string): LocalRoom {
+    let room = this.rooms.get(roomId)
+    if (room) return room
+    const created = new LocalRoom(roomId)
+    room = created
+    this.rooms.set(roomId, created)
+    created.ready = (async () => {
+      // Subscribe first, then read where the store is: whatever is published from now on is
+      // either at most `delivered` (dropped) or after it (delivered in order).
+      created.unsubscribe = await this.bus.subscribe(channel(roomId), (payload) =>
+        this.receive(created, payload),
+      )
+      created.delivered = await this.messages.lastSeq(roomId)
+      created.online = await this.presence.online(roomId)
+      const early = created.early ?? []
+      created.early = null
+      for (const payload of early) this.receive(created, payload)
+    })()
+    created.ready.catch((err) => {
+      this.log.error({ err, room: roomId }, 'could not follow a room')
+      this.drop(created)
+    })
+    return created
+  }
+
+  private drop(room: LocalRoom): void {
+    if (this.rooms.get(room.id) !== room) return
+    this.rooms.delete(room.id)
+    if (room.gapTimer) clearTimeout(room.gapTimer)
+    for (const sub of room.followers.keys()) this.subscribers.get(sub)?.delete(room.id)
+    room.followers.clear()
+    const off = room.unsubscribe
+    if (off) void off().catch((err) => this.log.warn({ err }, 'unsubscribe failed'))
+    else void room.ready?.then(() => room.unsubscribe?.()).catch(() => {})
+  }
+
+  private receive(room: LocalRoom, payload: string): void {
+    if (room.early) {
+      room.early.push(payload)
+      return
+    }
+    room.lastActivity = Date.now()
+    if (payload[0] === 'm') {
+      const nl = payload.indexOf('\n')
+      this.deliver(room, Number(payload.slice(1, nl)), payload.slice(nl + 1))
+    } else if (payload[0] === 'e') {
+      this.onEvent(room, JSON.parse(payload.slice(1)) as RoomEvent)
+    }
+  }
+
+  private deliver(room: LocalRoom, seq: number, frame: string): void {
+    if (seq <= room.delivered) return
+    if (seq > room.delivered + 1) {
+      room.pending.set(seq, frame)
+      room.gapTimer ??= setTimeout(() => {
+        room.gapTimer = null
+        this.fill(room)
+      }, GAP_WAIT_MS)
+      return
+    }
+    this.emit(room, seq, frame)
+    for (
+      let next = room.pending.get(room.delivered + 1);
+      next !== undefined;
+      next = room.pending.get(room.delivered + 1)
+    ) {
+      room.pending.delete(room.delivered + 1)
+      this.emit(room, room.delivered + 1, next)
+    }
+    if (room.pending.size === 0 && room.gapTimer) {
+      clearTimeout(room.gapTimer)
+      room.gapTimer = null
+    }
+  }
+
+  private emit(room: LocalRoom, seq: number, frame: string): void {
+    room.delivered = seq
+    let sockets = 0
+    for (const [sub, follow] of room.followers) {
+      if (follow.live && seq === follow.lastSent + 1) {
+        follow.lastSent = seq
+        sub.send(frame)
+        sockets++
+      }
+    }
+    this.stats.delivered += sockets
+    if (sockets > 0) this.onDelivered(sockets, createdAtOf(frame))
+  }
+
+  /** Delivers from the store whatever this instance has not delivered yet. One fill at a time. */
+  private fill(room: LocalRoom): void {
+    if (room.filling || room.early) return
+    room.filling = (async () => {
+      try {
+        for (;;) {
+          const batch = await this.messages.range(room.id, { after: room.delivered, limit: REPLAY_BATCH })
+          if (batch.length > 0) this.stats.gapFills++
+          for (const m of batch) if (m.seq === room.delivered + 1) this.deliver(room, m.seq, messageFrame(m))
+          if (batch.length < REPLAY_BATCH) break
+        }
+        for (const seq of room.pending.keys()) if (seq <= room.delivered) room.pending.delete(seq)
+      } catch (err) {
+        this.log.warn({ err, room: room.id }, 'gap fill failed; will retry')
+      } finally {
+        room.filling = null
+      }
+      if (room.pending.size > 0 && this.rooms.get(room.id) === room) {
+        room.gapTimer ??= setTimeout(() => {
+          room.gapTimer = null
+          this.fill(room)
+        }, GAP_WAIT_MS)
+      }
+    })()
+  }
+
+  /**
+   * Sends a socket the stored messages after its `lastSent`, then makes it live. The check that
+   * it caught up with this instance's deliveries and the switch to live happen in one tick, so
+   * no live message can fall between the replay and live delivery.
+   */
+  private async replay(room: LocalRoom, sub: Subscriber, follow: Follow): Promise<void> {
+    for (;;) {
+      if (follow.lastSent >= room.delivered) {
+        follow.live = true
+        return
+      }
+      const batch = await this.messages.range(room.id, { after: follow.lastSent, limit: REPLAY_BATCH })
+      if (!room.followers.has(sub)) return
+      const before = follow.lastSent
+      for (const m of batch) {
+        if (m.seq !== follow.lastSent + 1) break
+        sub.send(messageFrame(m))
+        follow.lastSent = m.seq
+      }
+      if (follow.lastSent === before) {
+        follow.live = true // the store has nothing more (the room was deleted meanwhile)
+        return
+      }
+    }
+  }
+
+  private onEvent(room: LocalRoom, event: RoomEvent): void {
+    switch (event.k) {
+      case 'room':
+        this.broadcast(room, JSON.stringify({ type: 'room', room: event.room }))
+        return
+      case 'typing': {
+        const frame = JSON.stringify({ type: 'typing', room: room.id, user: event.user })
+        for (const sub of room.followers.keys()) if (sub.userId !== event.user) sub.send(frame)
+        return
+      }
+      case 'presence':
+        void this.refreshOnline(room)
+        return
+      case 'left': {
+        const frame = JSON.stringify({ type: 'removed', room: room.id, reason: 'left' })
+        for (const sub of [...room.followers.keys()]) {
+          if (sub.userId !== event.user) continue
+          sub.send(frame)
+          this.unfollow(sub, room.id)
+        }
+        return
+      }
+      case 'deleted': {
+        this.broadcast(room, JSON.stringify({ type: 'removed', room: room.id, reason: 'deleted' }))
+        this.drop(room)
+        return
+      }
+    }
+  }
+
+  private broadcast(room: LocalRoom, frame: string): void {
+    for (const sub of room.followers.keys()) sub.send(frame)
+  }
+
+  private async addUser(room: LocalRoom, userId: string): Promise<void> {
+    const n = room.users.get(userId) ?? 0
+    room.users.set(userId, n + 1)
+    if (n > 0) return
+    await this.presence.hold([{ room: room.id, user: userId }])
+    room.online = await this.presence.online(room.id)
+    await this.publishEvent(room.id, { k: 'presence' })
+  }
+
+  private async removeUser(room: LocalRoom, userId: string): Promise<void> {
+    const n = (room.users.get(userId) ?? 1) - 1
+    if (n > 0) {
+      room.users.set(userId, n)
+      return
+    }
+    room.users.delete(userId)
+    try {
+      await this.presence.release(room.id, userId)
+      await this.publishEvent(room.id, { k: 'presence' })
+    } catch (err) {
+      this.log.warn({ err }, 'presence release failed')
+    }
+  }
+
+  private async refreshOnline(room: LocalRoom): Promise<void> {
+    try {
+      const online = await this.presence.online(room.id)
+      if (online.join() === room.online.join()) return
+      room.online = online
+      this.broadcast(room, JSON.stringify({ type: 'presence', room: room.id, online }))
+    } catch (err) {
+      this.log.warn({ err }, 'presence read failed')
+    }
+  }
+
+  /** Every few seconds: refresh this instance's presence holds, notice holds that expired
+   * elsewhere, and catch up rooms that went quiet (a publish lost with no message after it). */
+  private sweep(): void {
+    const holds: { room: string; user: string }[] = []
+    const quiet = Date.now() - SWEEP_MS / 2
+    for (const room of this.rooms.values()) {
+      if (room.early) continue
+      for (const user of room.users.keys()) holds.push({ room: room.id, user })
+      void this.refreshOnline(room)
+      if (room.lastActivity < quiet) this.fill(room)
+    }
+    this.presence.hold(holds).catch((err) => this.log.warn({ err }, 'presence refresh failed'))
+  }
+}
+
+const channel = (roomId: string) => `room:${roomId}`
+
+/** The message's createdAt, read from the frame without parsing it all (for latency metrics). */
+function createdAtOf(frame: string): number {
+  const i = frame.lastIndexOf('"createdAt":"')
+  return i < 0 ? Date.now() : Date.parse(frame.slice(i + 13, i + 37))
+}
