@@ -2,7 +2,7 @@
 // (src/realtime/connection.ts). Heartbeats drop dead peers; a drain closes sockets with 1012
 // after the sends in flight were acked.
 import websocket from '@fastify/websocket'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
 import { AppError, unauthenticated } from '../src/errors.ts'
@@ -32,12 +32,6 @@ export default fp(
       maxRooms: 100,
     }
 
-    // Frames larger than our own limit still reach us, so that we close with 1008 (ws would use 1009).
-    await app.register(websocket, { options: { maxPayload: config.WS_MAX_FRAME_BYTES * 4 } })
-    app.decorateRequest('socketAuth', null as unknown as Auth)
-
-    sessions.onRevoked((r) => hub.closeSessions(new Set(r.sessions), CloseCodes.REVOKED, 'session revoked'))
-
     const heartbeat = setInterval(() => {
       for (const ws of sockets) {
         if (!alive.get(ws)) {
@@ -49,6 +43,23 @@ export default fp(
       }
     }, config.WS_HEARTBEAT_SECONDS * 1000)
     heartbeat.unref()
+
+    // On close, instead of the plugin's own preClose (which closes sockets with no code): let
+    // the sends in flight be stored and acked, then ask everyone to reconnect elsewhere (1012).
+    async function drain(this: FastifyInstance) {
+      app.draining = true
+      clearInterval(heartbeat)
+      const deadline = Date.now() + DRAIN_WAIT_MS
+      while (inflight.size > 0 && Date.now() < deadline) await Promise.race([...inflight, sleep(100)])
+      hub.closeAll(CloseCodes.RESTART, 'server restarting: reconnect and join with since')
+      await new Promise((resolve) => this.websocketServer.close(resolve))
+    }
+
+    // Frames larger than our own limit still reach us, so that we close with 1008 (ws would use 1009).
+    await app.register(websocket, { options: { maxPayload: config.WS_MAX_FRAME_BYTES * 4 }, preClose: drain })
+    app.decorateRequest('socketAuth', null as unknown as Auth)
+
+    sessions.onRevoked((r) => hub.closeSessions(new Set(r.sessions), CloseCodes.REVOKED, 'session revoked'))
 
     async function authenticateUpgrade(request: FastifyRequest) {
       if (app.draining) throw new AppError(503, 'UNAVAILABLE', 'Draining: connect to another instance')
@@ -102,15 +113,6 @@ export default fp(
         socket.on('error', (err) => request.log.debug({ err }, 'socket error'))
       },
     )
-
-    app.addHook('preClose', async () => {
-      app.draining = true
-      clearInterval(heartbeat)
-      // Let the sends in flight be stored and acked, then ask everyone to go elsewhere.
-      const deadline = Date.now() + DRAIN_WAIT_MS
-      while (inflight.size > 0 && Date.now() < deadline) await Promise.race([...inflight, sleep(100)])
-      hub.closeAll(CloseCodes.RESTART, 'server restarting: reconnect and join with since')
-    })
   },
   { name: 'gateway', dependencies: ['core', 'auth'] },
 )

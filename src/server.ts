@@ -15,7 +15,11 @@ try {
   throw err
 }
 
-const app = await buildApp(config)
+const app = await buildApp(config).catch((err: unknown) => {
+  // Nothing is listening yet: say why in one line and stop (a store or Redis out of reach).
+  console.error(`Could not start: ${err instanceof Error ? err.message : String(err)}`)
+  process.exit(1)
+})
 
 closeWithGrace({ delay: 25_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'closing after an error')

@@ -45,6 +45,7 @@ export class Connection implements Subscriber {
   private tokens: number
   private lastRefill = Date.now()
   private lastTyping = new Map<string, number>()
+  private sending: Promise<void> = Promise.resolve()
 
   constructor(
     readonly userId: string,
@@ -113,7 +114,9 @@ export class Connection implements Subscriber {
       case 'typing':
         return void this.typing(frame.room)
       case 'send': {
-        const p = this.sendMessage(frame.room, frame.clientMsgId, frame.text)
+        // One after the other: a client's messages get seqs in the order it sent them.
+        const p = this.sending.then(() => this.sendMessage(frame.room, frame.clientMsgId, frame.text))
+        this.sending = p
         this.deps.inflight.add(p)
         void p.finally(() => this.deps.inflight.delete(p))
         return

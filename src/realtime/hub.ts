@@ -376,7 +376,8 @@ export class Hub {
     room.users.set(userId, n + 1)
     if (n > 0) return
     await this.presence.hold([{ room: room.id, user: userId }])
-    room.online = await this.presence.online(room.id)
+    // Local followers learn it now (and `joined.online` includes the user); others by the event.
+    await this.refreshOnline(room)
     await this.publishEvent(room.id, { k: 'presence' })
   }
 
@@ -389,6 +390,7 @@ export class Hub {
     room.users.delete(userId)
     try {
       await this.presence.release(room.id, userId)
+      await this.refreshOnline(room)
       await this.publishEvent(room.id, { k: 'presence' })
     } catch (err) {
       this.log.warn({ err }, 'presence release failed')

@@ -39,6 +39,8 @@ export function sharedEnv(
     RATE_LOGIN_USER: '100000',
     RATE_REGISTER_IP: '100000',
     RATE_POST_USER: '100000',
+    RATE_MESSAGE_USER: '100000',
+    WS_FRAMES_PER_SECOND: '1000',
     ...extra,
   }
   // `scaled` asks for the real servers whatever the run's backend (multi-instance tests).

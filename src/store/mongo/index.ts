@@ -1,7 +1,7 @@
 // The scaled Store: MongoDB through the native driver. Every collection is typed, its indexes
 // are declared beside its repository and created (and awaited) before the store is used:
 // a failed index build stops start-up rather than letting a unique rule silently not hold.
-import { type IndexDescription, MongoClient } from 'mongodb'
+import { type Db, type IndexDescription, MongoClient, MongoNetworkError } from 'mongodb'
 import type { Store } from '../store.ts'
 import { codeIndexes, codeUseIndexes, mongoCodes } from './codes.ts'
 import { messageIndexes, mongoMessages } from './messages.ts'
@@ -22,6 +22,22 @@ const indexes: Record<string, IndexDescription[]> = {
   messages: messageIndexes,
 }
 
+/**
+ * Creates one index, idempotently. FerretDB 1.24 also drops the connection when instances
+ * starting together create the same new collection's indexes at once: retry a few times.
+ */
+async function createIndex(db: Db, collection: string, spec: IndexDescription): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.collection(collection).createIndexes([spec])
+      return
+    } catch (err) {
+      if (!(err instanceof MongoNetworkError) || attempt >= 8) throw err
+      await new Promise((r) => setTimeout(r, 100 * attempt + Math.random() * 200))
+    }
+  }
+}
+
 export async function openMongoStore(url: string): Promise<Store> {
   const client = new MongoClient(url, { serverSelectionTimeoutMS: 10_000, appName: 'roomchat' })
   await client.connect()
@@ -29,7 +45,7 @@ export async function openMongoStore(url: string): Promise<Store> {
   for (const [name, specs] of Object.entries(indexes)) {
     // One index per command: FerretDB 1.24 drops the connection when a multi-index
     // createIndexes names indexes that already exist (any restart, any second instance).
-    for (const spec of specs) await db.collection(name).createIndexes([spec])
+    for (const spec of specs) await createIndex(db, name, spec)
   }
   await addDisplayNameLower(db)
   return {
