@@ -102,7 +102,7 @@ export default fp(
               return socket.bufferedAmount
             },
           },
-          { hub, rooms, chat, log: request.log, limits, inflight },
+          { hub, rooms, chat, log: request.log, limits, inflight, metrics: app.core.metrics },
         )
         socket.on('pong', () => alive.set(socket, true))
         socket.on('message', (data, isBinary) => connection.receive(data as Buffer, isBinary))

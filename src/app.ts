@@ -10,6 +10,7 @@ import cors from '../plugins/external/cors.ts'
 import jwt from '../plugins/external/jwt.ts'
 import swagger from '../plugins/external/swagger.ts'
 import gateway from '../plugins/gateway.ts'
+import metrics from '../plugins/metrics.ts'
 import adminRoutes from '../plugins/routes/admin.ts'
 import authRoutes from '../plugins/routes/auth.ts'
 import healthRoutes from '../plugins/routes/health.ts'
@@ -50,6 +51,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(jwt)
   await app.register(authPlugin)
   await app.register(gateway)
+  await app.register(metrics)
 
   await app.register(healthRoutes)
   await app.register(authRoutes, { prefix: '/api/auth' })

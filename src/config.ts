@@ -47,6 +47,8 @@ export const ConfigSchema = Type.Object({
   RATE_REGISTER_IP: Int(20, 1),
   /** Wall posts per user per minute. */
   RATE_POST_USER: Int(20, 1),
+  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Chat messages per user per 10 seconds (HTTP and socket together). */
   RATE_MESSAGE_USER: Int(50, 1),
   /** Largest WebSocket frame a client may send, in bytes. */

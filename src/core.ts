@@ -18,6 +18,7 @@ import { createRedisEphemeral } from './ephemeral/ephemeral-redis.ts'
 import { newId } from './ids.ts'
 import { type LimiterFactory, limiterFactory } from './limits/limits.ts'
 import type { Logger } from './logger.ts'
+import { createMetrics, instrumentStore, type Metrics } from './metrics.ts'
 import type { Presence } from './presence/presence.ts'
 import { createMemoryPresence } from './presence/presence-memory.ts'
 import { createRedisPresence } from './presence/presence-redis.ts'
@@ -46,6 +47,7 @@ export interface Core {
   hub: Hub
   rooms: RoomService
   chat: ChatService
+  metrics: Metrics
   /** Resolves when the store and the bus answer. */
   ready(): Promise<void>
   close(): Promise<void>
@@ -64,10 +66,12 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
       await redis.connect()
       cleanup.push(async () => redis.disconnect())
     }
-    const store = config.MONGODB_URL
+    const rawStore = config.MONGODB_URL
       ? await openMongoStore(config.MONGODB_URL)
       : openSqliteStore(join(config.DATA_DIR))
-    cleanup.unshift(() => store.close())
+    cleanup.unshift(() => rawStore.close())
+    const metrics = createMetrics()
+    const store = instrumentStore(rawStore, metrics)
     const bus = redis
       ? await createRedisBus(redis, config.REDIS_PREFIX, onBusError)
       : createMemoryBus(onBusError)
@@ -86,7 +90,7 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
       registerByIp: limiter('register-ip', { points: config.RATE_REGISTER_IP, seconds: 3600 }),
     })
 
-    const hub = new Hub(bus, store.messages, presence, log)
+    const hub = new Hub(bus, store.messages, presence, log, metrics)
     cleanup.unshift(async () => hub.close())
     const rooms = new RoomService(store, hub, presence)
     const chat = new ChatService(
@@ -114,6 +118,7 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
       hub,
       rooms,
       chat,
+      metrics,
       async ready() {
         await Promise.all([store.ping(), bus.ping()])
       },

@@ -3,6 +3,7 @@
 import { Compile } from 'typebox/compile'
 import { AppError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
+import type { Metrics } from '../metrics.ts'
 import type { ChatService } from '../rooms/chat.ts'
 import type { RoomService } from '../rooms/rooms.ts'
 import { ClientFrame, CloseCodes } from '../schemas/frames.ts'
@@ -35,6 +36,7 @@ export interface ConnectionDeps {
   limits: ConnectionLimits
   /** Sends in flight anywhere on this instance, so a drain can wait for their acks. */
   inflight: Set<Promise<unknown>>
+  metrics: Pick<Metrics, 'framesIn' | 'framesOut'>
 }
 
 const TYPING_INTERVAL_MS = 2_000
@@ -65,6 +67,7 @@ export class Connection implements Subscriber {
       return
     }
     this.transport.send(frame)
+    this.deps.metrics.framesOut.inc()
   }
 
   close(code: number, reason: string): void {
@@ -83,6 +86,7 @@ export class Connection implements Subscriber {
 
   receive(data: string | Buffer, isBinary = false): void {
     if (this.closed) return
+    this.deps.metrics.framesIn.inc()
     const { limits } = this.deps
     const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length
     if (size > limits.maxFrameBytes) return this.close(CloseCodes.POLICY, 'frame too large')

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Bus, Unsubscribe } from '../bus/bus.ts'
 import type { Logger } from '../logger.ts'
+import type { Metrics } from '../metrics.ts'
 import type { Presence } from '../presence/presence.ts'
 import { messageFrame } from '../rooms/views.ts'
 import type { Room } from '../schemas/rooms.ts'
@@ -74,14 +75,13 @@ export class Hub {
   private readonly subscribers = new Map<Subscriber, Set<string>>()
   private readonly timer: NodeJS.Timeout
   private readonly stats = { delivered: 0, gapFills: 0 }
-  /** Called for each frame written to sockets (count) and each delivery latency, for metrics. */
-  onDelivered: (sockets: number, createdAt: number) => void = () => {}
 
   constructor(
     private readonly bus: Bus,
     private readonly messages: MessageStore,
     private readonly presence: Presence,
     private readonly log: Logger,
+    private readonly metrics: Metrics,
   ) {
     // A resync means the bus lost messages while it was down: catch every room up from the store.
     bus.onResync(() => {
@@ -182,7 +182,9 @@ export class Hub {
 
   /** Tells every instance about a stored message. Resolves once published (not delivered). */
   async publish(message: MessageRecord): Promise<void> {
+    const end = this.metrics.busPublish.startTimer()
     await this.bus.publish(channel(message.roomId), `m${message.seq}\n${messageFrame(message)}`)
+    end()
   }
 
   async publishEvent(roomId: string, event: RoomEvent): Promise<void> {
@@ -240,7 +242,9 @@ export class Hub {
     room.lastActivity = Date.now()
     if (payload[0] === 'm') {
       const nl = payload.indexOf('\n')
-      this.deliver(room, Number(payload.slice(1, nl)), payload.slice(nl + 1))
+      const frame = payload.slice(nl + 1)
+      this.metrics.busLag.observe((Date.now() - createdAtOf(frame)) / 1000)
+      this.deliver(room, Number(payload.slice(1, nl)), frame)
     } else if (payload[0] === 'e') {
       this.onEvent(room, JSON.parse(payload.slice(1)) as RoomEvent)
     }
@@ -282,7 +286,10 @@ export class Hub {
       }
     }
     this.stats.delivered += sockets
-    if (sockets > 0) this.onDelivered(sockets, createdAtOf(frame))
+    if (sockets > 0) {
+      this.metrics.messagesDelivered.inc(sockets)
+      this.metrics.deliveryLatency.observe((Date.now() - createdAtOf(frame)) / 1000)
+    }
   }
 
   /** Delivers from the store whatever this instance has not delivered yet. One fill at a time. */
@@ -292,7 +299,10 @@ export class Hub {
       try {
         for (;;) {
           const batch = await this.messages.range(room.id, { after: room.delivered, limit: REPLAY_BATCH })
-          if (batch.length > 0) this.stats.gapFills++
+          if (batch.length > 0) {
+            this.stats.gapFills++
+            this.metrics.gapFills.inc()
+          }
           for (const m of batch) if (m.seq === room.delivered + 1) this.deliver(room, m.seq, messageFrame(m))
           if (batch.length < REPLAY_BATCH) break
         }

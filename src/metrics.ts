@@ -1,0 +1,93 @@
+// Prometheus metrics of one instance (prom-client). The core records what it sees (sockets,
+// frames, deliveries, the bus, the store); the HTTP layer records requests.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import type { Store } from './store/store.ts'
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+
+export function createMetrics() {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  const registers = [registry]
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route',
+      labelNames: ['method', 'route'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    socketsOpen: new Gauge({ name: 'ws_sockets_open', help: 'WebSockets open on this instance', registers }),
+    framesIn: new Counter({ name: 'ws_frames_in_total', help: 'Frames received from clients', registers }),
+    framesOut: new Counter({ name: 'ws_frames_out_total', help: 'Frames written to clients', registers }),
+    messagesDelivered: new Counter({
+      name: 'chat_messages_delivered_total',
+      help: 'Message frames written to sockets (one per socket)',
+      registers,
+    }),
+    deliveryLatency: new Histogram({
+      name: 'chat_send_to_deliver_seconds',
+      help: 'From a message being stored to its frame being written to local sockets',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    busPublish: new Histogram({
+      name: 'bus_publish_seconds',
+      help: 'Time to publish one message on the bus',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    busLag: new Histogram({
+      name: 'bus_receive_lag_seconds',
+      help: 'From a message being stored to this instance receiving it from the bus',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    gapFills: new Counter({
+      name: 'chat_gap_fills_total',
+      help: 'Times messages missing from the bus were read back from the store',
+      registers,
+    }),
+    storeLatency: new Histogram({
+      name: 'store_operation_seconds',
+      help: 'Store operation latency by repository and operation',
+      labelNames: ['repo', 'op'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>
+
+/** Wraps every repository method of the store so that each call is timed. */
+export function instrumentStore(store: Store, metrics: Metrics): Store {
+  const wrap = <T extends object>(repo: string, target: T): T => {
+    const out: Record<string, unknown> = {}
+    for (const [op, fn] of Object.entries(target)) {
+      out[op] =
+        typeof fn === 'function'
+          ? async (...args: unknown[]) => {
+              const end = metrics.storeLatency.startTimer({ repo, op })
+              try {
+                return await (fn as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+              } finally {
+                end()
+              }
+            }
+          : fn
+    }
+    return out as T
+  }
+  const wrapped: Record<string, unknown> = {}
+  for (const [name, repo] of Object.entries(store))
+    if (repo && typeof repo === 'object') wrapped[name] = wrap(name, repo)
+  return { ...store, ...wrapped } as Store
+}
