@@ -1,0 +1,324 @@
+// WebSocket fan-out load: N clients in R rooms over I instances; M messages per second for D
+// seconds spread over the senders. Prints delivered messages per second, send→deliver and
+// send→ack latency, and checks that every client got every message of its room exactly once,
+// in seq order.
+//
+//   node --import tsx bench/ws-fanout.ts --clients 200 --rooms 10 --instances 2 --rate 500 --duration 10
+//
+// The clients are plain `ws` sockets speaking the protocol (not ChatSocket): what the server
+// sends is measured and checked as it comes, without the client's reordering or de-duplication.
+// All clients live in this process, so one clock times every message.
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import WebSocket from 'ws'
+import { ChatHttp } from '../src/client/index.ts'
+import {
+  checkFlags,
+  cpuSeconds,
+  deployment,
+  flagNumber,
+  int,
+  ms,
+  parseFlags,
+  quantile,
+  registerUsers,
+  sleep,
+} from './lib.ts'
+
+const USAGE = `node --import tsx bench/ws-fanout.ts [flags]
+  --clients N      connected clients, each a user of its own (default 100)
+  --rooms R        rooms; client i is in room i % R (default 5)
+  --instances I    server instances to start (default 1; more needs MONGODB_URL and REDIS_URL)
+  --rate M         messages per second, all senders together (default 200)
+  --duration D     seconds of sending (default 10)
+  --senders K      how many clients send, round robin (default: all)
+  --url URL        target running instances instead (repeat or comma-separate; needs
+                   ADMIN_USERNAME/ADMIN_PASSWORD of that deployment, and its limits raised)
+  --verbose        show the instances' output`
+
+const flags = parseFlags()
+checkFlags(
+  flags,
+  ['clients', 'rooms', 'instances', 'rate', 'duration', 'senders', 'url', 'verbose', 'help'],
+  USAGE,
+)
+const CLIENTS = flagNumber(flags, 'clients', 100)
+const ROOMS = Math.max(1, Math.min(flagNumber(flags, 'rooms', 5), CLIENTS))
+const INSTANCES = Math.max(1, flagNumber(flags, 'instances', 1))
+const RATE = flagNumber(flags, 'rate', 200)
+const DURATION = flagNumber(flags, 'duration', 10)
+const SENDERS = Math.max(1, Math.min(flagNumber(flags, 'senders', CLIENTS), CLIENTS))
+
+/** Limits raised so that the bench measures delivery, not the abuse limits; cheap hashing for fast setup. */
+const BENCH_ENV = {
+  RATE_LOGIN_IP: '1000000',
+  RATE_LOGIN_USER: '1000000',
+  RATE_REGISTER_IP: '1000000',
+  RATE_MESSAGE_USER: '1000000',
+  WS_FRAMES_PER_SECOND: '100000',
+  ARGON2_MEMORY_KIB: '1024',
+  ARGON2_TIME_COST: '1',
+}
+
+interface Client {
+  index: number
+  room: string
+  ws: WebSocket
+  /** seq of the last message received in order. */
+  last: number
+  received: number
+  duplicates: number
+  outOfOrder: number
+  closed: number | null
+}
+
+const totalMessages = Math.round(RATE * DURATION)
+/** Send time per message number (performance.now()), and ack time. */
+const sentAt = new Float64Array(totalMessages)
+const ackLatency: number[] = []
+const deliverLatency: number[] = []
+const errors = new Map<string, number>()
+const closes = new Map<number, number>()
+/** Per room: the seqs acked (to know how many messages each room has). */
+const roomAcks = new Map<string, number>()
+let acked = 0
+let firstSend = 0
+let lastDelivery = 0
+
+const loop = monitorEventLoopDelay({ resolution: 10 })
+
+async function main(): Promise<void> {
+  console.log(
+    `ws-fanout: ${CLIENTS} clients, ${ROOMS} rooms, ${INSTANCES} instance(s), ${RATE} msg/s for ${DURATION} s from ${SENDERS} senders`,
+  )
+  const deploy = await deployment(flags, INSTANCES, BENCH_ENV)
+  const stopAll = async () => {
+    for (const c of clients) c.ws.terminate()
+    await deploy.stop()
+  }
+  const clients: Client[] = []
+  process.once('SIGINT', () => {
+    void stopAll().finally(() => process.exit(130))
+  })
+  try {
+    console.log(`backend: ${deploy.backend}; instances: ${deploy.urls.join(' ')}`)
+    if (deploy.pids.length > 0) {
+      console.log(
+        'instances started with abuse limits raised (RATE_*, WS_FRAMES_PER_SECOND) and cheap argon2 for a fast setup',
+      )
+    }
+
+    // Users, rooms, memberships.
+    const t0 = performance.now()
+    const admin = new ChatHttp({ baseUrl: deploy.urls[0]! })
+    await admin.login(deploy.admin)
+    const users = await registerUsers(admin, deploy.urls, CLIENTS)
+    const perRoom = Math.ceil(CLIENTS / ROOMS)
+    const rooms: string[] = []
+    for (let r = 0; r < ROOMS; r++) {
+      const room = await admin.createRoom({
+        name: `bench ${r}`,
+        maxMembers: Math.min(10_000, Math.max(2, perRoom + 1)),
+      })
+      rooms.push(room.id)
+    }
+    await parallel(users, 16, (u, i) => u.http.joinRoom(rooms[i % ROOMS]!))
+    console.log(
+      `setup: ${CLIENTS} users registered and in their rooms in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    )
+
+    // Sockets, spread over the instances; each joins its room.
+    const t1 = performance.now()
+    await parallel(users, 32, async (u, i) => {
+      const base = deploy.urls[i % deploy.urls.length]!
+      clients[i] = await openClient(i, `${base.replace(/^http/, 'ws')}/ws`, u.token, rooms[i % ROOMS]!)
+    })
+    console.log(
+      `connected and joined: ${CLIENTS} sockets in ${((performance.now() - t1) / 1000).toFixed(1)} s`,
+    )
+    await sleep(500)
+
+    // Send phase.
+    const cpuBefore = deploy.pids.map(cpuSeconds)
+    const wallBefore = performance.now()
+    loop.enable()
+    await sendPhase(clients)
+    const sendEnd = performance.now()
+    // Drain: every ack, and every delivery (each message to every client of its room).
+    const expected = () => {
+      let n = 0
+      for (const c of clients) n += roomAcks.get(c.room) ?? 0
+      return n
+    }
+    const drainDeadline = performance.now() + 30_000
+    while (performance.now() < drainDeadline) {
+      const received = clients.reduce((n, c) => n + c.received, 0)
+      if (acked + errorCount() >= totalMessages && received >= expected()) break
+      await sleep(20)
+    }
+    loop.disable()
+    const wall = (performance.now() - wallBefore) / 1000
+    const cpu = deploy.pids.map((pid, i) => {
+      const after = cpuSeconds(pid)
+      const before = cpuBefore[i]
+      return after === null || before === null || before === undefined ? null : (after - before) / wall
+    })
+    report(clients, expected(), sendEnd, cpu)
+  } finally {
+    await stopAll()
+  }
+}
+
+function errorCount(): number {
+  let n = 0
+  for (const v of errors.values()) n += v
+  return n
+}
+
+function openClient(index: number, url: string, token: string, room: string): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false })
+    const client: Client = {
+      index,
+      room,
+      ws,
+      last: 0,
+      received: 0,
+      duplicates: 0,
+      outOfOrder: 0,
+      closed: null,
+    }
+    let joined = false
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'join', room })))
+    ws.on('unexpected-response', (_req, res) =>
+      reject(new Error(`client ${index}: upgrade refused ${res.statusCode}`)),
+    )
+    ws.on('error', (err) => {
+      if (!joined) reject(err)
+    })
+    ws.on('close', (code) => {
+      client.closed = code
+      closes.set(code, (closes.get(code) ?? 0) + 1)
+      if (!joined) reject(new Error(`client ${index}: closed ${code} before joining`))
+    })
+    ws.on('message', (data) => {
+      const now = performance.now()
+      const frame = JSON.parse(data.toString())
+      switch (frame.type) {
+        case 'message': {
+          const m = frame.message
+          const seq: number = m.seq
+          if (seq === client.last + 1) client.last = seq
+          else if (seq <= client.last) client.duplicates++
+          else {
+            client.outOfOrder++
+            client.last = seq
+          }
+          client.received++
+          const id: string | undefined = m.clientMsgId
+          if (id && id.charCodeAt(0) === 98 /* b */) {
+            deliverLatency.push(now - sentAt[Number(id.slice(1))]!)
+            lastDelivery = now
+          }
+          return
+        }
+        case 'ack': {
+          const n = Number(frame.clientMsgId.slice(1))
+          ackLatency.push(now - sentAt[n]!)
+          acked++
+          return
+        }
+        case 'joined':
+          joined = true
+          client.last = frame.lastSeq
+          resolve(client)
+          return
+        case 'error':
+          errors.set(frame.code, (errors.get(frame.code) ?? 0) + 1)
+          if (!joined) reject(new Error(`client ${index}: ${frame.code} ${frame.message}`))
+          return
+      }
+    })
+  })
+}
+
+/** Sends `totalMessages` at RATE per second, spread round robin over the first SENDERS clients. */
+async function sendPhase(clients: Client[]): Promise<void> {
+  let sent = 0
+  let sender = 0
+  firstSend = performance.now()
+  const start = firstSend
+  while (sent < totalMessages) {
+    const due = Math.min(totalMessages, Math.floor(((performance.now() - start) / 1000) * RATE) + 1)
+    for (; sent < due; sent++) {
+      const c = clients[sender]!
+      sender = (sender + 1) % SENDERS
+      sentAt[sent] = performance.now()
+      roomAcks.set(c.room, (roomAcks.get(c.room) ?? 0) + 1)
+      if (c.ws.readyState === WebSocket.OPEN)
+        c.ws.send(
+          `{"type":"send","room":"${c.room}","clientMsgId":"b${sent}","text":"bench message ${sent}"}`,
+        )
+    }
+    await sleep(2)
+  }
+}
+
+function report(clients: Client[], expected: number, sendEnd: number, cpu: (number | null)[]): void {
+  const received = clients.reduce((n, c) => n + c.received, 0)
+  const duplicates = clients.reduce((n, c) => n + c.duplicates, 0)
+  const outOfOrder = clients.reduce((n, c) => n + c.outOfOrder, 0)
+  const incomplete = clients.filter(
+    (c) => c.last !== (roomAcks.get(c.room) ?? 0) || c.received !== c.last,
+  ).length
+  const sendSeconds = (sendEnd - firstSend) / 1000
+  const deliverSeconds = (lastDelivery - firstSend) / 1000
+  deliverLatency.sort((a, b) => a - b)
+  ackLatency.sort((a, b) => a - b)
+  const line = (name: string, value: string) => console.log(`  ${name.padEnd(30)} ${value}`)
+  console.log('\nresults')
+  line(
+    'messages sent',
+    `${int(totalMessages)} in ${sendSeconds.toFixed(2)} s (${int(totalMessages / sendSeconds)}/s)`,
+  )
+  line('acked', `${int(acked)}${errors.size ? `; errors ${JSON.stringify(Object.fromEntries(errors))}` : ''}`)
+  line(
+    'deliveries',
+    `${int(received)} of ${int(expected)} expected, over ${deliverSeconds.toFixed(2)} s: ${int(received / deliverSeconds)} msg/s delivered`,
+  )
+  line(
+    'send → deliver latency',
+    `p50 ${ms(quantile(deliverLatency, 0.5))}  p99 ${ms(quantile(deliverLatency, 0.99))}  max ${ms(deliverLatency.at(-1) ?? Number.NaN)}`,
+  )
+  line(
+    'send → ack latency',
+    `p50 ${ms(quantile(ackLatency, 0.5))}  p99 ${ms(quantile(ackLatency, 0.99))}  max ${ms(ackLatency.at(-1) ?? Number.NaN)}`,
+  )
+  const exact = duplicates === 0 && outOfOrder === 0 && incomplete === 0 && received === expected
+  line(
+    'exactly once, in seq order',
+    `${exact ? 'yes' : 'NO'}: duplicates ${duplicates}, out of order ${outOfOrder}, clients missing messages ${incomplete}/${clients.length}`,
+  )
+  if (closes.size) line('sockets closed during the run', JSON.stringify(Object.fromEntries(closes)))
+  if (cpu.some((c) => c !== null))
+    line(
+      'server CPU (cores busy)',
+      cpu.map((c, i) => `#${i} ${c === null ? 'n/a' : c.toFixed(2)}`).join('  '),
+    )
+  line('bench event-loop delay', `p99 ${ms(loop.percentile(99) / 1e6)}  max ${ms(loop.max / 1e6)}`)
+  if (!exact) process.exitCode = 1
+}
+
+async function parallel<T>(
+  items: T[],
+  width: number,
+  fn: (item: T, index: number) => Promise<unknown>,
+): Promise<void> {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      for (let i = next++; i < items.length; i = next++) await fn(items[i]!, i)
+    }),
+  )
+}
+
+await main()

@@ -1,0 +1,91 @@
+// The client's pure parts: in-order exactly-once delivery per room, and backoff delays.
+import t from 'tap'
+import { backoffDelay, defaultBackoff, type Message, RoomStream } from '../../src/client/index.ts'
+
+const msg = (seq: number): Message => ({
+  id: seq.toString(16).padStart(24, '0'),
+  room: 'r'.padStart(24, '0'),
+  seq,
+  kind: 'text',
+  from: null,
+  text: `m${seq}`,
+  createdAt: new Date(0).toISOString(),
+})
+const seqsOf = (list: Message[]) => list.map((m) => m.seq)
+
+t.test('RoomStream', async (t) => {
+  t.test('in order, once, from `since`', async (t) => {
+    const s = new RoomStream(3)
+    t.same(seqsOf(s.push(msg(2))), [], 'before since: dropped')
+    t.same(seqsOf(s.push(msg(4))), [4])
+    t.same(seqsOf(s.push(msg(4))), [], 'repeat dropped')
+    t.equal(s.duplicates, 2)
+    t.same(seqsOf(s.push(msg(6))), [], 'ahead: held')
+    t.equal(s.hasGap, true)
+    t.same(seqsOf(s.push(msg(7))), [])
+    t.same(seqsOf(s.push(msg(6))), [], 'a held one repeated')
+    t.same(seqsOf(s.push(msg(5))), [5, 6, 7], 'the gap filled: everything held comes out in order')
+    t.equal(s.hasGap, false)
+    t.equal(s.lastSeq, 7)
+  })
+
+  t.test('no since: the baseline comes from joined', async (t) => {
+    const s = new RoomStream()
+    t.equal(s.lastSeq, null)
+    t.same(seqsOf(s.joined(10)), [])
+    t.same(seqsOf(s.push(msg(10))), [], 'history is not delivered live')
+    t.same(seqsOf(s.push(msg(11))), [11])
+  })
+
+  t.test('no since, live messages before joined: they are new, delivered in order', async (t) => {
+    const s = new RoomStream()
+    t.same(seqsOf(s.push(msg(12))), [])
+    t.same(seqsOf(s.push(msg(11))), [])
+    t.same(seqsOf(s.joined(12)), [11, 12])
+    t.same(seqsOf(s.push(msg(13))), [13])
+  })
+
+  t.test('joined announcing more than arrived is a gap', async (t) => {
+    const s = new RoomStream(0)
+    s.push(msg(1))
+    s.joined(3)
+    t.equal(s.hasGap, true)
+    t.same(seqsOf(s.push(msg(2))), [2])
+    t.same(seqsOf(s.push(msg(3))), [3])
+    t.equal(s.hasGap, false)
+  })
+
+  t.test('a long shuffled stream with repeats comes out 1..n once', async (t) => {
+    const s = new RoomStream(0)
+    const input: number[] = []
+    for (let i = 1; i <= 500; i++) input.push(i, Math.max(1, i - 3))
+    for (let i = input.length - 1; i > 0; i -= 7) {
+      const j = Math.floor(i / 2)
+      ;[input[i], input[j]] = [input[j]!, input[i]!]
+    }
+    const out: number[] = []
+    for (const seq of input) out.push(...seqsOf(s.push(msg(seq))))
+    t.same(
+      out,
+      Array.from({ length: 500 }, (_, i) => i + 1),
+    )
+  })
+})
+
+t.test('backoff', async (t) => {
+  const o = { ...defaultBackoff, initialMs: 100, maxMs: 1000, factor: 2, jitter: 0.5 }
+  t.same(
+    [0, 1, 2, 3, 4, 10].map((n) => backoffDelay(n, o, () => 0)),
+    [100, 200, 400, 800, 1000, 1000],
+    'exponential, capped',
+  )
+  t.same(
+    [0, 3].map((n) => backoffDelay(n, o, () => 1)),
+    [50, 400],
+    'jitter takes off up to half',
+  )
+  for (let i = 0; i < 100; i++) {
+    const d = backoffDelay(2, o)
+    t.ok(d >= 200 && d <= 400, `${d} within [200, 400]`)
+  }
+})
