@@ -48,6 +48,7 @@ export class Connection implements Subscriber {
   private lastRefill = Date.now()
   private lastTyping = new Map<string, number>()
   private sending: Promise<void> = Promise.resolve()
+  private readonly joins = new Map<string, Promise<void>>()
 
   constructor(
     readonly userId: string,
@@ -110,8 +111,15 @@ export class Connection implements Subscriber {
     switch (frame.type) {
       case 'ping':
         return this.send('{"type":"pong"}')
-      case 'join':
-        return void this.join(frame.room, frame.since)
+      case 'join': {
+        // Joins of one room run one after the other: two replays of a room interleaving on one
+        // socket send messages twice, or leave it live from a `since` it never reaches.
+        const room = frame.room
+        const p = (this.joins.get(room) ?? Promise.resolve()).then(() => this.join(room, frame.since))
+        this.joins.set(room, p)
+        void p.finally(() => this.joins.get(room) === p && this.joins.delete(room))
+        return
+      }
       case 'leave':
         this.deps.hub.unfollow(this, frame.room)
         return

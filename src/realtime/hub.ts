@@ -423,8 +423,15 @@ export class Hub {
   private sweep(): void {
     const holds: { room: string; user: string }[] = []
     const quiet = Date.now() - SWEEP_MS / 2
-    for (const room of this.rooms.values()) {
+    for (const room of [...this.rooms.values()]) {
       if (room.early) continue
+      // A join that lost the race with its socket's close (the socket left while the join read
+      // the store) leaves a room followed by nobody: drop it, or it stays subscribed and swept
+      // forever. Safe here: a follow adds its socket in the same tick as its room became ready.
+      if (room.followers.size === 0) {
+        this.drop(room)
+        continue
+      }
       for (const user of room.users.keys()) holds.push({ room: room.id, user })
       void this.refreshOnline(room)
       if (room.lastActivity < quiet) this.fill(room)

@@ -1,0 +1,306 @@
+// Three separate server processes over one Redis and one MongoDB-wire server, as behind a load
+// balancer: every acked message reaches every member of the room exactly once and in seq order,
+// while the instances share the room (a), while one instance dies mid-stream (b) and while Redis
+// restarts (c). A dead instance's users also fade from presence within seconds.
+//
+// The Redis here is a server of this file's own (it is restarted in (c); other test files use
+// the shared one in parallel), so this file needs `redis-server` on PATH and a MongoDB-wire server.
+import { MongoClient } from 'mongodb'
+import t, { type Test } from 'tap'
+import {
+  ChatClient,
+  deliveryProblems,
+  expectHttp,
+  freePort,
+  haveRedisServer,
+  http,
+  RedisProcess,
+  removeDir,
+  ServerProcess,
+  sleep,
+  tempDir,
+  until,
+} from '../helpers/cluster.ts'
+import { inCI, isolatedMongoUrl, mongoUrl, needServer, uniquePrefix } from '../helpers/servers.ts'
+
+const ADMIN = { username: 'admin', password: 'admin-password-1' }
+
+/** Rejects with `what` when `p` takes longer than `ms`. */
+async function within<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what()}`)), ms)
+  })
+  try {
+    return await Promise.race([p, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+t.test('chat across three server processes', async (t) => {
+  if (!needServer(t, 'MongoDB', mongoUrl)) return
+  if (!haveRedisServer()) {
+    if (inCI) t.fail('redis-server is required in CI (Debian package redis-server)')
+    else {
+      console.error('\n*** SKIPPED: redis-server is not on PATH (see scripts/servers.sh) ***\n')
+      t.plan(0, 'no redis-server')
+    }
+    return
+  }
+
+  // ------------------------------------------------------------------ the deployment
+  const redis = new RedisProcess(await freePort())
+  await redis.start()
+  t.teardown(() => redis.stop())
+  const mongo = isolatedMongoUrl(mongoUrl)
+  t.teardown(async () => {
+    const client = new MongoClient(mongo)
+    await client
+      .db()
+      .dropDatabase()
+      .catch(() => {})
+    await client.close()
+  })
+  const env = {
+    MONGODB_URL: mongo,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: uniquePrefix(),
+    JWT_SECRET: 'cluster-test-secret-cluster-test-secret-42',
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+    LOG_LEVEL: 'warn',
+    RATE_LOGIN_IP: '100000',
+    RATE_LOGIN_USER: '100000',
+    RATE_REGISTER_IP: '100000',
+    RATE_POST_USER: '100000',
+    RATE_MESSAGE_USER: '100000',
+    WS_FRAMES_PER_SECOND: '1000',
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
+  }
+  const ports = [await freePort(), await freePort(), await freePort()]
+  const servers = ports.map((port, i) => {
+    const dataDir = tempDir(`cluster${i}`)
+    t.teardown(() => removeDir(dataDir))
+    return new ServerProcess(`instance ${i}`, port, { ...env, DATA_DIR: dataDir })
+  })
+  t.teardown(() => Promise.all(servers.map((s) => s.kill('SIGKILL'))))
+  const startedAt = Date.now()
+  await Promise.all(servers.map((s) => s.ready()))
+  t.comment(`3 instances ready in ${Date.now() - startedAt} ms`)
+  const outputs = () =>
+    servers
+      .map((s) => `--- ${s.name} (${s.alive ? 'alive' : 'dead'}):\n${s.output().slice(-3000)}`)
+      .join('\n')
+  const [i0, i1, i2] = servers as [ServerProcess, ServerProcess, ServerProcess]
+  const urls = servers.map((s) => s.wsUrl)
+
+  // ------------------------------------------------------------------ users and a room, over HTTP
+  const admin = await expectHttp(200, i0.base, 'POST', '/api/auth/login', { body: ADMIN })
+  const { codes } = await expectHttp(201, i1.base, 'POST', '/api/admin/invite-codes', {
+    token: admin.token,
+    body: { count: 7 },
+  })
+  const names = ['ann', 'ben', 'cat', 'dan', 'eve', 'fay', 'ghost']
+  // Registered, the room created and joined on different instances: one store behind them all.
+  const users = await Promise.all(
+    names.map(async (name, i) => {
+      const res = await expectHttp(201, servers[i % 3]!.base, 'POST', '/api/auth/register', {
+        body: { username: `${name}${process.pid}`, password: 'password-123', inviteCode: codes[i].code },
+      })
+      return { name, token: res.token as string, id: res.user.id as string, home: i % 3 }
+    }),
+  )
+  const room = (
+    await expectHttp(201, i2.base, 'POST', '/api/rooms', { token: admin.token, body: { name: 'Cluster' } })
+  ).room
+  for (const u of users) await expectHttp(200, servers[u.home]!.base, 'POST', `/api/rooms/${room.id}/join`, u)
+
+  // Six senders spread over the instances, a second socket of ann's on instance 1, and a
+  // ghost on instance 2 that never reconnects (for presence).
+  const senders = users.slice(0, 6).map((u) => new ChatClient(u.name, u.id, u.token, room.id, urls, u.home))
+  const ann = users[0]!
+  const annToo = new ChatClient('ann-2', ann.id, ann.token, room.id, urls, 1)
+  const ghostUser = users[6]!
+  const ghost = new ChatClient('ghost', ghostUser.id, ghostUser.token, room.id, urls, 2, false)
+  const everyone = [...senders, annToo, ghost]
+  t.teardown(() => {
+    for (const c of everyone) c.stop()
+  })
+  await Promise.all(everyone.map((c) => c.start()))
+  const userIds = users.map((u) => u.id)
+  await until(
+    () => userIds.every((id) => senders[0]!.online.includes(id)),
+    20_000,
+    'ann sees all seven users online',
+  )
+
+  // ------------------------------------------------------------------ what the phases share
+  let totalAcked = 0
+  /** Every sender sends `count` messages concurrently, one after the other's ack. */
+  async function stream(phase: string, count: number, pauseMs: number, onAck: (n: number) => void) {
+    let acked = 0
+    const run = Promise.all(
+      senders.map(async (c) => {
+        for (let k = 0; k < count; k++) {
+          await c.send(`${phase}-${c.name}-${k}`, `${phase} ${c.name} #${k}: héllo 👋 ✓`)
+          acked++
+          totalAcked++
+          onAck(acked)
+          await sleep(Math.floor(Math.random() * pauseMs))
+        }
+      }),
+    )
+    await within(run, 60_000, () => {
+      const stuck = senders.map((c) => `${c.name}: ${c.unacked} unacked, on ${c.current}`).join('; ')
+      return `phase ${phase}: ${acked}/${count * senders.length} acked (${stuck})\n${outputs()}`
+    })
+  }
+
+  /** Waits until every client has seen all n messages, then checks what each one saw. */
+  async function checkDelivery(t: Test, clients: ChatClient[], label: string) {
+    const live = servers.find((s) => s.alive)!
+    const n = (await expectHttp(200, live.base, 'GET', `/api/rooms/${room.id}`, { token: admin.token })).room
+      .lastSeq as number
+    t.equal(n, totalAcked, `${label}: the room holds exactly the ${totalAcked} acked messages`)
+    await until(
+      () => clients.every((c) => c.received.length >= n),
+      45_000,
+      `${label}: every client has ${n} messages (${clients.map((c) => `${c.name} ${c.received.length}`).join(', ')})`,
+    ).catch((err) => t.fail(String(err)))
+    await sleep(300) // time for a duplicate, if any, to show
+    t.same(deliveryProblems(clients, n), [], `${label}: every client saw seqs 1..${n} once each, in order`)
+
+    // Every acked send is the stored message at its seq, and every stored seq was acked once.
+    const ackedSeqs: number[] = []
+    const wrong: string[] = []
+    const reference = clients[0]!.received
+    for (const c of senders) {
+      for (const [cid, seq] of c.acks) {
+        ackedSeqs.push(seq)
+        const m = reference[seq - 1]
+        if (m?.clientMsgId !== cid || m.from !== c.userId)
+          wrong.push(`${cid} acked as ${seq}, stored there: ${JSON.stringify(m)}`)
+      }
+    }
+    t.same(wrong, [], `${label}: each ack names the message stored at its seq`)
+    t.same(
+      ackedSeqs.sort((a, b) => a - b),
+      Array.from({ length: n }, (_, i) => i + 1),
+      `${label}: the acked seqs are exactly 1..${n} (no send stored twice)`,
+    )
+    t.same(
+      clients.flatMap((c) => c.problems),
+      [],
+      `${label}: no unexpected frames`,
+    )
+  }
+
+  // ------------------------------------------------------------------ (a) fan-out and order
+  await t.test('(a) clients on three instances see every message in the same seq order', async (t) => {
+    const started = Date.now()
+    await stream('a', 8, 30, () => {})
+    t.comment(`${totalAcked} messages acked in ${Date.now() - started} ms`)
+    await checkDelivery(t, everyone, '(a)')
+  })
+
+  // ------------------------------------------------------------------ (b) an instance dies
+  await t.test(
+    '(b) an instance killed mid-stream: acked messages reach everyone once, in order',
+    async (t) => {
+      const doomed = senders.filter((c) => c.current === i2.wsUrl)
+      t.equal(doomed.length, 2, 'two senders are on instance 2')
+      let killAt = 0
+      let killing: Promise<void> | null = null
+      await stream('b', 12, 60, (n) => {
+        if (n === 15 && !killing) {
+          killAt = Date.now()
+          killing = i2.kill('SIGKILL')
+        }
+      })
+      await killing
+      t.ok(killAt > 0, 'instance 2 was killed while messages flowed')
+      t.notOk(i2.alive, 'instance 2 is dead')
+      for (const c of [...doomed, ghost]) t.ok(c.closes.length > 0, `${c.name} noticed its socket closing`)
+      for (const c of doomed) {
+        t.ok(c.reconnects > 0 && c.current !== null && c.current !== i2.wsUrl, `${c.name} moved on`)
+      }
+      const survivors = everyone.filter((c) => c !== ghost)
+      await checkDelivery(t, survivors, '(b)')
+
+      // Presence: the ghost's hold on the dead instance expires (TTL 15 s, swept every 2 s) while the
+      // users who reconnected elsewhere stay online.
+      const watcher = senders[0]!
+      const living = userIds.filter((id) => id !== ghostUser.id)
+      await until(
+        () =>
+          watcher.presence.some(
+            (p) =>
+              p.at > killAt &&
+              !p.online.includes(ghostUser.id) &&
+              living.every((id) => p.online.includes(id)),
+          ),
+        30_000,
+        `a presence frame without the ghost (last: ${JSON.stringify(watcher.online)})`,
+      )
+      const faded = watcher.presence.find((p) => p.at > killAt && !p.online.includes(ghostUser.id))!
+      t.ok(
+        faded.at - killAt < 25_000,
+        `the dead instance's user faded from presence after ${faded.at - killAt} ms`,
+      )
+    },
+  )
+
+  // ------------------------------------------------------------------ (c) Redis restarts
+  await t.test('(c) Redis restarted mid-stream: no acked message is lost', async (t) => {
+    const survivors = everyone.filter((c) => c !== ghost)
+    let restart: Promise<void> | null = null
+    let downMs = 0
+    await stream('c', 12, 60, (n) => {
+      if (n === 12 && !restart) {
+        restart = (async () => {
+          const down = Date.now()
+          await redis.stop('SIGKILL')
+          await sleep(1500)
+          await redis.start()
+          downMs = Date.now() - down
+        })()
+      }
+    })
+    await restart
+    t.ok(downMs > 0, `Redis was down for ${downMs} ms while messages flowed`)
+    const retried = new Map<string, number>()
+    for (const c of senders)
+      for (const [code, n] of c.retried) retried.set(code, (retried.get(code) ?? 0) + n)
+    t.comment(`retries during the outage: ${JSON.stringify(Object.fromEntries(retried))}`)
+    await checkDelivery(t, survivors, '(c)')
+
+    for (const s of [i0, i1]) {
+      await until(
+        async () => (await http(s.base, 'GET', '/readyz')).status === 200,
+        30_000,
+        `${s.name} ready`,
+      )
+      t.ok(s.alive, `${s.name} is still up`)
+    }
+    // Presence holds come back by themselves once Redis is back.
+    const living = userIds.filter((id) => id !== ghostUser.id)
+    await until(
+      async () => {
+        const members = await http(i0.base, 'GET', `/api/rooms/${room.id}/members?limit=50`, {
+          token: ann.token,
+        })
+        const online = new Set(
+          (members.body.items as { user: { id: string }; online: boolean }[])
+            .filter((m) => m.online)
+            .map((m) => m.user.id),
+        )
+        return living.every((id) => online.has(id)) && !online.has(ghostUser.id)
+      },
+      20_000,
+      'presence is whole again after the restart',
+    )
+    t.pass('presence is whole again after the restart')
+  })
+})
