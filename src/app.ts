@@ -13,6 +13,7 @@ import gateway from '../plugins/gateway.ts'
 import metrics from '../plugins/metrics.ts'
 import adminRoutes from '../plugins/routes/admin.ts'
 import authRoutes from '../plugins/routes/auth.ts'
+import fileRoutes from '../plugins/routes/files.ts'
 import healthRoutes from '../plugins/routes/health.ts'
 import meRoutes from '../plugins/routes/me.ts'
 import postRoutes from '../plugins/routes/posts.ts'
@@ -60,6 +61,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(userRoutes, { prefix: '/api/users' })
   await app.register(postRoutes, { prefix: '/api/posts' })
   await app.register(roomRoutes, { prefix: '/api/rooms' })
+  // POST /api/rooms/:id/files and GET /api/files/:id, with the multipart parser in their scope.
+  await app.register(fileRoutes, { prefix: '/api' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   return app

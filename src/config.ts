@@ -51,6 +51,8 @@ export const ConfigSchema = Type.Object({
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Chat messages per user per 10 seconds (HTTP and socket together). */
   RATE_MESSAGE_USER: Int(50, 1),
+  /** File uploads per user per minute. */
+  RATE_UPLOAD_USER: Int(10, 1),
   /** Largest WebSocket frame a client may send, in bytes. */
   WS_MAX_FRAME_BYTES: Int(16 * 1024, 256, 1024 * 1024),
   /** Frames per second a socket may send (twice that in a burst) before it is closed with 1008. */

@@ -15,6 +15,9 @@ import type { Config } from './config.ts'
 import type { Ephemeral } from './ephemeral/ephemeral.ts'
 import { createMemoryEphemeral } from './ephemeral/ephemeral-memory.ts'
 import { createRedisEphemeral } from './ephemeral/ephemeral-redis.ts'
+import { diskFiles } from './files/files-disk.ts'
+import { gridfsFiles } from './files/files-gridfs.ts'
+import { FileService } from './files/service.ts'
 import { newId } from './ids.ts'
 import { type LimiterFactory, limiterFactory } from './limits/limits.ts'
 import type { Logger } from './logger.ts'
@@ -26,7 +29,7 @@ import { Hub } from './realtime/hub.ts'
 import { ChatService } from './rooms/chat.ts'
 import { RoomService } from './rooms/rooms.ts'
 import { loadOrCreateSecret } from './secret.ts'
-import { openMongoStore } from './store/mongo/index.ts'
+import { connectMongo } from './store/mongo/index.ts'
 import { openSqliteStore } from './store/sqlite/index.ts'
 import type { Store } from './store/store.ts'
 import { WallService } from './walls/walls.ts'
@@ -47,6 +50,7 @@ export interface Core {
   hub: Hub
   rooms: RoomService
   chat: ChatService
+  files: FileService
   metrics: Metrics
   /** Resolves when the store and the bus answer. */
   ready(): Promise<void>
@@ -66,10 +70,11 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
       await redis.connect()
       cleanup.push(async () => redis.disconnect())
     }
-    const rawStore = config.MONGODB_URL
-      ? await openMongoStore(config.MONGODB_URL)
-      : openSqliteStore(join(config.DATA_DIR))
+    const mongo = config.MONGODB_URL ? await connectMongo(config.MONGODB_URL) : null
+    const rawStore = mongo ? mongo.store : openSqliteStore(join(config.DATA_DIR))
     cleanup.unshift(() => rawStore.close())
+    // File bytes beside the store: GridFS on its database, or files under DATA_DIR.
+    const fileBytes = mongo ? await gridfsFiles(mongo.db) : diskFiles(join(config.DATA_DIR, 'files'))
     const metrics = createMetrics()
     const store = instrumentStore(rawStore, metrics)
     const bus = redis
@@ -92,7 +97,7 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
 
     const hub = new Hub(bus, store.messages, presence, log, metrics)
     cleanup.unshift(async () => hub.close())
-    const rooms = new RoomService(store, hub, presence)
+    const rooms = new RoomService(store, hub, presence, fileBytes)
     const chat = new ChatService(
       store,
       rooms,
@@ -101,6 +106,15 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
       log,
     )
     accounts.roomsOf = (userId) => store.rooms.roomsOf(userId)
+    const files = new FileService(
+      store,
+      fileBytes,
+      rooms,
+      chat,
+      limiter('upload-user', { points: config.RATE_UPLOAD_USER, seconds: 60 }),
+      config.UPLOAD_MAX_BYTES,
+      log,
+    )
 
     return {
       config,
@@ -118,6 +132,7 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
       hub,
       rooms,
       chat,
+      files,
       metrics,
       async ready() {
         await Promise.all([store.ping(), bus.ping()])

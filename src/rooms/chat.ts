@@ -6,7 +6,7 @@ import type { Limiter } from '../limits/limits.ts'
 import type { Logger } from '../logger.ts'
 import type { Hub } from '../realtime/hub.ts'
 import type { HistoryQuery, Message } from '../schemas/rooms.ts'
-import type { MessageRecord, UserSnapshot } from '../store/records.ts'
+import type { FileRef, MessageRecord, NewMessage, UserSnapshot } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
 import type { RoomService } from './rooms.ts'
 import { toMessageView } from './views.ts'
@@ -35,12 +35,29 @@ export class ChatService {
       throw new AppError(400, 'VALIDATION', 'text must be 1..4000 characters and not only spaces')
     }
     await this.perUser.consume(userId)
+    return this.post(userId, roomId, { kind: 'text', text, file: null, clientMsgId })
+  }
+
+  /**
+   * Posts the `file` message of a stored file (FileService, after the upload): the same path
+   * as text, so it gets the next seq and the same fan-out and resume. Its text is the name.
+   */
+  async postFile(userId: string, roomId: string, file: FileRef): Promise<Sent> {
+    return this.post(userId, roomId, { kind: 'file', text: file.name, file, clientMsgId: null })
+  }
+
+  /** Membership, the store's seq, then the publish: what every kind of message goes through. */
+  private async post(
+    userId: string,
+    roomId: string,
+    body: Pick<NewMessage, 'kind' | 'text' | 'file' | 'clientMsgId'>,
+  ): Promise<Sent> {
     await this.rooms.requireMember(roomId, userId)
     const user = await this.store.users.get(userId)
     if (!user) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
     const from: UserSnapshot = { id: user.id, username: user.username, displayName: user.displayName }
     const result = await this.store.messages.append(
-      { id: newId(), roomId, kind: 'text', from, text, file: null, clientMsgId, createdAt: new Date() },
+      { id: newId(), roomId, from, ...body, createdAt: new Date() },
       this.lastSeq.get(roomId),
     )
     const seq = result.message.seq

@@ -2,6 +2,7 @@
 // or details is told to every instance through the hub, which updates the live sockets.
 import { toPublicUser, vipActive } from '../accounts/views.ts'
 import { AppError, notFound } from '../errors.ts'
+import type { Files } from '../files/files.ts'
 import { newId } from '../ids.ts'
 import { clampLimit, decodeCursor, encodeCursor, type Page, toPage } from '../pagination.ts'
 import type { Presence } from '../presence/presence.ts'
@@ -18,6 +19,8 @@ export class RoomService {
     private readonly store: Store,
     private readonly hub: Hub,
     private readonly presence: Presence,
+    /** The bytes of the rooms' files, removed with their room. */
+    private readonly files?: Pick<Files, 'deleteByRoom'>,
   ) {}
 
   async create(userId: string, body: CreateRoomBody): Promise<Room> {
@@ -111,8 +114,11 @@ export class RoomService {
       if (user?.role !== 'admin')
         throw new AppError(403, 'FORBIDDEN', 'Only its creator or an admin may delete a room')
     }
+    // The store first: from then on an upload in flight fails to post its message and removes
+    // its own file, so no upload can slip in between the two deletions.
     await this.store.rooms.delete(roomId)
     await this.hub.publishEvent(roomId, { k: 'deleted' })
+    await this.files?.deleteByRoom(roomId)
   }
 
   /** 404 for no such room, 403 NOT_MEMBER when the user is not in it. */

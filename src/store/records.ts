@@ -118,3 +118,14 @@ export interface MessageRecord {
 
 /** A message before the store gives it its seq. */
 export type NewMessage = Omit<MessageRecord, 'seq'>
+
+/**
+ * A file posted in a room: what the store knows of it. The bytes live in the Files port
+ * (src/files/files.ts) under the same id; `name` is already sanitised and `contentType` is the
+ * type the uploader declared (normalised), not what downloads are served as.
+ */
+export interface FileRecord extends FileRef {
+  roomId: string
+  uploaderId: string
+  createdAt: Date
+}

@@ -6,6 +6,7 @@ import type {
   CodeRecord,
   CodeStatus,
   CodeType,
+  FileRecord,
   MemberRecord,
   MessageRecord,
   NewMessage,
@@ -123,7 +124,10 @@ export interface RoomStore {
   /** Inserts the room with its creator as its first member. */
   create(room: RoomRecord): Promise<void>
   get(id: string): Promise<RoomRecord | null>
-  /** Deletes the room, its members and its messages; false when there was no such room. */
+  /**
+   * Deletes the room, its members, its messages and its file records (not the bytes: those are
+   * the Files port's, see RoomService.delete); false when there was no such room.
+   */
   delete(id: string): Promise<boolean>
   /** `limit + 1` rooms, most members first, then newest. */
   list(query: RoomListQuery): Promise<RoomRecord[]>
@@ -155,6 +159,15 @@ export interface MessageStore {
   lastSeq(roomId: string): Promise<number>
 }
 
+/** The records of files posted in rooms (the bytes are the Files port's). */
+export interface FileStore {
+  create(file: FileRecord): Promise<void>
+  /** The file of this id, or null (ids that are not ids match nothing). */
+  get(id: string): Promise<FileRecord | null>
+  /** Deletes one record; false when there was none. */
+  delete(id: string): Promise<boolean>
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb'
   readonly users: UserStore
@@ -163,6 +176,7 @@ export interface Store {
   readonly posts: PostStore
   readonly rooms: RoomStore
   readonly messages: MessageStore
+  readonly files: FileStore
   /** Resolves when the store answers; throws otherwise. */
   ping(): Promise<void>
   close(): Promise<void>

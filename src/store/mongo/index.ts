@@ -4,6 +4,7 @@
 import { type Db, type IndexDescription, MongoClient, MongoNetworkError } from 'mongodb'
 import type { Store } from '../store.ts'
 import { codeIndexes, codeUseIndexes, mongoCodes } from './codes.ts'
+import { fileIndexes, mongoFiles } from './files.ts'
 import { messageIndexes, mongoMessages } from './messages.ts'
 import { mongoPosts, postIndexes } from './posts.ts'
 import { memberIndexes, mongoRooms, roomIndexes } from './rooms.ts'
@@ -20,13 +21,14 @@ const indexes: Record<string, IndexDescription[]> = {
   rooms: roomIndexes,
   members: memberIndexes,
   messages: messageIndexes,
+  files: fileIndexes,
 }
 
 /**
  * Creates one index, idempotently. FerretDB 1.24 also drops the connection when instances
  * starting together create the same new collection's indexes at once: retry a few times.
  */
-async function createIndex(db: Db, collection: string, spec: IndexDescription): Promise<void> {
+export async function createIndex(db: Db, collection: string, spec: IndexDescription): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await db.collection(collection).createIndexes([spec])
@@ -39,6 +41,11 @@ async function createIndex(db: Db, collection: string, spec: IndexDescription): 
 }
 
 export async function openMongoStore(url: string): Promise<Store> {
+  return (await connectMongo(url)).store
+}
+
+/** The store and its database, for what lives beside it on the same database (GridFS files). */
+export async function connectMongo(url: string): Promise<{ store: Store; db: Db }> {
   const client = new MongoClient(url, { serverSelectionTimeoutMS: 10_000, appName: 'roomchat' })
   await client.connect()
   const db = client.db()
@@ -48,7 +55,7 @@ export async function openMongoStore(url: string): Promise<Store> {
     for (const spec of specs) await createIndex(db, name, spec)
   }
   await addDisplayNameLower(db)
-  return {
+  const store: Store = {
     kind: 'mongodb',
     users: mongoUsers(db),
     sessions: mongoSessions(db),
@@ -56,6 +63,7 @@ export async function openMongoStore(url: string): Promise<Store> {
     posts: mongoPosts(db),
     rooms: mongoRooms(db),
     messages: mongoMessages(db),
+    files: mongoFiles(db),
     async ping() {
       await db.command({ ping: 1 })
     },
@@ -63,4 +71,5 @@ export async function openMongoStore(url: string): Promise<Store> {
       await client.close()
     },
   }
+  return { store, db }
 }

@@ -43,6 +43,7 @@ export function mongoRooms(db: Db): RoomStore {
   const rooms = db.collection<RoomDoc>('rooms')
   const members = db.collection<MemberDoc>('members')
   const messages = db.collection('messages')
+  const files = db.collection('files')
   const recount = (roomId: ObjectId) =>
     syncCount(rooms, roomId, 'memberCount', members as unknown as Collection<Document>, { roomId })
 
@@ -94,6 +95,7 @@ export function mongoRooms(db: Db): RoomStore {
       const r = await rooms.deleteOne({ _id })
       await members.deleteMany({ roomId: _id })
       await messages.deleteMany({ roomId: _id })
+      await files.deleteMany({ roomId: _id })
       return r.deletedCount > 0
     },
     async list({ q, memberOf, limit, after }) {

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Store } from '../store.ts'
 import { sqliteCodes } from './codes.ts'
+import { sqliteFiles } from './files.ts'
 import { sqliteMessages } from './messages.ts'
 import { sqlitePosts } from './posts.ts'
 import { sqliteRooms } from './rooms.ts'
@@ -28,6 +29,7 @@ export function openSqliteStore(dataDir: string): Store {
     posts: sqlitePosts(db),
     rooms: sqliteRooms(db),
     messages: sqliteMessages(db),
+    files: sqliteFiles(db),
     async ping() {
       db.prepare('SELECT 1').get()
     },

@@ -82,6 +82,7 @@ export function sqliteRooms(db: Database): RoomStore {
   })
   const remove = db.transaction((id: string) => {
     db.prepare('DELETE FROM messages WHERE room_id = ?').run(id)
+    db.prepare('DELETE FROM files WHERE room_id = ?').run(id)
     db.prepare('DELETE FROM members WHERE room_id = ?').run(id)
     return db.prepare('DELETE FROM rooms WHERE id = ?').run(id).changes > 0
   })

@@ -93,6 +93,17 @@ const migrations: string[] = [
    CREATE UNIQUE INDEX messages_seq ON messages(room_id, seq);
    CREATE UNIQUE INDEX messages_idempotency ON messages(room_id, from_id, client_msg_id)
      WHERE client_msg_id IS NOT NULL;`,
+  // Files posted in rooms: the records (the bytes are under DATA_DIR/files, see src/files/).
+  `CREATE TABLE files (
+     id TEXT PRIMARY KEY,
+     room_id TEXT NOT NULL,
+     uploader_id TEXT NOT NULL,
+     name TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     content_type TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX files_room ON files(room_id);`,
 ]
 
 export function migrate(db: Database): void {

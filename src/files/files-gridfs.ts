@@ -1,0 +1,94 @@
+// The scaled Files adapter: GridFS on the store's MongoDB database (`fs.files`, `fs.chunks`).
+// GridFS writes the `fs.files` document only after the last chunk, so a file is readable only
+// once complete. A failed upload is cleaned here: the driver's upload stream does not remove
+// its chunks when destroyed, and chunk inserts already sent can land after an abort, so the
+// cleanup waits for them and then deletes every chunk of the id.
+import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { type Db, GridFSBucket, type GridFSBucketWriteStream, ObjectId } from 'mongodb'
+import { isId } from '../ids.ts'
+import { createIndex } from '../store/mongo/index.ts'
+import type { Files } from './files.ts'
+
+/** How long a failed upload's cleanup waits for its chunk inserts in flight. */
+const SETTLE_MS = 15_000
+const ERRORED_SETTLE_MS = 1000
+
+const oid = (id: string): ObjectId => {
+  if (!isId(id)) throw new Error(`not a file or room id: ${JSON.stringify(id).slice(0, 40)}`)
+  return new ObjectId(id)
+}
+
+export async function gridfsFiles(db: Db): Promise<Files> {
+  // The indexes GridFS would create on first upload, created now like the store's own: several
+  // instances creating them at once on their first uploads is what FerretDB copes with badly.
+  await createIndex(db, 'fs.files', { key: { filename: 1, uploadDate: 1 }, name: 'filename_1_uploadDate_1' })
+  await createIndex(db, 'fs.files', { key: { 'metadata.roomId': 1 }, name: 'room' })
+  await createIndex(db, 'fs.chunks', { key: { files_id: 1, n: 1 }, name: 'files_id_1_n_1', unique: true })
+  const bucket = new GridFSBucket(db)
+  const files = db.collection('fs.files')
+  const chunks = db.collection('fs.chunks')
+
+  const remove = async (ids: ObjectId[]) => {
+    if (ids.length === 0) return
+    await files.deleteMany({ _id: { $in: ids } })
+    await chunks.deleteMany({ files_id: { $in: ids } })
+  }
+
+  /** Removes what a failed upload wrote, once nothing of it is still on its way. */
+  async function purge(upload: GridFSBucketWriteStream): Promise<void> {
+    // Marks the stream aborted (no further chunk is sent) and deletes the chunks stored so far.
+    await upload.abort().catch(() => {})
+    // After a failed insert the driver's count of requests in flight stops going down: then
+    // wait a little for the others instead.
+    const started = Date.now()
+    const settled = () =>
+      upload.state.outstandingRequests === 0 ||
+      Date.now() - started > (upload.state.errored ? ERRORED_SETTLE_MS : SETTLE_MS)
+    while (!settled()) await new Promise((r) => setTimeout(r, 10))
+    await remove([upload.id])
+  }
+
+  return {
+    kind: 'gridfs',
+
+    async write(at, source) {
+      const upload = bucket.openUploadStreamWithId(oid(at.id), at.id, {
+        metadata: { roomId: oid(at.roomId) },
+      })
+      try {
+        await pipeline(source, upload)
+        return upload.length
+      } catch (err) {
+        await purge(upload)
+        throw err
+      }
+    },
+
+    async read(at, range) {
+      const _id = oid(at.id)
+      if (!(await files.findOne({ _id }, { projection: { _id: 1 } }))) return null
+      // GridFS's `end` is exclusive; a ByteRange's is inclusive.
+      return bucket.openDownloadStream(
+        _id,
+        range ? { start: range.start, end: range.end + 1 } : {},
+      ) as Readable
+    },
+
+    async delete(at) {
+      await remove([oid(at.id)])
+    },
+
+    async deleteByRoom(roomId) {
+      const filter = { 'metadata.roomId': oid(roomId) }
+      for (;;) {
+        const batch = await files
+          .find(filter, { projection: { _id: 1 } })
+          .limit(500)
+          .toArray()
+        await remove(batch.map((d) => d._id as ObjectId))
+        if (batch.length < 500) return
+      }
+    },
+  }
+}
