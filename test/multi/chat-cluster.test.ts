@@ -158,6 +158,16 @@ t.test('chat across three server processes', async (t) => {
     })
   }
 
+  /** Gap fills (messages an instance had to read from the store) of the live instances so far. */
+  async function gapFills(): Promise<number> {
+    let total = 0
+    for (const s of servers.filter((s) => s.alive)) {
+      const text = String((await http(s.base, 'GET', '/metrics')).body)
+      total += Number(/^chat_gap_fills_total (\d+)/m.exec(text)?.[1] ?? 0)
+    }
+    return total
+  }
+
   /** Waits until every client has seen all n messages, then checks what each one saw. */
   async function checkDelivery(t: Test, clients: ChatClient[], label: string) {
     const live = servers.find((s) => s.alive)!
@@ -228,6 +238,7 @@ t.test('chat across three server processes', async (t) => {
       }
       const survivors = everyone.filter((c) => c !== ghost)
       await checkDelivery(t, survivors, '(b)')
+      t.comment(`gap fills on the live instances so far: ${await gapFills()}`)
 
       // Presence: the ghost's hold on the dead instance expires (TTL 15 s, swept every 2 s) while the
       // users who reconnected elsewhere stay online.
@@ -275,6 +286,7 @@ t.test('chat across three server processes', async (t) => {
       for (const [code, n] of c.retried) retried.set(code, (retried.get(code) ?? 0) + n)
     t.comment(`retries during the outage: ${JSON.stringify(Object.fromEntries(retried))}`)
     await checkDelivery(t, survivors, '(c)')
+    t.comment(`gap fills on the live instances so far: ${await gapFills()}`)
 
     for (const s of [i0, i1]) {
       await until(
