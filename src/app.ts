@@ -34,6 +34,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
     },
     trustProxy: config.TRUST_PROXY,
+    // Opening the store creates its indexes: on a busy MongoDB-wire server that can take a while.
+    pluginTimeout: 60_000,
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),

@@ -7,8 +7,8 @@ export function createMemoryPresence(): Presence {
     ttlSeconds: Number.POSITIVE_INFINITY,
     async hold(entries) {
       for (const { room, user } of entries) {
-        let set = rooms.get(room)
-        if (!set) rooms.set(room, (set = new Set()))
+        const set = rooms.get(room) ?? new Set<string>()
+        rooms.set(room, set)
         set.add(user)
       }
     },
