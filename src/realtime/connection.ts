@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import type { ChatService } from '../rooms/chat.ts'
-import type { RoomService } from '../rooms/rooms.ts'
+import { notMember, type RoomService } from '../rooms/rooms.ts'
 import { ClientFrame, CloseCodes } from '../schemas/frames.ts'
 import type { Hub, Subscriber } from './hub.ts'
 
@@ -146,6 +146,12 @@ export class Connection implements Subscriber {
       }
       await this.deps.rooms.requireMember(roomId, this.userId)
       const { lastSeq, online } = await this.deps.hub.follow(this, roomId, since)
+      // A leave that landed between the membership check and the follow was announced before
+      // this socket followed the room: check once more, now that later leaves reach it.
+      if (!(await this.deps.rooms.isMember(roomId, this.userId))) {
+        this.deps.hub.unfollow(this, roomId)
+        throw notMember()
+      }
       this.send(JSON.stringify({ type: 'joined', room: roomId, lastSeq, online }))
     } catch (err) {
       this.fail(err, roomId)

@@ -121,6 +121,10 @@ export class RoomService {
     await this.files?.deleteByRoom(roomId)
   }
 
+  isMember(roomId: string, userId: string): Promise<boolean> {
+    return this.store.rooms.isMember(roomId, userId)
+  }
+
   /** 404 for no such room, 403 NOT_MEMBER when the user is not in it. */
   async requireMember(roomId: string, userId: string): Promise<RoomRecord> {
     const room = await this.require(roomId)
