@@ -6,6 +6,8 @@
 //
 // Framework-free and browser-safe: no Node API; the WebSocket constructor is an option (the
 // `ws` package in Node 20, the browser's own by default).
+
+import type { CloseCodes } from '../schemas/frames.ts'
 import { type BackoffOptions, backoffDelay, defaultBackoff } from './backoff.ts'
 import { Emitter } from './emitter.ts'
 import { ChatError, ClientCodes } from './errors.ts'
@@ -32,8 +34,17 @@ import type {
   TypingNotice,
 } from './types.ts'
 
-/** The server's close codes (mirrors CloseCodes in src/schemas/frames.ts, kept here as plain data). */
-export const CloseCode = { NORMAL: 1000, POLICY: 1008, RESTART: 1012, SLOW: 1013, REVOKED: 4001 } as const
+/**
+ * The close codes, as plain data: CloseCodes of src/schemas/frames.ts plus NORMAL. Not imported
+ * from there (that module needs TypeBox at run time); the type below keeps both the same.
+ */
+export const CloseCode = {
+  NORMAL: 1000,
+  POLICY: 1008,
+  RESTART: 1012,
+  SLOW: 1013,
+  REVOKED: 4001,
+} as const satisfies typeof CloseCodes & { NORMAL: 1000 }
 
 /** Close codes this client uses for sockets it gives up on (never sent by the server). */
 const GIVE_UP = 4100
@@ -221,6 +232,8 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   /** Drops the current connection and dials again at once (e.g. the network changed). */
   reconnectNow(): void {
     if (!this.wanted) return
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = null
     if (this.ws) dropSocket(this.ws, GIVE_UP, 'reconnect')
     this.ws = null
     this.clearConnectionTimers()

@@ -1,7 +1,7 @@
 // ChatSocket against the real gateway: the ways to authenticate, and join answers.
 import t from 'tap'
 import { ChatError } from '../../src/client/index.ts'
-import { backendName, room, socket, startServer, user } from './fixtures/setup.ts'
+import { backendName, next, room, socket, startServer, user, within } from './fixtures/setup.ts'
 
 t.test(`connecting on ${backendName}`, async (t) => {
   const server = await startServer(t)
@@ -65,14 +65,25 @@ t.test(`connecting on ${backendName}`, async (t) => {
   })
 
   t.test('ping keeps a quiet connection open', async (t) => {
-    const client = socket(t, { url: server.wsUrl, token: alice.token, pingIntervalMs: 50 })
+    const client = socket(t, { url: server.wsUrl, token: alice.token, pingIntervalMs: 150 })
     await client.connect()
     let closed = false
     client.on('close', () => {
       closed = true
     })
-    await new Promise((r) => setTimeout(r, 400))
+    await new Promise((r) => setTimeout(r, 900))
     t.equal(closed, false, 'pongs count as life')
     t.equal(client.state, 'open')
+  })
+  t.test('a connection that goes silent is dropped and replaced', async (t) => {
+    const client = socket(t, { url: server.wsUrl, token: alice.token, pingIntervalMs: 100 })
+    await within(client.connect(), 'connect')
+    await client.join(roomId)
+    const first = client.raw!
+    first.onmessage = null // nothing heard from here on, pongs included
+    const [info] = await next(client, 'close', () => true, 5000)
+    t.match(info, { reason: 'no answer to ping', reconnecting: true })
+    await next(client, 'joined', () => true, 5000)
+    t.not(client.raw, first, 'a new connection, the room re-joined')
   })
 })

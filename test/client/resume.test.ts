@@ -72,7 +72,7 @@ t.test(`resume on ${backendName}`, async (t) => {
     await within(Promise.all([a.connect(), b.connect()]), 'connect')
     await Promise.all([a.join(roomId), b.join(roomId)])
 
-    const total = 400
+    const total = 250
     const sending = keepSending(b, roomId, total)
     // Drop A in every way while B sends; drop B too, so its sends in flight are retried.
     const disruptions: (() => void)[] = [
@@ -188,7 +188,7 @@ t.test('resume across instances (MongoDB + Redis)', async (t) => {
   const aGot = inbox(a)
   await within(Promise.all([a.connect(), b.connect()]), 'connect')
   await Promise.all([a.join(roomId), b.join(roomId)])
-  const total = 300
+  const total = 150
   const sending = keepSending(b, roomId, total)
   for (let i = 0; i < 6; i++) {
     await sleep(120)
