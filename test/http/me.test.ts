@@ -1,6 +1,7 @@
 import t from 'tap'
 import { call, login, loginAdmin, mintCodes, newUser } from '../helpers/api.ts'
 import { backendName, buildTestApp } from '../helpers/app.ts'
+import { atTime } from '../helpers/clock.ts'
 
 const DAY = 86_400_000
 
@@ -130,24 +131,8 @@ t.test(`the personal centre on ${backendName}`, async (t) => {
     const user = await newUser(app)
     const [code] = await mintCodes(app, admin, 'activation', { count: 1, vipDays: 1 })
     await call(app, 'POST', '/api/me/vip', { as: user, body: { code } })
-    const realNow = Date.now
-    const later = realNow() + DAY + 1000
-    t.teardown(() => {
-      Date.now = realNow
-    })
     // Move the clock past the expiry: `active` is computed at every read, never stored.
-    const RealDate = Date
-    class FakeDate extends RealDate {
-      constructor(...args: []) {
-        super(...((args.length ? args : [later]) as []))
-      }
-      static override now() {
-        return later
-      }
-    }
-    globalThis.Date = FakeDate as DateConstructor
-    const res = await call(app, 'GET', '/api/me', { as: user })
-    globalThis.Date = RealDate
+    const res = await atTime(Date.now() + DAY + 1000, () => call(app, 'GET', '/api/me', { as: user }))
     t.equal(res.body.user.vip.active, false)
     t.ok(res.body.user.vip.expiresAt, 'the expiry is still shown, for the client to display')
   })

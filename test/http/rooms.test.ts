@@ -1,6 +1,7 @@
 import t from 'tap'
 import { type Caller, call, loginAdmin, mintCodes, newUser } from '../helpers/api.ts'
 import { backendName, buildTestApp } from '../helpers/app.ts'
+import { atTime } from '../helpers/clock.ts'
 
 t.test(`rooms over HTTP on ${backendName}`, async (t) => {
   const app = await buildTestApp(t)
@@ -55,20 +56,7 @@ t.test(`rooms over HTTP on ${backendName}`, async (t) => {
     const [code] = await mintCodes(app, admin, 'activation', { count: 1, vipDays: 1 })
     await call(app, 'POST', '/api/me/vip', { as: user, body: { code } })
     t.equal((await create(user, { name: 'In time' })).status, 201)
-    const later = Date.now() + 86_400_000 + 1000
-    const RealDate = Date
-    class FakeDate extends RealDate {
-      constructor(...args: []) {
-        super(...((args.length ? args : [later]) as []))
-      }
-      static override now() {
-        return later
-      }
-    }
-    globalThis.Date = FakeDate as DateConstructor
-    const res = await create(user, { name: 'Too late' }).finally(() => {
-      globalThis.Date = RealDate
-    })
+    const res = await atTime(Date.now() + 86_400_000 + 1000, () => create(user, { name: 'Too late' }))
     t.equal(res.status, 403)
     t.equal(res.body.code, 'VIP_REQUIRED')
   })
