@@ -92,6 +92,16 @@ t.test(`messages on ${backendName}`, async (t) => {
     )
   })
 
+  t.test('the longest text: 4000 code points of 4-byte emoji, intact', async (t) => {
+    const text = '👋'.repeat(3999) + 'é'
+    const ack = await a.send(roomId, text)
+    await until(() => bGot.get(roomId)!.some((m) => m.seq === ack.seq), 'the delivery')
+    t.equal(bGot.get(roomId)!.find((m) => m.seq === ack.seq)!.text, text)
+    const over = await a.send(roomId, `${text}x`).catch((e: unknown) => e)
+    t.equal((over as ChatError).code, 'BAD_FRAME', '4001 code points are refused')
+    t.equal(a.state, 'open')
+  })
+
   t.test('a refused send rejects with the server’s code, and nothing else breaks', async (t) => {
     const tooLong = await a.send(roomId, 'x'.repeat(4001)).catch((e: unknown) => e)
     t.ok(tooLong instanceof ChatError)
