@@ -3,16 +3,38 @@
 // once complete. A failed upload is cleaned here: the driver's upload stream does not remove
 // its chunks when destroyed, and chunk inserts already sent can land after an abort, so the
 // cleanup waits for them and then deletes every chunk of the id.
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { type Db, GridFSBucket, type GridFSBucketWriteStream, ObjectId } from 'mongodb'
+import {
+  type Binary,
+  type Collection,
+  type Db,
+  GridFSBucket,
+  type GridFSBucketWriteStream,
+  ObjectId,
+} from 'mongodb'
 import { isId } from '../ids.ts'
 import { createIndex } from '../store/mongo/index.ts'
-import type { Files } from './files.ts'
+import type { ByteRange, Files } from './files.ts'
 
 /** How long a failed upload's cleanup waits for its chunk inserts in flight. */
 const SETTLE_MS = 15_000
 const ERRORED_SETTLE_MS = 1000
+
+/** Chunks fetched per query when reading (255 KiB each by default). */
+const READ_BATCH = 8
+
+interface FileDoc {
+  _id: ObjectId
+  length: number
+  chunkSize: number
+}
+
+interface ChunkDoc {
+  files_id: ObjectId
+  n: number
+  data: Binary
+}
 
 const oid = (id: string): ObjectId => {
   if (!isId(id)) throw new Error(`not a file or room id: ${JSON.stringify(id).slice(0, 40)}`)
@@ -27,7 +49,7 @@ export async function gridfsFiles(db: Db): Promise<Files> {
   await createIndex(db, 'fs.chunks', { key: { files_id: 1, n: 1 }, name: 'files_id_1_n_1', unique: true })
   const bucket = new GridFSBucket(db)
   const files = db.collection('fs.files')
-  const chunks = db.collection('fs.chunks')
+  const chunks = db.collection<ChunkDoc>('fs.chunks')
 
   const remove = async (ids: ObjectId[]) => {
     if (ids.length === 0) return
@@ -66,13 +88,11 @@ export async function gridfsFiles(db: Db): Promise<Files> {
     },
 
     async read(at, range) {
-      const _id = oid(at.id)
-      if (!(await files.findOne({ _id }, { projection: { _id: 1 } }))) return null
-      // GridFS's `end` is exclusive; a ByteRange's is inclusive.
-      return bucket.openDownloadStream(
-        _id,
-        range ? { start: range.start, end: range.end + 1 } : {},
-      ) as Readable
+      const file = await files.findOne<FileDoc>(
+        { _id: oid(at.id) },
+        { projection: { length: 1, chunkSize: 1 } },
+      )
+      return file ? readChunks(chunks, file, range) : null
     },
 
     async delete(at) {
@@ -91,4 +111,40 @@ export async function gridfsFiles(db: Db): Promise<Files> {
       }
     },
   }
+}
+
+/**
+ * The bytes of a file (or of a range of it) through one cursor of READ_BATCH chunks per batch,
+ * pulled only as fast as the consumer reads. The driver's download stream leaves the batch size
+ * to the server (tens of MB at a time on FerretDB), which a slow reader would hold in memory.
+ */
+function readChunks(chunks: Collection<ChunkDoc>, file: FileDoc, range?: ByteRange): Readable {
+  const start = range?.start ?? 0
+  const end = range?.end ?? file.length - 1
+  if (file.length === 0 || end < start) return Readable.from([])
+  const first = Math.floor(start / file.chunkSize)
+  const last = Math.floor(end / file.chunkSize)
+  async function* bytes(): AsyncGenerator<Buffer> {
+    const cursor = chunks
+      .find({ files_id: file._id, n: { $gte: first, $lte: last } })
+      .sort({ n: 1 })
+      .batchSize(READ_BATCH)
+    try {
+      let next = first
+      for await (const doc of cursor) {
+        if (doc.n !== next) throw new Error(`chunk ${next} of file ${file._id} is missing`)
+        const data = doc.data.buffer
+        const from = doc.n === first ? start - doc.n * file.chunkSize : 0
+        const to = doc.n === last ? end - doc.n * file.chunkSize + 1 : data.length
+        if (to > data.length) throw new Error(`chunk ${doc.n} of file ${file._id} is short`)
+        next++
+        yield Buffer.from(data.buffer, data.byteOffset + from, to - from)
+      }
+      if (next <= last) throw new Error(`chunk ${next} of file ${file._id} is missing`)
+    } finally {
+      // Also when the reader goes away early (a client that stops downloading).
+      await cursor.close()
+    }
+  }
+  return Readable.from(bytes(), { objectMode: false, highWaterMark: file.chunkSize })
 }

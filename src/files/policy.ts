@@ -80,7 +80,7 @@ const encode5987 = (s: string) =>
  * not plain ASCII, `filename*=UTF-8''...` (RFC 6266 / 5987) with the real one.
  */
 export function contentDisposition(name: string, inline: boolean): string {
-  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_') || FALLBACK_NAME
+  const ascii = name.replace(/[^\x20-\x7e]/gu, '_').replace(/["\\]/g, '_') || FALLBACK_NAME
   const kind = inline ? 'inline' : 'attachment'
   return ascii === name
     ? `${kind}; filename="${ascii}"`

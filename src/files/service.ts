@@ -70,6 +70,10 @@ export class FileService {
     await this.perUser.consume(userId)
     const incoming = await open()
     if (!incoming) throw invalid('Send one file, in a multipart field named "file"')
+    // Already destroyed: the body ended inside the file or the client went away before we got
+    // here. (Checked now because a pipeline from a stream destroyed with unread data waits
+    // forever on Node 20.)
+    if (incoming.stream.destroyed) throw invalid('The upload was interrupted or its body is malformed')
     const id = newId()
     const at = { id, roomId }
     const name = sanitizeName(incoming.name)
