@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'ROOM_FULL'
   | 'NOT_MEMBER'
   | 'TOO_LARGE'
+  | 'RANGE_NOT_SATISFIABLE'
   | 'CONFLICT'
   | 'UNAVAILABLE'
   | 'INTERNAL'
