@@ -53,8 +53,8 @@ export const ConfigSchema = Type.Object({
   RATE_MESSAGE_USER: Int(50, 1),
   /** File uploads per user per minute. */
   RATE_UPLOAD_USER: Int(10, 1),
-  /** Largest WebSocket frame a client may send, in bytes. */
-  WS_MAX_FRAME_BYTES: Int(16 * 1024, 256, 1024 * 1024),
+  /** Largest WebSocket frame a client may send, in bytes (4000 characters JSON-escaped fit). */
+  WS_MAX_FRAME_BYTES: Int(32 * 1024, 256, 1024 * 1024),
   /** Frames per second a socket may send (twice that in a burst) before it is closed with 1008. */
   WS_FRAMES_PER_SECOND: Int(20, 1),
   /** A socket whose unsent data passes this many bytes is too slow and is closed (1013). */

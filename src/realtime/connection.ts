@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import type { ChatService } from '../rooms/chat.ts'
-import { notMember, type RoomService } from '../rooms/rooms.ts'
+import type { RoomService } from '../rooms/rooms.ts'
 import { ClientFrame, CloseCodes } from '../schemas/frames.ts'
 import type { Hub, Subscriber } from './hub.ts'
 
@@ -146,13 +146,14 @@ export class Connection implements Subscriber {
       }
       await this.deps.rooms.requireMember(roomId, this.userId)
       const { lastSeq, online } = await this.deps.hub.follow(this, roomId, since)
+      // Sent in the tick the socket went live: `joined` separates the replay from live messages.
+      this.send(JSON.stringify({ type: 'joined', room: roomId, lastSeq, online }))
       // A leave that landed between the membership check and the follow was announced before
       // this socket followed the room: check once more, now that later leaves reach it.
-      if (!(await this.deps.rooms.isMember(roomId, this.userId))) {
+      if (!(await this.deps.rooms.isMember(roomId, this.userId)) && this.deps.hub.isFollowing(this, roomId)) {
         this.deps.hub.unfollow(this, roomId)
-        throw notMember()
+        this.send(JSON.stringify({ type: 'removed', room: roomId, reason: 'left' }))
       }
-      this.send(JSON.stringify({ type: 'joined', room: roomId, lastSeq, online }))
     } catch (err) {
       this.fail(err, roomId)
     }

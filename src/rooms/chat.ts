@@ -21,6 +21,8 @@ export interface Sent {
 export class ChatService {
   /** The last seq this instance stored per room: where the next append starts looking. */
   private readonly lastSeq = new Map<string, number>()
+  /** The tail of each room's queue of appends on this instance. */
+  private readonly turns = new Map<string, Promise<void>>()
 
   constructor(
     private readonly store: Store,
@@ -56,17 +58,32 @@ export class ChatService {
     const user = await this.store.users.get(userId)
     if (!user) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
     const from: UserSnapshot = { id: user.id, username: user.username, displayName: user.displayName }
-    const result = await this.store.messages.append(
-      { id: newId(), roomId, from, ...body, createdAt: new Date() },
-      this.lastSeq.get(roomId),
+    // One append at a time per room on this instance: each starts from the exact last seq, so
+    // only appends from other instances can collide, and publishes leave in seq order.
+    return this.inTurn(roomId, async () => {
+      const result = await this.store.messages.append(
+        { id: newId(), roomId, from, ...body, createdAt: new Date() },
+        this.lastSeq.get(roomId),
+      )
+      const seq = result.message.seq
+      if (seq > (this.lastSeq.get(roomId) ?? 0)) this.lastSeq.set(roomId, seq)
+      if (!result.duplicate) {
+        // Stored is what counts: if this publish is lost, receivers fill the gap from the store.
+        await this.hub.publish(result.message).catch((err) => this.log.warn({ err }, 'publish failed'))
+      }
+      return result
+    })
+  }
+
+  private inTurn<T>(roomId: string, fn: () => Promise<T>): Promise<T> {
+    const turn = (this.turns.get(roomId) ?? Promise.resolve()).then(fn)
+    const settled = turn.then(
+      () => {},
+      () => {},
     )
-    const seq = result.message.seq
-    if (seq > (this.lastSeq.get(roomId) ?? 0)) this.lastSeq.set(roomId, seq)
-    if (!result.duplicate) {
-      // Stored is what counts: if this publish is lost, receivers fill the gap from the store.
-      await this.hub.publish(result.message).catch((err) => this.log.warn({ err }, 'publish failed'))
-    }
-    return result
+    this.turns.set(roomId, settled)
+    void settled.then(() => this.turns.get(roomId) === settled && this.turns.delete(roomId))
+    return turn
   }
 
   async history(

@@ -41,11 +41,10 @@ export function mongoMessages(db: Db): MessageStore {
       const room = oid(roomId)
       const dedupe = m.clientMsgId ? `${roomId}:${m.from?.id ?? ''}:${m.clientMsgId}` : id
       const first = async () => (m.clientMsgId ? await messages.findOne({ dedupe }) : null)
-      const found = await first()
-      if (found) return { message: toMessage(found), duplicate: true }
       // The seq is taken by inserting it: the unique (roomId, seq) index lets exactly one
       // writer have each number. Starting from the last known seq leaves no gap; a collision
-      // means another instance was faster, and we move past what it stored.
+      // means another instance was faster, and we move past what it stored. A repeated
+      // clientMsgId collides on `dedupe` instead, and gets the message stored first.
       let seq = hint ?? (await lastSeq(room))
       for (;;) {
         seq++
