@@ -1,6 +1,7 @@
 // The WebSocket gateway at /ws: authenticates the upgrade, then hands frames to a Connection
 // (src/realtime/connection.ts). Heartbeats drop dead peers; a drain closes sockets with 1012
 // after the sends in flight were acked.
+import type { Duplex } from 'node:stream'
 import websocket from '@fastify/websocket'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -11,6 +12,8 @@ import { CloseCodes } from '../src/schemas/frames.ts'
 import type { Auth } from './auth.ts'
 
 const DRAIN_WAIT_MS = 10_000
+/** How long a drain waits for the peers to answer the 1012 close before dropping the rest. */
+const CLOSE_WAIT_MS = 3_000
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -44,6 +47,15 @@ export default fp(
     }, config.WS_HEARTBEAT_SECONDS * 1000)
     heartbeat.unref()
 
+    // Every upgrade's socket until it closes. One refused while Fastify closes gets Fastify's own
+    // 503, which skips the hook that ends an upgrade's socket: left half-open, it would hold
+    // server.close() until the grace timeout. The drain ends what is left of them.
+    const upgrades = new Set<Duplex>()
+    app.server.on('upgrade', (_request, socket: Duplex) => {
+      upgrades.add(socket)
+      socket.once('close', () => upgrades.delete(socket))
+    })
+
     // On close, instead of the plugin's own preClose (which closes sockets with no code): let
     // the sends in flight be stored and acked, then ask everyone to reconnect elsewhere (1012).
     async function drain(this: FastifyInstance) {
@@ -52,7 +64,14 @@ export default fp(
       const deadline = Date.now() + DRAIN_WAIT_MS
       while (inflight.size > 0 && Date.now() < deadline) await Promise.race([...inflight, sleep(100)])
       hub.closeAll(CloseCodes.RESTART, 'server restarting: reconnect and join with since')
-      await new Promise((resolve) => this.websocketServer.close(resolve))
+      // The server's close waits for every close handshake, and a peer that stopped reading (a
+      // phone gone dark) never answers: ws would wait 30 s for it, past the grace period of
+      // server.ts, whose timeout then exits with 1 before the store and the bus are closed.
+      const closed = new Promise((resolve) => this.websocketServer.close(resolve))
+      await Promise.race([closed, sleep(CLOSE_WAIT_MS)])
+      for (const ws of this.websocketServer.clients) ws.terminate()
+      await closed
+      for (const socket of upgrades) socket.destroy()
     }
 
     // Frames larger than our own limit still reach us, so that we close with 1008 (ws would use 1009).

@@ -301,6 +301,11 @@ usage() {
   exit 2
 }
 
+# Sourced (scripts/validate-deploy.sh borrows find_go): define the functions, run nothing.
+if [ "${BASH_SOURCE[0]}" != "$0" ]; then
+  return 0
+fi
+
 case "${1:-}" in
 start)
   do_install

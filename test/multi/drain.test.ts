@@ -1,0 +1,239 @@
+// Graceful drain (DESIGN.md, real-time delivery 6) with real processes: three instances over one
+// MongoDB-wire server and one Redis, clients spread over them sending all the time, and one
+// instance told to stop with SIGTERM, as Kubernetes and docker compose do. While it drains, its
+// /readyz answers 503 and it refuses new upgrades; its sockets are closed with 1012; it exits 0
+// within the grace period, even with a client that has stopped reading (a phone gone dark never
+// answers the close handshake); its clients reconnect to the other instances and resume with
+// `since`; and every acked message reaches every member exactly once, in order.
+import { MongoClient } from 'mongodb'
+import t from 'tap'
+import WebSocket from 'ws'
+import {
+  ChatClient,
+  deliveryProblems,
+  expectHttp,
+  freePort,
+  removeDir,
+  ServerProcess,
+  sleep,
+  tempDir,
+  until,
+} from '../helpers/cluster.ts'
+import { isolatedMongoUrl, mongoUrl, needServer, redisUrl, uniquePrefix } from '../helpers/servers.ts'
+
+const ADMIN = { username: 'admin', password: 'admin-password-1' }
+/** close-with-grace's delay in src/server.ts: past it the process is killed with exit code 1. */
+const GRACE_MS = 25_000
+
+/** What a WebSocket upgrade gets: 'open', or the HTTP status it was refused with, or the error. */
+function tryUpgrade(url: string, token: string): Promise<string> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, handshakeTimeout: 5_000 })
+    ws.on('open', () => {
+      ws.terminate()
+      resolve('open')
+    })
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(String(res.statusCode))
+      ws.terminate()
+    })
+    ws.on('error', (err) => resolve(`error ${err.message}`))
+  })
+}
+
+t.test('an instance drains on SIGTERM under load: no acked message lost', async (t) => {
+  if (!needServer(t, 'MongoDB', mongoUrl) || !needServer(t, 'Redis', redisUrl)) return
+
+  // ------------------------------------------------------------------ the deployment
+  const mongo = isolatedMongoUrl(mongoUrl)
+  t.teardown(async () => {
+    const client = new MongoClient(mongo)
+    await client
+      .db()
+      .dropDatabase()
+      .catch(() => {})
+    await client.close()
+  })
+  const env = {
+    MONGODB_URL: mongo,
+    REDIS_URL: redisUrl!,
+    REDIS_PREFIX: uniquePrefix(),
+    JWT_SECRET: 'drain-test-secret-drain-test-secret-drain-42',
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+    LOG_LEVEL: 'warn',
+    RATE_LOGIN_IP: '100000',
+    RATE_LOGIN_USER: '100000',
+    RATE_REGISTER_IP: '100000',
+    RATE_MESSAGE_USER: '100000',
+    WS_FRAMES_PER_SECOND: '1000',
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
+  }
+  const ports = [await freePort(), await freePort(), await freePort()]
+  const servers = ports.map((port, i) => {
+    const dataDir = tempDir(`drain${i}`)
+    t.teardown(() => removeDir(dataDir))
+    return new ServerProcess(`instance ${i}`, port, { ...env, DATA_DIR: dataDir })
+  })
+  t.teardown(() => Promise.all(servers.map((s) => s.kill('SIGKILL'))))
+  const startedAt = Date.now()
+  await Promise.all(servers.map((s) => s.ready()))
+  t.comment(`3 instances ready in ${Date.now() - startedAt} ms`)
+  const outputs = () =>
+    servers
+      .map((s) => `--- ${s.name} (${s.alive ? 'alive' : 'dead'}):\n${s.output().slice(-3000)}`)
+      .join('\n')
+  const [i0, , i2] = servers as [ServerProcess, ServerProcess, ServerProcess]
+  const urls = servers.map((s) => s.wsUrl)
+
+  const admin = await expectHttp(200, i0.base, 'POST', '/api/auth/login', { body: ADMIN })
+  const { codes } = await expectHttp(201, i0.base, 'POST', '/api/admin/invite-codes', {
+    token: admin.token,
+    body: { count: 7 },
+  })
+  const names = ['ann', 'ben', 'cat', 'dan', 'eve', 'fay', 'gus']
+  const users = await Promise.all(
+    names.map(async (name, i) => {
+      const res = await expectHttp(201, servers[i % 3]!.base, 'POST', '/api/auth/register', {
+        body: { username: `${name}${process.pid}`, password: 'password-123', inviteCode: codes[i].code },
+      })
+      return { name, token: res.token as string, id: res.user.id as string, home: i % 3 }
+    }),
+  )
+  const room = (
+    await expectHttp(201, i0.base, 'POST', '/api/rooms', { token: admin.token, body: { name: 'Drain' } })
+  ).room
+  for (const u of users) await expectHttp(200, servers[u.home]!.base, 'POST', `/api/rooms/${room.id}/join`, u)
+
+  // Six senders, two on each instance.
+  const senders = users.slice(0, 6).map((u) => new ChatClient(u.name, u.id, u.token, room.id, urls, u.home))
+  t.teardown(() => {
+    for (const c of senders) c.stop()
+  })
+  await Promise.all(senders.map((c) => c.start()))
+  const doomed = senders.filter((c) => c.current === i2.wsUrl)
+  t.equal(doomed.length, 2, 'two senders are on instance 2')
+
+  // A socket on instance 2 whose peer has stopped reading: it will never answer the close.
+  const gus = users[6]!
+  const dark = new WebSocket(i2.wsUrl, { headers: { authorization: `Bearer ${gus.token}` } })
+  t.teardown(() => dark.terminate())
+  await new Promise<void>((resolve, reject) => {
+    dark.once('open', () => resolve())
+    dark.once('error', reject)
+  })
+  dark.on('error', () => {})
+  dark.pause()
+
+  // ------------------------------------------------------------------ continuous load
+  let stop = false
+  let totalAcked = 0
+  const load = Promise.all(
+    senders.map(async (c) => {
+      for (let k = 0; !stop; k++) {
+        await c.send(`${c.name}-${k}`, `${c.name} #${k}: still here? ✓`)
+        totalAcked++
+        await sleep(100 + Math.floor(Math.random() * 100))
+      }
+    }),
+  )
+  await until(() => totalAcked >= 30, 30_000, `30 messages acked (${totalAcked})`)
+
+  // ------------------------------------------------------------------ SIGTERM
+  const readyz: string[] = []
+  let polling = true
+  const poller = (async () => {
+    while (polling) {
+      try {
+        const res = await fetch(`${i2.base}/readyz`, { signal: AbortSignal.timeout(2_000) })
+        readyz.push(String(res.status))
+      } catch {
+        readyz.push('refused')
+        if (!i2.alive) return
+      }
+      await sleep(5)
+    }
+  })()
+  await until(() => readyz.length > 0, 5_000, 'a first /readyz answer')
+  const acksAtTerm = totalAcked
+  const termAt = Date.now()
+  const exited = i2.exited()
+  void i2.kill('SIGTERM')
+
+  let upgrade = 'not tried'
+  await until(
+    () => readyz.includes('503') || !i2.alive,
+    GRACE_MS,
+    '/readyz answers 503 or the instance exits',
+  )
+  if (i2.alive) upgrade = await tryUpgrade(i2.wsUrl, users[0]!.token)
+  let timer: NodeJS.Timeout | undefined
+  const code = await Promise.race([
+    exited,
+    new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve('still running'), GRACE_MS + 5_000)
+    }),
+  ])
+  clearTimeout(timer)
+  const drainMs = Date.now() - termAt
+  polling = false
+  await poller
+  t.comment(`instance 2 exited ${drainMs} ms after SIGTERM; /readyz saw ${[...new Set(readyz)].join(', ')}`)
+
+  t.equal(code, 0, 'the drained instance exits with code 0')
+  t.ok(drainMs < GRACE_MS, `it exits within the grace period (${drainMs} ms < ${GRACE_MS} ms)`)
+  t.ok(readyz.includes('503'), '/readyz answers 503 while it drains')
+  t.equal(readyz[0], '200', '/readyz answered 200 before the SIGTERM')
+  t.equal(upgrade, '503', 'a new upgrade is refused with 503 while it drains')
+  for (const c of doomed)
+    t.ok(c.closes.includes(1012), `${c.name}'s socket was closed with 1012 (${c.closes})`)
+
+  // The load goes on a little while on the other two instances, then stops.
+  const afterExit = totalAcked
+  await until(() => totalAcked >= afterExit + 20, 20_000, `20 more messages acked (${totalAcked})`).catch(
+    (err) => t.fail(`${err}\n${outputs()}`),
+  )
+  stop = true
+  await until(
+    async () => {
+      await Promise.race([load, sleep(100)])
+      return senders.every((c) => c.unacked === 0)
+    },
+    30_000,
+    `every send acked (${senders.map((c) => `${c.name} ${c.unacked}`).join(', ')})`,
+  ).catch((err) => t.fail(`${err}\n${outputs()}`))
+  await load
+  t.ok(
+    acksAtTerm < totalAcked,
+    `messages were acked before (${acksAtTerm}) and after the SIGTERM (${totalAcked})`,
+  )
+  for (const c of doomed)
+    t.ok(c.isLive && c.current !== i2.wsUrl, `${c.name} reconnected to ${c.current} and joined again`)
+
+  // ------------------------------------------------------------------ delivery
+  const n = (await expectHttp(200, i0.base, 'GET', `/api/rooms/${room.id}`, { token: admin.token })).room
+    .lastSeq as number
+  t.equal(n, totalAcked, `the room holds exactly the ${totalAcked} acked messages`)
+  await until(
+    () => senders.every((c) => c.received.length >= n),
+    30_000,
+    `every client has ${n} messages (${senders.map((c) => `${c.name} ${c.received.length}`).join(', ')})`,
+  ).catch((err) => t.fail(String(err)))
+  await sleep(300) // time for a duplicate, if any, to show
+  t.same(deliveryProblems(senders, n), [], `every member saw seqs 1..${n} once each, in order`)
+  const wrong: string[] = []
+  const reference = senders[0]!.received
+  for (const c of senders)
+    for (const [cid, seq] of c.acks) {
+      const m = reference[seq - 1]
+      if (m?.clientMsgId !== cid || m.from !== c.userId)
+        wrong.push(`${cid} acked as ${seq}, stored: ${m?.id}`)
+    }
+  t.same(wrong, [], 'each ack names the message stored at its seq')
+  t.same(
+    senders.flatMap((c) => c.problems),
+    [],
+    'no unexpected frames',
+  )
+})

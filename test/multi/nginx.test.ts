@@ -1,0 +1,309 @@
+// The load balancer as deployed: nginx (Debian's package) with the project's own deploy/nginx.conf
+// (a copy listening on a loopback port, the upstream list pointed at three local instances) in
+// front of three server processes over one MongoDB-wire server and one Redis. Everything the
+// clients do goes through nginx only: HTTP and the WebSocket upgrade. It proves that
+//   (a) nginx spreads the sockets over the instances and every client gets every message once,
+//       in seq order;
+//   (b) when an instance dies behind nginx, its clients reconnect through nginx to the live ones
+//       and resume with `since`: no acked message lost, none twice;
+//   (c) an upload over nginx's client_max_body_size is refused by nginx with 413;
+//   (d) X-Forwarded-For reaches the app (TRUST_PROXY): the login limit counts per client address.
+import { request } from 'node:http'
+import { MongoClient } from 'mongodb'
+import t, { type Test } from 'tap'
+import {
+  ChatClient,
+  deliveryProblems,
+  expectHttp,
+  findNginx,
+  freePort,
+  http,
+  NginxProcess,
+  removeDir,
+  ServerProcess,
+  sleep,
+  tempDir,
+  until,
+} from '../helpers/cluster.ts'
+import { inCI, isolatedMongoUrl, mongoUrl, needServer, redisUrl, uniquePrefix } from '../helpers/servers.ts'
+
+const ADMIN = { username: 'admin', password: 'admin-password-1' }
+const LOGIN_PER_IP = 3
+
+/** ws_sockets_open of one instance, read from its /metrics directly (not through nginx). */
+async function socketsOn(s: ServerProcess): Promise<number> {
+  const text = await (await fetch(`${s.base}/metrics`)).text()
+  const m = /^ws_sockets_open (\d+)/m.exec(text)
+  if (!m) throw new Error(`no ws_sockets_open in ${s.name}'s metrics`)
+  return Number(m[1])
+}
+
+/** A request with headers only: the body it announces is never sent. */
+function announce(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers })
+    req.on('response', (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (d: string) => {
+        body += d
+      })
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body })
+        req.destroy()
+      })
+    })
+    req.on('error', reject)
+    req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')))
+    req.flushHeaders()
+  })
+}
+
+t.test('chat through nginx in front of three instances', async (t) => {
+  if (!needServer(t, 'MongoDB', mongoUrl) || !needServer(t, 'Redis', redisUrl)) return
+  const nginxBinary = findNginx()
+  if (!nginxBinary) {
+    if (inCI) t.fail('nginx is required in CI (Debian package nginx)')
+    else {
+      console.error('\n*** SKIPPED: no nginx (/usr/sbin/nginx or on PATH; apt-get install nginx) ***\n')
+      t.plan(0, 'no nginx')
+    }
+    return
+  }
+
+  // ------------------------------------------------------------------ the deployment
+  const mongo = isolatedMongoUrl(mongoUrl)
+  t.teardown(async () => {
+    const client = new MongoClient(mongo)
+    await client
+      .db()
+      .dropDatabase()
+      .catch(() => {})
+    await client.close()
+  })
+  const env = {
+    MONGODB_URL: mongo,
+    REDIS_URL: redisUrl!,
+    REDIS_PREFIX: uniquePrefix(),
+    JWT_SECRET: 'nginx-test-secret-nginx-test-secret-nginx-42',
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+    // Behind nginx, as in docker-compose.yml: the client address comes from X-Forwarded-For.
+    TRUST_PROXY: 'true',
+    LOG_LEVEL: 'warn',
+    RATE_LOGIN_IP: String(LOGIN_PER_IP),
+    RATE_LOGIN_USER: '100000',
+    RATE_REGISTER_IP: '100000',
+    RATE_MESSAGE_USER: '100000',
+    WS_FRAMES_PER_SECOND: '1000',
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
+  }
+  const ports = [await freePort(), await freePort(), await freePort()]
+  const servers = ports.map((port, i) => {
+    const dataDir = tempDir(`nginx-app${i}`)
+    t.teardown(() => removeDir(dataDir))
+    return new ServerProcess(`instance ${i}`, port, { ...env, DATA_DIR: dataDir })
+  })
+  t.teardown(() => Promise.all(servers.map((s) => s.kill('SIGKILL'))))
+
+  const nginxDir = tempDir('nginx')
+  t.teardown(() => removeDir(nginxDir))
+  const lb = new NginxProcess(nginxBinary, nginxDir, await freePort(), ports)
+  t.teardown(() => lb.stop())
+  lb.test()
+  const startedAt = Date.now()
+  await Promise.all([...servers.map((s) => s.ready()), lb.start()])
+  t.comment(`3 instances and nginx ready in ${Date.now() - startedAt} ms`)
+  const outputs = () =>
+    [
+      ...servers.map((s) => `--- ${s.name} (${s.alive ? 'alive' : 'dead'}):\n${s.output().slice(-2000)}`),
+      `--- nginx (${lb.alive ? 'alive' : 'dead'}):\n${lb.output()}`,
+    ].join('\n')
+  const [i0, i1, i2] = servers as [ServerProcess, ServerProcess, ServerProcess]
+  const via = lb.base
+  await until(async () => (await http(via, 'GET', '/readyz')).status === 200, 10_000, '/readyz through nginx')
+
+  // ------------------------------------------------------------------ users and a room, through nginx
+  const admin = await expectHttp(200, via, 'POST', '/api/auth/login', { body: ADMIN })
+  const { codes } = await expectHttp(201, via, 'POST', '/api/admin/invite-codes', {
+    token: admin.token,
+    body: { count: 6 },
+  })
+  const names = ['ann', 'ben', 'cat', 'dan', 'eve', 'fay']
+  const users = await Promise.all(
+    names.map(async (name, i) => {
+      const res = await expectHttp(201, via, 'POST', '/api/auth/register', {
+        body: { username: `${name}${process.pid}`, password: 'password-123', inviteCode: codes[i].code },
+      })
+      return { name, token: res.token as string, id: res.user.id as string }
+    }),
+  )
+  const room = (
+    await expectHttp(201, via, 'POST', '/api/rooms', { token: admin.token, body: { name: 'LB' } })
+  ).room
+  for (const u of users) await expectHttp(200, via, 'POST', `/api/rooms/${room.id}/join`, u)
+
+  // Every client knows one address only: nginx's.
+  const clients = users.map((u) => new ChatClient(u.name, u.id, u.token, room.id, [lb.wsUrl], 0))
+  t.teardown(() => {
+    for (const c of clients) c.stop()
+  })
+  // One after the other, so that least_conn sees each socket before the next.
+  for (const c of clients) await c.start()
+
+  let totalAcked = 0
+  /** Every client sends `count` messages, each after the previous one's ack. */
+  async function stream(phase: string, count: number, pauseMs: number, onAck: (n: number) => void) {
+    let acked = 0
+    const run = Promise.all(
+      clients.map(async (c) => {
+        for (let k = 0; k < count; k++) {
+          await c.send(`${phase}-${c.name}-${k}`, `${phase} ${c.name} #${k} über nginx ✓`)
+          acked++
+          totalAcked++
+          onAck(acked)
+          await sleep(Math.floor(Math.random() * pauseMs))
+        }
+      }),
+    )
+    const done = { yes: false }
+    void run.then(() => {
+      done.yes = true
+    })
+    await until(() => done.yes, 60_000, `phase ${phase}: ${acked}/${count * clients.length} acked`).catch(
+      (err) => {
+        throw new Error(`${err.message}\n${outputs()}`)
+      },
+    )
+  }
+
+  /** Waits until every client has every stored message, then checks what each one saw. */
+  async function checkDelivery(t: Test, label: string) {
+    const n = (await expectHttp(200, via, 'GET', `/api/rooms/${room.id}`, { token: admin.token })).room
+      .lastSeq as number
+    t.equal(n, totalAcked, `${label}: the room holds exactly the ${totalAcked} acked messages`)
+    await until(
+      () => clients.every((c) => c.received.length >= n),
+      45_000,
+      `${label}: every client has ${n} messages (${clients.map((c) => `${c.name} ${c.received.length}`).join(', ')})`,
+    ).catch((err) => t.fail(String(err)))
+    await sleep(300) // time for a duplicate, if any, to show
+    t.same(deliveryProblems(clients, n), [], `${label}: every client saw seqs 1..${n} once each, in order`)
+    const wrong: string[] = []
+    const reference = clients[0]!.received
+    for (const c of clients)
+      for (const [cid, seq] of c.acks) {
+        const m = reference[seq - 1]
+        if (m?.clientMsgId !== cid || m.from !== c.userId)
+          wrong.push(`${cid} acked as ${seq}, stored: ${m?.id}`)
+      }
+    t.same(wrong, [], `${label}: each ack names the message stored at its seq`)
+    t.same(
+      clients.flatMap((c) => c.problems),
+      [],
+      `${label}: no unexpected frames`,
+    )
+  }
+
+  // ------------------------------------------------------------------ (a)
+  await t.test(
+    '(a) sockets spread over the instances; every message reaches everyone in order',
+    async (t) => {
+      const spread = await Promise.all(servers.map(socketsOn))
+      t.comment(`sockets per instance behind nginx: ${spread.join(', ')}`)
+      t.equal(
+        spread.reduce((a, b) => a + b, 0),
+        clients.length,
+        'every socket reached an instance',
+      )
+      t.ok(
+        spread.every((n) => n > 0),
+        'nginx put sockets on every instance',
+      )
+      await stream('a', 6, 30, () => {})
+      await checkDelivery(t, '(a)')
+    },
+  )
+
+  // ------------------------------------------------------------------ (b)
+  await t.test(
+    '(b) an instance killed behind nginx: clients resume through nginx, nothing lost',
+    async (t) => {
+      const onDoomed = await socketsOn(i2)
+      t.ok(onDoomed > 0, `${onDoomed} sockets run through nginx to instance 2`)
+      const closedBefore = clients.map((c) => c.closes.length)
+      let killing: Promise<void> | null = null
+      await stream('b', 10, 60, (n) => {
+        if (n === 12 && !killing) killing = i2.kill('SIGKILL')
+      })
+      await killing
+      t.notOk(i2.alive, 'instance 2 was killed while messages flowed')
+      const moved = clients.filter((c, i) => c.closes.length > closedBefore[i]!)
+      t.equal(moved.length, onDoomed, 'the clients whose sockets ran to instance 2 lost them (and only they)')
+      await until(() => clients.every((c) => c.isLive), 20_000, 'every client is joined again')
+      for (const c of moved) t.ok(c.reconnects > 0 && c.isLive, `${c.name} reconnected through nginx`)
+      await checkDelivery(t, '(b)')
+      const survivors = await Promise.all([i0, i1].map(socketsOn))
+      t.equal(
+        survivors[0]! + survivors[1]!,
+        clients.length,
+        `all sockets now run to the live instances (${survivors.join(' + ')})`,
+      )
+    },
+  )
+
+  // ------------------------------------------------------------------ (c)
+  await t.test("(c) a body over nginx's client_max_body_size gets 413 from nginx", async (t) => {
+    const url = `${via}/api/rooms/${room.id}/files`
+    const headers = {
+      authorization: `Bearer ${users[0]!.token}`,
+      'content-type': 'multipart/form-data; boundary=x',
+    }
+    const over = await announce(url, { ...headers, 'content-length': String(30 * 1024 * 1024 + 1) })
+    t.equal(over.status, 413, '30 MiB + 1 byte announced: 413')
+    t.match(over.body, /413 Request Entity Too Large/, 'answered by nginx (its own page), not by the app')
+    t.match(over.type, /text\/html/, "nginx's HTML error page")
+    // The same request under the limit passes nginx and is answered by the app (JSON).
+    const under = await http(via, 'POST', `/api/rooms/${room.id}/messages`, {
+      token: users[0]!.token,
+      body: { text: '', clientMsgId: 'empty' },
+    })
+    t.equal(under.status, 400, 'a small body reaches the app, which answers for itself')
+    t.equal(under.body?.code, 'VALIDATION', "the JSON error is the app's")
+  })
+
+  // ------------------------------------------------------------------ (d)
+  await t.test(
+    '(d) X-Forwarded-For reaches the app: the login limit counts per client address',
+    async (t) => {
+      const login = (ip: string, username: string, password: string) =>
+        fetch(`${via}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+          body: JSON.stringify({ username, password }),
+        }).then((r) => r.status)
+      const statuses: number[] = []
+      for (let k = 0; k <= LOGIN_PER_IP; k++)
+        statuses.push(await login('203.0.113.7', `nobody${k}x${process.pid}`, 'wrong-password'))
+      t.same(
+        statuses,
+        [...Array(LOGIN_PER_IP).fill(401), 429],
+        `${LOGIN_PER_IP} failed logins from 203.0.113.7, then 429 (the instances share the count)`,
+      )
+      t.equal(
+        await login('198.51.100.9', ADMIN.username, ADMIN.password),
+        200,
+        'another client address logs in',
+      )
+      t.equal(
+        await login('203.0.113.7', ADMIN.username, ADMIN.password),
+        429,
+        'the limited address stays limited',
+      )
+    },
+  )
+})
