@@ -9,7 +9,11 @@ import { createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { MongoClient } from 'mongodb'
+import type { Test } from 'tap'
 import WebSocket from 'ws'
+import { ADMIN } from './app.ts'
+import { isolatedMongoUrl, mongoUrl, uniquePrefix } from './servers.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -600,4 +604,99 @@ export class NginxProcess {
       `daemon off; master_process off; pid ${join(d, 'nginx.pid')}; error_log ${join(d, 'error.log')} warn;`,
     ]
   }
+}
+
+/**
+ * A deployment of real server processes (three by default) over a MongoDB database of its own
+ * (dropped afterwards) and the given Redis, with the abuse limits raised and argon2 cheap so
+ * that tests spend their time on what they test. Resolves once every instance is ready.
+ */
+export async function startCluster(
+  t: Test,
+  name: string,
+  redis: string,
+  extra: Record<string, string> = {},
+  count = 3,
+): Promise<{ servers: ServerProcess[]; outputs: () => string }> {
+  const mongo = isolatedMongoUrl(mongoUrl!)
+  t.teardown(async () => {
+    const client = new MongoClient(mongo)
+    await client
+      .db()
+      .dropDatabase()
+      .catch(() => {})
+    await client.close()
+  })
+  const env = {
+    MONGODB_URL: mongo,
+    REDIS_URL: redis,
+    REDIS_PREFIX: uniquePrefix(),
+    JWT_SECRET: `${name}-test-secret-0123456789-0123456789`,
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+    LOG_LEVEL: 'warn',
+    RATE_LOGIN_IP: '100000',
+    RATE_LOGIN_USER: '100000',
+    RATE_REGISTER_IP: '100000',
+    RATE_POST_USER: '100000',
+    RATE_MESSAGE_USER: '100000',
+    WS_FRAMES_PER_SECOND: '1000',
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
+    ...extra,
+  }
+  const servers: ServerProcess[] = []
+  for (let i = 0; i < count; i++) {
+    const dataDir = tempDir(`${name}${i}`)
+    t.teardown(() => removeDir(dataDir))
+    servers.push(new ServerProcess(`instance ${i}`, await freePort(), { ...env, DATA_DIR: dataDir }))
+  }
+  t.teardown(() => Promise.all(servers.map((s) => s.kill('SIGKILL'))))
+  const startedAt = Date.now()
+  await Promise.all(servers.map((s) => s.ready()))
+  t.comment(`${count} instances ready in ${Date.now() - startedAt} ms`)
+  const outputs = () =>
+    servers
+      .map((s) => `--- ${s.name} (${s.alive ? 'alive' : 'dead'}):\n${s.output().slice(-3000)}`)
+      .join('\n')
+  return { servers, outputs }
+}
+
+export interface SeededUser {
+  name: string
+  token: string
+  id: string
+  /** The instance the user registered on, and whose socket it opens first. */
+  home: number
+}
+
+/**
+ * Users registered over HTTP across the instances (user i on instance i % n), a room created by
+ * the admin on `roomOn`, and every user joined to it from its own instance.
+ */
+export async function seedRoom(
+  bases: string[],
+  names: string[],
+  roomName: string,
+  roomOn = 0,
+): Promise<{ admin: { token: string }; users: SeededUser[]; room: { id: string } }> {
+  const admin = await expectHttp(200, bases[0]!, 'POST', '/api/auth/login', { body: ADMIN })
+  const { codes } = await expectHttp(201, bases[1 % bases.length]!, 'POST', '/api/admin/invite-codes', {
+    token: admin.token,
+    body: { count: names.length },
+  })
+  const users = await Promise.all(
+    names.map(async (name, i) => {
+      const res = await expectHttp(201, bases[i % bases.length]!, 'POST', '/api/auth/register', {
+        body: { username: `${name}${process.pid}`, password: 'password-123', inviteCode: codes[i].code },
+      })
+      return { name, token: res.token as string, id: res.user.id as string, home: i % bases.length }
+    }),
+  )
+  const { room } = await expectHttp(201, bases[roomOn]!, 'POST', '/api/rooms', {
+    token: admin.token,
+    body: { name: roomName },
+  })
+  for (const u of users) await expectHttp(200, bases[u.home]!, 'POST', `/api/rooms/${room.id}/join`, u)
+  return { admin, users, room }
 }

@@ -1,11 +1,3 @@
-// Three separate server processes over one Redis and one MongoDB-wire server, as behind a load
-// balancer: every acked message reaches every member of the room exactly once and in seq order,
-// while the instances share the room (a), while one instance dies mid-stream (b) and while Redis
-// restarts (c). A dead instance's users also fade from presence within seconds.
-//
-// The Redis here is a server of this file's own (it is restarted in (c); other test files use
-// the shared one in parallel), so this file needs `redis-server` on PATH and a MongoDB-wire server.
-import { MongoClient } from 'mongodb'
 import t, { type Test } from 'tap'
 import {
   ChatClient,
@@ -15,15 +7,15 @@ import {
   haveRedisServer,
   http,
   RedisProcess,
-  removeDir,
-  ServerProcess,
+  type ServerProcess,
+  seedRoom,
   sleep,
-  tempDir,
+  startCluster,
   until,
 } from '../helpers/cluster.ts'
-import { inCI, isolatedMongoUrl, mongoUrl, needServer, uniquePrefix } from '../helpers/servers.ts'
+import { inCI, mongoUrl, needServer } from '../helpers/servers.ts'
 
-const ADMIN = { username: 'admin', password: 'admin-password-1' }
+const _ADMIN = { username: 'admin', password: 'admin-password-1' }
 
 /** Rejects with `what` when `p` takes longer than `ms`. */
 async function within<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
@@ -53,69 +45,18 @@ t.test('chat across three server processes', async (t) => {
   const redis = new RedisProcess(await freePort())
   await redis.start()
   t.teardown(() => redis.stop())
-  const mongo = isolatedMongoUrl(mongoUrl)
-  t.teardown(async () => {
-    const client = new MongoClient(mongo)
-    await client
-      .db()
-      .dropDatabase()
-      .catch(() => {})
-    await client.close()
-  })
-  const env = {
-    MONGODB_URL: mongo,
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: uniquePrefix(),
-    JWT_SECRET: 'cluster-test-secret-cluster-test-secret-42',
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_PASSWORD: ADMIN.password,
-    LOG_LEVEL: 'warn',
-    RATE_LOGIN_IP: '100000',
-    RATE_LOGIN_USER: '100000',
-    RATE_REGISTER_IP: '100000',
-    RATE_POST_USER: '100000',
-    RATE_MESSAGE_USER: '100000',
-    WS_FRAMES_PER_SECOND: '1000',
-    ARGON2_MEMORY_KIB: '1024',
-    ARGON2_TIME_COST: '1',
-  }
-  const ports = [await freePort(), await freePort(), await freePort()]
-  const servers = ports.map((port, i) => {
-    const dataDir = tempDir(`cluster${i}`)
-    t.teardown(() => removeDir(dataDir))
-    return new ServerProcess(`instance ${i}`, port, { ...env, DATA_DIR: dataDir })
-  })
-  t.teardown(() => Promise.all(servers.map((s) => s.kill('SIGKILL'))))
-  const startedAt = Date.now()
-  await Promise.all(servers.map((s) => s.ready()))
-  t.comment(`3 instances ready in ${Date.now() - startedAt} ms`)
-  const outputs = () =>
-    servers
-      .map((s) => `--- ${s.name} (${s.alive ? 'alive' : 'dead'}):\n${s.output().slice(-3000)}`)
-      .join('\n')
+  const { servers, outputs } = await startCluster(t, 'cluster', redis.url)
   const [i0, i1, i2] = servers as [ServerProcess, ServerProcess, ServerProcess]
   const urls = servers.map((s) => s.wsUrl)
 
   // ------------------------------------------------------------------ users and a room, over HTTP
-  const admin = await expectHttp(200, i0.base, 'POST', '/api/auth/login', { body: ADMIN })
-  const { codes } = await expectHttp(201, i1.base, 'POST', '/api/admin/invite-codes', {
-    token: admin.token,
-    body: { count: 7 },
-  })
-  const names = ['ann', 'ben', 'cat', 'dan', 'eve', 'fay', 'ghost']
   // Registered, the room created and joined on different instances: one store behind them all.
-  const users = await Promise.all(
-    names.map(async (name, i) => {
-      const res = await expectHttp(201, servers[i % 3]!.base, 'POST', '/api/auth/register', {
-        body: { username: `${name}${process.pid}`, password: 'password-123', inviteCode: codes[i].code },
-      })
-      return { name, token: res.token as string, id: res.user.id as string, home: i % 3 }
-    }),
+  const { admin, users, room } = await seedRoom(
+    servers.map((s) => s.base),
+    ['ann', 'ben', 'cat', 'dan', 'eve', 'fay', 'ghost'],
+    'Cluster',
+    2,
   )
-  const room = (
-    await expectHttp(201, i2.base, 'POST', '/api/rooms', { token: admin.token, body: { name: 'Cluster' } })
-  ).room
-  for (const u of users) await expectHttp(200, servers[u.home]!.base, 'POST', `/api/rooms/${room.id}/join`, u)
 
   // Six senders spread over the instances, a second socket of ann's on instance 1, and a
   // ghost on instance 2 that never reconnects (for presence).

@@ -1,27 +1,18 @@
-// Graceful drain (DESIGN.md, real-time delivery 6) with real processes: three instances over one
-// MongoDB-wire server and one Redis, clients spread over them sending all the time, and one
-// instance told to stop with SIGTERM, as Kubernetes and docker compose do. While it drains, its
-// /readyz answers 503 and it refuses new upgrades; its sockets are closed with 1012; it exits 0
-// within the grace period, even with a client that has stopped reading (a phone gone dark never
-// answers the close handshake); its clients reconnect to the other instances and resume with
-// `since`; and every acked message reaches every member exactly once, in order.
-import { MongoClient } from 'mongodb'
 import t from 'tap'
 import WebSocket from 'ws'
 import {
   ChatClient,
   deliveryProblems,
   expectHttp,
-  freePort,
-  removeDir,
-  ServerProcess,
+  type ServerProcess,
+  seedRoom,
   sleep,
-  tempDir,
+  startCluster,
   until,
 } from '../helpers/cluster.ts'
-import { isolatedMongoUrl, mongoUrl, needServer, redisUrl, uniquePrefix } from '../helpers/servers.ts'
+import { mongoUrl, needServer, redisUrl } from '../helpers/servers.ts'
 
-const ADMIN = { username: 'admin', password: 'admin-password-1' }
+const _ADMIN = { username: 'admin', password: 'admin-password-1' }
 /** close-with-grace's delay in src/server.ts: past it the process is killed with exit code 1. */
 const GRACE_MS = 25_000
 
@@ -45,66 +36,15 @@ t.test('an instance drains on SIGTERM under load: no acked message lost', async 
   if (!needServer(t, 'MongoDB', mongoUrl) || !needServer(t, 'Redis', redisUrl)) return
 
   // ------------------------------------------------------------------ the deployment
-  const mongo = isolatedMongoUrl(mongoUrl)
-  t.teardown(async () => {
-    const client = new MongoClient(mongo)
-    await client
-      .db()
-      .dropDatabase()
-      .catch(() => {})
-    await client.close()
-  })
-  const env = {
-    MONGODB_URL: mongo,
-    REDIS_URL: redisUrl!,
-    REDIS_PREFIX: uniquePrefix(),
-    JWT_SECRET: 'drain-test-secret-drain-test-secret-drain-42',
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_PASSWORD: ADMIN.password,
-    LOG_LEVEL: 'warn',
-    RATE_LOGIN_IP: '100000',
-    RATE_LOGIN_USER: '100000',
-    RATE_REGISTER_IP: '100000',
-    RATE_MESSAGE_USER: '100000',
-    WS_FRAMES_PER_SECOND: '1000',
-    ARGON2_MEMORY_KIB: '1024',
-    ARGON2_TIME_COST: '1',
-  }
-  const ports = [await freePort(), await freePort(), await freePort()]
-  const servers = ports.map((port, i) => {
-    const dataDir = tempDir(`drain${i}`)
-    t.teardown(() => removeDir(dataDir))
-    return new ServerProcess(`instance ${i}`, port, { ...env, DATA_DIR: dataDir })
-  })
-  t.teardown(() => Promise.all(servers.map((s) => s.kill('SIGKILL'))))
-  const startedAt = Date.now()
-  await Promise.all(servers.map((s) => s.ready()))
-  t.comment(`3 instances ready in ${Date.now() - startedAt} ms`)
-  const outputs = () =>
-    servers
-      .map((s) => `--- ${s.name} (${s.alive ? 'alive' : 'dead'}):\n${s.output().slice(-3000)}`)
-      .join('\n')
+  const { servers, outputs } = await startCluster(t, 'drain', redisUrl!)
   const [i0, , i2] = servers as [ServerProcess, ServerProcess, ServerProcess]
   const urls = servers.map((s) => s.wsUrl)
 
-  const admin = await expectHttp(200, i0.base, 'POST', '/api/auth/login', { body: ADMIN })
-  const { codes } = await expectHttp(201, i0.base, 'POST', '/api/admin/invite-codes', {
-    token: admin.token,
-    body: { count: 7 },
-  })
-  const names = ['ann', 'ben', 'cat', 'dan', 'eve', 'fay', 'gus']
-  const users = await Promise.all(
-    names.map(async (name, i) => {
-      const res = await expectHttp(201, servers[i % 3]!.base, 'POST', '/api/auth/register', {
-        body: { username: `${name}${process.pid}`, password: 'password-123', inviteCode: codes[i].code },
-      })
-      return { name, token: res.token as string, id: res.user.id as string, home: i % 3 }
-    }),
+  const { admin, users, room } = await seedRoom(
+    servers.map((s) => s.base),
+    ['ann', 'ben', 'cat', 'dan', 'eve', 'fay', 'gus'],
+    'Drain',
   )
-  const room = (
-    await expectHttp(201, i0.base, 'POST', '/api/rooms', { token: admin.token, body: { name: 'Drain' } })
-  ).room
-  for (const u of users) await expectHttp(200, servers[u.home]!.base, 'POST', `/api/rooms/${room.id}/join`, u)
 
   // Six senders, two on each instance.
   const senders = users.slice(0, 6).map((u) => new ChatClient(u.name, u.id, u.token, room.id, urls, u.home))

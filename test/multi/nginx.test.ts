@@ -9,8 +9,8 @@
 //   (c) an upload over nginx's client_max_body_size is refused by nginx with 413;
 //   (d) X-Forwarded-For reaches the app (TRUST_PROXY): the login limit counts per client address.
 import { request } from 'node:http'
-import { MongoClient } from 'mongodb'
 import t, { type Test } from 'tap'
+import { ADMIN } from '../helpers/app.ts'
 import {
   ChatClient,
   deliveryProblems,
@@ -20,14 +20,15 @@ import {
   http,
   NginxProcess,
   removeDir,
-  ServerProcess,
+  type ServerProcess,
+  seedRoom,
   sleep,
+  startCluster,
   tempDir,
   until,
 } from '../helpers/cluster.ts'
-import { inCI, isolatedMongoUrl, mongoUrl, needServer, redisUrl, uniquePrefix } from '../helpers/servers.ts'
+import { inCI, mongoUrl, needServer, redisUrl } from '../helpers/servers.ts'
 
-const ADMIN = { username: 'admin', password: 'admin-password-1' }
 const LOGIN_PER_IP = 3
 
 /** ws_sockets_open of one instance, read from its /metrics directly (not through nginx). */
@@ -75,77 +76,30 @@ t.test('chat through nginx in front of three instances', async (t) => {
   }
 
   // ------------------------------------------------------------------ the deployment
-  const mongo = isolatedMongoUrl(mongoUrl)
-  t.teardown(async () => {
-    const client = new MongoClient(mongo)
-    await client
-      .db()
-      .dropDatabase()
-      .catch(() => {})
-    await client.close()
-  })
-  const env = {
-    MONGODB_URL: mongo,
-    REDIS_URL: redisUrl!,
-    REDIS_PREFIX: uniquePrefix(),
-    JWT_SECRET: 'nginx-test-secret-nginx-test-secret-nginx-42',
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_PASSWORD: ADMIN.password,
+  const { servers, outputs: appOutputs } = await startCluster(t, 'nginx', redisUrl!, {
     // Behind nginx, as in docker-compose.yml: the client address comes from X-Forwarded-For.
     TRUST_PROXY: 'true',
-    LOG_LEVEL: 'warn',
     RATE_LOGIN_IP: String(LOGIN_PER_IP),
-    RATE_LOGIN_USER: '100000',
-    RATE_REGISTER_IP: '100000',
-    RATE_MESSAGE_USER: '100000',
-    WS_FRAMES_PER_SECOND: '1000',
-    ARGON2_MEMORY_KIB: '1024',
-    ARGON2_TIME_COST: '1',
-  }
-  const ports = [await freePort(), await freePort(), await freePort()]
-  const servers = ports.map((port, i) => {
-    const dataDir = tempDir(`nginx-app${i}`)
-    t.teardown(() => removeDir(dataDir))
-    return new ServerProcess(`instance ${i}`, port, { ...env, DATA_DIR: dataDir })
   })
-  t.teardown(() => Promise.all(servers.map((s) => s.kill('SIGKILL'))))
 
   const nginxDir = tempDir('nginx')
   t.teardown(() => removeDir(nginxDir))
-  const lb = new NginxProcess(nginxBinary, nginxDir, await freePort(), ports)
+  const lb = new NginxProcess(
+    nginxBinary,
+    nginxDir,
+    await freePort(),
+    servers.map((s) => s.port),
+  )
   t.teardown(() => lb.stop())
   lb.test()
-  const startedAt = Date.now()
-  await Promise.all([...servers.map((s) => s.ready()), lb.start()])
-  t.comment(`3 instances and nginx ready in ${Date.now() - startedAt} ms`)
-  const outputs = () =>
-    [
-      ...servers.map((s) => `--- ${s.name} (${s.alive ? 'alive' : 'dead'}):\n${s.output().slice(-2000)}`),
-      `--- nginx (${lb.alive ? 'alive' : 'dead'}):\n${lb.output()}`,
-    ].join('\n')
+  await lb.start()
+  const outputs = () => `${appOutputs()}\n--- nginx (${lb.alive ? 'alive' : 'dead'}):\n${lb.output()}`
   const [i0, i1, i2] = servers as [ServerProcess, ServerProcess, ServerProcess]
   const via = lb.base
   await until(async () => (await http(via, 'GET', '/readyz')).status === 200, 10_000, '/readyz through nginx')
 
   // ------------------------------------------------------------------ users and a room, through nginx
-  const admin = await expectHttp(200, via, 'POST', '/api/auth/login', { body: ADMIN })
-  const { codes } = await expectHttp(201, via, 'POST', '/api/admin/invite-codes', {
-    token: admin.token,
-    body: { count: 6 },
-  })
-  const names = ['ann', 'ben', 'cat', 'dan', 'eve', 'fay']
-  const users = await Promise.all(
-    names.map(async (name, i) => {
-      const res = await expectHttp(201, via, 'POST', '/api/auth/register', {
-        body: { username: `${name}${process.pid}`, password: 'password-123', inviteCode: codes[i].code },
-      })
-      return { name, token: res.token as string, id: res.user.id as string }
-    }),
-  )
-  const room = (
-    await expectHttp(201, via, 'POST', '/api/rooms', { token: admin.token, body: { name: 'LB' } })
-  ).room
-  for (const u of users) await expectHttp(200, via, 'POST', `/api/rooms/${room.id}/join`, u)
+  const { admin, users, room } = await seedRoom([via], ['ann', 'ben', 'cat', 'dan', 'eve', 'fay'], 'LB')
 
   // Every client knows one address only: nginx's.
   const clients = users.map((u) => new ChatClient(u.name, u.id, u.token, room.id, [lb.wsUrl], 0))
