@@ -4,7 +4,7 @@ import { toPublicUser, vipActive } from '../accounts/views.ts'
 import { AppError, notFound } from '../errors.ts'
 import type { Files } from '../files/files.ts'
 import { newId } from '../ids.ts'
-import { clampLimit, decodeCursor, encodeCursor, type Page, toPage } from '../pagination.ts'
+import { clampLimit, decodeCursor, type Page, toPage } from '../pagination.ts'
 import type { Presence } from '../presence/presence.ts'
 import type { Hub } from '../realtime/hub.ts'
 import type { CreateRoomBody, Member, Room, RoomsQuery } from '../schemas/rooms.ts'
@@ -50,15 +50,14 @@ export class RoomService {
       limit,
       after: decodeCursor(q.cursor, ['number', 'string']),
     })
-    const kept = rows.slice(0, limit)
-    const seqs = await Promise.all(kept.map((r) => this.store.messages.lastSeq(r.id)))
     const page = toPage(
       rows,
       limit,
       (r) => [r.memberCount, r.id],
       (r) => r,
     )
-    return { items: kept.map((r, i) => toRoomView(r, seqs[i]!)), nextCursor: page.nextCursor }
+    const seqs = await Promise.all(page.items.map((r) => this.store.messages.lastSeq(r.id)))
+    return { items: page.items.map((r, i) => toRoomView(r, seqs[i]!)), nextCursor: page.nextCursor }
   }
 
   async get(roomId: string): Promise<Room> {
@@ -90,21 +89,25 @@ export class RoomService {
     await this.requireMember(roomId, userId)
     const limit = clampLimit(q.limit)
     const rows = await this.store.rooms.members(roomId, limit, decodeCursor(q.cursor, ['number']))
-    const kept = rows.slice(0, limit)
+    const page = toPage(
+      rows,
+      limit,
+      (m) => [m.ticket],
+      (m) => m,
+    )
     const [users, online] = await Promise.all([
-      this.store.users.getMany(kept.map((m) => m.userId)),
+      this.store.users.getMany(page.items.map((m) => m.userId)),
       this.presence.online(roomId),
     ])
     const byId = new Map(users.map((u) => [u.id, u]))
     const onlineSet = new Set(online)
-    const items = kept.flatMap((m) => {
+    const items = page.items.flatMap((m) => {
       const u = byId.get(m.userId)
       return u
         ? [{ user: toPublicUser(u), joinedAt: m.joinedAt.toISOString(), online: onlineSet.has(m.userId) }]
         : []
     })
-    const more = rows.length > limit
-    return { items, nextCursor: more ? encodeCursor([kept[kept.length - 1]!.ticket]) : null }
+    return { items, nextCursor: page.nextCursor }
   }
 
   async delete(userId: string, roomId: string): Promise<void> {

@@ -700,3 +700,22 @@ export async function seedRoom(
   for (const u of users) await expectHttp(200, bases[u.home]!, 'POST', `/api/rooms/${room.id}/join`, u)
   return { admin, users, room }
 }
+
+/**
+ * Waits (up to 45 s) until every client has received the room's `n` messages, lets a stray
+ * duplicate show, and returns what `deliveryProblems` finds ([] when all is well).
+ */
+export async function settledDelivery(
+  t: Test,
+  clients: ChatClient[],
+  n: number,
+  label: string,
+): Promise<string[]> {
+  await until(
+    () => clients.every((c) => c.received.length >= n),
+    45_000,
+    `${label}: every client has ${n} messages (${clients.map((c) => `${c.name} ${c.received.length}`).join(', ')})`,
+  ).catch((err) => t.fail(String(err)))
+  await sleep(300) // time for a duplicate, if any, to show
+  return deliveryProblems(clients, n)
+}

@@ -1,7 +1,6 @@
 import t, { type Test } from 'tap'
 import {
   ChatClient,
-  deliveryProblems,
   expectHttp,
   freePort,
   haveRedisServer,
@@ -9,6 +8,7 @@ import {
   RedisProcess,
   type ServerProcess,
   seedRoom,
+  settledDelivery,
   sleep,
   startCluster,
   until,
@@ -115,13 +115,11 @@ t.test('chat across three server processes', async (t) => {
     const n = (await expectHttp(200, live.base, 'GET', `/api/rooms/${room.id}`, { token: admin.token })).room
       .lastSeq as number
     t.equal(n, totalAcked, `${label}: the room holds exactly the ${totalAcked} acked messages`)
-    await until(
-      () => clients.every((c) => c.received.length >= n),
-      45_000,
-      `${label}: every client has ${n} messages (${clients.map((c) => `${c.name} ${c.received.length}`).join(', ')})`,
-    ).catch((err) => t.fail(String(err)))
-    await sleep(300) // time for a duplicate, if any, to show
-    t.same(deliveryProblems(clients, n), [], `${label}: every client saw seqs 1..${n} once each, in order`)
+    t.same(
+      await settledDelivery(t, clients, n, label),
+      [],
+      `${label}: every client saw seqs 1..${n} once each, in order`,
+    )
 
     // Every acked send is the stored message at its seq, and every stored seq was acked once.
     const ackedSeqs: number[] = []

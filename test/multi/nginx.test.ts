@@ -13,7 +13,6 @@ import t, { type Test } from 'tap'
 import { ADMIN } from '../helpers/app.ts'
 import {
   ChatClient,
-  deliveryProblems,
   expectHttp,
   findNginx,
   freePort,
@@ -22,6 +21,7 @@ import {
   removeDir,
   type ServerProcess,
   seedRoom,
+  settledDelivery,
   sleep,
   startCluster,
   tempDir,
@@ -140,13 +140,11 @@ t.test('chat through nginx in front of three instances', async (t) => {
     const n = (await expectHttp(200, via, 'GET', `/api/rooms/${room.id}`, { token: admin.token })).room
       .lastSeq as number
     t.equal(n, totalAcked, `${label}: the room holds exactly the ${totalAcked} acked messages`)
-    await until(
-      () => clients.every((c) => c.received.length >= n),
-      45_000,
-      `${label}: every client has ${n} messages (${clients.map((c) => `${c.name} ${c.received.length}`).join(', ')})`,
-    ).catch((err) => t.fail(String(err)))
-    await sleep(300) // time for a duplicate, if any, to show
-    t.same(deliveryProblems(clients, n), [], `${label}: every client saw seqs 1..${n} once each, in order`)
+    t.same(
+      await settledDelivery(t, clients, n, label),
+      [],
+      `${label}: every client saw seqs 1..${n} once each, in order`,
+    )
     const wrong: string[] = []
     const reference = clients[0]!.received
     for (const c of clients)
