@@ -6,7 +6,17 @@
 //   node --import tsx bench/http.ts --duration 5 --connections 20
 import autocannon from 'autocannon'
 import { ChatHttp } from '../src/client/index.ts'
-import { checkFlags, deployment, flagList, flagNumber, int, ms, parseFlags, registerUsers } from './lib.ts'
+import {
+  checkFlags,
+  deployment,
+  flagList,
+  flagNumber,
+  int,
+  ms,
+  parseFlags,
+  registerUsers,
+  startFloor,
+} from './lib.ts'
 
 const USAGE = `node --import tsx bench/http.ts [flags]
   --duration S       seconds per route (default 5)
@@ -16,12 +26,14 @@ const USAGE = `node --import tsx bench/http.ts [flags]
   --messages M       messages in the room read by GET /api/rooms/:id/messages (default 500)
   --only a,b         run only these routes: login, me, rooms, messages
   --url URL          target a running instance instead (needs ADMIN_USERNAME/ADMIN_PASSWORD)
+  --floor            also run a bare Fastify route returning a constant (bench/floor-http.ts) in
+                     the same run, and print GET /api/me's req/s as a share of it
   --verbose          show the instance's output`
 
 const flags = parseFlags()
 checkFlags(
   flags,
-  ['duration', 'connections', 'pipelining', 'rooms', 'messages', 'only', 'url', 'verbose', 'help'],
+  ['duration', 'connections', 'pipelining', 'rooms', 'messages', 'only', 'url', 'floor', 'verbose', 'help'],
   USAGE,
 )
 const DURATION = flagNumber(flags, 'duration', 5)
@@ -97,11 +109,23 @@ async function main(): Promise<void> {
       },
     ].filter((r) => ONLY.length === 0 || ONLY.includes(r.name))
 
+    const floor = flags.has('floor') ? await startFloor('floor-http.ts', ['--port', '0']) : null
+    if (floor) {
+      routes.push({
+        name: 'floor',
+        title: 'bare Fastify route (floor)',
+        method: 'GET' as const,
+        path: '/api/me',
+        headers: auth,
+      })
+    }
     const rows: string[][] = []
+    const rate = new Map<string, number>()
     for (const route of routes) {
       process.stdout.write(`running ${route.title} ...`)
+      const target = route.name === 'floor' ? `http://127.0.0.1:${floor!.port}` : base
       const result = await autocannon({
-        url: `${base}${route.path}`,
+        url: `${target}${route.path}`,
         method: route.method,
         headers: route.headers,
         ...(route.body ? { body: route.body } : {}),
@@ -112,6 +136,7 @@ async function main(): Promise<void> {
         title: route.title,
       })
       process.stdout.write(' done\n')
+      rate.set(route.name, result.requests.average)
       const bad = result.non2xx + result.errors + result.timeouts
       rows.push([
         route.title,
@@ -125,6 +150,11 @@ async function main(): Promise<void> {
     }
     console.log()
     table(['route', 'req/s', 'p50', 'p99', 'max', 'requests', 'non-2xx/errors'], rows)
+    await floor?.stop()
+    const me = rate.get('me')
+    const bare = rate.get('floor')
+    if (me && bare)
+      console.log(`\nGET /api/me: ${((me / bare) * 100).toFixed(0)}% of the bare Fastify route's req/s`)
   } finally {
     await deploy.stop()
   }

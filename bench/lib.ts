@@ -299,3 +299,73 @@ export function cpuSeconds(pid: number): number | null {
 }
 
 export const sleep = (n: number) => new Promise<void>((r) => setTimeout(r, n))
+
+/** Resident set size of a process in bytes, from /proc; null where there is no /proc. */
+export function rssBytes(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)
+    return kb ? Number(kb[1]) * 1024 : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Store operations an instance has counted so far (the `_count` series of
+ * `store_operation_seconds` on /metrics, every repository and operation together), and by
+ * repo.op, to tell which ones a workload costs.
+ */
+export async function storeOps(base: string): Promise<{ total: number; byOp: Map<string, number> }> {
+  const res = await fetch(`${base}/metrics`)
+  const text = await res.text()
+  const byOp = new Map<string, number>()
+  let total = 0
+  for (const m of text.matchAll(/^store_operation_seconds_count\{repo="([^"]+)",op="([^"]+)"\} (\d+)/gm)) {
+    const n = Number(m[3])
+    total += n
+    byOp.set(`${m[1]}.${m[2]}`, n)
+  }
+  return { total, byOp }
+}
+
+/** Differences of two `storeOps` readings, largest first. */
+export function opsDelta(before: Map<string, number>, after: Map<string, number>): [string, number][] {
+  return [...after]
+    .map(([k, v]) => [k, v - (before.get(k) ?? 0)] as [string, number])
+    .filter(([, v]) => v > 0)
+    .sort((a, b) => b[1] - a[1])
+}
+
+export interface FloorServer {
+  port: number
+  pid: number
+  stop: () => Promise<void>
+}
+
+/**
+ * Starts one of the bare floor servers (bench/floor-*.ts) as a child process, the way instances
+ * are started, and waits for the port it prints (`listening PORT`).
+ */
+export function startFloor(script: string, args: string[] = []): Promise<FloorServer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', script), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let out = ''
+    const stop = () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done()
+        child.once('exit', () => done())
+        child.kill('SIGTERM')
+      })
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before listening`)))
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /listening (\d+)/.exec(out)
+      if (m) resolve({ port: Number(m[1]), pid: child.pid!, stop })
+    })
+  })
+}

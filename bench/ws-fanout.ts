@@ -8,6 +8,11 @@
 // The clients are plain `ws` sockets speaking the protocol (not ChatSocket): what the server
 // sends is measured and checked as it comes, without the client's reordering or de-duplication.
 // All clients live in this process, so one clock times every message.
+//
+// With --floor, the same workload then runs against a bare `ws` broadcaster (bench/floor-ws.ts:
+// same frames, one stringify per message, no store, no bus) in the same run, and the script
+// prints the server's CPU per 1,000 deliveries as a ratio of the floor's. It also reads the
+// instances' /metrics before and after the send phase and prints store operations per message.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import WebSocket from 'ws'
 import { ChatHttp } from '../src/client/index.ts'
@@ -18,10 +23,13 @@ import {
   flagNumber,
   int,
   ms,
+  opsDelta,
   parseFlags,
   quantile,
   registerUsers,
   sleep,
+  startFloor,
+  storeOps,
 } from './lib.ts'
 
 const USAGE = `node --import tsx bench/ws-fanout.ts [flags]
@@ -33,12 +41,13 @@ const USAGE = `node --import tsx bench/ws-fanout.ts [flags]
   --senders K      how many clients send, round robin (default: all)
   --url URL        target running instances instead (repeat or comma-separate; needs
                    ADMIN_USERNAME/ADMIN_PASSWORD of that deployment, and its limits raised)
+  --floor          run the same workload against a bare ws broadcaster too and print the ratio
   --verbose        show the instances' output`
 
 const flags = parseFlags()
 checkFlags(
   flags,
-  ['clients', 'rooms', 'instances', 'rate', 'duration', 'senders', 'url', 'verbose', 'help'],
+  ['clients', 'rooms', 'instances', 'rate', 'duration', 'senders', 'url', 'floor', 'verbose', 'help'],
   USAGE,
 )
 const CLIENTS = flagNumber(flags, 'clients', 100)
@@ -74,33 +83,59 @@ interface Client {
 const totalMessages = Math.round(RATE * DURATION)
 /** How long to wait after the last send for the acks and deliveries still on their way. */
 const DRAIN_MS = 30_000
-/** Send time per message number (performance.now()), and ack time. */
-const sentAt = new Float64Array(totalMessages)
-const ackLatency: number[] = []
-const deliverLatency: number[] = []
-const errors = new Map<string, number>()
-const closes = new Map<number, number>()
-/** Per room: messages sent to it; and the room of each message number. */
-const roomSent = new Map<string, number>()
-const sentRoom: string[] = new Array(totalMessages)
-/** Per room: the highest seq acked. */
-const ackedMax = new Map<string, number>()
-let acked = 0
-let firstSend = 0
-let lastDelivery = 0
 
-const loop = monitorEventLoopDelay({ resolution: 10 })
+/** What one run of the workload (against the server, or against the floor) measured. */
+interface RunResult {
+  deliveries: number
+  /** CPU seconds of the measured processes over the send phase and drain. */
+  cpuSeconds: number | null
+  exact: boolean
+  p50: number
+  p99: number
+}
+
+/** One run of the workload: its clients and everything it counts. */
+class Run {
+  readonly clients: Client[] = []
+  /** Send time per message number (performance.now()). */
+  readonly sentAt = new Float64Array(totalMessages)
+  readonly ackLatency: number[] = []
+  readonly deliverLatency: number[] = []
+  readonly errors = new Map<string, number>()
+  readonly closes = new Map<number, number>()
+  /** Per room: messages sent to it; and the room of each message number. */
+  readonly roomSent = new Map<string, number>()
+  readonly sentRoom: string[] = new Array(totalMessages)
+  /** Per room: the highest seq acked. */
+  readonly ackedMax = new Map<string, number>()
+  readonly loop = monitorEventLoopDelay({ resolution: 10 })
+  acked = 0
+  firstSend = 0
+  lastDelivery = 0
+
+  constructor(readonly name: string) {}
+
+  errorCount(): number {
+    let n = 0
+    for (const v of this.errors.values()) n += v
+    return n
+  }
+
+  terminate(): void {
+    for (const c of this.clients) c?.ws.terminate()
+  }
+}
 
 async function main(): Promise<void> {
   console.log(
     `ws-fanout: ${CLIENTS} clients, ${ROOMS} rooms, ${INSTANCES} instance(s), ${RATE} msg/s for ${DURATION} s from ${SENDERS} senders`,
   )
   const deploy = await deployment(flags, INSTANCES, BENCH_ENV)
+  const runs: Run[] = []
   const stopAll = async () => {
-    for (const c of clients) c.ws.terminate()
+    for (const r of runs) r.terminate()
     await deploy.stop()
   }
-  const clients: Client[] = []
   process.once('SIGINT', () => {
     void stopAll().finally(() => process.exit(130))
   })
@@ -131,64 +166,131 @@ async function main(): Promise<void> {
       `setup: ${CLIENTS} users registered and in their rooms in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     )
 
-    // Sockets, spread over the instances; each joins its room.
-    const t1 = performance.now()
-    await parallel(users, 32, async (u, i) => {
-      const base = deploy.urls[i % deploy.urls.length]!
-      clients[i] = await openClient(i, `${base.replace(/^http/, 'ws')}/ws`, u.token, rooms[i % ROOMS]!)
-    })
-    console.log(
-      `connected and joined: ${CLIENTS} sockets in ${((performance.now() - t1) / 1000).toFixed(1)} s`,
+    const server = new Run('server')
+    runs.push(server)
+    const opsBefore = await Promise.all(deploy.urls.map(storeOps))
+    const result = await runWorkload(
+      server,
+      (i) => ({
+        url: `${deploy.urls[i % deploy.urls.length]!.replace(/^http/, 'ws')}/ws`,
+        token: users[i]!.token,
+      }),
+      rooms,
+      deploy.pids,
     )
-    await sleep(500)
+    const opsAfter = await Promise.all(deploy.urls.map(storeOps))
+    server.terminate()
+    let ops = 0
+    const byOp = new Map<string, number>()
+    for (const [i, after] of opsAfter.entries()) {
+      ops += after.total - opsBefore[i]!.total
+      for (const [k, v] of opsDelta(opsBefore[i]!.byOp, after.byOp)) byOp.set(k, (byOp.get(k) ?? 0) + v)
+    }
+    const line = (name: string, value: string) => console.log(`  ${name.padEnd(30)} ${value}`)
+    line(
+      'store operations per message',
+      `${(ops / totalMessages).toFixed(2)} (${[...byOp]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${(v / totalMessages).toFixed(2)}`)
+        .join(', ')})`,
+    )
+    if (result.cpuSeconds !== null) {
+      line(
+        'server CPU per message sent',
+        `${((result.cpuSeconds / totalMessages) * 1e6).toFixed(0)} us (all instances together)`,
+      )
+    }
 
-    // Send phase.
-    const cpuBefore = deploy.pids.map(cpuSeconds)
-    const ownBefore = process.cpuUsage()
-    const wallBefore = performance.now()
-    loop.enable()
-    await sendPhase(clients)
-    const sendEnd = performance.now()
-    // Drain: every ack, and every delivery (each message to every client of its room).
-    const expected = () => {
-      let n = 0
-      for (const c of clients) n += roomSent.get(c.room) ?? 0
-      return n
+    if (flags.has('floor')) {
+      const floorServer = await startFloor('floor-ws.ts', ['--port', '0'])
+      try {
+        const floor = new Run('floor')
+        runs.push(floor)
+        console.log('\nthe same workload on a bare ws broadcaster (bench/floor-ws.ts)')
+        const f = await runWorkload(
+          floor,
+          () => ({ url: `ws://127.0.0.1:${floorServer.port}/`, token: '' }),
+          rooms,
+          [floorServer.pid],
+        )
+        floor.terminate()
+        if (result.cpuSeconds !== null && f.cpuSeconds !== null) {
+          const per = (r: RunResult) => (r.cpuSeconds! / r.deliveries) * 1000 * 1000
+          console.log('\nfloor comparison (server CPU per 1,000 deliveries)')
+          line('server', `${per(result).toFixed(1)} ms  (p50 ${ms(result.p50)}, p99 ${ms(result.p99)})`)
+          line('bare ws floor', `${per(f).toFixed(1)} ms  (p50 ${ms(f.p50)}, p99 ${ms(f.p99)})`)
+          line('ratio', `${(per(result) / per(f)).toFixed(2)}x the floor`)
+        }
+      } finally {
+        await floorServer.stop()
+      }
     }
-    const drainDeadline = performance.now() + DRAIN_MS
-    let complete = false
-    while (!complete && performance.now() < drainDeadline) {
-      const received = clients.reduce((n, c) => n + c.received, 0)
-      complete = acked + errorCount() >= totalMessages && received >= expected()
-      if (!complete) await sleep(20)
-    }
-    loop.disable()
-    // What every client must have by now: each room's messages up to its highest acked seq. When
-    // sends are still in flight, deliveries of the last acks get a moment to land.
-    const mustHave = new Map(ackedMax)
-    if (!complete) await sleep(2_000)
-    const wall = (performance.now() - wallBefore) / 1000
-    const cpu = deploy.pids.map((pid, i) => {
-      const after = cpuSeconds(pid)
-      const before = cpuBefore[i]
-      return after === null || before === null || before === undefined ? null : (after - before) / wall
-    })
-    const own = process.cpuUsage(ownBefore)
-    report(clients, expected(), sendEnd, cpu, (own.user + own.system) / 1e6 / wall, mustHave)
   } finally {
     await stopAll()
   }
 }
 
-function errorCount(): number {
-  let n = 0
-  for (const v of errors.values()) n += v
-  return n
+/** Connects every client, joins, sends, drains, prints the report; returns the figures. */
+async function runWorkload(
+  run: Run,
+  target: (i: number) => { url: string; token: string },
+  rooms: string[],
+  pids: number[],
+): Promise<RunResult> {
+  // Sockets, spread over the instances; each joins its room.
+  const t1 = performance.now()
+  await parallel(
+    Array.from({ length: CLIENTS }, (_, i) => i),
+    32,
+    async (i) => {
+      const { url, token } = target(i)
+      run.clients[i] = await openClient(run, i, url, token, rooms[i % ROOMS]!)
+    },
+  )
+  console.log(`connected and joined: ${CLIENTS} sockets in ${((performance.now() - t1) / 1000).toFixed(1)} s`)
+  await sleep(500)
+
+  // Send phase.
+  const cpuBefore = pids.map(cpuSeconds)
+  const ownBefore = process.cpuUsage()
+  const wallBefore = performance.now()
+  run.loop.enable()
+  await sendPhase(run)
+  const sendEnd = performance.now()
+  // Drain: every ack, and every delivery (each message to every client of its room).
+  const expected = () => {
+    let n = 0
+    for (const c of run.clients) n += run.roomSent.get(c.room) ?? 0
+    return n
+  }
+  const drainDeadline = performance.now() + DRAIN_MS
+  let complete = false
+  while (!complete && performance.now() < drainDeadline) {
+    const received = run.clients.reduce((n, c) => n + c.received, 0)
+    complete = run.acked + run.errorCount() >= totalMessages && received >= expected()
+    if (!complete) await sleep(20)
+  }
+  run.loop.disable()
+  // What every client must have by now: each room's messages up to its highest acked seq. When
+  // sends are still in flight, deliveries of the last acks get a moment to land.
+  const mustHave = new Map(run.ackedMax)
+  if (!complete) await sleep(2_000)
+  const wall = (performance.now() - wallBefore) / 1000
+  const used = pids.map((pid, i) => {
+    const after = cpuSeconds(pid)
+    const before = cpuBefore[i]
+    return after === null || before === null || before === undefined ? null : after - before
+  })
+  const own = process.cpuUsage(ownBefore)
+  return report(run, expected(), sendEnd, used, wall, (own.user + own.system) / 1e6 / wall, mustHave)
 }
 
-function openClient(index: number, url: string, token: string, room: string): Promise<Client> {
+function openClient(run: Run, index: number, url: string, token: string, room: string): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false })
+    const ws = new WebSocket(url, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      perMessageDeflate: false,
+    })
     const client: Client = {
       index,
       room,
@@ -209,7 +311,7 @@ function openClient(index: number, url: string, token: string, room: string): Pr
     })
     ws.on('close', (code) => {
       client.closed = code
-      closes.set(code, (closes.get(code) ?? 0) + 1)
+      run.closes.set(code, (run.closes.get(code) ?? 0) + 1)
       if (!joined) reject(new Error(`client ${index}: closed ${code} before joining`))
     })
     ws.on('message', (data) => {
@@ -228,17 +330,17 @@ function openClient(index: number, url: string, token: string, room: string): Pr
           client.received++
           const id: string | undefined = m.clientMsgId
           if (id && id.charCodeAt(0) === 98 /* b */) {
-            deliverLatency.push(now - sentAt[Number(id.slice(1))]!)
-            lastDelivery = now
+            run.deliverLatency.push(now - run.sentAt[Number(id.slice(1))]!)
+            run.lastDelivery = now
           }
           return
         }
         case 'ack': {
           const n = Number(frame.clientMsgId.slice(1))
-          ackLatency.push(now - sentAt[n]!)
-          acked++
-          const room = sentRoom[n]!
-          if (frame.seq > (ackedMax.get(room) ?? 0)) ackedMax.set(room, frame.seq)
+          run.ackLatency.push(now - run.sentAt[n]!)
+          run.acked++
+          const room = run.sentRoom[n]!
+          if (frame.seq > (run.ackedMax.get(room) ?? 0)) run.ackedMax.set(room, frame.seq)
           return
         }
         case 'joined':
@@ -247,7 +349,7 @@ function openClient(index: number, url: string, token: string, room: string): Pr
           resolve(client)
           return
         case 'error':
-          errors.set(frame.code, (errors.get(frame.code) ?? 0) + 1)
+          run.errors.set(frame.code, (run.errors.get(frame.code) ?? 0) + 1)
           if (!joined) reject(new Error(`client ${index}: ${frame.code} ${frame.message}`))
           return
       }
@@ -256,19 +358,19 @@ function openClient(index: number, url: string, token: string, room: string): Pr
 }
 
 /** Sends `totalMessages` at RATE per second, spread round robin over the first SENDERS clients. */
-async function sendPhase(clients: Client[]): Promise<void> {
+async function sendPhase(run: Run): Promise<void> {
   let sent = 0
   let sender = 0
-  firstSend = performance.now()
-  const start = firstSend
+  run.firstSend = performance.now()
+  const start = run.firstSend
   while (sent < totalMessages) {
     const due = Math.min(totalMessages, Math.floor(((performance.now() - start) / 1000) * RATE) + 1)
     for (; sent < due; sent++) {
-      const c = clients[sender]!
+      const c = run.clients[sender]!
       sender = (sender + 1) % SENDERS
-      sentAt[sent] = performance.now()
-      roomSent.set(c.room, (roomSent.get(c.room) ?? 0) + 1)
-      sentRoom[sent] = c.room
+      run.sentAt[sent] = performance.now()
+      run.roomSent.set(c.room, (run.roomSent.get(c.room) ?? 0) + 1)
+      run.sentRoom[sent] = c.room
       if (c.ws.readyState === WebSocket.OPEN)
         c.ws.send(
           `{"type":"send","room":"${c.room}","clientMsgId":"b${sent}","text":"bench message ${sent}"}`,
@@ -279,37 +381,44 @@ async function sendPhase(clients: Client[]): Promise<void> {
 }
 
 function report(
-  clients: Client[],
+  run: Run,
   expected: number,
   sendEnd: number,
   cpu: (number | null)[],
+  wall: number,
   ownCpu: number,
   mustHave: Map<string, number>,
-): void {
+): RunResult {
+  const { clients, deliverLatency, ackLatency, errors, closes, loop } = run
   const received = clients.reduce((n, c) => n + c.received, 0)
   const duplicates = clients.reduce((n, c) => n + c.duplicates, 0)
   const outOfOrder = clients.reduce((n, c) => n + c.outOfOrder, 0)
   // In order with no repeat means received === last (rooms start empty); behind means an acked
   // message of its room never reached the client.
   const behind = clients.filter((c) => c.last < (mustHave.get(c.room) ?? 0) || c.received !== c.last).length
-  const sendSeconds = (sendEnd - firstSend) / 1000
-  const deliverSeconds = (lastDelivery - firstSend) / 1000
+  const sendSeconds = (sendEnd - run.firstSend) / 1000
+  const deliverSeconds = (run.lastDelivery - run.firstSend) / 1000
   deliverLatency.sort((a, b) => a - b)
   ackLatency.sort((a, b) => a - b)
   const line = (name: string, value: string) => console.log(`  ${name.padEnd(30)} ${value}`)
-  console.log('\nresults')
+  console.log(`\nresults (${run.name})`)
   line(
     'messages sent',
     `${int(totalMessages)} in ${sendSeconds.toFixed(2)} s (${int(totalMessages / sendSeconds)}/s)`,
   )
-  line('acked', `${int(acked)}${errors.size ? `; errors ${JSON.stringify(Object.fromEntries(errors))}` : ''}`)
+  line(
+    'acked',
+    `${int(run.acked)}${errors.size ? `; errors ${JSON.stringify(Object.fromEntries(errors))}` : ''}`,
+  )
   line(
     'deliveries',
     `${int(received)} of ${int(expected)} expected, over ${deliverSeconds.toFixed(2)} s: ${int(received / deliverSeconds)} msg/s delivered`,
   )
+  const p50 = quantile(deliverLatency, 0.5)
+  const p99 = quantile(deliverLatency, 0.99)
   line(
     'send → deliver latency',
-    `p50 ${ms(quantile(deliverLatency, 0.5))}  p99 ${ms(quantile(deliverLatency, 0.99))}  max ${ms(deliverLatency.at(-1) ?? Number.NaN)}`,
+    `p50 ${ms(p50)}  p99 ${ms(p99)}  max ${ms(deliverLatency.at(-1) ?? Number.NaN)}`,
   )
   line(
     'send → ack latency',
@@ -320,23 +429,28 @@ function report(
     'exactly once, in seq order',
     `${exact ? 'yes' : 'NO'}: duplicates ${duplicates}, out of order ${outOfOrder}, clients missing acked messages ${behind}/${clients.length}`,
   )
-  if (acked + errorCount() < totalMessages || received < expected) {
+  if (run.acked + run.errorCount() < totalMessages || received < expected) {
     line(
       'unfinished',
-      `${int(totalMessages - acked - errorCount())} sends not acked ${DRAIN_MS / 1000} s after the last send: past the server's capacity`,
+      `${int(totalMessages - run.acked - run.errorCount())} sends not acked ${DRAIN_MS / 1000} s after the last send: past the server's capacity`,
     )
   }
   if (closes.size) line('sockets closed during the run', JSON.stringify(Object.fromEntries(closes)))
-  if (cpu.some((c) => c !== null))
+  let cpuSecondsTotal: number | null = null
+  if (cpu.some((c) => c !== null)) {
+    cpuSecondsTotal = cpu.reduce<number>((n, c) => n + (c ?? 0), 0)
     line(
       'server CPU (cores busy)',
-      cpu.map((c, i) => `#${i} ${c === null ? 'n/a' : c.toFixed(2)}`).join('  '),
+      cpu.map((c, i) => `#${i} ${c === null ? 'n/a' : (c / wall).toFixed(2)}`).join('  '),
     )
+    line('server CPU per 1,000 deliveries', `${((cpuSecondsTotal / received) * 1e6).toFixed(1)} ms`)
+  }
   line(
     'bench script',
     `CPU ${ownCpu.toFixed(2)} cores; event-loop delay p99 ${ms(loop.percentile(99) / 1e6)}  max ${ms(loop.max / 1e6)}`,
   )
   if (!exact) process.exitCode = 1
+  return { deliveries: received, cpuSeconds: cpuSecondsTotal, exact, p50, p99 }
 }
 
 async function parallel<T>(
