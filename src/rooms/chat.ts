@@ -36,6 +36,9 @@ export class ChatService {
     if ([...text].length > TEXT_MAX || text.trim() === '') {
       throw new AppError(400, 'VALIDATION', 'text must be 1..4000 characters and not only spaces')
     }
+    // U+0000 is never text a person typed, and MongoDB-wire servers over PostgreSQL (FerretDB)
+    // cannot store it: refused alike on every backend.
+    if (text.includes('\u0000')) throw new AppError(400, 'VALIDATION', 'text must not contain U+0000')
     await this.perUser.consume(userId)
     return this.post(userId, roomId, { kind: 'text', text, file: null, clientMsgId })
   }

@@ -224,6 +224,8 @@ t.test(`rooms over HTTP on ${backendName}`, async (t) => {
     t.equal((await send({ text: '😀'.repeat(4001), clientMsgId: 'too-big' })).status, 400)
     t.equal((await send({ text: '', clientMsgId: 'empty' })).status, 400)
     t.equal((await send({ text: '   \n ', clientMsgId: 'blank' })).status, 400)
+    const nul = await send({ text: 'a\u0000b', clientMsgId: 'nul' })
+    t.same([nul.status, nul.body.code], [400, 'VALIDATION'], 'U+0000 is refused on every backend')
     t.equal((await send({ text: 'no id' })).status, 400)
     t.equal((await send({ text: 'bad id', clientMsgId: 'has space' })).status, 400)
     t.equal((await send({ text: 'long id', clientMsgId: 'x'.repeat(65) })).status, 400)
