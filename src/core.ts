@@ -27,6 +27,7 @@ import { createMemoryPresence } from './presence/presence-memory.ts'
 import { createRedisPresence } from './presence/presence-redis.ts'
 import { Hub } from './realtime/hub.ts'
 import { ChatService } from './rooms/chat.ts'
+import { ChatState } from './rooms/chat-state.ts'
 import { RoomService } from './rooms/rooms.ts'
 import { loadOrCreateSecret } from './secret.ts'
 import { connectMongo } from './store/mongo/index.ts'
@@ -50,6 +51,7 @@ export interface Core {
   hub: Hub
   rooms: RoomService
   chat: ChatService
+  chatState: ChatState
   files: FileService
   metrics: Metrics
   /** Resolves when the store and the bus answer. */
@@ -76,11 +78,16 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
     // File bytes beside the store: GridFS on its database, or files under DATA_DIR.
     const fileBytes = mongo ? await gridfsFiles(mongo.db) : diskFiles(join(config.DATA_DIR, 'files'))
     const metrics = createMetrics()
-    const store = instrumentStore(rawStore, metrics)
+    const instrumented = instrumentStore(rawStore, metrics)
     const bus = redis
       ? await createRedisBus(redis, config.REDIS_PREFIX, onBusError)
       : createMemoryBus(onBusError)
     cleanup.unshift(() => bus.close())
+    // What a send checks, kept on this instance; every service writes through `watch`, so each
+    // write that makes it stale is announced to every instance.
+    const chatState = new ChatState(instrumented, bus)
+    await chatState.start()
+    const store = chatState.watch(instrumented)
     const ephemeral = redis ? createRedisEphemeral(redis, config.REDIS_PREFIX) : createMemoryEphemeral()
     const presence = redis ? createRedisPresence(redis, config.REDIS_PREFIX, newId()) : createMemoryPresence()
     const limiter = limiterFactory(redis, config.REDIS_PREFIX)
@@ -101,6 +108,7 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
     const chat = new ChatService(
       store,
       rooms,
+      chatState,
       hub,
       limiter('message-user', { points: config.RATE_MESSAGE_USER, seconds: 10 }),
       log,
@@ -132,6 +140,7 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
       hub,
       rooms,
       chat,
+      chatState,
       files,
       metrics,
       async ready() {

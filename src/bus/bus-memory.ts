@@ -4,13 +4,22 @@ import { ChannelHandlers } from './handlers.ts'
 
 export function createMemoryBus(onError: (err: unknown) => void = () => {}): Bus {
   const handlers = new ChannelHandlers()
+  const marks = new Map<string, number>()
   let closed = false
+  const publish = async (channel: string, message: string) => {
+    if (closed) throw new Error('bus closed')
+    // Delivered on a later tick, as a network bus would: a publisher never re-enters itself.
+    queueMicrotask(() => handlers.dispatch(channel, message, onError))
+  }
   return {
     kind: 'memory',
-    async publish(channel, message) {
-      if (closed) throw new Error('bus closed')
-      // Delivered on a later tick, as a network bus would: a publisher never re-enters itself.
-      queueMicrotask(() => handlers.dispatch(channel, message, onError))
+    publish,
+    async publishMarked(channel, message, mark) {
+      await publish(channel, message)
+      if (mark > (marks.get(channel) ?? 0)) marks.set(channel, mark)
+    },
+    async marks(channels) {
+      return channels.map((c) => marks.get(c) ?? 0)
     },
     async subscribe(channel, handler) {
       handlers.add(channel, handler)

@@ -5,6 +5,8 @@ import type { Redis } from 'ioredis'
 import type { Bus } from './bus.ts'
 import { ChannelHandlers } from './handlers.ts'
 
+const MARKS_BATCH = 1000
+
 export async function createRedisBus(
   redis: Redis,
   prefix: string,
@@ -29,10 +31,32 @@ export async function createRedisBus(
   })
   await sub.connect()
 
+  // Marks: one sorted set, member = channel, score = mark; ZADD GT never lowers a score.
+  const marksKey = `${prefix}bus:marks`
   return {
     kind: 'redis',
     async publish(channel, message) {
       await redis.publish(prefix + channel, message)
+    },
+    async publishMarked(channel, message, mark) {
+      const results = await redis
+        .multi()
+        .zadd(marksKey, 'GT', mark, channel)
+        .publish(prefix + channel, message)
+        .exec()
+      const failed = results?.find(([err]) => err)
+      if (failed) throw failed[0]
+    },
+    async marks(channels) {
+      const out: number[] = []
+      for (let i = 0; i < channels.length; i += MARKS_BATCH) {
+        const scores = (await redis.call('ZMSCORE', marksKey, ...channels.slice(i, i + MARKS_BATCH))) as (
+          | string
+          | null
+        )[]
+        for (const s of scores) out.push(s === null ? 0 : Number(s))
+      }
+      return out
     },
     async subscribe(channel, handler) {
       if (handlers.add(channel, handler)) confirmed.set(channel, sub.subscribe(prefix + channel))

@@ -8,6 +8,10 @@
 //   down is lost for that instance; `onResync` tells it the connection is back, so whoever
 //   depends on the bus (chat delivery, session revocation caches) can repair from the Store.
 // - Handlers are called one message at a time per channel and must not throw.
+// - Marks: `publishMarked` publishes and raises the channel's mark (a number that never goes
+//   down) in one round trip; `marks` reads the marks of many channels in one round trip. A
+//   subscriber that lost a publish learns from the mark that it missed something, without asking
+//   the store about every channel it follows.
 
 export type BusHandler = (message: string) => void
 export type Unsubscribe = () => Promise<void>
@@ -15,6 +19,10 @@ export type Unsubscribe = () => Promise<void>
 export interface Bus {
   readonly kind: 'memory' | 'redis'
   publish(channel: string, message: string): Promise<void>
+  /** Publishes, and raises the channel's mark to `mark` unless it is higher already. */
+  publishMarked(channel: string, message: string, mark: number): Promise<void>
+  /** The marks of these channels, in the same order; 0 for a channel never marked. */
+  marks(channels: string[]): Promise<number[]>
   /** Resolves once the subscription is active: messages published after that are received. */
   subscribe(channel: string, handler: BusHandler): Promise<Unsubscribe>
   /** Called after the subscriber connection came back from an outage (never for the first connect). */

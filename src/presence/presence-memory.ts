@@ -20,5 +20,8 @@ export function createMemoryPresence(): Presence {
     async online(room) {
       return [...(rooms.get(room) ?? [])].sort()
     },
+    async onlineMany(list) {
+      return list.map((room) => [...(rooms.get(room) ?? [])].sort())
+    },
   }
 }

@@ -11,6 +11,7 @@ export function createRedisPresence(
   ttlSeconds = 15,
 ): Presence {
   const key = (room: string) => `${prefix}presence:${room}`
+  const users = (members: string[]) => [...new Set(members.map((m) => m.slice(0, m.indexOf('|'))))].sort()
   return {
     ttlSeconds,
     async hold(entries) {
@@ -33,7 +34,19 @@ export function createRedisPresence(
         .zrangebyscore(key(room), now, '+inf')
         .zremrangebyscore(key(room), '-inf', now - ttlSeconds * 1000)
         .exec()) as [[unknown, string[]]]
-      return [...new Set(members.map((m) => m.slice(0, m.indexOf('|'))))].sort()
+      return users(members)
+    },
+    async onlineMany(rooms) {
+      if (rooms.length === 0) return []
+      // Reads only: expired entries are trimmed by `online`, and their keys expire anyway.
+      const now = Date.now()
+      const pipeline = redis.pipeline()
+      for (const room of rooms) pipeline.zrangebyscore(key(room), now, '+inf')
+      const results = (await pipeline.exec()) ?? []
+      return results.map(([err, members]) => {
+        if (err) throw err
+        return users(members as string[])
+      })
     },
   }
 }

@@ -13,5 +13,7 @@ export interface Presence {
   release(room: string, user: string): Promise<void>
   /** The users online in the room, sorted. */
   online(room: string): Promise<string[]>
+  /** `online` of many rooms in one round trip, in the same order. */
+  onlineMany(rooms: string[]): Promise<string[][]>
   readonly ttlSeconds: number
 }

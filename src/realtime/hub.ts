@@ -43,6 +43,12 @@ interface Follow {
 const REPLAY_BATCH = 500
 const GAP_WAIT_MS = 100
 const SWEEP_MS = 2_000
+/** Presence holds are refreshed every 3 sweeps (6 s; they live 15 s). */
+const HOLD_EVERY = 3
+/** Holds that expired elsewhere (a dead instance) are noticed every 5 sweeps (10 s). */
+const ONLINE_EVERY = 5
+/** Quiet rooms read from the store per sweep, in turn (see catchUp). */
+const STORE_CHECKS_PER_SWEEP = 2
 
 class LocalRoom {
   readonly followers = new Map<Subscriber, Follow>()
@@ -75,6 +81,9 @@ export class Hub {
   private readonly subscribers = new Map<Subscriber, Set<string>>()
   private readonly timer: NodeJS.Timeout
   private readonly stats = { delivered: 0, gapFills: 0 }
+  private sweeps = 0
+  /** The quiet room the store check reaches next. */
+  private storeTurn = 0
 
   constructor(
     private readonly bus: Bus,
@@ -183,7 +192,13 @@ export class Hub {
   /** Tells every instance about a stored message. Resolves once published (not delivered). */
   async publish(message: MessageRecord): Promise<void> {
     const end = this.metrics.busPublish.startTimer()
-    await this.bus.publish(channel(message.roomId), `m${message.seq}\n${messageFrame(message)}`)
+    // Marked with its seq: an instance that lost this publish sees the mark ahead of what it
+    // delivered at its next sweep, and fills the gap from the store.
+    await this.bus.publishMarked(
+      channel(message.roomId),
+      `m${message.seq}\n${messageFrame(message)}`,
+      message.seq,
+    )
     end()
   }
 
@@ -409,20 +424,27 @@ export class Hub {
 
   private async refreshOnline(room: LocalRoom): Promise<void> {
     try {
-      const online = await this.presence.online(room.id)
-      if (online.join() === room.online.join()) return
-      room.online = online
-      this.broadcast(room, JSON.stringify({ type: 'presence', room: room.id, online }))
+      this.setOnline(room, await this.presence.online(room.id))
     } catch (err) {
       this.log.warn({ err }, 'presence read failed')
     }
   }
 
-  /** Every few seconds: refresh this instance's presence holds, notice holds that expired
-   * elsewhere, and catch up rooms that went quiet (a publish lost with no message after it). */
+  private setOnline(room: LocalRoom, online: string[]): void {
+    if (online.join() === room.online.join()) return
+    room.online = online
+    this.broadcast(room, JSON.stringify({ type: 'presence', room: room.id, online }))
+  }
+
+  /**
+   * Every few seconds, at a cost that does not grow with the rooms followed by a store or
+   * presence round trip each: catch up quiet rooms whose publish was lost (one `marks` read for
+   * all of them, then a store read only for a room whose mark is ahead), refresh this instance's
+   * presence holds (one batch), and notice holds that expired elsewhere (one batch).
+   */
   private sweep(): void {
-    const holds: { room: string; user: string }[] = []
-    const quiet = Date.now() - SWEEP_MS / 2
+    const now = Date.now()
+    const quiet: LocalRoom[] = []
     for (const room of [...this.rooms.values()]) {
       if (room.early) continue
       // A join that lost the race with its socket's close (the socket left while the join read
@@ -432,11 +454,47 @@ export class Hub {
         this.drop(room)
         continue
       }
-      for (const user of room.users.keys()) holds.push({ room: room.id, user })
-      void this.refreshOnline(room)
-      if (room.lastActivity < quiet) this.fill(room)
+      if (room.lastActivity < now - SWEEP_MS / 2) quiet.push(room)
     }
-    this.presence.hold(holds).catch((err) => this.log.warn({ err }, 'presence refresh failed'))
+    if (quiet.length > 0) void this.catchUp(quiet)
+    this.sweeps++
+    if (this.sweeps % HOLD_EVERY === 0) {
+      const holds: { room: string; user: string }[] = []
+      for (const room of this.rooms.values())
+        for (const user of room.users.keys()) holds.push({ room: room.id, user })
+      this.presence.hold(holds).catch((err) => this.log.warn({ err }, 'presence refresh failed'))
+    }
+    if (this.sweeps % ONLINE_EVERY === 0) void this.refreshAllOnline()
+  }
+
+  /**
+   * Quiet rooms: a publish lost with the bus shows as a mark ahead of `delivered`. A message
+   * whose sender died between storing and publishing has no mark: a few quiet rooms per sweep,
+   * in turn, are also read from the store (a constant cost), and any later message in the room
+   * reveals the gap at once anyway.
+   */
+  private async catchUp(quiet: LocalRoom[]): Promise<void> {
+    try {
+      const marks = await this.bus.marks(quiet.map((r) => channel(r.id)))
+      for (const [i, room] of quiet.entries()) if (marks[i]! > room.delivered) this.fill(room)
+      for (let k = 0; k < Math.min(STORE_CHECKS_PER_SWEEP, quiet.length); k++) {
+        this.storeTurn = (this.storeTurn + 1) % quiet.length
+        this.fill(quiet[this.storeTurn]!)
+      }
+    } catch (err) {
+      this.log.warn({ err }, 'quiet room check failed')
+    }
+  }
+
+  private async refreshAllOnline(): Promise<void> {
+    const rooms = [...this.rooms.values()].filter((r) => !r.early)
+    if (rooms.length === 0) return
+    try {
+      const online = await this.presence.onlineMany(rooms.map((r) => r.id))
+      for (const [i, room] of rooms.entries()) this.setOnline(room, online[i]!)
+    } catch (err) {
+      this.log.warn({ err }, 'presence read failed')
+    }
   }
 }
 

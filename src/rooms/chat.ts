@@ -1,5 +1,7 @@
 // Sending and reading messages. The HTTP route and the socket `send` share `send`: membership,
 // limits, the store's seq, then the publish; the caller acks only after the message is stored.
+// In the steady state a message costs one store round trip: membership and the sender come from
+// ChatState, and appends queued for a room are stored as one batch (AppendQueue).
 import { AppError } from '../errors.ts'
 import { newId } from '../ids.ts'
 import type { Limiter } from '../limits/limits.ts'
@@ -8,6 +10,8 @@ import type { Hub } from '../realtime/hub.ts'
 import type { HistoryQuery, Message } from '../schemas/rooms.ts'
 import type { FileRef, MessageRecord, NewMessage, UserSnapshot } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
+import { AppendQueue } from './append-queue.ts'
+import type { ChatState } from './chat-state.ts'
 import type { RoomService } from './rooms.ts'
 import { toMessageView } from './views.ts'
 
@@ -19,18 +23,19 @@ export interface Sent {
 }
 
 export class ChatService {
-  /** The last seq this instance stored per room: where the next append starts looking. */
-  private readonly lastSeq = new Map<string, number>()
-  /** The tail of each room's queue of appends on this instance. */
-  private readonly turns = new Map<string, Promise<void>>()
+  /** Appends of one room on this instance, stored in batches, then published in seq order. */
+  private readonly appends: AppendQueue
 
   constructor(
     private readonly store: Store,
     private readonly rooms: RoomService,
-    private readonly hub: Hub,
+    private readonly state: ChatState,
+    hub: Hub,
     private readonly perUser: Limiter,
-    private readonly log: Logger,
-  ) {}
+    log: Logger,
+  ) {
+    this.appends = new AppendQueue(store.messages, (m) => hub.publish(m), log)
+  }
 
   async send(userId: string, roomId: string, text: string, clientMsgId: string): Promise<Sent> {
     if ([...text].length > TEXT_MAX || text.trim() === '') {
@@ -57,36 +62,13 @@ export class ChatService {
     roomId: string,
     body: Pick<NewMessage, 'kind' | 'text' | 'file' | 'clientMsgId'>,
   ): Promise<Sent> {
-    await this.rooms.requireMember(roomId, userId)
-    const user = await this.store.users.get(userId)
-    if (!user) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
+    // From the state this instance keeps (no store round trip in the steady state); a refusal
+    // is read from the store, which also tells a missing room (404) from a non-member (403).
+    if (!(await this.state.isMember(roomId, userId))) await this.rooms.requireMember(roomId, userId)
+    const user = await this.state.sender(userId)
+    if (!user || user.banned) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
     const from: UserSnapshot = { id: user.id, username: user.username, displayName: user.displayName }
-    // One append at a time per room on this instance: each starts from the exact last seq, so
-    // only appends from other instances can collide, and publishes leave in seq order.
-    return this.inTurn(roomId, async () => {
-      const result = await this.store.messages.append(
-        { id: newId(), roomId, from, ...body, createdAt: new Date() },
-        this.lastSeq.get(roomId),
-      )
-      const seq = result.message.seq
-      if (seq > (this.lastSeq.get(roomId) ?? 0)) this.lastSeq.set(roomId, seq)
-      if (!result.duplicate) {
-        // Stored is what counts: if this publish is lost, receivers fill the gap from the store.
-        await this.hub.publish(result.message).catch((err) => this.log.warn({ err }, 'publish failed'))
-      }
-      return result
-    })
-  }
-
-  private inTurn<T>(roomId: string, fn: () => Promise<T>): Promise<T> {
-    const turn = (this.turns.get(roomId) ?? Promise.resolve()).then(fn)
-    const settled = turn.then(
-      () => {},
-      () => {},
-    )
-    this.turns.set(roomId, settled)
-    void settled.then(() => this.turns.get(roomId) === settled && this.turns.delete(roomId))
-    return turn
+    return this.appends.append({ id: newId(), roomId, from, ...body, createdAt: new Date() })
   }
 
   async history(

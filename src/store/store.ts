@@ -153,6 +153,12 @@ export interface MessageStore {
    * `hint` is the last seq the caller knows of (a guess that saves round trips).
    */
   append(message: NewMessage, hint?: number): Promise<{ message: MessageRecord; duplicate: boolean }>
+  /**
+   * Stores messages of one room as `append` would one after the other, in this order (seqs
+   * still gapless, each clientMsgId still stored once, a repeat within the list included), in
+   * one round trip when nothing collides. One result per message, in the same order.
+   */
+  appendMany(messages: NewMessage[], hint?: number): Promise<{ message: MessageRecord; duplicate: boolean }[]>
   /** Messages in seq order: `after` (exclusive) upwards, or the newest below `before` (exclusive). */
   range(roomId: string, query: { after?: number; before?: number; limit: number }): Promise<MessageRecord[]>
   /** The seq of the newest message, 0 when there is none. */

@@ -71,6 +71,21 @@ function contract(name: string, setup: (t: Test) => Promise<Deployment | null>) 
       t.ok(await until(() => got.length === 1))
     })
 
+    t.test('marks: raised by publishMarked, never lowered, read in one call', async (t) => {
+      const a = await deployment.instance()
+      const b = await deployment.instance()
+      const got: string[] = []
+      await b.subscribe('marked', (m) => got.push(m))
+      await a.publishMarked('marked', 'seven', 7)
+      await a.publishMarked('marked', 'five', 5)
+      await a.publishMarked('other', 'two', 2)
+      t.ok(await until(() => got.length >= 2))
+      t.same(got, ['seven', 'five'], 'published as publish does')
+      t.same(await b.marks(['marked', 'other', 'never']), [7, 2, 0])
+      const many = Array.from({ length: 2500 }, (_, i) => `none-${i}`)
+      t.same(await a.marks([...many, 'marked']), [...many.map(() => 0), 7], 'many channels at once')
+    })
+
     t.test('ping answers while open', async (t) => {
       const a = await deployment.instance()
       await t.resolves(a.ping())

@@ -223,6 +223,85 @@ function contract(name: string, open: (t: Test) => Promise<[Store, Store] | null
       t.equal(await store.messages.lastSeq(r.id), 3)
     })
 
+    t.test('appendMany: one batch, in order, gapless, with repeats and a stale hint', async (t) => {
+      const r = room()
+      await store.rooms.create(r)
+      const a = person()
+      const b = person()
+      const first = await store.messages.appendMany(
+        [message(r.id, a, 'one', 'k-1'), message(r.id, b, 'two', 'k-1'), message(r.id, a, 'three')],
+        0,
+      )
+      t.same(
+        first.map((x) => [x.message.seq, x.message.text, x.duplicate]),
+        [
+          [1, 'one', false],
+          [2, 'two', false],
+          [3, 'three', false],
+        ],
+      )
+      // A repeat of a stored clientMsgId in the middle of a batch, and a repeat within the batch.
+      const second = await store.messages.appendMany(
+        [
+          message(r.id, a, 'four', 'k-4'),
+          message(r.id, a, 'one (retry)', 'k-1'),
+          message(r.id, b, 'five', 'k-5'),
+          message(r.id, b, 'five (retry)', 'k-5'),
+          message(r.id, a, 'six'),
+        ],
+        3,
+      )
+      t.same(
+        second.map((x) => [x.message.seq, x.message.text, x.duplicate]),
+        [
+          [4, 'four', false],
+          [1, 'one', true],
+          [5, 'five', false],
+          [5, 'five', true],
+          [6, 'six', false],
+        ],
+        'each gets its own answer; repeats get the first message; no seq is skipped',
+      )
+      // Another handle appended meanwhile: the hint is stale, and the batch moves past it.
+      await other.messages.append(message(r.id, b, 'elsewhere'))
+      const third = await store.messages.appendMany([message(r.id, a, 'eight'), message(r.id, a, 'nine')], 6)
+      t.same(
+        third.map((x) => x.message.seq),
+        [8, 9],
+      )
+      const stored = await store.messages.range(r.id, { after: 0, limit: 100 })
+      t.same(
+        stored.map((m) => m.seq),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9],
+        'gapless',
+      )
+      t.same(await store.messages.appendMany([], 9), [])
+    })
+
+    t.test('appendMany racing appends on another handle: gapless, each stored once', async (t) => {
+      const r = room()
+      await store.rooms.create(r)
+      const u = person()
+      const results = (
+        await Promise.all([
+          ...Array.from({ length: 5 }, (_, k) =>
+            store.messages.appendMany(
+              Array.from({ length: 6 }, (_, i) => message(r.id, u, `b${k}-${i}`, `b${k}-${i}`)),
+              0,
+            ),
+          ),
+          ...Array.from({ length: 10 }, (_, i) =>
+            other.messages.append(message(r.id, u, `s${i}`, `s${i}`)).then((x) => [x]),
+          ),
+        ])
+      ).flat()
+      t.equal(results.filter((x) => x.duplicate).length, 0)
+      t.same(
+        results.map((x) => x.message.seq).sort((a, b) => a - b),
+        Array.from({ length: 40 }, (_, i) => i + 1),
+      )
+    })
+
     t.test('delete removes the room, its members and its messages', async (t) => {
       const r = room()
       await store.rooms.create(r)

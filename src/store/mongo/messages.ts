@@ -1,5 +1,5 @@
 import type { Db, IndexDescription, ObjectId } from 'mongodb'
-import type { MessageRecord } from '../records.ts'
+import type { MessageRecord, NewMessage } from '../records.ts'
 import type { MessageStore } from '../store.ts'
 import { hex, isDuplicateKey, oid, oidOrNull } from './ids.ts'
 
@@ -36,29 +36,66 @@ export function mongoMessages(db: Db): MessageStore {
         .next()
     )?.seq ?? 0
 
-  return {
-    async append({ id, roomId, ...m }, hint) {
-      const room = oid(roomId)
-      const dedupe = m.clientMsgId ? `${roomId}:${m.from?.id ?? ''}:${m.clientMsgId}` : id
-      const first = async () => (m.clientMsgId ? await messages.findOne({ dedupe }) : null)
-      // The seq is taken by inserting it: the unique (roomId, seq) index lets exactly one
-      // writer have each number. Starting from the last known seq leaves no gap; a collision
-      // means another instance was faster, and we move past what it stored. A repeated
-      // clientMsgId collides on `dedupe` instead, and gets the message stored first.
-      let seq = hint ?? (await lastSeq(room))
-      for (;;) {
-        seq++
-        const doc: MessageDoc = { _id: oid(id), roomId: room, seq, dedupe, ...m }
-        try {
-          await messages.insertOne(doc)
-          return { message: toMessage(doc), duplicate: false }
-        } catch (err) {
-          if (!isDuplicateKey(err)) throw err
-          const again = await first()
-          if (again) return { message: toMessage(again), duplicate: true }
-          seq = Math.max(seq, await lastSeq(room))
-        }
+  const dedupeOf = ({ id, roomId, from, clientMsgId }: NewMessage) =>
+    clientMsgId ? `${roomId}:${from?.id ?? ''}:${clientMsgId}` : id
+
+  const append = async ({ id, roomId, ...m }: NewMessage, hint?: number) => {
+    const room = oid(roomId)
+    const dedupe = dedupeOf({ id, roomId, ...m })
+    const first = async () => (m.clientMsgId ? await messages.findOne({ dedupe }) : null)
+    // The seq is taken by inserting it: the unique (roomId, seq) index lets exactly one
+    // writer have each number. Starting from the last known seq leaves no gap; a collision
+    // means another instance was faster, and we move past what it stored. A repeated
+    // clientMsgId collides on `dedupe` instead, and gets the message stored first.
+    let seq = hint ?? (await lastSeq(room))
+    for (;;) {
+      seq++
+      const doc: MessageDoc = { _id: oid(id), roomId: room, seq, dedupe, ...m }
+      try {
+        await messages.insertOne(doc)
+        return { message: toMessage(doc), duplicate: false }
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err
+        const again = await first()
+        if (again) return { message: toMessage(again), duplicate: true }
+        seq = Math.max(seq, await lastSeq(room))
       }
+    }
+  }
+
+  return {
+    append,
+    async appendMany(list, hint) {
+      if (list.length <= 1) return list.length === 1 ? [await append(list[0]!, hint)] : []
+      // One ordered insert of the whole batch at the next seqs. Ordered means the server stops
+      // at the first document that collides (a seq another instance took, or a repeated
+      // clientMsgId): everything before it is stored, gapless; the rest goes one at a time
+      // through `append`, which resolves each collision.
+      const room = oid(list[0]!.roomId)
+      let seq = hint ?? (await lastSeq(room))
+      const docs: MessageDoc[] = list.map(({ id, roomId: _, ...m }, i) => ({
+        _id: oid(id),
+        roomId: room,
+        seq: ++seq,
+        dedupe: dedupeOf(list[i]!),
+        ...m,
+      }))
+      let stored = docs.length
+      try {
+        await messages.insertMany(docs, { ordered: true })
+      } catch (err) {
+        const e = err as { writeErrors?: { index?: number }[]; insertedCount?: number }
+        if (!isDuplicateKey(err) && !e.writeErrors?.length) throw err
+        stored = e.writeErrors?.[0]?.index ?? e.insertedCount ?? 0
+      }
+      const results = docs.slice(0, stored).map((d) => ({ message: toMessage(d), duplicate: false }))
+      let last = stored > 0 ? docs[stored - 1]!.seq : hint
+      for (const m of list.slice(stored)) {
+        const r = await append(m, last)
+        if (!r.duplicate) last = r.message.seq
+        results.push(r)
+      }
+      return results
     },
     async range(roomId, q) {
       const room = oidOrNull(roomId)

@@ -62,9 +62,15 @@ export function sqliteMessages(db: Database): MessageStore {
     return { message: toMessage(row), duplicate: false }
   })
 
+  // Nested in one transaction (savepoints): one commit for the whole batch.
+  const appendMany = db.transaction((list: NewMessage[]) => list.map((m) => append(m)))
+
   return {
     async append(message) {
       return append(message)
+    },
+    async appendMany(list) {
+      return appendMany(list)
     },
     async range(roomId, q) {
       if (q.before !== undefined) return before.all(roomId, q.before, q.limit).map(toMessage).reverse()

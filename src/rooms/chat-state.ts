@@ -1,0 +1,187 @@
+// What a send needs to know before it is stored, kept on each instance so that a message in the
+// steady state costs one store round trip (the append): whether the sender is a member of the
+// room, and the sender's snapshot (id, username, display name) stamped on the message.
+//
+// Exact through bus events: every store write that can make a cached answer wrong (a member
+// leaving, a room deleted, a user changed or banned) goes through `watch(store)`, which drops
+// the entry on this instance at once and announces it on the `chat:state` channel, so every
+// other instance drops it when the event arrives (milliseconds; test/multi/chat-state.test.ts
+// measures the window). Only positive answers are cached: a join cannot make one wrong, and a
+// refusal is always read from the store.
+//
+// Bounded staleness: a bus resync (the subscriber connection was down, events may be lost) drops
+// everything, and no entry is used past ENTRY_MS after it was read, so a lost publish is
+// covered too. An answer read from the store while an event arrived is not kept (the epoch
+// check), so a read racing a leave cannot keep a member that just left. Bounded memory: at most
+// MAX_MEMBERS membership entries and MAX_SENDERS snapshots, the oldest dropped first.
+import type { Bus } from '../bus/bus.ts'
+import { jsonChannel, publishOn, subscribeOn } from '../bus/channel.ts'
+import type { UserSnapshot } from '../store/records.ts'
+import type { Store } from '../store/store.ts'
+
+/** What instances tell each other about cached chat state. */
+export type StateEvent =
+  /** The user is no longer a member of the room (left, or was removed). */
+  | { k: 'member'; room: string; user: string }
+  /** The room is gone: none of its memberships hold. */
+  | { k: 'room'; room: string }
+  /** The user changed (profile, role, ban): the snapshot must be read again. */
+  | { k: 'user'; user: string }
+
+export const stateChannel = jsonChannel<StateEvent>('chat:state')
+
+const ENTRY_MS = 30_000
+const MAX_MEMBERS = 100_000
+const MAX_SENDERS = 50_000
+
+export interface Sender extends UserSnapshot {
+  banned: boolean
+}
+
+export class ChatState {
+  /** room → user → until when the membership may be used. Map order doubles as an LRU. */
+  private readonly members = new Map<string, Map<string, number>>()
+  private memberEntries = 0
+  private readonly senders = new Map<string, { sender: Sender; until: number }>()
+  /** Bumped by every event: a store read that overlapped one is not cached. */
+  private epoch = 0
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Subscribes to the events of every instance; resolves when listening. */
+  async start(): Promise<void> {
+    this.bus.onResync(() => this.clear())
+    await subscribeOn(this.bus, stateChannel, (e) => this.apply(e))
+  }
+
+  /** Whether the user is a member of the room (cached when yes). */
+  async isMember(roomId: string, userId: string): Promise<boolean> {
+    const until = this.members.get(roomId)?.get(userId)
+    if (until !== undefined && until > this.now()) return true
+    const epoch = this.epoch
+    const yes = await this.store.rooms.isMember(roomId, userId)
+    if (yes && epoch === this.epoch) this.rememberMember(roomId, userId)
+    return yes
+  }
+
+  /** The user as a message shows its sender, or null when there is no such user. */
+  async sender(userId: string): Promise<Sender | null> {
+    const hit = this.senders.get(userId)
+    if (hit && hit.until > this.now()) return hit.sender
+    const epoch = this.epoch
+    const user = await this.store.users.get(userId)
+    if (!user) return null
+    const sender: Sender = {
+      id: user.id,
+      username: user.username,
+      displayName: user.displayName,
+      banned: user.banned,
+    }
+    if (epoch === this.epoch) {
+      this.senders.delete(userId)
+      this.senders.set(userId, { sender, until: this.now() + ENTRY_MS })
+      if (this.senders.size > MAX_SENDERS) this.senders.delete(this.senders.keys().next().value!)
+    }
+    return sender
+  }
+
+  /** Entries held, for tests and metrics. */
+  size(): { members: number; senders: number } {
+    return { members: this.memberEntries, senders: this.senders.size }
+  }
+
+  /**
+   * The store, with every write that can make a cached answer wrong announced: dropped here at
+   * once, then published to every instance before the write's caller goes on.
+   */
+  watch(store: Store): Store {
+    const announce = async (e: StateEvent) => {
+      this.apply(e)
+      await publishOn(this.bus, stateChannel, e)
+    }
+    const rooms = store.rooms
+    const users = store.users
+    return {
+      ...store,
+      rooms: {
+        ...rooms,
+        async leave(roomId, userId) {
+          const left = await rooms.leave(roomId, userId)
+          if (left) await announce({ k: 'member', room: roomId, user: userId })
+          return left
+        },
+        async delete(roomId) {
+          const deleted = await rooms.delete(roomId)
+          if (deleted) await announce({ k: 'room', room: roomId })
+          return deleted
+        },
+      },
+      users: {
+        ...users,
+        async update(id, patch) {
+          const user = await users.update(id, patch)
+          if (user) await announce({ k: 'user', user: id })
+          return user
+        },
+      },
+    }
+  }
+
+  private apply(e: StateEvent): void {
+    this.epoch++
+    switch (e.k) {
+      case 'member': {
+        const room = this.members.get(e.room)
+        if (room?.delete(e.user)) this.memberEntries--
+        return
+      }
+      case 'room': {
+        const room = this.members.get(e.room)
+        if (room) {
+          this.memberEntries -= room.size
+          this.members.delete(e.room)
+        }
+        return
+      }
+      case 'user':
+        this.senders.delete(e.user)
+        return
+    }
+  }
+
+  private clear(): void {
+    this.epoch++
+    this.members.clear()
+    this.memberEntries = 0
+    this.senders.clear()
+  }
+
+  private rememberMember(roomId: string, userId: string): void {
+    let room = this.members.get(roomId)
+    if (room) {
+      // Most recently used room last.
+      this.members.delete(roomId)
+    } else {
+      room = new Map()
+    }
+    this.members.set(roomId, room)
+    if (!room.has(userId)) this.memberEntries++
+    room.set(userId, this.now() + ENTRY_MS)
+    while (this.memberEntries > MAX_MEMBERS) {
+      const [oldestId, oldest] = this.members.entries().next().value!
+      if (oldest === room && this.members.size === 1) {
+        // One huge room: drop its oldest members.
+        const first = room.keys().next().value!
+        room.delete(first)
+        this.memberEntries--
+      } else {
+        this.members.delete(oldestId)
+        this.memberEntries -= oldest.size
+      }
+    }
+  }
+}

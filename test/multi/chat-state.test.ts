@@ -1,0 +1,115 @@
+// The state each instance keeps for sends (membership, the sender's snapshot) stays exact
+// across instances: a leave, a room deletion or a profile change on instance A is honoured by a
+// send on instance B as soon as B has the event, and the window between the write on A and the
+// event on B is measured here (the README quotes it).
+import t from 'tap'
+import { stateChannel } from '../../src/rooms/chat-state.ts'
+import { call, loginAdmin, newUser } from '../helpers/api.ts'
+import { buildTestApp, sharedEnv } from '../helpers/app.ts'
+import { mongoUrl, needServer, redisUrl } from '../helpers/servers.ts'
+
+t.test('chat state across instances', async (t) => {
+  if (!needServer(t, 'MongoDB', mongoUrl) || !needServer(t, 'Redis', redisUrl)) return
+  const shared = sharedEnv(t, { RATE_MESSAGE_USER: '100000' }, { scaled: true })
+  const a = await buildTestApp(t, shared)
+  const b = await buildTestApp(t, shared)
+  const admin = await loginAdmin(a)
+
+  /** Resolves when B has received a state event about this room or user. */
+  const eventOnB = async (match: (e: { k: string; room?: string; user?: string }) => boolean) => {
+    let seen!: () => void
+    const got = new Promise<void>((r) => {
+      seen = r
+    })
+    const off = await b.core.bus.subscribe(stateChannel.name, (raw) => {
+      if (match(stateChannel.decode(raw))) seen()
+    })
+    return { got, off }
+  }
+  const room = async (name: string) =>
+    (await call(a, 'POST', '/api/rooms', { as: admin, body: { name } })).body.room.id as string
+  let n = 0
+  const send = (roomId: string, as: Awaited<ReturnType<typeof newUser>>) =>
+    call(b, 'POST', `/api/rooms/${roomId}/messages`, { as, body: { text: `m${n}`, clientMsgId: `c${n++}` } })
+
+  t.test('a leave on A: a send on B is refused once B has the event', async (t) => {
+    const roomId = await room('Leave')
+    const user = await newUser(a)
+    t.equal((await call(a, 'POST', `/api/rooms/${roomId}/join`, { as: user })).status, 200)
+    t.equal((await send(roomId, user)).status, 201, 'B knows the member (and keeps it)')
+    t.ok(b.core.chatState.size().members >= 1, 'B keeps the membership')
+
+    const { got, off } = await eventOnB((e) => e.k === 'member' && e.room === roomId)
+    const started = performance.now()
+    t.equal((await call(a, 'POST', `/api/rooms/${roomId}/leave`, { as: user })).status, 204)
+    const left = performance.now()
+    await got
+    const window = performance.now() - started
+    await off()
+    const refused = await send(roomId, user)
+    t.same([refused.status, refused.body.code], [403, 'NOT_MEMBER'], 'refused right after B has the event')
+    t.comment(
+      `leave on A answered in ${(left - started).toFixed(1)} ms; B had the event ${window.toFixed(1)} ms after the leave began`,
+    )
+    t.ok(window < 1000, `the stale window is short (${window.toFixed(1)} ms)`)
+  })
+
+  t.test('sends racing a leave: none is stored after B has the event', async (t) => {
+    const roomId = await room('Race')
+    const user = await newUser(a)
+    await call(a, 'POST', `/api/rooms/${roomId}/join`, { as: user })
+    t.equal((await send(roomId, user)).status, 201)
+    let eventAt = Number.POSITIVE_INFINITY
+    const off = await b.core.bus.subscribe(stateChannel.name, (raw) => {
+      const e = stateChannel.decode(raw)
+      if (e.k === 'member' && e.room === roomId) eventAt = performance.now()
+    })
+    const leaving = call(a, 'POST', `/api/rooms/${roomId}/leave`, { as: user })
+    const answers: { status: number; at: number }[] = []
+    const deadline = performance.now() + 2000
+    while (performance.now() < deadline) {
+      const started = performance.now()
+      const r = await send(roomId, user)
+      answers.push({ status: r.status, at: started })
+      if (r.status === 403) break
+    }
+    await leaving
+    await off()
+    const afterEvent = answers.filter((x) => x.at > eventAt)
+    t.ok(
+      afterEvent.every((x) => x.status === 403),
+      'every send begun after B had the event was refused',
+    )
+    t.equal(answers.at(-1)?.status, 403, 'the sends end refused')
+    t.comment(
+      `${answers.filter((x) => x.status === 201).length} sends were stored while the leave was on its way`,
+    )
+  })
+
+  t.test('a room deleted on A: a send on B gets 404', async (t) => {
+    const roomId = await room('Deleted')
+    const user = await newUser(a)
+    await call(a, 'POST', `/api/rooms/${roomId}/join`, { as: user })
+    t.equal((await send(roomId, user)).status, 201)
+    const { got, off } = await eventOnB((e) => e.k === 'room' && e.room === roomId)
+    t.equal((await call(a, 'DELETE', `/api/rooms/${roomId}`, { as: admin })).status, 204)
+    await got
+    await off()
+    t.equal((await send(roomId, user)).status, 404)
+  })
+
+  t.test('a display name changed on A is on the next message sent on B', async (t) => {
+    const roomId = await room('Renamed')
+    const user = await newUser(a)
+    await call(a, 'POST', `/api/rooms/${roomId}/join`, { as: user })
+    const first = await send(roomId, user)
+    t.equal(first.status, 201)
+    const { got, off } = await eventOnB((e) => e.k === 'user' && e.user === user.userId)
+    t.equal((await call(a, 'PATCH', '/api/me', { as: user, body: { displayName: 'New Name' } })).status, 200)
+    await got
+    await off()
+    const second = await send(roomId, user)
+    t.equal(second.status, 201)
+    t.equal(second.body.message.from.displayName, 'New Name')
+  })
+})

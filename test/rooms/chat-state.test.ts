@@ -1,0 +1,194 @@
+// ChatState against a fake store and bus: what it caches, what drops an entry, the race of a
+// store read with an event, the time bound, the resync, and the memory bound.
+import t from 'tap'
+import type { Bus, BusHandler } from '../../src/bus/bus.ts'
+import { ChatState, stateChannel } from '../../src/rooms/chat-state.ts'
+import type { UserRecord } from '../../src/store/records.ts'
+import type { Store } from '../../src/store/store.ts'
+
+function fakeBus() {
+  const handlers = new Map<string, BusHandler[]>()
+  const resync: (() => void)[] = []
+  const published: string[] = []
+  const bus: Bus = {
+    kind: 'memory',
+    async publish(channel, message) {
+      published.push(message)
+      for (const h of handlers.get(channel) ?? []) h(message)
+    },
+    async publishMarked(channel, message) {
+      await bus.publish(channel, message)
+    },
+    async marks(channels) {
+      return channels.map(() => 0)
+    },
+    async subscribe(channel, handler) {
+      handlers.set(channel, [...(handlers.get(channel) ?? []), handler])
+      return async () => {}
+    },
+    onResync: (l) => void resync.push(l),
+    async ping() {},
+    async close() {},
+  }
+  return {
+    bus,
+    published,
+    resync: () => {
+      for (const l of resync) l()
+    },
+  }
+}
+
+function fakeStore() {
+  const members = new Set<string>()
+  const users = new Map<string, Partial<UserRecord>>()
+  const reads = { isMember: 0, users: 0 }
+  /** When set, the next isMember read waits for it. */
+  let gate: Promise<void> | null = null
+  const store = {
+    rooms: {
+      async isMember(room: string, user: string) {
+        reads.isMember++
+        const answer = members.has(`${room}:${user}`)
+        if (gate) await gate
+        return answer
+      },
+      async leave(room: string, user: string) {
+        return members.delete(`${room}:${user}`)
+      },
+      async delete(room: string) {
+        for (const k of [...members]) if (k.startsWith(`${room}:`)) members.delete(k)
+        return true
+      },
+    },
+    users: {
+      async get(id: string) {
+        reads.users++
+        const u = users.get(id)
+        return u ? ({ id, banned: false, ...u } as UserRecord) : null
+      },
+      async update(id: string, patch: Partial<UserRecord>) {
+        const u = users.get(id)
+        if (!u) return null
+        Object.assign(u, patch)
+        return { id, ...u } as UserRecord
+      },
+    },
+  } as unknown as Store
+  return {
+    store,
+    members,
+    users,
+    reads,
+    setGate: (g: Promise<void> | null) => {
+      gate = g
+    },
+  }
+}
+
+t.test('membership: cached when yes, never when no; dropped by a leave anywhere', async (t) => {
+  const { bus, published } = fakeBus()
+  const s = fakeStore()
+  const state = new ChatState(s.store, bus)
+  await state.start()
+  const store = state.watch(s.store)
+  t.equal(await state.isMember('r', 'u'), false)
+  t.equal(await state.isMember('r', 'u'), false)
+  t.equal(s.reads.isMember, 2, 'a refusal is always read again')
+  s.members.add('r:u')
+  t.equal(await state.isMember('r', 'u'), true, 'a join needs no event: refusals are not cached')
+  t.equal(await state.isMember('r', 'u'), true)
+  t.equal(s.reads.isMember, 3, 'the second yes came from the cache')
+
+  t.equal(await store.rooms.leave('r', 'u'), true)
+  t.same(JSON.parse(published.at(-1)!), { k: 'member', room: 'r', user: 'u' }, 'the leave is announced')
+  t.equal(await state.isMember('r', 'u'), false, 'dropped at once on this instance')
+
+  // Another instance's leave: the event alone drops the entry.
+  s.members.add('r:u')
+  t.equal(await state.isMember('r', 'u'), true)
+  s.members.delete('r:u')
+  await bus.publish(stateChannel.name, stateChannel.encode({ k: 'member', room: 'r', user: 'u' }))
+  t.equal(await state.isMember('r', 'u'), false)
+})
+
+t.test('a room deleted drops all of its members', async (t) => {
+  const { bus } = fakeBus()
+  const s = fakeStore()
+  const state = new ChatState(s.store, bus)
+  await state.start()
+  for (const u of ['a', 'b', 'c']) s.members.add(`room:${u}`)
+  s.members.add('other:a')
+  for (const u of ['a', 'b', 'c']) t.equal(await state.isMember('room', u), true)
+  t.equal(await state.isMember('other', 'a'), true)
+  t.equal(state.size().members, 4)
+  await state.watch(s.store).rooms.delete('room')
+  t.equal(state.size().members, 1)
+  t.equal(await state.isMember('room', 'a'), false)
+  t.equal(await state.isMember('other', 'a'), true)
+})
+
+t.test('a read that overlapped an event is not kept', async (t) => {
+  const { bus } = fakeBus()
+  const s = fakeStore()
+  const state = new ChatState(s.store, bus)
+  await state.start()
+  s.members.add('r:u')
+  let open!: () => void
+  s.setGate(
+    new Promise((r) => {
+      open = r
+    }),
+  )
+  const reading = state.isMember('r', 'u') // reads "yes" from the store, then waits
+  await new Promise((r) => setImmediate(r))
+  // Meanwhile the user leaves on another instance and the event arrives.
+  s.members.delete('r:u')
+  await bus.publish(stateChannel.name, stateChannel.encode({ k: 'member', room: 'r', user: 'u' }))
+  open()
+  s.setGate(null)
+  t.equal(await reading, true, 'the answer of the time')
+  t.equal(await state.isMember('r', 'u'), false, 'but it was not cached')
+})
+
+t.test('sender snapshots: cached, dropped by a user change, a resync, or after their time', async (t) => {
+  const { bus, resync } = fakeBus()
+  const s = fakeStore()
+  let now = 1_000_000
+  const state = new ChatState(s.store, bus, () => now)
+  await state.start()
+  s.users.set('u', { username: 'ann', displayName: 'Ann' })
+  t.same(await state.sender('u'), { id: 'u', username: 'ann', displayName: 'Ann', banned: false })
+  await state.sender('u')
+  t.equal(s.reads.users, 1)
+  await state.watch(s.store).users.update('u', { displayName: 'Anne' })
+  t.equal((await state.sender('u'))?.displayName, 'Anne')
+  t.equal(s.reads.users, 2)
+  resync()
+  t.same(state.size(), { members: 0, senders: 0 }, 'a resync drops everything')
+  await state.sender('u')
+  t.equal(s.reads.users, 3)
+  now += 29_000
+  await state.sender('u')
+  t.equal(s.reads.users, 3, 'still fresh')
+  now += 2_000
+  await state.sender('u')
+  t.equal(s.reads.users, 4, 'read again after 30 s')
+  t.equal(await state.sender('nobody'), null)
+})
+
+t.test('memory is bounded', async (t) => {
+  const { bus } = fakeBus()
+  const s = fakeStore()
+  const state = new ChatState(s.store, bus)
+  await state.start()
+  // 1,000 rooms of 101 members: past the bound of 100,000 entries.
+  for (let r = 0; r < 1000; r++) for (let u = 0; u <= 100; u++) s.members.add(`r${r}:u${u}`)
+  for (let r = 0; r < 1000; r++) for (let u = 0; u <= 100; u++) await state.isMember(`r${r}`, `u${u}`)
+  t.ok(state.size().members <= 100_000, `${state.size().members} entries`)
+  const before = s.reads.isMember
+  await state.isMember('r999', 'u5')
+  t.equal(s.reads.isMember, before, 'the newest room is still cached')
+  await state.isMember('r0', 'u5')
+  t.equal(s.reads.isMember, before + 1, 'the oldest room was dropped')
+})
