@@ -168,7 +168,9 @@ async function main(): Promise<void> {
 
     const server = new Run('server')
     runs.push(server)
-    const opsBefore = await Promise.all(deploy.urls.map(storeOps))
+    // Store operations of the send phase and its drain only (not of the joins before it).
+    let opsBefore: Awaited<ReturnType<typeof storeOps>>[] = []
+    let opsAfter: Awaited<ReturnType<typeof storeOps>>[] = []
     const result = await runWorkload(
       server,
       (i) => ({
@@ -177,8 +179,15 @@ async function main(): Promise<void> {
       }),
       rooms,
       deploy.pids,
+      {
+        before: async () => {
+          opsBefore = await Promise.all(deploy.urls.map(storeOps))
+        },
+        after: async () => {
+          opsAfter = await Promise.all(deploy.urls.map(storeOps))
+        },
+      },
     )
-    const opsAfter = await Promise.all(deploy.urls.map(storeOps))
     server.terminate()
     let ops = 0
     const byOp = new Map<string, number>()
@@ -236,6 +245,7 @@ async function runWorkload(
   target: (i: number) => { url: string; token: string },
   rooms: string[],
   pids: number[],
+  around?: { before(): Promise<void>; after(): Promise<void> },
 ): Promise<RunResult> {
   // Sockets, spread over the instances; each joins its room.
   const t1 = performance.now()
@@ -249,6 +259,7 @@ async function runWorkload(
   )
   console.log(`connected and joined: ${CLIENTS} sockets in ${((performance.now() - t1) / 1000).toFixed(1)} s`)
   await sleep(500)
+  await around?.before()
 
   // Send phase.
   const cpuBefore = pids.map(cpuSeconds)
@@ -275,6 +286,7 @@ async function runWorkload(
   // sends are still in flight, deliveries of the last acks get a moment to land.
   const mustHave = new Map(run.ackedMax)
   if (!complete) await sleep(2_000)
+  await around?.after()
   const wall = (performance.now() - wallBefore) / 1000
   const used = pids.map((pid, i) => {
     const after = cpuSeconds(pid)
