@@ -12,6 +12,8 @@ import { CloseCodes } from '../src/schemas/frames.ts'
 import type { Auth } from './auth.ts'
 
 const DRAIN_WAIT_MS = 10_000
+/** Frames are text, also when the hub hands over their bytes encoded once for many sockets. */
+const TEXT = { binary: false }
 /** How long a drain waits for the peers to answer the 1012 close before dropping the rest. */
 const CLOSE_WAIT_MS = 3_000
 
@@ -115,7 +117,7 @@ export default fp(
           userId,
           sessionId,
           {
-            send: (text) => socket.send(text),
+            send: (text) => socket.send(text, TEXT),
             close: (code, reason) => socket.close(code, reason),
             get bufferedAmount() {
               return socket.bufferedAmount

@@ -12,7 +12,8 @@ import type { Hub, Subscriber } from './hub.ts'
 const checkFrame = Compile(ClientFrame)
 
 export interface Transport {
-  send(text: string): void
+  /** A text frame: a string, or its UTF-8 bytes encoded once for many sockets. */
+  send(text: string | Buffer): void
   close(code: number, reason: string): void
   /** Bytes queued and not yet written to the network. */
   readonly bufferedAmount: number
@@ -36,7 +37,7 @@ export interface ConnectionDeps {
   limits: ConnectionLimits
   /** Sends in flight anywhere on this instance, so a drain can wait for their acks. */
   inflight: Set<Promise<unknown>>
-  metrics: Pick<Metrics, 'framesIn' | 'framesOut'>
+  metrics: Pick<Metrics, 'tally'>
 }
 
 const TYPING_INTERVAL_MS = 2_000
@@ -62,13 +63,18 @@ export class Connection implements Subscriber {
 
   /** Writes a frame; a socket that cannot keep up is closed, to resume with `since` later. */
   send(frame: string): void {
+    this.deps.metrics.tally.framesOut++
+    this.deliver(frame)
+  }
+
+  /** The fan-out's write: nothing but the slow-socket check and the write (the hub counts). */
+  deliver(frame: string | Buffer): void {
     if (this.closed) return
     if (this.transport.bufferedAmount > this.deps.limits.maxBufferedBytes) {
       this.close(CloseCodes.SLOW, 'too slow: reconnect and join with since')
       return
     }
     this.transport.send(frame)
-    this.deps.metrics.framesOut.inc()
   }
 
   close(code: number, reason: string): void {
@@ -87,7 +93,7 @@ export class Connection implements Subscriber {
 
   receive(data: string | Buffer, isBinary = false): void {
     if (this.closed) return
-    this.deps.metrics.framesIn.inc()
+    this.deps.metrics.tally.framesIn++
     const { limits } = this.deps
     const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length
     if (size > limits.maxFrameBytes) return this.close(CloseCodes.POLICY, 'frame too large')
@@ -144,7 +150,8 @@ export class Connection implements Subscriber {
       ) {
         throw new AppError(429, 'RATE_LIMITED', `At most ${this.deps.limits.maxRooms} rooms per connection`)
       }
-      await this.deps.rooms.requireMember(roomId, this.userId)
+      await this.deps.chat.requireMember(roomId, this.userId)
+      await this.deps.chat.warm(this.userId)
       const { lastSeq, online } = await this.deps.hub.follow(this, roomId, since)
       // Sent in the tick the socket went live: `joined` separates the replay from live messages.
       this.send(JSON.stringify({ type: 'joined', room: roomId, lastSeq, online }))

@@ -23,6 +23,8 @@ export interface Subscriber {
   readonly userId: string
   readonly sessionId: string
   send(frame: string): void
+  /** Writes a message frame encoded once for every socket; counted by the hub, in bulk. */
+  deliver(frame: string | Buffer): void
   close(code: number, reason: string): void
 }
 
@@ -292,16 +294,19 @@ export class Hub {
 
   private emit(room: LocalRoom, seq: number, frame: string): void {
     room.delivered = seq
+    // Encoded to UTF-8 once for all the sockets (a string would be encoded again per socket).
+    const bytes = room.followers.size > 1 ? Buffer.from(frame) : frame
     let sockets = 0
     for (const [sub, follow] of room.followers) {
       if (follow.live && seq === follow.lastSent + 1) {
         follow.lastSent = seq
-        sub.send(frame)
+        sub.deliver(bytes)
         sockets++
       }
     }
     this.stats.delivered += sockets
     if (sockets > 0) {
+      this.metrics.tally.framesOut += sockets
       this.metrics.messagesDelivered.inc(sockets)
       this.metrics.deliveryLatency.observe((Date.now() - createdAtOf(frame)) / 1000)
     }

@@ -56,15 +56,28 @@ export class ChatService {
     return this.post(userId, roomId, { kind: 'file', text: file.name, file, clientMsgId: null })
   }
 
+  /**
+   * 404 for no such room, 403 NOT_MEMBER when the user is not in it. From the state this
+   * instance keeps (no store round trip in the steady state); a refusal is read from the store,
+   * which also tells a missing room from a non-member. A socket's join goes through here too,
+   * so its first send finds the membership and the sender known.
+   */
+  async requireMember(roomId: string, userId: string): Promise<void> {
+    if (!(await this.state.isMember(roomId, userId))) await this.rooms.requireMember(roomId, userId)
+  }
+
+  /** Loads the sender's snapshot ahead of its first send (a socket joining a room). */
+  async warm(userId: string): Promise<void> {
+    await this.state.sender(userId)
+  }
+
   /** Membership, the store's seq, then the publish: what every kind of message goes through. */
   private async post(
     userId: string,
     roomId: string,
     body: Pick<NewMessage, 'kind' | 'text' | 'file' | 'clientMsgId'>,
   ): Promise<Sent> {
-    // From the state this instance keeps (no store round trip in the steady state); a refusal
-    // is read from the store, which also tells a missing room (404) from a non-member (403).
-    if (!(await this.state.isMember(roomId, userId))) await this.rooms.requireMember(roomId, userId)
+    await this.requireMember(roomId, userId)
     const user = await this.state.sender(userId)
     if (!user || user.banned) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
     const from: UserSnapshot = { id: user.id, username: user.username, displayName: user.displayName }

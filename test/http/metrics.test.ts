@@ -40,6 +40,6 @@ t.test(`/metrics on ${backendName}`, async (t) => {
   t.equal(value(text, 'chat_send_to_deliver_seconds_count'), 1)
   t.equal(value(text, 'bus_publish_seconds_count'), 1)
   t.equal(value(text, 'bus_receive_lag_seconds_count'), 1)
-  t.equal(value(text, 'store_operation_seconds_count{repo="messages",op="append"}'), 1)
+  t.equal(value(text, 'store_operation_seconds_count{repo="messages",op="appendMany"}'), 1)
   t.ok(value(text, 'process_resident_memory_bytes')! > 0, 'default process metrics')
 })
