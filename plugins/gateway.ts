@@ -111,6 +111,9 @@ export default fp(
       },
       (socket, request) => {
         const { userId, sessionId } = request.socketAuth
+        // The socket's closures keep what they name for as long as it is open: the logger, not
+        // the request (its headers and the upgrade's IncomingMessage).
+        const log = request.log
         sockets.add(socket)
         alive.set(socket, true)
         const connection = new Connection(
@@ -123,7 +126,7 @@ export default fp(
               return socket.bufferedAmount
             },
           },
-          { hub, rooms, chat, log: request.log, limits, inflight, metrics: app.core.metrics },
+          { hub, rooms, chat, log, limits, inflight, metrics: app.core.metrics },
         )
         socket.on('pong', () => alive.set(socket, true))
         socket.on('message', (data, isBinary) => connection.receive(data as Buffer, isBinary))
@@ -131,7 +134,7 @@ export default fp(
           sockets.delete(socket)
           connection.gone()
         })
-        socket.on('error', (err) => request.log.debug({ err }, 'socket error'))
+        socket.on('error', (err) => log.debug({ err }, 'socket error'))
       },
     )
   },

@@ -47,9 +47,10 @@ export class Connection implements Subscriber {
   private badFrames = 0
   private tokens: number
   private lastRefill = Date.now()
-  private lastTyping = new Map<string, number>()
-  private sending: Promise<void> = Promise.resolve()
-  private readonly joins = new Map<string, Promise<void>>()
+  // Created on first use: most sockets sit idle, and each holds only what it uses.
+  private lastTyping: Map<string, number> | null = null
+  private sending: Promise<void> | null = null
+  private joins: Map<string, Promise<void>> | null = null
 
   constructor(
     readonly userId: string,
@@ -121,9 +122,11 @@ export class Connection implements Subscriber {
         // Joins of one room run one after the other: two replays of a room interleaving on one
         // socket send messages twice, or leave it live from a `since` it never reaches.
         const room = frame.room
-        const p = (this.joins.get(room) ?? Promise.resolve()).then(() => this.join(room, frame.since))
-        this.joins.set(room, p)
-        void p.finally(() => this.joins.get(room) === p && this.joins.delete(room))
+        this.joins ??= new Map()
+        const joins = this.joins
+        const p = (joins.get(room) ?? Promise.resolve()).then(() => this.join(room, frame.since))
+        joins.set(room, p)
+        void p.finally(() => joins.get(room) === p && joins.delete(room))
         return
       }
       case 'leave':
@@ -133,7 +136,9 @@ export class Connection implements Subscriber {
         return void this.typing(frame.room)
       case 'send': {
         // One after the other: a client's messages get seqs in the order it sent them.
-        const p = this.sending.then(() => this.sendMessage(frame.room, frame.clientMsgId, frame.text))
+        const p = (this.sending ?? Promise.resolve()).then(() =>
+          this.sendMessage(frame.room, frame.clientMsgId, frame.text),
+        )
         this.sending = p
         this.deps.inflight.add(p)
         void p.finally(() => this.deps.inflight.delete(p))
@@ -171,6 +176,7 @@ export class Connection implements Subscriber {
     if (!this.deps.hub.isFollowing(this, roomId))
       return this.error('NOT_MEMBER', 'Join the room first', roomId)
     const now = Date.now()
+    this.lastTyping ??= new Map()
     if (now - (this.lastTyping.get(roomId) ?? 0) < TYPING_INTERVAL_MS) return
     this.lastTyping.set(roomId, now)
     await this.deps.hub

@@ -105,7 +105,8 @@ export class Hub {
   // ---------------------------------------------------------------- sockets
 
   attach(sub: Subscriber): void {
-    this.subscribers.set(sub, new Set())
+    // No set of its own until it follows a room: most sockets of an idle instance follow none.
+    this.subscribers.set(sub, NO_ROOMS)
   }
 
   /** The socket is gone: it follows nothing any more. */
@@ -135,8 +136,12 @@ export class Hub {
   ): Promise<{ lastSeq: number; online: string[] }> {
     const room = this.localRoom(roomId)
     await room.ready
-    const joined = this.subscribers.get(sub)
+    let joined = this.subscribers.get(sub)
     if (!joined) return { lastSeq: room.delivered, online: room.online } // closed meanwhile
+    if (joined === NO_ROOMS) {
+      joined = new Set()
+      this.subscribers.set(sub, joined)
+    }
     let follow = room.followers.get(sub)
     const isNew = follow === undefined
     if (!follow) {
@@ -502,6 +507,9 @@ export class Hub {
     }
   }
 }
+
+/** The rooms of a socket that follows none, shared by all of them (never written to). */
+const NO_ROOMS: Set<string> = new Set()
 
 const channel = (roomId: string) => `room:${roomId}`
 
