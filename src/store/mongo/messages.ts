@@ -68,32 +68,43 @@ export function mongoMessages(db: Db): MessageStore {
     async appendMany(list, hint) {
       if (list.length <= 1) return list.length === 1 ? [await append(list[0]!, hint)] : []
       // One ordered insert of the whole batch at the next seqs. Ordered means the server stops
-      // at the first document that collides (a seq another instance took, or a repeated
-      // clientMsgId): everything before it is stored, gapless; the rest goes one at a time
-      // through `append`, which resolves each collision.
+      // at the first document that collides: everything before it is stored, gapless. The one
+      // that collided is either a repeated clientMsgId (answered with the message stored
+      // first) or a seq another instance took (the batch moves past the room's last seq); then
+      // the rest goes again as one insert.
       const room = oid(list[0]!.roomId)
-      let seq = hint ?? (await lastSeq(room))
-      const docs: MessageDoc[] = list.map(({ id, roomId: _, ...m }, i) => ({
-        _id: oid(id),
-        roomId: room,
-        seq: ++seq,
-        dedupe: dedupeOf(list[i]!),
-        ...m,
-      }))
-      let stored = docs.length
-      try {
-        await messages.insertMany(docs, { ordered: true })
-      } catch (err) {
-        const e = err as { writeErrors?: { index?: number }[]; insertedCount?: number }
-        if (!isDuplicateKey(err) && !e.writeErrors?.length) throw err
-        stored = e.writeErrors?.[0]?.index ?? e.insertedCount ?? 0
-      }
-      const results = docs.slice(0, stored).map((d) => ({ message: toMessage(d), duplicate: false }))
-      let last = stored > 0 ? docs[stored - 1]!.seq : hint
-      for (const m of list.slice(stored)) {
-        const r = await append(m, last)
-        if (!r.duplicate) last = r.message.seq
-        results.push(r)
+      const results: { message: MessageRecord; duplicate: boolean }[] = []
+      let last = hint ?? (await lastSeq(room))
+      let rest = list
+      while (rest.length > 0) {
+        const from = last
+        const docs: MessageDoc[] = rest.map(({ id, roomId: _, ...m }, i) => ({
+          _id: oid(id),
+          roomId: room,
+          seq: from + 1 + i,
+          dedupe: dedupeOf(rest[i]!),
+          ...m,
+        }))
+        let stored = docs.length
+        try {
+          await messages.insertMany(docs, { ordered: true })
+        } catch (err) {
+          const e = err as { writeErrors?: { index?: number }[]; insertedCount?: number }
+          if (!isDuplicateKey(err) && !e.writeErrors?.length) throw err
+          stored = e.writeErrors?.[0]?.index ?? e.insertedCount ?? 0
+        }
+        for (const d of docs.slice(0, stored)) results.push({ message: toMessage(d), duplicate: false })
+        if (stored > 0) last = docs[stored - 1]!.seq
+        rest = rest.slice(stored)
+        if (rest.length === 0) break
+        const collided = rest[0]!
+        const first = collided.clientMsgId ? await messages.findOne({ dedupe: dedupeOf(collided) }) : null
+        if (first) {
+          results.push({ message: toMessage(first), duplicate: true })
+          rest = rest.slice(1)
+        } else {
+          last = Math.max(last + 1, await lastSeq(room))
+        }
       }
       return results
     },
