@@ -19,7 +19,7 @@ import meRoutes from '../plugins/routes/me.ts'
 import postRoutes from '../plugins/routes/posts.ts'
 import roomRoutes from '../plugins/routes/rooms.ts'
 import userRoutes from '../plugins/routes/users.ts'
-import type { Config } from './config.ts'
+import type { Config, TrustProxy } from './config.ts'
 import { ErrorBody } from './schemas/common.ts'
 
 export interface BuildOptions {
@@ -33,7 +33,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
       level: config.LOG_LEVEL,
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
     },
-    trustProxy: config.TRUST_PROXY,
+    // Only the configured proxies' X-Forwarded-For is believed (addresses or a hop count).
+    trustProxy: trustProxyOption(config.TRUST_PROXY),
+    // Slow clients cannot hold connections: headers, the whole request (body included) and
+    // silence each have a bound; idle keep-alive connections are let go soon.
+    http: {
+      headersTimeout: config.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      // How often Node checks the two bounds above (its default, 30 s, would let them overrun).
+      connectionsCheckingInterval: 1000,
+    },
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+    connectionTimeout: config.HTTP_IDLE_TIMEOUT_SECONDS * 1000,
+    keepAliveTimeout: config.HTTP_KEEPALIVE_SECONDS * 1000,
     // Opening the store creates its indexes: on a busy MongoDB-wire server that can take a while.
     pluginTimeout: 60_000,
     bodyLimit: config.BODY_LIMIT_BYTES,
@@ -68,6 +79,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   return app
+}
+
+/** Fastify believes a hop count too, but its types want it as the equivalent function. */
+function trustProxyOption(trust: TrustProxy): FastifyServerOptions['trustProxy'] {
+  if (typeof trust === 'number') return (_address: string, hop: number) => hop < trust
+  return trust
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>

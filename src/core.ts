@@ -5,7 +5,9 @@ import { Redis } from 'ioredis'
 import { AccountService } from './accounts/accounts.ts'
 import { CodeService } from './accounts/codes.ts'
 import { DirectoryService } from './accounts/directory.ts'
+import { LoginThrottle } from './accounts/login-throttle.ts'
 import { passwordHasher } from './accounts/passwords.ts'
+import { secretBox } from './accounts/secret-box.ts'
 import { SessionService } from './accounts/sessions.ts'
 import { TicketService } from './accounts/tickets.ts'
 import type { Bus } from './bus/bus.ts'
@@ -89,11 +91,26 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
     await sessions.start()
     const codes = new CodeService(store)
     const passwords = passwordHasher(config.ARGON2_MEMORY_KIB, config.ARGON2_TIME_COST)
-    const accounts = new AccountService(store, passwords, sessions, codes, ephemeral, {
-      loginByIp: limiter('login-ip', { points: config.RATE_LOGIN_IP, seconds: 60 }),
-      loginByUser: limiter('login-user', { points: config.RATE_LOGIN_USER, seconds: 60 }),
-      registerByIp: limiter('register-ip', { points: config.RATE_REGISTER_IP, seconds: 3600 }),
-    })
+    const loginWindow = config.LOGIN_WINDOW_MINUTES * 60
+    const login = new LoginThrottle(
+      {
+        byIp: limiter('login-ip', { points: config.RATE_LOGIN_IP, seconds: 60 }),
+        byUserIp: limiter('login-fail-user-ip', { points: config.RATE_LOGIN_USER_IP, seconds: loginWindow }),
+        byUser: limiter('login-fail-user', { points: config.RATE_LOGIN_USER, seconds: loginWindow }),
+      },
+      ephemeral,
+      log,
+    )
+    const accounts = new AccountService(
+      store,
+      passwords,
+      sessions,
+      codes,
+      ephemeral,
+      { login, registerByIp: limiter('register-ip', { points: config.RATE_REGISTER_IP, seconds: 3600 }) },
+      secretBox(config.DATA_KEY ?? config.JWT_SECRET, 'totp'),
+      log,
+    )
 
     const hub = new Hub(bus, store.messages, presence, log, metrics)
     cleanup.unshift(async () => hub.close())

@@ -637,6 +637,7 @@ export async function startCluster(
     LOG_LEVEL: 'warn',
     RATE_LOGIN_IP: '100000',
     RATE_LOGIN_USER: '100000',
+    RATE_LOGIN_USER_IP: '100000',
     RATE_REGISTER_IP: '100000',
     RATE_POST_USER: '100000',
     RATE_MESSAGE_USER: '100000',
