@@ -14,6 +14,7 @@ import type { Bus } from './bus/bus.ts'
 import { createMemoryBus } from './bus/bus-memory.ts'
 import { createRedisBus } from './bus/bus-redis.ts'
 import type { Config } from './config.ts'
+import { prepareDataDir } from './data-dir.ts'
 import type { Ephemeral } from './ephemeral/ephemeral.ts'
 import { createMemoryEphemeral } from './ephemeral/ephemeral-memory.ts'
 import { createRedisEphemeral } from './ephemeral/ephemeral-redis.ts'
@@ -60,6 +61,8 @@ export interface Core {
 }
 
 export async function createCore(input: Config, log: Logger): Promise<Core> {
+  // DATA_DIR holds something only on the embedded store or with a generated JWT secret.
+  if (!input.MONGODB_URL || !input.JWT_SECRET) prepareDataDir(input.DATA_DIR, log)
   const config = { ...input, JWT_SECRET: input.JWT_SECRET ?? loadOrCreateSecret(input.DATA_DIR) }
   const onBusError = (err: unknown) => log.warn({ err }, 'bus error')
   const redis = config.REDIS_URL

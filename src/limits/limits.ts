@@ -15,8 +15,9 @@ export interface Limiter {
   /** Counts one event for `key`; throws 429 RATE_LIMITED (with Retry-After) past the rule. */
   consume(key: string): Promise<void>
   /**
-   * Counts one event for `key` without throwing; says whether the rule is now exceeded, whether
-   * this very event crossed it, and the seconds until the window frees a point again.
+   * Counts one event for `key` without throwing; says whether the rule is now used up (the next
+   * event would be refused), whether this very event used it up, and the seconds until the window
+   * frees a point again.
    */
   count(key: string): Promise<{ over: boolean; crossed: boolean; retryAfter: number }>
   /** Seconds until `key` may act again: 0 when it is within the rule. Counts nothing. */
@@ -43,14 +44,15 @@ export function limiterFactory(redis: Redis | null, prefix: string): LimiterFact
       async count(key) {
         try {
           const res = await impl.consume(key)
-          return { over: false, crossed: false, retryAfter: res.msBeforeNext / 1000 }
+          // Reaching the rule's count is using it up: the next event would be refused.
+          return {
+            over: res.consumedPoints >= points,
+            crossed: res.consumedPoints === points,
+            retryAfter: res.msBeforeNext / 1000,
+          }
         } catch (err) {
           if (!(err instanceof RateLimiterRes)) throw err
-          return {
-            over: true,
-            crossed: err.consumedPoints === points + 1,
-            retryAfter: err.msBeforeNext / 1000,
-          }
+          return { over: true, crossed: false, retryAfter: err.msBeforeNext / 1000 }
         }
       },
       async wait(key) {
