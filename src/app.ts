@@ -3,10 +3,12 @@ import { randomUUID } from 'node:crypto'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import authPlugin from '../plugins/auth.ts'
+import cacheControl from '../plugins/cache-control.ts'
 import corePlugin from '../plugins/core.ts'
 import errorsPlugin from '../plugins/errors.ts'
 import cookie from '../plugins/external/cookie.ts'
 import cors from '../plugins/external/cors.ts'
+import helmet from '../plugins/external/helmet.ts'
 import jwt from '../plugins/external/jwt.ts'
 import swagger from '../plugins/external/swagger.ts'
 import gateway from '../plugins/gateway.ts'
@@ -38,7 +40,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     // Slow clients cannot hold connections: headers, the whole request (body included) and
     // silence each have a bound; idle keep-alive connections are let go soon.
     http: {
-      headersTimeout: config.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      // Node refuses a headers timeout longer than the request timeout.
+      headersTimeout:
+        Math.min(config.HTTP_HEADERS_TIMEOUT_SECONDS, config.HTTP_REQUEST_TIMEOUT_SECONDS) * 1000,
       // How often Node checks the two bounds above (its default, 30 s, would let them overrun).
       connectionsCheckingInterval: 1000,
     },
@@ -59,6 +63,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   app.addSchema(ErrorBody)
   await app.register(errorsPlugin)
   await app.register(corePlugin, { config })
+  await app.register(helmet)
+  await app.register(cacheControl)
   await app.register(swagger)
   await app.register(cors)
   await app.register(cookie)

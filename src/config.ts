@@ -64,8 +64,14 @@ export const ConfigSchema = Type.Object({
   RATE_REGISTER_IP: Int(20, 1),
   /** Wall posts per user per minute. */
   RATE_POST_USER: Int(20, 1),
-  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  /** When set, GET /metrics is served on the API port and wants `Authorization: Bearer <METRICS_TOKEN>`. */
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  /** When set, /metrics is served without a token on this port of its own, bound to METRICS_HOST. */
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  /** Interface of the METRICS_PORT listener: loopback, or e.g. the pod's address (never public). */
+  METRICS_HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  /** Serve the Swagger UI at /docs (default: on unless NODE_ENV=production). /openapi.json always is. */
+  DOCS: Type.Optional(Type.Boolean()),
   /** Chat messages per user per 10 seconds (HTTP and socket together). */
   RATE_MESSAGE_USER: Int(50, 1),
   /** File uploads per user per minute. */
@@ -96,8 +102,10 @@ export type RawConfig = Static<typeof ConfigSchema>
 /** What Fastify's `trustProxy` takes: nothing, a hop count, or the trusted addresses. */
 export type TrustProxy = false | number | string[]
 
-export interface Config extends Omit<RawConfig, 'CORS_ORIGINS' | 'PUBLIC_ORIGINS' | 'TRUST_PROXY'> {
+export interface Config extends Omit<RawConfig, 'CORS_ORIGINS' | 'PUBLIC_ORIGINS' | 'TRUST_PROXY' | 'DOCS'> {
   TRUST_PROXY: TrustProxy
+  /** Whether /docs (Swagger UI) is served. */
+  DOCS: boolean
   CORS_ORIGINS: string[]
   PUBLIC_ORIGINS: string[]
   /** True when MongoDB or Redis is configured: many instances may share state. */
@@ -153,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     ...raw,
     TRUST_PROXY: trustProxy(raw.TRUST_PROXY),
+    DOCS: raw.DOCS ?? raw.NODE_ENV !== 'production',
     CORS_ORIGINS: list(raw.CORS_ORIGINS),
     PUBLIC_ORIGINS: list(raw.PUBLIC_ORIGINS),
     scaled,

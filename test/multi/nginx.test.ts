@@ -18,6 +18,7 @@ import {
   findNginx,
   freePort,
   http,
+  METRICS_TOKEN,
   NginxProcess,
   removeDir,
   type ServerProcess,
@@ -35,7 +36,9 @@ const LOGIN_PER_IP = 12
 
 /** ws_sockets_open of one instance, read from its /metrics directly (not through nginx). */
 async function socketsOn(s: ServerProcess): Promise<number> {
-  const text = await (await fetch(`${s.base}/metrics`)).text()
+  const text = await (
+    await fetch(`${s.base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+  ).text()
   const m = /^ws_sockets_open (\d+)/m.exec(text)
   if (!m) throw new Error(`no ws_sockets_open in ${s.name}'s metrics`)
   return Number(m[1])
