@@ -34,6 +34,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     logger: options.logger ?? {
       level: config.LOG_LEVEL,
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      // A WebSocket ticket in the query string is a credential for 30 s: never written down.
+      serializers: {
+        req: (req: {
+          method: string
+          url: string
+          host?: string
+          ip?: string
+          socket?: { remotePort?: number }
+        }) => ({
+          method: req.method,
+          url: withoutTicket(req.url),
+          host: req.host,
+          remoteAddress: req.ip,
+          remotePort: req.socket?.remotePort,
+        }),
+      },
     },
     // Only the configured proxies' X-Forwarded-For is believed (addresses or a hop count).
     trustProxy: trustProxyOption(config.TRUST_PROXY),
@@ -86,6 +102,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
 
   return app
 }
+
+/** The URL with the value of any `ticket` query parameter replaced. */
+export const withoutTicket = (url: string) => url.replace(/([?&]ticket=)[^&#]*/gi, '$1[redacted]')
 
 /** Fastify believes a hop count too, but its types want it as the equivalent function. */
 function trustProxyOption(trust: TrustProxy): FastifyServerOptions['trustProxy'] {
