@@ -3,6 +3,7 @@
 import { isIP } from 'node:net'
 import { type Static, Type } from 'typebox'
 import { Value } from 'typebox/value'
+import { LONGEST_VALID_FRAME_BYTES } from './schemas/frames.ts'
 
 const Int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   Type.Integer({ default: def, minimum: min, maximum: max })
@@ -76,8 +77,13 @@ export const ConfigSchema = Type.Object({
   RATE_MESSAGE_USER: Int(50, 1),
   /** File uploads per user per minute. */
   RATE_UPLOAD_USER: Int(10, 1),
-  /** Largest WebSocket frame a client may send, in bytes (4000 characters JSON-escaped fit). */
-  WS_MAX_FRAME_BYTES: Int(32 * 1024, 256, 1024 * 1024),
+  /** Largest WebSocket frame a client may send, in bytes: at least the longest valid frame, escaped. */
+  WS_MAX_FRAME_BYTES: Int(64 * 1024, LONGEST_VALID_FRAME_BYTES, 1024 * 1024),
+  /** Bad frames a socket may send within WS_BAD_FRAME_WINDOW_SECONDS before it is closed (1008). */
+  WS_MAX_BAD_FRAMES: Int(20, 1, 10_000),
+  WS_BAD_FRAME_WINDOW_SECONDS: Int(60, 1, 3600),
+  /** Sockets one user may hold open on one instance. */
+  WS_MAX_SOCKETS_PER_USER: Int(20, 1, 10_000),
   /** Frames per second a socket may send (twice that in a burst) before it is closed with 1008. */
   WS_FRAMES_PER_SECOND: Int(20, 1),
   /** A socket whose unsent data passes this many bytes is too slow and is closed (1013). */
