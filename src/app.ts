@@ -5,7 +5,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify'
 import authPlugin from '../plugins/auth.ts'
 import cacheControl from '../plugins/cache-control.ts'
 import corePlugin from '../plugins/core.ts'
-import errorsPlugin from '../plugins/errors.ts'
+import errorsPlugin, { frameworkErrors } from '../plugins/errors.ts'
 import cookie from '../plugins/external/cookie.ts'
 import cors from '../plugins/external/cors.ts'
 import helmet from '../plugins/external/helmet.ts'
@@ -69,6 +69,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     pluginTimeout: 60_000,
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
+    // Malformed and overlong URLs answer in the contract's error shape too.
+    frameworkErrors,
     genReqId: () => randomUUID(),
     // Unknown body properties are dropped, not rejected: clients may be newer than the server.
     ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true } },
