@@ -69,11 +69,7 @@ for role in admin user; do
     --seed 15 --no-color --request-timeout 20 \
     --report junit --report-junit-path "$OUT/junit-$role.xml" \
     --warnings off 2>&1 | tee "$OUT/$role.log" || rc=$?
-  cases="$(python3 - "$OUT/junit-$role.xml" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read() if len(sys.argv) > 1 else ''
-PY
-)"
+  # Schemathesis' summary: "Test cases:\n  N generated, ..."
   n="$(grep -oE '[0-9]+ generated' "$OUT/$role.log" | tail -n1 | grep -oE '[0-9]+' || echo 0)"
   total=$((total + n))
   [ "$rc" -eq 0 ] || failed=1
