@@ -60,7 +60,8 @@ for role in admin user; do
   echo "=== schemathesis as $role"
   rc=0
   # Logout would end the run's session; /ws is a WebSocket, not an HTTP answer.
-  "$ST" run "$BASE/openapi.json" \
+  # Run from $OUT: Schemathesis keeps a cache (.schemathesis/) in its working directory.
+  (cd "$OUT" && "$ST" run "$BASE/openapi.json" \
     -H "Authorization: Bearer $token" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --exclude-path /api/auth/logout --exclude-path /ws \
@@ -68,7 +69,7 @@ for role in admin user; do
     --max-examples "$MAX_EXAMPLES" --max-time "$MAX_TIME" --workers 2 \
     --seed 15 --no-color --request-timeout 20 \
     --report junit --report-junit-path "$OUT/junit-$role.xml" \
-    --warnings off 2>&1 | tee "$OUT/$role.log" || rc=$?
+    --warnings off) 2>&1 | tee "$OUT/$role.log" || rc=$?
   # Schemathesis' summary: "Test cases:\n  N generated, ..."
   n="$(grep -oE '[0-9]+ generated' "$OUT/$role.log" | tail -n1 | grep -oE '[0-9]+' || echo 0)"
   total=$((total + n))
