@@ -32,12 +32,19 @@ declare module 'fastify' {
     /** Signs the session's token and sets the cookie; returns the token for the body. */
     issueToken(request: FastifyRequest, reply: FastifyReply, signed: Signed): string
     clearToken(reply: FastifyReply): void
+    /** The user a valid device cookie names (set at an earlier sign-in on this browser), if any. */
+    deviceUserFrom(request: FastifyRequest): string | undefined
+    /** Marks this browser as a known device of the user, for the login throttle. */
+    setDeviceCookie(reply: FastifyReply, request: FastifyRequest, userId: string): void
     tokenFrom(request: FastifyRequest): { token: string; viaCookie: boolean } | null
     isAllowedOrigin(request: FastifyRequest): boolean
   }
 }
 
 export const COOKIE = 'token'
+/** A signed `{dev: userId}` kept a year: lets the owner sign in while the username is under attack. */
+export const DEVICE_COOKIE = 'device'
+const DEVICE_DAYS = 365
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 export default fp(
@@ -103,6 +110,27 @@ export default fp(
 
     app.decorate('clearToken', (reply: FastifyReply) => {
       reply.clearCookie(COOKIE, { path: '/' })
+    })
+
+    app.decorate('deviceUserFrom', (request: FastifyRequest) => {
+      const cookie = request.cookies[DEVICE_COOKIE]
+      if (!cookie) return undefined
+      try {
+        const { dev } = app.jwt.verify<{ dev?: unknown }>(cookie)
+        return typeof dev === 'string' ? dev : undefined
+      } catch {
+        return undefined
+      }
+    })
+
+    app.decorate('setDeviceCookie', (reply: FastifyReply, request: FastifyRequest, userId: string) => {
+      reply.setCookie(DEVICE_COOKIE, app.jwt.sign({ dev: userId }, { expiresIn: DEVICE_DAYS * 86_400 }), {
+        path: '/api/auth',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: request.protocol === 'https',
+        maxAge: DEVICE_DAYS * 86_400,
+      })
     })
   },
   { name: 'auth', dependencies: ['core', '@fastify/jwt', '@fastify/cookie'] },

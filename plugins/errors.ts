@@ -2,8 +2,9 @@
 // 4xx keep their message; a 5xx never shows its internals.
 
 import { STATUS_CODES } from 'node:http'
-import type { FastifyError } from 'fastify'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { Type } from 'typebox'
 import { AppError, type ErrorCode } from '../src/errors.ts'
 
 const codeByStatus: Record<number, ErrorCode> = {
@@ -11,8 +12,14 @@ const codeByStatus: Record<number, ErrorCode> = {
   401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
+  405: 'VALIDATION',
+  406: 'VALIDATION',
+  408: 'TIMEOUT',
   409: 'CONFLICT',
   413: 'TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  416: 'RANGE_NOT_SATISFIABLE',
   429: 'RATE_LIMITED',
   503: 'UNAVAILABLE',
 }
@@ -24,8 +31,50 @@ export const errorBody = (statusCode: number, code: string, message: string) => 
   message,
 })
 
+/** Errors Fastify raises before routing (a malformed or overlong URL), in the contract's shape. */
+export const frameworkErrors = (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+  const [status, code, message]: [number, ErrorCode, string] =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? [414, 'URI_TOO_LONG', 'A path parameter is too long']
+      : err.code === 'FST_ERR_BAD_URL'
+        ? [400, 'VALIDATION', 'The URL is malformed']
+        : [500, 'INTERNAL', STATUS_CODES[500]!]
+  if (status >= 500) request.log.error({ err }, 'request failed')
+  else request.log.debug({ code: err.code }, message)
+  return reply.code(status).send(errorBody(status, code, message))
+}
+
+const BAD_PREFLIGHT = 'Invalid Preflight Request'
+
 export default fp(
   async (app) => {
+    // The errors any route can give before its handler runs, documented where they can happen:
+    // 400 for input that fails its schema, 414 for an overlong path parameter, 413 and 415 for
+    // a body too large or of a type no parser takes.
+    app.addHook('onRoute', (route) => {
+      const schema = route.schema as
+        | { params?: unknown; querystring?: unknown; body?: unknown; response?: Record<string, unknown> }
+        | undefined
+      if (!schema?.response) return
+      const add: number[] = []
+      if (schema.params || schema.querystring || schema.body) add.push(400)
+      if (schema.params) add.push(414)
+      if (schema.body) add.push(413, 415)
+      const response = { ...schema.response }
+      for (const status of add) response[status] ??= Type.Ref('Error')
+      schema.response = response
+    })
+
+    // @fastify/cors answers a preflight without Origin or Access-Control-Request-Method with a
+    // plain-text 400 of its own: the same answer, in the contract's shape.
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (request.method !== 'OPTIONS' || reply.statusCode !== 400 || payload !== BAD_PREFLIGHT)
+        return payload
+      reply.type('application/json; charset=utf-8')
+      return JSON.stringify(
+        errorBody(400, 'VALIDATION', 'A CORS preflight needs Origin and Access-Control-Request-Method'),
+      )
+    })
     app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
       if (err instanceof AppError) {
         if (err.statusCode >= 500) request.log.warn({ code: err.code }, err.message)

@@ -29,11 +29,15 @@ export default fp(
     const inflight = new Set<Promise<unknown>>()
     const alive = new WeakMap<WebSocket, boolean>()
     const sockets = new Set<WebSocket>()
+    /** Open sockets per user on this instance, for WS_MAX_SOCKETS_PER_USER. */
+    const perUser = new Map<string, number>()
+    const tooMany = (userId: string) => (perUser.get(userId) ?? 0) >= config.WS_MAX_SOCKETS_PER_USER
     const limits = {
       maxFrameBytes: config.WS_MAX_FRAME_BYTES,
       framesPerSecond: config.WS_FRAMES_PER_SECOND,
       maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
-      maxBadFrames: 20,
+      maxBadFrames: config.WS_MAX_BAD_FRAMES,
+      badFrameWindowMs: config.WS_BAD_FRAME_WINDOW_SECONDS * 1000,
       maxRooms: 100,
     }
 
@@ -96,6 +100,13 @@ export default fp(
         auth = found ? await app.resolveToken(found.token) : null
       }
       if (!auth) throw unauthenticated()
+      if (tooMany(auth.userId))
+        throw new AppError(
+          429,
+          'RATE_LIMITED',
+          `At most ${config.WS_MAX_SOCKETS_PER_USER} sockets per user: close one first`,
+          5,
+        )
       request.socketAuth = auth
     }
 
@@ -111,6 +122,9 @@ export default fp(
       },
       (socket, request) => {
         const { userId, sessionId } = request.socketAuth
+        // Upgrades that passed the check at the same moment: the last ones are closed.
+        if (tooMany(userId)) return socket.close(CloseCodes.POLICY, 'too many sockets for this user')
+        perUser.set(userId, (perUser.get(userId) ?? 0) + 1)
         // The socket's closures keep what they name for as long as it is open: the logger, not
         // the request (its headers and the upgrade's IncomingMessage).
         const log = request.log
@@ -131,6 +145,9 @@ export default fp(
         socket.on('pong', () => alive.set(socket, true))
         socket.on('message', (data, isBinary) => connection.receive(data as Buffer, isBinary))
         socket.on('close', () => {
+          const left = (perUser.get(userId) ?? 1) - 1
+          if (left > 0) perUser.set(userId, left)
+          else perUser.delete(userId)
           sockets.delete(socket)
           connection.gone()
         })

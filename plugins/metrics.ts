@@ -1,14 +1,22 @@
-// Prometheus: HTTP requests by route and status, and GET /metrics with everything the core
-// records. With METRICS_TOKEN set, /metrics wants `Authorization: Bearer <token>`.
+// Prometheus: HTTP requests by route and status, and the text of everything the core records.
+// Off the public surface by default: GET /metrics on the API port exists only with METRICS_TOKEN
+// set, and wants `Authorization: Bearer <token>`; METRICS_PORT serves it token-free on a listener
+// of its own (server.ts), bound to METRICS_HOST (loopback unless set, e.g. the pod's address).
 
 import { timingSafeEqual } from 'node:crypto'
 import fp from 'fastify-plugin'
 import { AppError } from '../src/errors.ts'
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The Prometheus exposition: its content type and text. */
+    metricsText(): Promise<{ contentType: string; text: string }>
+  }
+}
+
 export default fp(
   async (app) => {
     const { metrics, hub, config } = app.core
-    const token = config.METRICS_TOKEN ? Buffer.from(`Bearer ${config.METRICS_TOKEN}`) : null
 
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched'
@@ -17,19 +25,31 @@ export default fp(
       metrics.httpDuration.observe(labels, reply.elapsedTime / 1000)
     })
 
+    app.decorate('metricsText', async () => {
+      metrics.socketsOpen.set(hub.socketCount())
+      return { contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }
+    })
+
+    if (!config.METRICS_TOKEN) return
+    const token = Buffer.from(`Bearer ${config.METRICS_TOKEN}`)
     app.get(
       '/metrics',
-      { schema: { tags: ['operations'], summary: 'Prometheus metrics (text format)' } },
+      {
+        schema: {
+          tags: ['operations'],
+          summary:
+            'Prometheus metrics (text format); only with METRICS_TOKEN set, which it wants as a Bearer token',
+          security: [{ bearer: [] }],
+        },
+      },
       async (request, reply) => {
-        if (token) {
-          const given = Buffer.from(request.headers.authorization ?? '')
-          if (given.length !== token.length || !timingSafeEqual(given, token)) {
-            throw new AppError(401, 'UNAUTHENTICATED', 'A metrics token is required')
-          }
+        const given = Buffer.from(request.headers.authorization ?? '')
+        if (given.length !== token.length || !timingSafeEqual(given, token)) {
+          throw new AppError(401, 'UNAUTHENTICATED', 'A metrics token is required')
         }
-        metrics.socketsOpen.set(hub.socketCount())
-        reply.header('content-type', metrics.registry.contentType)
-        return metrics.registry.metrics()
+        const { contentType, text } = await app.metricsText()
+        reply.header('content-type', contentType)
+        return text
       },
     )
   },

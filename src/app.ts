@@ -3,10 +3,12 @@ import { randomUUID } from 'node:crypto'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import authPlugin from '../plugins/auth.ts'
+import cacheControl from '../plugins/cache-control.ts'
 import corePlugin from '../plugins/core.ts'
-import errorsPlugin from '../plugins/errors.ts'
+import errorsPlugin, { frameworkErrors } from '../plugins/errors.ts'
 import cookie from '../plugins/external/cookie.ts'
 import cors from '../plugins/external/cors.ts'
+import helmet from '../plugins/external/helmet.ts'
 import jwt from '../plugins/external/jwt.ts'
 import swagger from '../plugins/external/swagger.ts'
 import gateway from '../plugins/gateway.ts'
@@ -19,7 +21,7 @@ import meRoutes from '../plugins/routes/me.ts'
 import postRoutes from '../plugins/routes/posts.ts'
 import roomRoutes from '../plugins/routes/rooms.ts'
 import userRoutes from '../plugins/routes/users.ts'
-import type { Config } from './config.ts'
+import type { Config, TrustProxy } from './config.ts'
 import { ErrorBody } from './schemas/common.ts'
 
 export interface BuildOptions {
@@ -32,12 +34,43 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     logger: options.logger ?? {
       level: config.LOG_LEVEL,
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      // A WebSocket ticket in the query string is a credential for 30 s: never written down.
+      serializers: {
+        req: (req: {
+          method: string
+          url: string
+          host?: string
+          ip?: string
+          socket?: { remotePort?: number }
+        }) => ({
+          method: req.method,
+          url: withoutTicket(req.url),
+          host: req.host,
+          remoteAddress: req.ip,
+          remotePort: req.socket?.remotePort,
+        }),
+      },
     },
-    trustProxy: config.TRUST_PROXY,
+    // Only the configured proxies' X-Forwarded-For is believed (addresses or a hop count).
+    trustProxy: trustProxyOption(config.TRUST_PROXY),
+    // Slow clients cannot hold connections: headers, the whole request (body included) and
+    // silence each have a bound; idle keep-alive connections are let go soon.
+    http: {
+      // Node refuses a headers timeout longer than the request timeout.
+      headersTimeout:
+        Math.min(config.HTTP_HEADERS_TIMEOUT_SECONDS, config.HTTP_REQUEST_TIMEOUT_SECONDS) * 1000,
+      // How often Node checks the two bounds above (its default, 30 s, would let them overrun).
+      connectionsCheckingInterval: 1000,
+    },
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+    connectionTimeout: config.HTTP_IDLE_TIMEOUT_SECONDS * 1000,
+    keepAliveTimeout: config.HTTP_KEEPALIVE_SECONDS * 1000,
     // Opening the store creates its indexes: on a busy MongoDB-wire server that can take a while.
     pluginTimeout: 60_000,
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
+    // Malformed and overlong URLs answer in the contract's error shape too.
+    frameworkErrors,
     genReqId: () => randomUUID(),
     // Unknown body properties are dropped, not rejected: clients may be newer than the server.
     ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true } },
@@ -48,6 +81,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   app.addSchema(ErrorBody)
   await app.register(errorsPlugin)
   await app.register(corePlugin, { config })
+  await app.register(helmet)
+  await app.register(cacheControl)
   await app.register(swagger)
   await app.register(cors)
   await app.register(cookie)
@@ -68,6 +103,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   return app
+}
+
+/** The URL with the value of any `ticket` query parameter replaced. */
+export const withoutTicket = (url: string) => url.replace(/([?&]ticket=)[^&#]*/gi, '$1[redacted]')
+
+/** Fastify believes a hop count too, but its types want it as the equivalent function. */
+function trustProxyOption(trust: TrustProxy): FastifyServerOptions['trustProxy'] {
+  if (typeof trust === 'number') return (_address: string, hop: number) => hop < trust
+  return trust
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>

@@ -5,13 +5,16 @@ import { Redis } from 'ioredis'
 import { AccountService } from './accounts/accounts.ts'
 import { CodeService } from './accounts/codes.ts'
 import { DirectoryService } from './accounts/directory.ts'
+import { LoginThrottle } from './accounts/login-throttle.ts'
 import { passwordHasher } from './accounts/passwords.ts'
+import { secretBox } from './accounts/secret-box.ts'
 import { SessionService } from './accounts/sessions.ts'
 import { TicketService } from './accounts/tickets.ts'
 import type { Bus } from './bus/bus.ts'
 import { createMemoryBus } from './bus/bus-memory.ts'
 import { createRedisBus } from './bus/bus-redis.ts'
 import type { Config } from './config.ts'
+import { prepareDataDir } from './data-dir.ts'
 import type { Ephemeral } from './ephemeral/ephemeral.ts'
 import { createMemoryEphemeral } from './ephemeral/ephemeral-memory.ts'
 import { createRedisEphemeral } from './ephemeral/ephemeral-redis.ts'
@@ -60,6 +63,8 @@ export interface Core {
 }
 
 export async function createCore(input: Config, log: Logger): Promise<Core> {
+  // DATA_DIR holds something only on the embedded store or with a generated JWT secret.
+  if (!input.MONGODB_URL || !input.JWT_SECRET) prepareDataDir(input.DATA_DIR, log)
   const config = { ...input, JWT_SECRET: input.JWT_SECRET ?? loadOrCreateSecret(input.DATA_DIR) }
   const onBusError = (err: unknown) => log.warn({ err }, 'bus error')
   const redis = config.REDIS_URL
@@ -96,11 +101,26 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
     await sessions.start()
     const codes = new CodeService(store)
     const passwords = passwordHasher(config.ARGON2_MEMORY_KIB, config.ARGON2_TIME_COST)
-    const accounts = new AccountService(store, passwords, sessions, codes, ephemeral, {
-      loginByIp: limiter('login-ip', { points: config.RATE_LOGIN_IP, seconds: 60 }),
-      loginByUser: limiter('login-user', { points: config.RATE_LOGIN_USER, seconds: 60 }),
-      registerByIp: limiter('register-ip', { points: config.RATE_REGISTER_IP, seconds: 3600 }),
-    })
+    const loginWindow = config.LOGIN_WINDOW_MINUTES * 60
+    const login = new LoginThrottle(
+      {
+        byIp: limiter('login-ip', { points: config.RATE_LOGIN_IP, seconds: 60 }),
+        byUserIp: limiter('login-fail-user-ip', { points: config.RATE_LOGIN_USER_IP, seconds: loginWindow }),
+        byUser: limiter('login-fail-user', { points: config.RATE_LOGIN_USER, seconds: loginWindow }),
+      },
+      ephemeral,
+      log,
+    )
+    const accounts = new AccountService(
+      store,
+      passwords,
+      sessions,
+      codes,
+      ephemeral,
+      { login, registerByIp: limiter('register-ip', { points: config.RATE_REGISTER_IP, seconds: 3600 }) },
+      secretBox(config.DATA_KEY ?? config.JWT_SECRET, 'totp'),
+      log,
+    )
 
     const hub = new Hub(bus, store.messages, presence, log, metrics)
     cleanup.unshift(async () => hub.close())

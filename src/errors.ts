@@ -20,6 +20,12 @@ export type ErrorCode =
   | 'TOO_LARGE'
   | 'RANGE_NOT_SATISFIABLE'
   | 'CONFLICT'
+  | 'LAST_ADMIN'
+  | 'SELF_CHANGE'
+  | 'NAME_TAKEN'
+  | 'TIMEOUT'
+  | 'URI_TOO_LONG'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UNAVAILABLE'
   | 'INTERNAL'
 

@@ -1,8 +1,10 @@
 // Listens, makes sure there is an admin, and shuts down gracefully on SIGTERM/SIGINT:
 // /readyz turns 503, then the app closes (sockets, store, bus) within the grace period.
+import type { Server } from 'node:http'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
+import { listenMetrics } from './metrics-listener.ts'
 
 let config: ReturnType<typeof loadConfig>
 try {
@@ -21,10 +23,13 @@ const app = await buildApp(config).catch((err: unknown) => {
   process.exit(1)
 })
 
+let metricsServer: Server | undefined
+
 closeWithGrace({ delay: 25_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'closing after an error')
   else app.log.info({ signal }, 'draining')
   app.draining = true
+  metricsServer?.close()
   await app.close()
 })
 
@@ -37,6 +42,15 @@ try {
     )
   }
   await app.listen({ port: config.PORT, host: config.HOST })
+  if (config.METRICS_PORT) {
+    metricsServer = await listenMetrics(
+      () => app.metricsText(),
+      app.log,
+      config.METRICS_PORT,
+      config.METRICS_HOST,
+    )
+    app.log.info({ port: config.METRICS_PORT, host: config.METRICS_HOST }, 'metrics listening')
+  }
   app.log.info({ store: app.core.store.kind, bus: app.core.bus.kind }, 'ready')
 } catch (err) {
   app.log.fatal({ err }, 'could not start')

@@ -20,8 +20,11 @@ interface Started {
   exited: Promise<number | null>
 }
 
-function start(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+function start(env: Record<string, string>, viaNpm = false): Started {
+  const [command, args] = viaNpm
+    ? ['npm', ['start', '--silent']]
+    : [process.execPath, ['--import', 'tsx', 'src/server.ts']]
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -98,3 +101,54 @@ t.test('embedded defaults: healthz, a generated secret kept across restarts, gra
   second.child.kill('SIGTERM')
   t.equal(await second.exited, 0)
 })
+
+t.test(
+  'npm start stops cleanly on SIGTERM; tickets stay out of the logs; metrics on a port of their own',
+  async (t) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'roomchat-server-'))
+    t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
+    const [port, metricsPort] = [await freePort(), await freePort()]
+    const proc = start(
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        METRICS_PORT: String(metricsPort),
+        ARGON2_MEMORY_KIB: '1024',
+        ARGON2_TIME_COST: '1',
+      },
+      true,
+    )
+    t.teardown(() => proc.child.kill('SIGKILL'))
+    await waitHealthy(port, proc)
+    const code = /invite code \(valid 7 days\): ([A-Z0-9-]+)/.exec(proc.output())?.[1]
+    t.ok(code, 'the bootstrap code is printed')
+    const reg = await fetch(`http://127.0.0.1:${port}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'boss', password: 'password-123', inviteCode: code }),
+    })
+    t.equal(reg.status, 201)
+    const { token } = (await reg.json()) as { token: string }
+    const issued = await fetch(`http://127.0.0.1:${port}/api/auth/ws-ticket`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    })
+    const { ticket } = (await issued.json()) as { ticket: string }
+    // Any request with the ticket in its URL is logged without it (a plain GET is enough).
+    await fetch(`http://127.0.0.1:${port}/ws?ticket=${ticket}`)
+
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`)
+    t.equal(metrics.status, 200, 'METRICS_PORT serves /metrics')
+    t.match(await metrics.text(), /http_requests_total/)
+    t.equal((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 404, 'and the API port does not')
+
+    proc.child.kill('SIGTERM') // npm's own pid
+    t.equal(await proc.exited, 0, 'npm start exits 0 on SIGTERM')
+    t.match(proc.output(), /"signal":"SIGTERM"/, 'the server drained')
+    t.match(proc.output(), /ticket=\[redacted\]/, 'the request is logged')
+    t.notOk(proc.output().includes(ticket), 'without the ticket')
+    const probe = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null)
+    t.equal(probe, null, 'nothing listens any more')
+  },
+)

@@ -95,13 +95,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
-        summary: 'Change a role or ban; banning revokes the sessions and closes the sockets',
+        summary:
+          'Change a role or ban; banning revokes the sessions and closes the sockets. 409 SELF_CHANGE for banning or demoting oneself, 409 LAST_ADMIN when no admin who is not banned would remain',
         params: IdParams,
         body: AdminUserPatch,
-        response: { 200: Type.Object({ user: OwnUser }), ...errors(400, 401, 403, 404) },
+        response: { 200: Type.Object({ user: OwnUser }), ...errors(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => ({ user: await accounts.adminUpdate(request.params.id, request.body) }),
+    async (request) => ({
+      user: await accounts.adminUpdate(request.auth.userId, request.params.id, request.body),
+    }),
   )
 }
 

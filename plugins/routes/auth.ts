@@ -7,6 +7,7 @@ import {
   RegisterBody,
   TotpCode,
   TotpSetup,
+  TotpSetupBody,
   WsTicket,
 } from '../../src/schemas/users.ts'
 
@@ -43,7 +44,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const signed = await accounts.login(request.body, request.ip)
+      const signed = await accounts.login(request.body, {
+        ip: request.ip,
+        deviceUserId: app.deviceUserFrom(request),
+      })
+      app.setDeviceCookie(reply, request, signed.userId)
       return { user: signed.user, token: app.issueToken(request, reply, signed) }
     },
   )
@@ -71,11 +76,17 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.authenticate,
       schema: {
         tags,
-        summary: 'Start two-factor setup (inactive until enabled)',
-        response: { 200: TotpSetup, ...errors(401) },
+        summary:
+          'Start two-factor setup (inactive until enabled). With two-factor on, `code` (a current one) is required: 400 TOTP_REQUIRED without it, BAD_TOTP when wrong',
+        body: TotpSetupBody,
+        response: { 200: TotpSetup, ...errors(400, 401) },
+      },
+      // The body is optional: without one (as before two-factor could be replaced) it is `{}`.
+      preValidation: async (request) => {
+        request.body ??= {}
       },
     },
-    async (request) => accounts.totpSetup(request.auth.userId),
+    async (request) => accounts.totpSetup(request.auth.userId, request.body.code),
   )
 
   app.post(

@@ -5,11 +5,15 @@ import type { Ephemeral } from '../ephemeral/ephemeral.ts'
 import { AppError, notFound } from '../errors.ts'
 import { newId } from '../ids.ts'
 import type { Limiter } from '../limits/limits.ts'
+import type { Logger } from '../logger.ts'
 import type { AdminUserPatch, LoginBody, OwnUser, ProfilePatch, RegisterBody } from '../schemas/users.ts'
 import type { Role, UserRecord } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
 import type { CodeService } from './codes.ts'
+import { checkDisplayName, cleanDisplayName, nameTaken } from './display-name.ts'
+import type { LoginContext, LoginThrottle } from './login-throttle.ts'
 import type { PasswordHasher } from './passwords.ts'
+import type { SecretBox } from './secret-box.ts'
 import type { SessionService } from './sessions.ts'
 import { checkTotp, newTotpSecret, totpUri } from './totp.ts'
 import { toOwnUser } from './views.ts'
@@ -21,13 +25,14 @@ export interface Signed {
 }
 
 export interface AccountLimits {
-  loginByIp: Limiter
-  loginByUser: Limiter
+  login: LoginThrottle
   registerByIp: Limiter
 }
 
 const badCredentials = () => new AppError(401, 'BAD_CREDENTIALS', 'Wrong username or password')
 const badTotp = (status = 401) => new AppError(status, 'BAD_TOTP', 'That two-factor code is not valid')
+const lastAdmin = () =>
+  new AppError(409, 'LAST_ADMIN', 'There must always be at least one admin who is not banned')
 
 const newUser = (username: string, passwordHash: string, role: Role, displayName?: string): UserRecord => ({
   id: newId(),
@@ -55,44 +60,57 @@ export class AccountService {
     private readonly codes: CodeService,
     private readonly ephemeral: Ephemeral,
     private readonly limits: AccountLimits,
+    /** Seals TOTP secrets at rest. */
+    private readonly box: SecretBox,
+    private readonly log: Logger,
   ) {}
 
   async register(body: RegisterBody, ip: string): Promise<Signed> {
+    // The cheap checks first: the limit, the username, the code; argon2 (tens of ms of CPU) last.
     await this.limits.registerByIp.consume(ip)
     if (await this.store.users.getByUsername(body.username)) {
       throw new AppError(409, 'USERNAME_TAKEN', 'That username is taken')
     }
-    const passwordHash = await this.passwords.hash(body.password)
+    const displayName = body.displayName === undefined ? undefined : await this.checkName(body.displayName)
     const code = await this.codes.redeem(body.inviteCode, 'invite')
-    // The bootstrap code makes the first admin, and only while there is none.
-    if (code.grantsAdmin && (await this.store.users.countAdmins()) > 0) {
-      throw new AppError(400, 'INVALID_CODE', 'That code is unknown, used up, expired or revoked')
-    }
-    const user = newUser(body.username, passwordHash, code.grantsAdmin ? 'admin' : 'user', body.displayName)
     try {
+      // The bootstrap code makes the first admin, and only while there is none.
+      if (code.grantsAdmin && (await this.store.users.countAdmins()) > 0) {
+        throw new AppError(400, 'INVALID_CODE', 'That code is unknown, used up, expired or revoked')
+      }
+      const passwordHash = await this.passwords.hash(body.password)
+      const user = newUser(body.username, passwordHash, code.grantsAdmin ? 'admin' : 'user', displayName)
       await this.store.users.create(user)
+      return await this.signIn(user)
     } catch (err) {
-      await this.codes.release(code) // someone took the username meanwhile: the code stays usable
+      // Someone took the username meanwhile, or the hash failed: the code stays usable.
+      if (!(err instanceof AppError && err.code === 'INVALID_CODE')) await this.codes.release(code)
       throw err
     }
-    return this.signIn(user)
   }
 
-  async login(body: LoginBody, ip: string): Promise<Signed> {
-    const userKey = body.username.toLowerCase()
-    await this.limits.loginByIp.consume(ip)
-    await this.limits.loginByUser.consume(userKey)
+  async login(body: LoginBody, ctx: LoginContext): Promise<Signed> {
     const user = await this.store.users.getByUsername(body.username)
+    await this.limits.login.before(body.username, user?.id, ctx)
     const ok = user
       ? await this.passwords.verify(user.passwordHash, body.password)
       : await this.passwords.verifyDummy(body.password)
-    if (!user || !ok) throw badCredentials()
+    if (!user || !ok) {
+      await this.limits.login.failed(body.username, ctx)
+      throw badCredentials()
+    }
     if (user.banned) throw new AppError(403, 'BANNED', 'This account is banned')
     if (user.totpSecret) {
       if (!body.totp) throw new AppError(401, 'TOTP_REQUIRED', 'Enter the code from your authenticator app')
-      if (!(await checkTotp(this.ephemeral, user.id, user.totpSecret, body.totp))) throw badTotp()
+      if (!(await checkTotp(this.ephemeral, user.id, this.box.open(user.totpSecret), body.totp))) {
+        await this.limits.login.failed(body.username, ctx)
+        throw badTotp()
+      }
+      // A secret stored in plain text before encryption at rest is sealed on its next use.
+      if (!this.box.isSealed(user.totpSecret))
+        await this.store.users.update(user.id, { totpSecret: this.box.seal(this.box.open(user.totpSecret)) })
     }
-    await this.limits.loginByUser.reset(userKey)
+    await this.limits.login.succeeded(body.username, user.id, ctx)
     return this.signIn(user)
   }
 
@@ -105,6 +123,8 @@ export class AccountService {
   }
 
   async updateProfile(userId: string, patch: ProfilePatch): Promise<OwnUser> {
+    if (patch.displayName !== undefined)
+      patch = { ...patch, displayName: await this.checkName(patch.displayName, userId) }
     const user = await this.store.users.update(userId, patch)
     if (!user) throw notFound('User')
     return this.view(user)
@@ -127,31 +147,58 @@ export class AccountService {
     return this.view(user)
   }
 
-  async totpSetup(userId: string): Promise<{ secret: string; otpauthUrl: string }> {
+  /**
+   * Starts setting up two-factor. With two-factor already on, replacing it needs a valid code of
+   * the current secret (`currentCode`): a stolen session alone cannot swap the authenticator.
+   */
+  async totpSetup(userId: string, currentCode?: string): Promise<{ secret: string; otpauthUrl: string }> {
     const user = await this.require(userId)
+    if (user.totpSecret) {
+      if (!currentCode)
+        throw new AppError(400, 'TOTP_REQUIRED', 'Two-factor is on: give a current code to replace it')
+      if (!(await checkTotp(this.ephemeral, userId, this.box.open(user.totpSecret), currentCode)))
+        throw badTotp(400)
+    }
     const secret = newTotpSecret()
-    await this.store.users.update(userId, { totpPending: secret })
+    await this.store.users.update(userId, { totpPending: this.box.seal(secret) })
     return { secret, otpauthUrl: totpUri(user.username, secret) }
   }
 
   async totpEnable(userId: string, code: string): Promise<void> {
     const user = await this.require(userId)
-    if (!user.totpPending || !(await checkTotp(this.ephemeral, userId, user.totpPending, code)))
-      throw badTotp(400)
-    await this.store.users.update(userId, { totpSecret: user.totpPending, totpPending: null })
+    const pending = user.totpPending && this.box.open(user.totpPending)
+    if (!pending || !(await checkTotp(this.ephemeral, userId, pending, code))) throw badTotp(400)
+    await this.store.users.update(userId, { totpSecret: this.box.seal(pending), totpPending: null })
   }
 
   async totpDisable(userId: string, code: string): Promise<void> {
     const user = await this.require(userId)
-    if (!user.totpSecret || !(await checkTotp(this.ephemeral, userId, user.totpSecret, code)))
+    if (!user.totpSecret || !(await checkTotp(this.ephemeral, userId, this.box.open(user.totpSecret), code)))
       throw badTotp(400)
     await this.store.users.update(userId, { totpSecret: null, totpPending: null })
   }
 
-  async adminUpdate(userId: string, patch: AdminUserPatch): Promise<OwnUser> {
+  /**
+   * Role and ban changes. An admin cannot ban or demote themselves, and there is always at least
+   * one admin who is not banned: a change that leaves none is undone (checked after the write, so
+   * two admins demoting each other at once cannot both succeed).
+   */
+  async adminUpdate(actorId: string, userId: string, patch: AdminUserPatch): Promise<OwnUser> {
+    if (actorId === userId && (patch.banned === true || patch.role === 'user'))
+      throw new AppError(409, 'SELF_CHANGE', 'Admins cannot ban or demote themselves')
+    const before = await this.store.users.get(userId)
+    if (!before) throw notFound('User')
+    const removesAdmin =
+      before.role === 'admin' && !before.banned && (patch.role === 'user' || patch.banned === true)
+    if (removesAdmin && (await this.store.users.countAdmins()) <= 1) throw lastAdmin()
     const user = await this.store.users.update(userId, patch)
     if (!user) throw notFound('User')
+    if (removesAdmin && (await this.store.users.countAdmins()) === 0) {
+      await this.store.users.update(userId, { role: before.role, banned: before.banned })
+      throw lastAdmin()
+    }
     if (patch.banned) await this.sessions.revokeAll(userId)
+    this.log.info({ actorId, userId, patch }, 'admin changed a user')
     return this.view(user)
   }
 
@@ -186,6 +233,9 @@ export class AccountService {
       }
       return { created: username }
     }
+    // One bootstrap code at a time: a restart's new code revokes the ones printed before.
+    const revoked = await this.codes.revokeBootstrapCodes()
+    if (revoked > 0) this.log.info({ revoked }, 'earlier bootstrap codes revoked')
     const [code] = await this.codes.mint('invite', {
       count: 1,
       grantsAdmin: true,
@@ -193,6 +243,15 @@ export class AccountService {
       createdBy: null,
     })
     return { bootstrapCode: code!.code }
+  }
+
+  /** The cleaned display name, or 400 (empty, too long) or 409 (another user's username). */
+  private async checkName(raw: string, userId?: string): Promise<string> {
+    const name = cleanDisplayName(raw)
+    checkDisplayName(name)
+    const owner = await this.store.users.getByUsername(name)
+    if (owner && owner.id !== userId) throw nameTaken()
+    return name
   }
 
   private async signIn(user: UserRecord): Promise<Signed> {

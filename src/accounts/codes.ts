@@ -106,6 +106,20 @@ export class CodeService {
     )
   }
 
+  /** Revokes every live bootstrap (admin-granting) code; returns how many. */
+  async revokeBootstrapCodes(): Promise<number> {
+    const now = new Date()
+    let revoked = 0
+    let after: string[] | null = null
+    for (;;) {
+      const rows = await this.store.codes.list({ type: 'invite', status: 'unused', now, limit: 200, after })
+      for (const c of rows.slice(0, 200))
+        if (c.grantsAdmin && (await this.store.codes.revoke(c.id, now))) revoked++
+      if (rows.length <= 200) return revoked
+      after = [rows[199]!.id]
+    }
+  }
+
   async revoke(id: string): Promise<void> {
     if (!(await this.store.codes.revoke(id, new Date()))) throw notFound('Code')
   }

@@ -17,6 +17,9 @@ export function createMemoryEphemeral(now: () => number = Date.now): Ephemeral {
     async put(key, value, ttl) {
       values.set(key, { value, until: now() + ttl * 1000 })
     },
+    async get(key) {
+      return live(key)?.value ?? null
+    },
     async take(key) {
       const e = live(key)
       values.delete(key)

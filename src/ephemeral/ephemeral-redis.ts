@@ -7,6 +7,9 @@ export function createRedisEphemeral(redis: Redis, prefix: string): Ephemeral {
     async put(key, value, ttl) {
       await redis.set(k(key), value, 'EX', ttl)
     },
+    async get(key) {
+      return redis.get(k(key))
+    },
     async take(key) {
       return redis.getdel(k(key))
     },

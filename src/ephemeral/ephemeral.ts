@@ -1,9 +1,11 @@
 // The Ephemeral port: short-lived values every instance can see (WebSocket tickets, used TOTP
-// codes). Process memory in the embedded mode, Redis keys with expiry in the scaled mode.
+// codes, addresses where a user signed in). Process memory in the embedded mode, Redis keys with expiry in the scaled mode.
 // `take` and `claim` are atomic: of concurrent callers exactly one gets the value / the claim.
 
 export interface Ephemeral {
   put(key: string, value: string, ttlSeconds: number): Promise<void>
+  /** The value, left in place; null when absent or expired. */
+  get(key: string): Promise<string | null>
   /** Returns the value and deletes it, atomically; null when absent or expired. */
   take(key: string): Promise<string | null>
   /** Sets the key if absent; true for the one caller that set it. */

@@ -9,6 +9,7 @@ import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { DIR_MODE, FILE_MODE } from '../data-dir.ts'
 import { isId } from '../ids.ts'
 import type { FileLocation, Files } from './files.ts'
 
@@ -34,10 +35,10 @@ export function diskFiles(root: string): Files {
     async write(at, source) {
       const final = pathOf(at)
       const dir = roomDir(at.roomId)
-      await mkdir(dir, { recursive: true })
+      await mkdir(dir, { recursive: true, mode: DIR_MODE })
       const temp = join(dir, `.${at.id}.${randomBytes(6).toString('hex')}.part`)
       // Flushed to disk before it is closed, and so before it is renamed.
-      const out = createWriteStream(temp, { flags: 'wx', flush: true })
+      const out = createWriteStream(temp, { flags: 'wx', flush: true, mode: FILE_MODE })
       try {
         // The file exists before any byte flows, so the cleanup below always has it to remove.
         await once(out, 'open')

@@ -23,8 +23,10 @@ export interface ConnectionLimits {
   maxFrameBytes: number
   framesPerSecond: number
   maxBufferedBytes: number
-  /** Bad frames tolerated before the connection is closed with 1008. */
+  /** Bad frames tolerated within `badFrameWindowMs` before the connection is closed with 1008. */
   maxBadFrames: number
+  /** The sliding window of the bad-frame budget: an old mistake is forgiven. */
+  badFrameWindowMs: number
   /** Rooms one connection may follow at once. */
   maxRooms: number
 }
@@ -41,10 +43,14 @@ export interface ConnectionDeps {
 }
 
 const TYPING_INTERVAL_MS = 2_000
+/** What a peer's frames make us log: one line per kind per 10 s per connection, at most. */
+const LOG_INTERVAL_MS = 10_000
 
 export class Connection implements Subscriber {
   private closed = false
-  private badFrames = 0
+  /** When the bad frames within the window arrived, oldest first. */
+  private badFrames: number[] = []
+  private readonly logged = new Map<string, { at: number; suppressed: number }>()
   private tokens: number
   private lastRefill = Date.now()
   // Created on first use: most sockets sit idle, and each holds only what it uses.
@@ -203,7 +209,9 @@ export class Connection implements Subscriber {
 
   private fail(err: unknown, ref: string): void {
     if (err instanceof AppError && err.statusCode < 500) return this.error(err.code, err.message, ref)
-    this.deps.log.error({ err }, 'socket request failed')
+    // A peer can provoke this at will: a short line, no stack, rate-limited.
+    const e = err instanceof Error ? err : new Error(String(err))
+    this.note('warn', { userId: this.userId, error: e.name, detail: e.message }, 'socket request failed')
     this.error('INTERNAL', 'Something went wrong; try again', ref)
   }
 
@@ -216,10 +224,25 @@ export class Connection implements Subscriber {
   }
 
   private bad(message: string, ref?: string): void {
-    this.badFrames++
-    if (this.badFrames > this.deps.limits.maxBadFrames)
-      return this.close(CloseCodes.POLICY, 'too many bad frames')
+    const { maxBadFrames, badFrameWindowMs } = this.deps.limits
+    const now = Date.now()
+    this.badFrames.push(now)
+    while (this.badFrames[0]! <= now - badFrameWindowMs) this.badFrames.shift()
+    this.note('debug', { userId: this.userId, reason: message }, 'bad frame')
+    if (this.badFrames.length > maxBadFrames) return this.close(CloseCodes.POLICY, 'too many bad frames')
     this.error('BAD_FRAME', message, ref)
+  }
+
+  /** Logs one line of this kind unless one went out in the last LOG_INTERVAL_MS (then counts it). */
+  private note(level: 'debug' | 'warn', fields: object, msg: string): void {
+    const now = Date.now()
+    const last = this.logged.get(msg)
+    if (last && now - last.at < LOG_INTERVAL_MS) {
+      last.suppressed++
+      return
+    }
+    this.deps.log[level]({ ...fields, suppressed: last?.suppressed ?? 0 }, msg)
+    this.logged.set(msg, { at: now, suppressed: 0 })
   }
 
   /** A token bucket: `framesPerSecond`, bursts of twice that. */

@@ -79,3 +79,17 @@ export const CloseCodes = {
   /** The session was revoked (logout elsewhere, password change, ban): do not reconnect. */
   REVOKED: 4001,
 } as const
+
+/**
+ * The longest valid client frame, however a client escapes it: a `send` whose 4000-code-point
+ * text is all astral characters written as JSON surrogate escapes (`\\uD83D\\uDE00`, 12 bytes each),
+ * every other character of its keys and values written as a 6-byte `\\uXXXX`, and the JSON
+ * punctuation. WS_MAX_FRAME_BYTES may not be set below it.
+ */
+export const LONGEST_VALID_FRAME_BYTES =
+  4000 * 12 + // text
+  6 * ('type'.length + 'send'.length + 'room'.length + 24 + 'clientMsgId'.length + 64 + 'text'.length) +
+  2 * 8 +
+  4 +
+  3 +
+  2 // quotes, colons, commas, braces

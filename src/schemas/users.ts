@@ -79,6 +79,11 @@ export const PasswordChange = Type.Object({
 })
 export const CodeBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 128 }) })
 export const TotpCode = Type.Object({ code: Type.String({ pattern: '^[0-9]{6}$' }) })
+export const TotpSetupBody = Type.Object({
+  code: Type.Optional(
+    Type.String({ pattern: '^[0-9]{6}$', description: 'a current code, when two-factor is on' }),
+  ),
+})
 export const TotpSetup = Type.Object({ secret: Type.String(), otpauthUrl: Type.String() })
 export const WsTicket = Type.Object({ ticket: Type.String(), expiresAt: Time })
 

@@ -29,6 +29,7 @@ export interface UserStore {
    * Returns the updated user, or null when there is no such user.
    */
   extendVip(id: string, days: number, now: Date): Promise<UserRecord | null>
+  /** Admins who are not banned. */
   countAdmins(): Promise<number>
   /** The users of these ids that exist, in no particular order (ids that are not ids match nothing). */
   getMany(ids: string[]): Promise<UserRecord[]>

@@ -90,10 +90,13 @@ function contract(name: string, open: (t: Test) => Promise<Store | null>) {
       t.equal(renewed?.vipExpiresAt?.getTime(), past.getTime() + DAY)
     })
 
-    t.test('users: countAdmins', async (t) => {
+    t.test('users: countAdmins counts admins who are not banned', async (t) => {
       const before = await store.users.countAdmins()
-      await store.users.create(user('boss', { role: 'admin' }))
+      const boss = user('boss', { role: 'admin' })
+      await store.users.create(boss)
       t.equal(await store.users.countAdmins(), before + 1)
+      await store.users.update(boss.id, { banned: true })
+      t.equal(await store.users.countAdmins(), before, 'a banned admin does not count')
     })
 
     t.test('sessions: create, revoke, revoke all but one', async (t) => {

@@ -258,6 +258,9 @@ interface PendingSend {
 }
 
 /** Error codes after which a send is simply tried again (an outage, a limit). */
+/** The instances serve /metrics with this Bearer token (off the API port without one). */
+export const METRICS_TOKEN = 'cluster-metrics-token-0123456789'
+
 const RETRYABLE = new Set(['INTERNAL', 'RATE_LIMITED', 'UNAVAILABLE'])
 /** An unacked send on a live socket is written again after this long (the server dedupes it). */
 const RESEND_MS = 15_000
@@ -635,8 +638,10 @@ export async function startCluster(
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'warn',
+    METRICS_TOKEN,
     RATE_LOGIN_IP: '100000',
     RATE_LOGIN_USER: '100000',
+    RATE_LOGIN_USER_IP: '100000',
     RATE_REGISTER_IP: '100000',
     RATE_POST_USER: '100000',
     RATE_MESSAGE_USER: '100000',

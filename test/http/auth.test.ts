@@ -39,7 +39,7 @@ t.test(`registration and login on ${backendName}`, async (t) => {
   })
 
   t.test('the cookie is Secure behind HTTPS (X-Forwarded-Proto with TRUST_PROXY)', async (t) => {
-    const proxied = await buildTestApp(t, sharedEnv(t, { TRUST_PROXY: 'true' }))
+    const proxied = await buildTestApp(t, sharedEnv(t, { TRUST_PROXY: '127.0.0.1' }))
     const res = await call(proxied, 'POST', '/api/auth/login', {
       body: { username: 'admin', password: 'admin-password-1' },
       headers: { 'x-forwarded-proto': 'https' },

@@ -5,6 +5,7 @@ import {
   freePort,
   haveRedisServer,
   http,
+  METRICS_TOKEN,
   RedisProcess,
   type ServerProcess,
   seedRoom,
@@ -103,7 +104,7 @@ t.test('chat across three server processes', async (t) => {
   async function gapFills(): Promise<number> {
     let total = 0
     for (const s of servers.filter((s) => s.alive)) {
-      const text = String((await http(s.base, 'GET', '/metrics')).body)
+      const text = String((await http(s.base, 'GET', '/metrics', { token: METRICS_TOKEN })).body)
       total += Number(/^chat_gap_fills_total (\d+)/m.exec(text)?.[1] ?? 0)
     }
     return total

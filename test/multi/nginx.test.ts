@@ -7,7 +7,8 @@
 //   (b) when an instance dies behind nginx, its clients reconnect through nginx to the live ones
 //       and resume with `since`: no acked message lost, none twice;
 //   (c) an upload over nginx's client_max_body_size is refused by nginx with 413;
-//   (d) X-Forwarded-For reaches the app (TRUST_PROXY): the login limit counts per client address.
+//   (d) the client address is the one nginx saw (TRUST_PROXY believes nginx only): a forged
+//       X-Forwarded-For does not dodge the per-address login limit.
 import { request } from 'node:http'
 import t, { type Test } from 'tap'
 import { ADMIN } from '../helpers/app.ts'
@@ -17,6 +18,7 @@ import {
   findNginx,
   freePort,
   http,
+  METRICS_TOKEN,
   NginxProcess,
   removeDir,
   type ServerProcess,
@@ -29,11 +31,14 @@ import {
 } from '../helpers/cluster.ts'
 import { inCI, mongoUrl, needServer, redisUrl } from '../helpers/servers.ts'
 
-const LOGIN_PER_IP = 3
+// Above the logins the seeding does from 127.0.0.1 (every test client's address but (d)'s).
+const LOGIN_PER_IP = 12
 
 /** ws_sockets_open of one instance, read from its /metrics directly (not through nginx). */
 async function socketsOn(s: ServerProcess): Promise<number> {
-  const text = await (await fetch(`${s.base}/metrics`)).text()
+  const text = await (
+    await fetch(`${s.base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+  ).text()
   const m = /^ws_sockets_open (\d+)/m.exec(text)
   if (!m) throw new Error(`no ws_sockets_open in ${s.name}'s metrics`)
   return Number(m[1])
@@ -77,8 +82,8 @@ t.test('chat through nginx in front of three instances', async (t) => {
 
   // ------------------------------------------------------------------ the deployment
   const { servers, outputs: appOutputs } = await startCluster(t, 'nginx', redisUrl!, {
-    // Behind nginx, as in docker-compose.yml: the client address comes from X-Forwarded-For.
-    TRUST_PROXY: 'true',
+    // Behind nginx: the instances believe X-Forwarded-For from nginx (loopback here) only.
+    TRUST_PROXY: 'loopback',
     RATE_LOGIN_IP: String(LOGIN_PER_IP),
   })
 
@@ -230,32 +235,54 @@ t.test('chat through nginx in front of three instances', async (t) => {
 
   // ------------------------------------------------------------------ (d)
   await t.test(
-    '(d) X-Forwarded-For reaches the app: the login limit counts per client address',
+    '(d) the client address is the one nginx saw: a forged X-Forwarded-For does not dodge the login limit',
     async (t) => {
-      const login = (ip: string, username: string, password: string) =>
-        fetch(`${via}/api/auth/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
-          body: JSON.stringify({ username, password }),
-        }).then((r) => r.status)
+      // Two clients on addresses of their own (Linux routes all of 127/8 to loopback).
+      const login = (from: string, forged: string, username: string, password: string) =>
+        postJson(`${via}/api/auth/login`, from, { 'x-forwarded-for': forged }, { username, password })
       const statuses: number[] = []
       for (let k = 0; k <= LOGIN_PER_IP; k++)
-        statuses.push(await login('203.0.113.7', `nobody${k}x${process.pid}`, 'wrong-password'))
+        statuses.push(
+          await login('127.0.0.2', `198.51.100.${k + 1}`, `nobody${k}x${process.pid}`, 'wrong-password'),
+        )
       t.same(
         statuses,
         [...Array(LOGIN_PER_IP).fill(401), 429],
-        `${LOGIN_PER_IP} failed logins from 203.0.113.7, then 429 (the instances share the count)`,
+        `${LOGIN_PER_IP} failed logins from 127.0.0.2, each claiming another X-Forwarded-For, then 429 (the instances share the count)`,
       )
       t.equal(
-        await login('198.51.100.9', ADMIN.username, ADMIN.password),
+        await login('127.0.0.3', '127.0.0.2', ADMIN.username, ADMIN.password),
         200,
-        'another client address logs in',
+        'another client address logs in, even claiming to be the limited one',
       )
       t.equal(
-        await login('203.0.113.7', ADMIN.username, ADMIN.password),
+        await login('127.0.0.2', '203.0.113.50', ADMIN.username, ADMIN.password),
         429,
-        'the limited address stays limited',
+        'the limited address stays limited whatever it claims',
       )
     },
   )
 })
+
+/** POST of a JSON body from a chosen local address; resolves to the status. */
+function postJson(url: string, localAddress: string, headers: Record<string, string>, body: unknown) {
+  return new Promise<number>((resolve, reject) => {
+    const payload = JSON.stringify(body)
+    const req = request(url, {
+      method: 'POST',
+      localAddress,
+      headers: {
+        ...headers,
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(payload)),
+      },
+    })
+    req.on('response', (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode ?? 0))
+    })
+    req.on('error', reject)
+    req.setTimeout(20_000, () => req.destroy(new Error('no answer within 20 s')))
+    req.end(payload)
+  })
+}

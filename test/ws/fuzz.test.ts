@@ -11,7 +11,7 @@ import { call, loginAdmin, newUser } from '../helpers/api.ts'
 import { backendName, buildTestApp, sharedEnv } from '../helpers/app.ts'
 import { connect, listen, type RawSocket } from '../helpers/ws.ts'
 
-const MAX_FRAME = 32 * 1024 // WS_MAX_FRAME_BYTES' default, which the fuzz app keeps
+const MAX_FRAME = 64 * 1024 // WS_MAX_FRAME_BYTES' default, which the fuzz app keeps
 const MAX_BAD = 20 // bad frames a connection may send; the next one closes it
 const TARGET = Number(process.env.FUZZ_FRAMES ?? 10_000)
 const LANES = 4 // connections fuzzing at once

@@ -254,7 +254,7 @@ t.test(`the socket on ${backendName}`, async (t) => {
     t.equal((await s.waitClosed()).code, 1008, 'too many bad frames: 1008')
 
     const big = await open(admin)
-    big.send({ type: 'send', room: '0123456789abcdef01234567', clientMsgId: 'big', text: 'x'.repeat(40_000) })
+    big.send({ type: 'send', room: '0123456789abcdef01234567', clientMsgId: 'big', text: 'x'.repeat(70_000) })
     t.equal((await big.waitClosed()).code, 1008, 'a frame over the size limit: 1008')
 
     const flood = await open(admin)

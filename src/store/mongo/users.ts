@@ -98,7 +98,7 @@ export function mongoUsers(db: Db): UserStore {
       return doc ? toUser(doc) : null
     },
     async countAdmins() {
-      return users.countDocuments({ role: 'admin' })
+      return users.countDocuments({ role: 'admin', banned: false })
     },
     async getMany(ids) {
       const _ids = ids.map(oidOrNull).filter((id) => id !== null)

@@ -1,8 +1,9 @@
 // The embedded Store: one SQLite file under DATA_DIR, in WAL mode. better-sqlite3 is
 // synchronous, so every statement is atomic with respect to the others in this process.
-import { mkdirSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { DIR_MODE, FILE_MODE } from '../../data-dir.ts'
 import type { Store } from '../store.ts'
 import { sqliteCodes } from './codes.ts'
 import { sqliteFiles } from './files.ts'
@@ -14,8 +15,11 @@ import { sqliteSessions } from './sessions.ts'
 import { sqliteUsers } from './users.ts'
 
 export function openSqliteStore(dataDir: string): Store {
-  mkdirSync(dataDir, { recursive: true })
-  const db = new Database(join(dataDir, 'chat.db'))
+  mkdirSync(dataDir, { recursive: true, mode: DIR_MODE })
+  // Created 600 before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
+  const file = join(dataDir, 'chat.db')
+  closeSync(openSync(file, 'a', FILE_MODE))
+  const db = new Database(file)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.pragma('foreign_keys = ON')

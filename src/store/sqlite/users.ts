@@ -58,7 +58,9 @@ export function sqliteUsers(db: Database): UserStore {
   const extend = db.prepare<[number, number, string], Row>(
     'UPDATE users SET vip_expires_at = max(coalesce(vip_expires_at, 0), ?) + ? WHERE id = ? RETURNING *',
   )
-  const admins = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM users WHERE role = 'admin'")
+  const admins = db.prepare<[], { n: number }>(
+    "SELECT count(*) AS n FROM users WHERE role = 'admin' AND banned = 0",
+  )
 
   return {
     async create(u) {

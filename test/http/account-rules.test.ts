@@ -1,0 +1,173 @@
+// Account rules that must hold against a stolen session or a careless admin: two-factor cannot be
+// replaced without a current code; there is always an admin who is not banned, and no admin bans
+// or demotes themselves; display names cannot hide characters or pass for another user; one
+// bootstrap code at a time.
+import { generate } from 'otplib'
+import t from 'tap'
+import { call, login, loginAdmin, newUser } from '../helpers/api.ts'
+import { ADMIN, backendName, buildTestApp, sharedEnv } from '../helpers/app.ts'
+
+/** Waits for a fresh 30-second TOTP step, so that two codes of one test never collide. */
+const freshStep = () => new Promise((r) => setTimeout(r, 30_000 - (Date.now() % 30_000) + 50))
+
+t.test(`two-factor changes need a current code on ${backendName}`, async (t) => {
+  const app = await buildTestApp(t)
+  const user = await newUser(app, 'guarded', 'password-123')
+  if (Date.now() % 30_000 > 25_000) await freshStep()
+  const setup = await call(app, 'POST', '/api/auth/totp/setup', { as: user })
+  t.equal(setup.status, 200, 'setup without a body while two-factor is off')
+  const first: string = setup.body.secret
+  t.equal(
+    (
+      await call(app, 'POST', '/api/auth/totp/enable', {
+        as: user,
+        body: { code: await generate({ secret: first }) },
+      })
+    ).status,
+    204,
+  )
+
+  // Stored sealed: the plain secret is nowhere in the record.
+  const record = await app.core.store.users.get(user.userId)
+  t.match(record?.totpSecret, /^v1:/, 'the secret is stored sealed')
+  t.notOk(JSON.stringify(record).includes(first), 'the plain secret is not in the store')
+
+  // A stolen session alone cannot replace it.
+  const noCode = await call(app, 'POST', '/api/auth/totp/setup', { as: user })
+  t.equal(noCode.status, 400)
+  t.equal(noCode.body.code, 'TOTP_REQUIRED')
+  const wrong = await call(app, 'POST', '/api/auth/totp/setup', { as: user, body: { code: '000000' } })
+  t.equal(wrong.body.code, 'BAD_TOTP')
+  const attacker = await generate({ secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' })
+  const sneaky = await call(app, 'POST', '/api/auth/totp/enable', { as: user, body: { code: attacker } })
+  t.equal(sneaky.status, 400, 'enable without a pending secret changes nothing')
+  t.equal(
+    (await app.core.store.users.get(user.userId))?.totpSecret,
+    record?.totpSecret,
+    'the secret is unchanged',
+  )
+
+  // With a current code it can be replaced (a code of the next step: the last one was used).
+  await freshStep()
+  const replace = await call(app, 'POST', '/api/auth/totp/setup', {
+    as: user,
+    body: { code: await generate({ secret: first }) },
+  })
+  t.equal(replace.status, 200, 'a current code allows a new setup')
+  const second: string = replace.body.secret
+  t.not(second, first)
+  await freshStep()
+  t.equal(
+    (
+      await call(app, 'POST', '/api/auth/totp/enable', {
+        as: user,
+        body: { code: await generate({ secret: second }) },
+      })
+    ).status,
+    204,
+  )
+  await freshStep()
+  const signIn = await call(app, 'POST', '/api/auth/login', {
+    body: { username: 'guarded', password: 'password-123', totp: await generate({ secret: second }) },
+  })
+  t.equal(signIn.status, 200, 'the new secret signs in')
+})
+
+t.test(
+  `a TOTP secret stored in plain text still works and is sealed on use, on ${backendName}`,
+  async (t) => {
+    const app = await buildTestApp(t)
+    const user = await newUser(app, 'legacy2fa', 'password-123')
+    const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'
+    await app.core.store.users.update(user.userId, { totpSecret: secret })
+    if (Date.now() % 30_000 > 25_000) await freshStep()
+    const res = await call(app, 'POST', '/api/auth/login', {
+      body: { username: 'legacy2fa', password: 'password-123', totp: await generate({ secret }) },
+    })
+    t.equal(res.status, 200, 'the plain secret is read as it is')
+    const after = await app.core.store.users.get(user.userId)
+    t.match(after?.totpSecret, /^v1:/, 'and sealed after its use')
+  },
+)
+
+t.test(`admins keep an admin, and cannot ban or demote themselves, on ${backendName}`, async (t) => {
+  const app = await buildTestApp(t)
+  const admin = await loginAdmin(app)
+  const patch = (as: typeof admin, id: string, body: object) =>
+    call(app, 'PATCH', `/api/admin/users/${id}`, { as, body })
+
+  for (const body of [{ banned: true }, { role: 'user' }]) {
+    const self = await patch(admin, admin.userId, body)
+    t.equal(self.status, 409, `self ${JSON.stringify(body)}`)
+    t.equal(self.body.code, 'SELF_CHANGE')
+  }
+  t.equal((await patch(admin, admin.userId, { role: 'admin', banned: false })).status, 200, 'a no-op is fine')
+
+  const second = await newUser(app, 'second_admin', 'password-123')
+  t.equal((await patch(admin, second.userId, { role: 'admin' })).status, 200)
+  const deputy = await login(app, 'second_admin', 'password-123')
+  t.equal(
+    (await patch(deputy, admin.userId, { role: 'user' })).status,
+    200,
+    'one of two admins may be demoted',
+  )
+  const last = await patch(deputy, admin.userId, { role: 'admin' })
+  t.equal(last.status, 200, 'and promoted again')
+
+  // Two admins ban each other at the same moment: at most one succeeds; one admin stays.
+  const admin2 = await login(app, ADMIN.username, ADMIN.password)
+  const both = await Promise.all([
+    patch(admin2, second.userId, { banned: true }),
+    patch(deputy, admin.userId, { banned: true }),
+  ])
+  t.ok(
+    both.filter((r) => r.status === 200).length <= 1,
+    `at most one ban passes (${both.map((r) => `${r.status} ${r.body.code ?? ''}`).join(', ')})`,
+  )
+  t.ok((await app.core.store.users.countAdmins()) >= 1, 'an admin who is not banned remains')
+  // The other is refused as the last admin, or its sender was banned (and signed out) first.
+  for (const r of both)
+    if (r.status !== 200) t.match(r.body.code, /^(LAST_ADMIN|UNAUTHENTICATED)$/, `refused: ${r.body.code}`)
+})
+
+t.test(`display names are cleaned on ${backendName}`, async (t) => {
+  const app = await buildTestApp(t)
+  const user = await newUser(app, 'namer', 'password-123')
+  const set = (displayName: string) => call(app, 'PATCH', '/api/me', { as: user, body: { displayName } })
+  const cleaned = await set('Ev\u202Eil\u200B Twin\u2066 \u0007x')
+  t.equal(cleaned.status, 200)
+  t.equal(cleaned.body.user.displayName, 'Evil Twin x', 'bidi, zero-width and control characters removed')
+  t.equal((await set('👩\u200D💻 coder')).body.user.displayName, '👩\u200D💻 coder', 'emoji sequences kept')
+  const hidden = await set('\u200B\u202E')
+  t.equal(hidden.status, 400, 'nothing left')
+  t.equal(hidden.body.code, 'VALIDATION')
+  for (const name of ['admin', 'ADMIN', 'ad\u200Bmin']) {
+    const taken = await set(name)
+    t.equal(taken.status, 409, `"${name}" is the admin's username`)
+    t.equal(taken.body.code, 'NAME_TAKEN')
+  }
+  t.equal((await set('namer')).status, 200, 'one may use one\u2019s own username')
+  const [minted] = await app.core.codes.mint('invite', { count: 1, createdBy: null })
+  const reg = await call(app, 'POST', '/api/auth/register', {
+    body: { username: 'impostor', password: 'password-123', inviteCode: minted!.code, displayName: 'Admin' },
+  })
+  t.equal(reg.body.code, 'NAME_TAKEN', 'registration too')
+})
+
+t.test(`one bootstrap code at a time on ${backendName}`, async (t) => {
+  const shared = sharedEnv(t, {})
+  delete shared.env.ADMIN_USERNAME
+  delete shared.env.ADMIN_PASSWORD
+  const app = await buildTestApp(t, shared)
+  const first = await app.core.accounts.ensureAdmin()
+  const second = await app.core.accounts.ensureAdmin()
+  t.ok(first.bootstrapCode && second.bootstrapCode)
+  t.not(first.bootstrapCode, second.bootstrapCode)
+  const register = (username: string, inviteCode: string) =>
+    call(app, 'POST', '/api/auth/register', { body: { username, password: 'password-123', inviteCode } })
+  const old = await register('first_admin', first.bootstrapCode!)
+  t.equal(old.body.code, 'INVALID_CODE', 'the earlier code was revoked by the new one')
+  const now = await register('first_admin', second.bootstrapCode!)
+  t.equal(now.status, 201)
+  t.equal(now.body.user.role, 'admin')
+})
