@@ -64,6 +64,10 @@ export const ConfigSchema = Type.Object({
   /** Argon2 memory cost in KiB (OWASP: 19456 with t=2, p=1). */
   ARGON2_MEMORY_KIB: Int(19456, 1024),
   ARGON2_TIME_COST: Int(2, 1, 10),
+  /** Serve the web app at `/` (false: the API only). */
+  WEB_APP: Type.Boolean({ default: true }),
+  /** Where the built web app is (`npm run build:web` writes web/dist). */
+  WEB_DIR: Type.String({ default: './web/dist', minLength: 1 }),
 })
 
 export type RawConfig = Static<typeof ConfigSchema>
