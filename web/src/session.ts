@@ -49,6 +49,11 @@ socket.on('state', (s) => {
   state.connection = s
 })
 socket.on('revoked', () => ended())
+// The network went away or came back (a laptop waking up, Wi-Fi switching): a socket that looks
+// open may be dead, and waiting out the backoff or a ping timeout leaves a gap the person sees.
+// Dial again at once; the socket re-joins its rooms with `since` and re-sends unacked messages.
+window.addEventListener('offline', () => socket.reconnectNow())
+window.addEventListener('online', () => socket.reconnectNow())
 
 function ended() {
   if (!state.user) return

@@ -1,0 +1,163 @@
+// The web app in a real browser against one server on this run's backend (SQLite + in-process
+// bus, or MongoDB + Redis): the admin mints codes; two people register with them in browser
+// contexts of their own, chat live, see each other typing and online, share an image, and one
+// drops off the network and comes back with nothing lost. Also: the first page's JavaScript
+// size, an axe-core audit of every page, a session revoked in another tab, VIP rules, paging up.
+import { gzipSync } from 'node:zlib'
+import t from 'tap'
+import { ADMIN, buildTestApp, sharedEnv } from '../helpers/app.ts'
+import {
+  ensureWebBuilt,
+  launchBrowser,
+  newPerson,
+  png16,
+  screenshot,
+  seriousA11yViolations,
+} from '../helpers/browser.ts'
+import { mintCodes, openRoom, register, say, shownTexts, signIn } from './people.ts'
+
+const FIRST_PAGE_JS_LIMIT = 120 * 1024
+const PASSWORD = 'correct-horse-1'
+
+t.test('the web app, end to end in Chromium', async (t) => {
+  ensureWebBuilt()
+  const browser = await launchBrowser(t)
+  if (!browser) return
+  const app = await buildTestApp(t, sharedEnv(t, { ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' }))
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+
+  // ------------------------------------------------------------ the admin mints codes
+  const admin = await newPerson(browser, base)
+  // Every script a newcomer's browser fetches from the sign-in page until the index shows.
+  const firstJs: { url: string; gzip: number }[] = []
+  let firstPage = true
+  admin.on('response', async (res) => {
+    if (firstPage && res.request().resourceType() === 'script')
+      firstJs.push({ url: res.url(), gzip: gzipSync(await res.body()).length })
+  })
+  await signIn(admin, ADMIN.username, ADMIN.password)
+  firstPage = false
+  const invites = await mintCodes(admin, 'invite', 2)
+  t.equal(invites.length, 2, 'two invite codes shown once')
+  const [vip] = await mintCodes(admin, 'activation', 1)
+  t.ok(vip, 'an activation code shown once')
+  await screenshot(admin, 'admin')
+  t.same(await seriousA11yViolations(admin), [], 'admin page: no serious accessibility violation')
+  t.equal(
+    (await admin.getByRole('table').getByRole('row').count()) - 1,
+    3,
+    'the code list shows the three codes',
+  )
+
+  // ------------------------------------------------------------ two people register
+  const alice = await newPerson(browser, base)
+  const bob = await newPerson(browser, base)
+  await register(alice, 'alice', PASSWORD, invites[0]!)
+  await register(bob, 'bob', PASSWORD, invites[1]!)
+  await screenshot(alice, 'index')
+  t.same(await seriousA11yViolations(alice), [], 'index page: no serious accessibility violation')
+
+  // Bob has no VIP: the create form is there, disabled, and says why.
+  await bob.goto('/rooms')
+  t.ok(await bob.getByLabel('Name').isDisabled(), 'without VIP, creating a room is disabled')
+  t.match(await bob.locator('#create-why').innerText(), /needs VIP/, 'and the page says why')
+
+  // Alice redeems the activation code and creates a room.
+  await alice.goto('/me')
+  await alice.getByLabel('Activation code').fill(vip!)
+  await alice.getByRole('button', { name: 'Redeem' }).click()
+  await alice.getByText('Code redeemed').waitFor()
+  t.match(
+    await alice.getByRole('region', { name: 'VIP membership' }).innerText(),
+    /VIP until/,
+    'VIP shown with its expiry',
+  )
+  await screenshot(alice, 'personal-centre')
+  t.same(await seriousA11yViolations(alice), [], 'personal centre: no serious accessibility violation')
+  await alice.goto('/rooms')
+  await alice.getByLabel('Name').fill('Lobby')
+  await alice.getByLabel('Description').fill('Say hello')
+  await alice.getByRole('button', { name: 'Create' }).click()
+  await alice.getByRole('heading', { name: 'Lobby' }).waitFor()
+
+  // ------------------------------------------------------------ live chat
+  await openRoom(bob, 'Lobby')
+  await alice.locator('.presence').filter({ hasText: 'Bob' }).waitFor()
+  t.pass('alice sees bob online')
+  await bob.getByRole('textbox', { name: 'Message' }).pressSequentially('hel', { delay: 30 })
+  await alice.getByText('Bob is typing…').waitFor()
+  t.pass('alice sees bob typing')
+  await say(bob, 'hello alice')
+  await alice.locator('.messages').getByText('hello alice').waitFor()
+  await say(alice, 'hi bob')
+  await bob.locator('.messages').getByText('hi bob').waitFor()
+  t.pass('messages go both ways, live')
+
+  // ------------------------------------------------------------ an image
+  await alice
+    .locator('input[type=file]')
+    .setInputFiles({ name: 'blue.png', mimeType: 'image/png', buffer: png16() })
+  const image = bob.getByRole('img', { name: 'blue.png' })
+  await image.waitFor()
+  await bob.waitForFunction(
+    () => (document.querySelector('img[alt="blue.png"]') as HTMLImageElement | null)?.naturalWidth === 16,
+  )
+  t.pass('bob sees the image alice uploaded, loaded (16 px wide)')
+  await screenshot(bob, 'room')
+  t.same(await seriousA11yViolations(bob), [], 'room page: no serious accessibility violation')
+
+  // ------------------------------------------------------------ offline and back
+  await bob.context().setOffline(true)
+  await bob.waitForFunction(() => document.querySelector('.status')?.textContent?.trim() !== 'online')
+  const whileAway = ['one', 'two', 'three'].map((w) => `while bob was away: ${w}`)
+  for (const text of whileAway) await say(alice, text)
+  await say(bob, 'written offline')
+  await bob.locator('[data-pending=sending]').waitFor()
+  await bob.context().setOffline(false)
+  await bob.locator('.messages').getByText(whileAway.at(-1)!).waitFor({ timeout: 30_000 })
+  await alice.locator('.messages').getByText('written offline').waitFor({ timeout: 30_000 })
+  await bob.locator('[data-pending]').waitFor({ state: 'detached' })
+  const bobSees = await shownTexts(bob)
+  const aliceSees = await shownTexts(alice)
+  t.same(bobSees, aliceSees, 'after the drop both show the same messages in the same order')
+  t.equal(new Set(bobSees).size, bobSees.length, 'none twice')
+  t.ok(
+    whileAway.every((w) => bobSees.includes(w)),
+    'what was said while bob was offline is there',
+  )
+
+  // ------------------------------------------------------------ the other pages
+  await bob.goto('/users')
+  await bob.getByLabel('Search people').fill('ali')
+  await bob.getByRole('link', { name: 'Alice' }).click()
+  await bob.getByRole('heading', { name: 'Alice', exact: true }).waitFor()
+  await bob.getByLabel('Write on this wall').fill('Nice to meet you')
+  await bob.getByRole('button', { name: 'Post' }).click()
+  await bob.locator('.posts').getByText('Nice to meet you').waitFor()
+  await screenshot(bob, 'user')
+  t.same(await seriousA11yViolations(bob), [], 'user page: no serious accessibility violation')
+  await bob.goto('/users')
+  await screenshot(bob, 'directory')
+  t.same(await seriousA11yViolations(bob), [], 'directory: no serious accessibility violation')
+  await bob.goto('/rooms')
+  await screenshot(bob, 'rooms')
+  t.same(await seriousA11yViolations(bob), [], 'room list: no serious accessibility violation')
+
+  // ------------------------------------------------------------ a session ended in another tab
+  const bobTab2 = await bob.context().newPage()
+  await bobTab2.goto(`${base}/`)
+  await bobTab2.getByRole('button', { name: 'Sign out' }).click()
+  await bob.waitForURL(/\/login/)
+  t.pass('signing out in one tab sends the other tab back to sign-in')
+  await screenshot(bob, 'login')
+  t.same(await seriousA11yViolations(bob), [], 'sign-in page: no serious accessibility violation')
+
+  // ------------------------------------------------------------ the first page's size
+  const js = firstJs.reduce((sum, f) => sum + f.gzip, 0)
+  t.comment(`first page JavaScript: ${(js / 1024).toFixed(1)} KB gzipped in ${firstJs.length} files`)
+  t.ok(
+    js > 0 && js < FIRST_PAGE_JS_LIMIT,
+    `the first page loads under 120 KB of gzipped JavaScript (${js} B)`,
+  )
+})
