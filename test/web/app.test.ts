@@ -73,6 +73,24 @@ t.test('the web app, end to end in Chromium', async (t) => {
     /VIP until/,
     'VIP shown with its expiry',
   )
+  // The theme applies as it is picked, and is saved with the account.
+  await alice.getByLabel('dark', { exact: true }).check()
+  await alice.waitForFunction(`document.documentElement.dataset.theme === 'dark'`)
+  await alice.getByLabel('Accent colour').fill('#c2410c')
+  await alice.waitForFunction(
+    `getComputedStyle(document.documentElement).getPropertyValue('--accent').trim() === '#c2410c'`,
+  )
+  t.pass('dark theme and accent colour applied live')
+  await alice.getByText('Theme saved.').waitFor()
+  await alice.reload()
+  await alice.getByRole('heading', { name: 'Personal centre' }).waitFor()
+  t.equal(
+    await alice.evaluate(
+      `[document.documentElement.dataset.theme, getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()].join(' ')`,
+    ),
+    'dark #c2410c',
+    'and kept with the account',
+  )
   await screenshot(alice, 'personal-centre')
   t.same(await seriousA11yViolations(alice), [], 'personal centre: no serious accessibility violation')
   await alice.goto('/rooms')

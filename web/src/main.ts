@@ -12,4 +12,8 @@ watch(
   (theme) => applyTheme(theme),
   { immediate: true, deep: true },
 )
+// "system" follows the OS as it changes (the readable accent shades depend on light or dark).
+globalThis
+  .matchMedia?.('(prefers-color-scheme: dark)')
+  .addEventListener('change', () => applyTheme(state.user?.theme))
 createApp(App).use(router).mount('#app')
