@@ -11,6 +11,22 @@ import fp from 'fastify-plugin'
 
 const RESERVED = /^\/(api|ws|docs|openapi\.json|asyncapi\.json|healthz|readyz|metrics)(\/|$|\?)/
 const IMMUTABLE = 'public, max-age=31536000, immutable'
+/**
+ * What the app needs and nothing more: its own scripts and styles (no inline ones), images from
+ * uploads and QR codes (data:, blob: for previews), API calls and the socket on this origin.
+ * Sent with the app's HTML; the browser tests run under it.
+ */
+export const WEB_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ')
 const REVALIDATE = 'no-cache'
 
 /** Whether a GET for this URL should get the app's index.html. */
@@ -35,15 +51,13 @@ export default fp(
       index: false,
       setHeaders(res, path) {
         res.header('cache-control', /[\\/]assets[\\/]/.test(path) ? IMMUTABLE : REVALIDATE)
+        if (path.endsWith('.html')) res.header('content-security-policy', WEB_CSP)
       },
     })
-    const appShell = (url: string) => isAppRoute(url)
-    app.get('/', { schema: { hide: true } }, (_request, reply) =>
-      reply.header('cache-control', REVALIDATE).sendFile('index.html'),
-    )
+    app.get('/', { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'))
     app.get('/*', { schema: { hide: true } }, (request, reply) => {
-      if (!appShell(request.url)) return reply.callNotFound()
-      return reply.header('cache-control', REVALIDATE).sendFile('index.html')
+      if (!isAppRoute(request.url)) return reply.callNotFound()
+      return reply.sendFile('index.html')
     })
   },
   { name: 'web', dependencies: ['core'] },

@@ -3,6 +3,7 @@
 // serves the API only.
 import { readdirSync } from 'node:fs'
 import t from 'tap'
+import { WEB_CSP } from '../../plugins/web.ts'
 import { buildTestApp, sharedEnv } from '../helpers/app.ts'
 import { ensureWebBuilt } from '../helpers/browser.ts'
 
@@ -17,6 +18,7 @@ t.test('serves the built app with the right cache headers', async (t) => {
     t.match(res.headers['content-type'], /^text\/html/, `${url}: the app's index.html`)
     t.match(res.body, /<div id="app">/, `${url}: the app's page`)
     t.equal(res.headers['cache-control'], 'no-cache', `${url}: revalidated on every load`)
+    t.equal(res.headers['content-security-policy'], WEB_CSP, `${url}: the app's CSP`)
   }
   const js = await app.inject({ method: 'GET', url: `/assets/${asset}` })
   t.equal(js.statusCode, 200)

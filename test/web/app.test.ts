@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib'
 import t from 'tap'
 import { ADMIN, buildTestApp, sharedEnv } from '../helpers/app.ts'
 import {
+  cspViolations,
   ensureWebBuilt,
   launchBrowser,
   newPerson,
@@ -91,6 +92,10 @@ t.test('the web app, end to end in Chromium', async (t) => {
     'dark #c2410c',
     'and kept with the account',
   )
+  await alice.getByRole('button', { name: 'Set up two-factor sign-in' }).click()
+  const qr = alice.getByRole('img', { name: 'QR code for the authenticator app' })
+  await qr.waitFor()
+  t.ok((await qr.locator('svg path').count()) > 0, 'two-factor set-up shows a QR code')
   await screenshot(alice, 'personal-centre')
   t.same(await seriousA11yViolations(alice), [], 'personal centre: no serious accessibility violation')
   await alice.goto('/rooms')
@@ -168,6 +173,8 @@ t.test('the web app, end to end in Chromium', async (t) => {
   t.pass('signing out in one tab sends the other tab back to sign-in')
   await screenshot(bob, 'login')
   t.same(await seriousA11yViolations(bob), [], 'sign-in page: no serious accessibility violation')
+
+  t.same(cspViolations, [], 'nothing the app does is refused by its Content-Security-Policy')
 
   // ------------------------------------------------------------ the first page's size
   const js = firstJs.reduce((sum, f) => sum + f.gzip, 0)
