@@ -10,7 +10,7 @@
 // All clients live in this process, so one clock times every message.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import WebSocket from 'ws'
-import { ChatHttp } from '../src/client/index.ts'
+import { ChatHttp } from '../packages/client/src/index.ts'
 import {
   checkFlags,
   cpuSeconds,

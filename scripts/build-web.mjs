@@ -20,7 +20,6 @@ const inputs = [
   'web/package.json',
   'web/src',
   'web/public',
-  'src/client',
   'packages/client/src',
   'packages/client/package.json',
 ]

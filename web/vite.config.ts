@@ -1,13 +1,14 @@
 // Builds the web app into web/dist, which the server serves at `/` (plugins/web.ts).
 // `npm run dev -w web` serves it with hot reload and forwards the API and /ws to a server on :3000.
 import vue from '@vitejs/plugin-vue'
-import { defineConfig } from 'vite'
+import { defaultClientConditions, defineConfig } from 'vite'
 
 const api = process.env.ROOMCHAT_URL ?? 'http://localhost:3000'
 
 export default defineConfig({
   plugins: [vue()],
-  resolve: { alias: { '@roomchat/client': new URL('../src/client/index.ts', import.meta.url).pathname } },
+  // The client package's sources (its `roomchat-source` export), so no separate build of it is needed.
+  resolve: { conditions: ['roomchat-source', ...defaultClientConditions] },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -6,13 +6,14 @@
 // - 429: wait Retry-After (at most a minute, at most twice), then the same request again. The
 //   server refused it, so repeating it cannot do anything twice. `state.waitingUntil` tells the UI.
 // - 401 on anything but signing in: the session ended (logout in another tab, ban, expiry),
-//   so the app forgets the user and goes back to the sign-in page.
+//   so the app forgets the user and goes back to the sign-in page. The socket says the same with
+//   its final `refused` state.
 import { ApiError, ChatHttp, ChatSocket, type FetchLike, type OwnUser } from '@roomchat/client'
 import { reactive } from 'vue'
 
 export const state = reactive({
   user: null as OwnUser | null,
-  /** The socket's state: idle, connecting, open, reconnecting, closed. */
+  /** The socket's state: idle, connecting, open, reconnecting, refused, closed. */
   connection: 'idle' as string,
   /** When the server has asked us to wait (429), the time we resume; 0 otherwise. */
   waitingUntil: 0,
@@ -43,23 +44,44 @@ const patientFetch: FetchLike = async (url, init) => {
   }
 }
 
-export const http = new ChatHttp({ baseUrl: '', credentials: 'same-origin', fetch: patientFetch })
-export const socket = new ChatSocket({ url: () => http.wsUrl() })
-socket.on('state', (s) => {
-  state.connection = s
-})
-socket.on('revoked', () => ended())
+export const http = new ChatHttp({ baseUrl: '', fetch: patientFetch })
+
+// A socket lives for one sign-in: a refused or closed ChatSocket is final, so each sign-in gets a
+// new one. Pages that need it are only shown to a signed-in user.
+let current: ChatSocket | null = null
+export function socket(): ChatSocket {
+  if (!current) throw new Error('not signed in')
+  return current
+}
+
+function openSocket() {
+  current?.close()
+  // The cookie authenticates (no token: no ticket needed); checkSession tells a dead session
+  // from a network failure, which a browser hides at the upgrade.
+  const s = new ChatSocket(http.socketOptions())
+  s.on('state', (st) => {
+    if (s === current) state.connection = st
+  })
+  s.on('refused', () => {
+    if (s === current) ended()
+  })
+  current = s
+  void s.connect().catch(() => {})
+}
+
 // The network went away or came back (a laptop waking up, Wi-Fi switching): a socket that looks
 // open may be dead, and waiting out the backoff or a ping timeout leaves a gap the person sees.
 // Dial again at once; the socket re-joins its rooms with `since` and re-sends unacked messages.
-window.addEventListener('offline', () => socket.reconnectNow())
-window.addEventListener('online', () => socket.reconnectNow())
+window.addEventListener('offline', () => current?.reconnectNow())
+window.addEventListener('online', () => current?.reconnectNow())
 
 function ended() {
   if (!state.user) return
   state.user = null
   http.token = undefined
-  socket.close()
+  current?.close()
+  current = null
+  state.connection = 'idle'
   onSignedOut()
 }
 
@@ -76,7 +98,7 @@ export function signedIn(user: OwnUser) {
   state.user = user
   // The cookie authenticates; a Bearer token would outlive a logout made in another tab.
   http.token = undefined
-  void socket.connect().catch(() => {})
+  openSocket()
 }
 
 export async function signOut() {
