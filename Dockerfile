@@ -19,6 +19,7 @@ WORKDIR /app
 
 COPY package.json package-lock.json ./
 COPY web/package.json ./web/package.json
+COPY packages/client/package.json ./packages/client/package.json
 COPY scripts/build-web.mjs ./scripts/build-web.mjs
 # `npm install --no-save` from the same lock covers a lock that `npm ci` rejects for missing
 # optional platform entries (registries that do not serve every @biomejs/cli-* package).
@@ -28,6 +29,7 @@ RUN npm ci --no-audit --no-fund \
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY plugins ./plugins
+COPY packages/client ./packages/client
 COPY web ./web
 RUN npm run build \
   && test -f dist/src/server.js \
