@@ -148,6 +148,28 @@ t.test('the web app, end to end in Chromium', async (t) => {
     'what was said while bob was offline is there',
   )
 
+  // ------------------------------------------------------------ history pages upward
+  const roomPath = new URL(alice.url()).pathname
+  for (let i = 1; i <= 60; i++) {
+    const res = await alice.request.post(`/api${roomPath}/messages`, {
+      data: { text: `later ${i}`, clientMsgId: `later-${i}` },
+    })
+    if (res.status() !== 201) throw new Error(`sending over HTTP: ${res.status()} ${await res.text()}`)
+  }
+  await bob.locator('.messages').getByText('later 60', { exact: true }).waitFor()
+  await bob.reload()
+  await bob.locator('.messages').getByText('later 60', { exact: true }).waitFor()
+  t.equal(
+    await bob.locator('.messages').getByText('hello alice').count(),
+    0,
+    'a room opens on its newest page',
+  )
+  await bob.locator('.top-sentinel').scrollIntoViewIfNeeded()
+  await bob.locator('.messages').getByText('hello alice').waitFor()
+  const all = await shownTexts(bob)
+  t.equal(all.length, new Set(all).size, 'scrolling up loads the older messages, none twice')
+  t.equal(all.at(-1), 'later 60', 'and keeps the newest at the end')
+
   // ------------------------------------------------------------ the other pages
   await bob.goto('/users')
   await bob.getByLabel('Search people').fill('ali')
