@@ -5,7 +5,7 @@
 //   node scripts/build-web.mjs --force   build anyway
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -57,10 +57,24 @@ if (!existsSync(vite)) {
   process.exit(0)
 }
 console.log(`web app: ${have ? 'sources changed' : 'no build yet'}, building web/dist…`)
-const run = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: web, stdio: 'inherit' })
+// Built beside web/dist and swapped in whole, so a server or a test reading web/dist never sees a
+// half-written build, and two builds at once (parallel test files) cannot mix their files.
+const staging = join(web, `.dist-${process.pid}`)
+const run = spawnSync(
+  process.execPath,
+  [vite, 'build', '--logLevel', 'warn', '--outDir', staging, '--emptyOutDir'],
+  { cwd: web, stdio: 'inherit' },
+)
 if (run.status !== 0) {
+  rmSync(staging, { recursive: true, force: true })
   console.error('web app: the build failed')
   process.exit(run.status ?? 1)
 }
-writeFileSync(stampFile, `${want}\n`)
+writeFileSync(join(staging, '.build-hash'), `${want}\n`)
+rmSync(dist, { recursive: true, force: true })
+try {
+  renameSync(staging, dist)
+} catch {
+  rmSync(staging, { recursive: true, force: true }) // another build got there first: same sources
+}
 console.log('web app: built')
