@@ -1,15 +1,21 @@
 // The web app (web/, built into WEB_DIR) at `/`. Hashed files under /assets/ never change, so
 // browsers keep them for a year; everything else, index.html above all, is revalidated on every
-// load so a new build shows at once. Any other GET that a person's browser may open (/rooms/…,
-// /users/…) answers index.html and the app's router takes it from there; the fallback never
-// answers under the server's own paths (/api, /ws, /docs, /openapi.json, the ops routes) nor
-// for names with an extension, which stay a JSON 404.
+// load so a new build shows at once. A GET for one of the app's pages that a person's browser
+// may open directly (/rooms/…, /users/…) answers index.html and the app's router takes it from
+// there; the server's own paths (/api, /ws, /docs, /openapi.json, the ops routes) are never
+// shadowed, and any other unknown path stays a JSON 404.
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import fp from 'fastify-plugin'
 
-const RESERVED = /^\/(api|ws|docs|openapi\.json|asyncapi\.json|healthz|readyz|metrics)(\/|$|\?)/
+/**
+ * The app's own sections (web/src/router.ts; a test keeps the two in step). Only these paths get
+ * index.html, so every other unknown path, under /api, /ws, /docs and the ops routes above all,
+ * stays the server's JSON 404.
+ */
+export const APP_SECTIONS = ['login', 'me', 'users', 'rooms', 'admin']
+const APP_PATH = new RegExp(`^/(${APP_SECTIONS.join('|')})(/[^.]*)?$`)
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 /**
  * What the app needs and nothing more: its own scripts and styles (no inline ones), images from
@@ -31,8 +37,7 @@ const REVALIDATE = 'no-cache'
 
 /** Whether a GET for this URL should get the app's index.html. */
 export function isAppRoute(url: string): boolean {
-  const path = url.split('?')[0] ?? '/'
-  return !RESERVED.test(path) && !/\.[A-Za-z0-9]+$/.test(path)
+  return APP_PATH.test(url.split('?')[0] ?? '/')
 }
 
 export default fp(

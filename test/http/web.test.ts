@@ -1,9 +1,9 @@
 // The web app's files at `/`: cache headers (hashed assets immutable, the rest revalidated), the
 // fallback to index.html for the app's own paths, and never for the server's paths; WEB_APP=false
 // serves the API only.
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import t from 'tap'
-import { WEB_CSP } from '../../plugins/web.ts'
+import { APP_SECTIONS, WEB_CSP } from '../../plugins/web.ts'
 import { buildTestApp, sharedEnv } from '../helpers/app.ts'
 import { ensureWebBuilt } from '../helpers/browser.ts'
 
@@ -54,6 +54,17 @@ t.test('never shadows the server’s own paths', async (t) => {
   t.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /http_requests_total/, '/metrics')
   const post = await app.inject({ method: 'POST', url: '/rooms' })
   t.equal(post.statusCode, 404, 'only GET and HEAD get the app')
+})
+
+t.test('the server knows every section of the app’s router', async (t) => {
+  const router = readFileSync('web/src/router.ts', 'utf8')
+  const sections = new Set([...router.matchAll(/path: '\/([a-z]+)/g)].map((m) => m[1]))
+  t.ok(sections.size >= 5, `the router's sections: ${[...sections].join(', ')}`)
+  t.same(
+    [...sections].sort(),
+    [...APP_SECTIONS].sort(),
+    'APP_SECTIONS in plugins/web.ts matches web/src/router.ts',
+  )
 })
 
 t.test('WEB_APP=false serves the API only', async (t) => {
