@@ -217,6 +217,20 @@ t.test('the web app, end to end in Chromium', async (t) => {
   await screenshot(bob, 'login')
   t.same(await seriousA11yViolations(bob), [], 'sign-in page: no serious accessibility violation')
 
+  // ------------------------------------------------------------ admin: revoke a code, promote a user
+  await mintCodes(admin, 'invite', 1)
+  const spare = admin.getByRole('row').filter({ hasText: 'invite' }).filter({ hasText: 'unused' })
+  await spare.getByRole('button', { name: /^Revoke code/ }).click()
+  await admin.getByRole('status').filter({ hasText: 'revoked.' }).waitFor()
+  t.equal(await spare.count(), 0, 'the admin revokes an unused code')
+  t.equal(await admin.getByRole('row').filter({ hasText: 'revoked' }).count(), 1, 'and the list says so')
+  await admin.getByLabel('Find a user').fill('alice')
+  await admin.getByRole('button', { name: 'Make admin alice' }).click()
+  await admin.getByRole('status').filter({ hasText: 'alice is now admin.' }).waitFor()
+  await alice.goto('/')
+  await alice.getByRole('link', { name: 'Admin' }).waitFor()
+  t.pass('the admin promotes alice, who then has the admin page')
+
   t.same(cspViolations, [], 'nothing the app does is refused by its Content-Security-Policy')
 
   // ------------------------------------------------------------ the first page's size
