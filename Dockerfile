@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # roomchat: the Fastify chat backend. Multi-stage: compile TypeScript and the native modules
-# (better-sqlite3, argon2) in a build stage, ship only production dependencies and dist/.
+# (better-sqlite3, argon2) and the web app in a build stage, ship only production dependencies,
+# dist/ and web/dist/.
 #
 #   docker build -t roomchat .
 #   docker run -p 3000:3000 -v roomchat-data:/data roomchat            # embedded (SQLite)
@@ -17,6 +18,9 @@ RUN apt-get update \
 WORKDIR /app
 
 COPY package.json package-lock.json ./
+COPY web/package.json ./web/package.json
+COPY packages/client/package.json ./packages/client/package.json
+COPY scripts/build-web.mjs ./scripts/build-web.mjs
 # `npm install --no-save` from the same lock covers a lock that `npm ci` rejects for missing
 # optional platform entries (registries that do not serve every @biomejs/cli-* package).
 RUN npm ci --no-audit --no-fund \
@@ -25,8 +29,12 @@ RUN npm ci --no-audit --no-fund \
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY plugins ./plugins
+COPY packages/client ./packages/client
+COPY web ./web
 RUN npm run build \
   && test -f dist/src/server.js \
+  && npm run build:web \
+  && test -f web/dist/index.html \
   && npm prune --omit=dev --no-audit --no-fund \
   && npm cache clean --force
 
@@ -42,6 +50,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/web/dist ./web/dist
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 

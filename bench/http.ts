@@ -5,7 +5,7 @@
 //
 //   node --import tsx bench/http.ts --duration 5 --connections 20
 import autocannon from 'autocannon'
-import { ChatHttp } from '../src/client/index.ts'
+import { ChatHttp } from '../packages/client/src/index.ts'
 import {
   checkFlags,
   deployment,

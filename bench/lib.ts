@@ -7,7 +7,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ChatHttp } from '../src/client/index.ts'
+import { ChatHttp } from '../packages/client/src/index.ts'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
-import { ChatHttp } from '../src/client/index.ts'
+import { ChatHttp } from '../packages/client/src/index.ts'
 import { checkFlags, flagNumber, int, parseFlags, sleep, startInstances } from './lib.ts'
 
 const USAGE = `node --import tsx bench/upload-memory.ts [flags]

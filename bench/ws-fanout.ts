@@ -15,7 +15,7 @@
 // instances' /metrics before and after the send phase and prints store operations per message.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import WebSocket from 'ws'
-import { ChatHttp } from '../src/client/index.ts'
+import { ChatHttp } from '../packages/client/src/index.ts'
 import {
   checkFlags,
   cpuSeconds,

@@ -21,6 +21,7 @@ import meRoutes from '../plugins/routes/me.ts'
 import postRoutes from '../plugins/routes/posts.ts'
 import roomRoutes from '../plugins/routes/rooms.ts'
 import userRoutes from '../plugins/routes/users.ts'
+import web from '../plugins/web.ts'
 import type { Config, TrustProxy } from './config.ts'
 import { ErrorBody } from './schemas/common.ts'
 
@@ -101,6 +102,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   // POST /api/rooms/:id/files and GET /api/files/:id, with the multipart parser in their scope.
   await app.register(fileRoutes, { prefix: '/api' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  await app.register(web)
 
   return app
 }

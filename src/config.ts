@@ -101,6 +101,10 @@ export const ConfigSchema = Type.Object({
   HTTP_IDLE_TIMEOUT_SECONDS: Int(30, 1, 3600),
   /** Seconds an idle keep-alive connection is kept for the client's next request. */
   HTTP_KEEPALIVE_SECONDS: Int(5, 1, 600),
+  /** Serve the web app at `/` (false: the API only). */
+  WEB_APP: Type.Boolean({ default: true }),
+  /** Where the built web app is (`npm run build:web` writes web/dist). */
+  WEB_DIR: Type.String({ default: './web/dist', minLength: 1 }),
 })
 
 export type RawConfig = Static<typeof ConfigSchema>

@@ -1,33 +1,9 @@
 // The one error type the core throws. The HTTP layer turns it into the contract's shape
 // {statusCode, code, error, message}; the socket gateway into an `error` frame.
 
-export type ErrorCode =
-  | 'VALIDATION'
-  | 'NOT_FOUND'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'BAD_ORIGIN'
-  | 'RATE_LIMITED'
-  | 'USERNAME_TAKEN'
-  | 'INVALID_CODE'
-  | 'BAD_CREDENTIALS'
-  | 'TOTP_REQUIRED'
-  | 'BAD_TOTP'
-  | 'BANNED'
-  | 'VIP_REQUIRED'
-  | 'ROOM_FULL'
-  | 'NOT_MEMBER'
-  | 'TOO_LARGE'
-  | 'RANGE_NOT_SATISFIABLE'
-  | 'CONFLICT'
-  | 'LAST_ADMIN'
-  | 'SELF_CHANGE'
-  | 'NAME_TAKEN'
-  | 'TIMEOUT'
-  | 'URI_TOO_LONG'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'UNAVAILABLE'
-  | 'INTERNAL'
+import type { ErrorCode } from './schemas/error-codes.ts'
+
+export type { ErrorCode }
 
 export class AppError extends Error {
   constructor(

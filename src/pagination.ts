@@ -3,8 +3,9 @@
 // it, so items inserted between two requests are never repeated nor make others skip.
 import { invalid } from './errors.ts'
 
-export const DEFAULT_LIMIT = 50
-export const MAX_LIMIT = 200
+import { DEFAULT_LIMIT, MAX_LIMIT } from './schemas/common.ts'
+
+export { DEFAULT_LIMIT, MAX_LIMIT }
 
 export interface Page<T> {
   items: T[]

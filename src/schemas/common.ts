@@ -1,6 +1,9 @@
 // Wire schemas shared by every route: ids, times, errors, pages. Types are derived with Static<>.
 import { type TSchema, Type } from 'typebox'
-import { DEFAULT_LIMIT, MAX_LIMIT } from '../pagination.ts'
+
+/** Page sizes of every list: `?limit=` defaults to 50, at most 200. */
+export const DEFAULT_LIMIT = 50
+export const MAX_LIMIT = 200
 
 export const Id = Type.String({ pattern: '^[0-9a-f]{24}$', description: '24-hex id' })
 export const Time = Type.String({ format: 'date-time' })

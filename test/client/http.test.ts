@@ -1,6 +1,7 @@
 // ChatHttp against the real server over fetch: signing in, VIP, rooms, history, errors.
+
+import { ApiError, ChatHttp } from '@roomchat/client'
 import t from 'tap'
-import { ApiError, ChatHttp } from '../../src/client/index.ts'
 import { admin, backendName, startServer } from './fixtures/setup.ts'
 
 t.test(`the HTTP client on ${backendName}`, async (t) => {

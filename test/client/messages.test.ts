@@ -1,6 +1,7 @@
 // Sending and receiving through ChatSocket: acks, delivery to everyone, errors.
+
+import { ChatError } from '@roomchat/client'
 import t from 'tap'
-import { ChatError } from '../../src/client/index.ts'
 import {
   backendName,
   inbox,

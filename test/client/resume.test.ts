@@ -2,9 +2,10 @@
 // draining, 1013 too slow) while another client keeps sending. The client reconnects, re-joins
 // with `since`, and delivers every message once, in seq order; its own unacked sends are
 // re-sent and stored once.
+
+import { type AckFrame, type ChatSocket, CloseCode } from '@roomchat/client'
 import t from 'tap'
 import type WebSocket from 'ws'
-import { type AckFrame, type ChatSocket, CloseCode } from '../../src/client/index.ts'
 import {
   backendName,
   inbox,

@@ -1,7 +1,8 @@
 // Close code 4001: the sign-in was revoked (logout, password change, ban). The client stops:
 // no reconnect, pending sends rejected with REVOKED.
+
+import { ChatError } from '@roomchat/client'
 import t from 'tap'
-import { ChatError } from '../../src/client/index.ts'
 import { admin, backendName, next, room, sleep, socket, startServer, user, within } from './fixtures/setup.ts'
 
 t.test(`revocation on ${backendName}`, async (t) => {
@@ -21,12 +22,12 @@ t.test(`revocation on ${backendName}`, async (t) => {
     const [info] = await closed
     await revoked
     t.match(info, { code: 4001, reconnecting: false })
-    t.equal(client.state, 'closed')
+    t.equal(client.state, 'refused')
     const late = await client.send(roomId, 'too late').catch((e: unknown) => e)
     t.ok(late instanceof ChatError)
     t.equal((late as ChatError).code, 'CLOSED')
     await sleep(500)
-    t.same(states, ['connecting', 'open', 'closed'], 'never dialled again')
+    t.same(states, ['connecting', 'open', 'refused'], 'never dialled again')
     t.equal(server.app.websocketServer.clients.size, 0, 'no socket left on the server')
   })
 
@@ -44,7 +45,7 @@ t.test(`revocation on ${backendName}`, async (t) => {
     const err = await within(pending, 'the rejection')
     t.ok(err instanceof ChatError)
     t.equal((err as ChatError).code, 'REVOKED')
-    t.equal(client.state, 'closed')
+    t.equal(client.state, 'refused')
   })
 
   t.test('close() by the client: no reconnect either', async (t) => {

@@ -1,6 +1,7 @@
 // The client's pure parts: in-order exactly-once delivery per room, and backoff delays.
+
+import { backoffDelay, defaultBackoff, type Message, RoomStream } from '@roomchat/client'
 import t from 'tap'
-import { backoffDelay, defaultBackoff, type Message, RoomStream } from '../../src/client/index.ts'
 
 const msg = (seq: number): Message => ({
   id: seq.toString(16).padStart(24, '0'),

@@ -1,5 +1,5 @@
 // A raw WebSocket test client: frames are collected as they come, and tests wait for the ones
-// they expect. Raw on purpose: the protocol itself is under test here (src/client has its own).
+// they expect. Raw on purpose: the protocol itself is under test here (the client package has its own).
 import WebSocket from 'ws'
 import type { App } from '../../src/app.ts'
 

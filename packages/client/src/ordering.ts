@@ -2,7 +2,7 @@
 // Duplicates (a replay overlapping what was already delivered) are dropped; a message ahead of
 // the next expected seq waits until the ones before it arrive (the server's replay on re-join
 // fills the gap); nothing is ever delivered out of order.
-import type { Message } from './types.ts'
+import type { Message } from './wire.ts'
 
 export class RoomStream {
   /** The seq of the last message delivered; null until known (a join without `since`). */

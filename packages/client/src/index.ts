@@ -1,0 +1,38 @@
+// @roomchat/client: the typed client of the roomchat API for browsers, native apps and Node.
+// ChatHttp for the HTTP routes, ChatSocket for `/ws`; the wire types are generated from the
+// server's schemas (./wire.ts). No dependencies; in Node 20 pass the `ws` package as the
+// WebSocket option (Node 22+ and browsers have a global one).
+export { type BackoffOptions, backoffDelay, defaultBackoff } from './backoff.ts'
+export type { ConnectionEnd } from './connection.ts'
+export { Emitter, type EventMap, type Listener } from './emitter.ts'
+export {
+  ApiError,
+  ChatError,
+  type ClientCode,
+  ClientCodes,
+  type ErrorCodeOf,
+  isSessionRefused,
+} from './errors.ts'
+export type { FetchInit, FetchLike, FetchResponseLike, Query, RequestOptions } from './fetch.ts'
+export { ChatHttp, type ChatHttpOptions, type DownloadedFile, fileNameOf, type Health } from './http.ts'
+export { newClientMsgId } from './ids.ts'
+export { RoomStream } from './ordering.ts'
+export { ChatSocket } from './socket.ts'
+export type {
+  ChatSocketEvents,
+  ChatSocketOptions,
+  CloseInfo,
+  JoinOptions,
+  RefusedInfo,
+  SendOptions,
+  SocketState,
+} from './socket-types.ts'
+export type {
+  SocketCloseEvent,
+  SocketMessageEvent,
+  WebSocketConstructor,
+  WebSocketLike,
+  WebSocketOptions,
+} from './transport.ts'
+export type { UploadAnswer, UploadOptions, UploadProgress } from './upload.ts'
+export * from './wire.ts'

@@ -1,0 +1,69 @@
+// The web app (web/, built into WEB_DIR) at `/`. Hashed files under /assets/ never change, so
+// browsers keep them for a year; everything else, index.html above all, is revalidated on every
+// load so a new build shows at once. A GET for one of the app's pages that a person's browser
+// may open directly (/rooms/…, /users/…) answers index.html and the app's router takes it from
+// there; the server's own paths (/api, /ws, /docs, /openapi.json, the ops routes) are never
+// shadowed, and any other unknown path stays a JSON 404.
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import fastifyStatic from '@fastify/static'
+import fp from 'fastify-plugin'
+
+/**
+ * The app's own sections (web/src/router.ts; a test keeps the two in step). Only these paths get
+ * index.html, so every other unknown path, under /api, /ws, /docs and the ops routes above all,
+ * stays the server's JSON 404.
+ */
+export const APP_SECTIONS = ['login', 'me', 'users', 'rooms', 'admin']
+const APP_PATH = new RegExp(`^/(${APP_SECTIONS.join('|')})(/[^.]*)?$`)
+const IMMUTABLE = 'public, max-age=31536000, immutable'
+/**
+ * What the app needs and nothing more: its own scripts and styles (no inline ones), images from
+ * uploads and QR codes (data:, blob: for previews), API calls and the socket on this origin.
+ * Sent with the app's HTML; the browser tests run under it.
+ */
+export const WEB_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ')
+const REVALIDATE = 'no-cache'
+
+/** Whether a GET for this URL should get the app's index.html. */
+export function isAppRoute(url: string): boolean {
+  return APP_PATH.test(url.split('?')[0] ?? '/')
+}
+
+export default fp(
+  async (app) => {
+    const { config } = app.core
+    if (!config.WEB_APP) return
+    const root = resolve(config.WEB_DIR)
+    if (!existsSync(resolve(root, 'index.html'))) {
+      app.log.warn({ dir: root }, 'the web app is not built (npm run build:web): serving the API only')
+      return
+    }
+    await app.register(fastifyStatic, {
+      root,
+      // Routes for the files present at start; other paths fall to the routes below.
+      wildcard: false,
+      index: false,
+      setHeaders(res, path) {
+        res.header('cache-control', /[\\/]assets[\\/]/.test(path) ? IMMUTABLE : REVALIDATE)
+        if (path.endsWith('.html')) res.header('content-security-policy', WEB_CSP)
+      },
+    })
+    app.get('/', { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'))
+    app.get('/*', { schema: { hide: true } }, (request, reply) => {
+      if (!isAppRoute(request.url)) return reply.callNotFound()
+      return reply.sendFile('index.html')
+    })
+  },
+  { name: 'web', dependencies: ['core'] },
+)

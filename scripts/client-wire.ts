@@ -1,0 +1,165 @@
+// Writes packages/client/src/wire.ts: the wire types of the HTTP API and the WebSocket protocol
+// as plain TypeScript, expanded by the compiler from the server's TypeBox schemas (src/schemas)
+// with Static<>, plus the protocol's constants. The client package then needs neither TypeBox
+// nor any server module (nor Node's types) to describe the wire. `npm run client:wire`
+// rewrites it; test/client/wire.test.ts fails when it is stale.
+//
+//   node --import tsx scripts/client-wire.ts [--check]
+import { execFileSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import ts from 'typescript'
+import { ERROR_CODES } from '../src/schemas/error-codes.ts'
+import { CloseCodes } from '../src/schemas/frames.ts'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+export const WIRE_FILE = join(ROOT, 'packages/client/src/wire.ts')
+
+/** Exported type name → the schema it is the Static<> of (module under src/schemas, export name). */
+const TYPES: [name: string, module: string, schema: string, doc: string][] = [
+  ['ErrorBody', 'common', 'ErrorBody', 'The one shape of every HTTP error answer.'],
+  ['OwnUser', 'users', 'OwnUser', 'The signed-in user, as the index page and the personal centre show it.'],
+  ['PublicUser', 'users', 'PublicUser', 'What anyone signed in may see of another user.'],
+  ['UserRef', 'users', 'UserRef', 'A user as named on a post, a room or a message.'],
+  ['Theme', 'users', 'Theme', 'A user interface theme: a mode and an optional accent colour.'],
+  ['RegisterBody', 'users', 'RegisterBody', 'POST /api/auth/register'],
+  ['LoginBody', 'users', 'LoginBody', 'POST /api/auth/login'],
+  [
+    'AuthAnswer',
+    'users',
+    'AuthAnswer',
+    'The answer of login and register: the user and a token for `Authorization: Bearer`.',
+  ],
+  ['ProfilePatch', 'users', 'ProfilePatch', 'PATCH /api/me'],
+  ['PasswordChange', 'users', 'PasswordChange', 'POST /api/me/password'],
+  ['TotpSetup', 'users', 'TotpSetup', 'POST /api/auth/totp/setup: not active until enabled with a code.'],
+  ['WsTicket', 'users', 'WsTicket', 'POST /api/auth/ws-ticket: single use, for `/ws?ticket=`.'],
+  ['AdminUserPatch', 'users', 'AdminUserPatch', 'PATCH /api/admin/users/:id'],
+  ['UsersQuery', 'directory', 'UsersQuery', 'GET /api/users'],
+  ['Post', 'posts', 'Post', "A post on a wall (the home wall, or a user's)."],
+  ['WallQuery', 'posts', 'WallQuery', 'GET /api/posts, GET /api/users/:id/posts'],
+  ['Room', 'rooms', 'Room', 'A chat room.'],
+  ['CreateRoomBody', 'rooms', 'CreateRoomBody', 'POST /api/rooms'],
+  ['RoomsQuery', 'rooms', 'RoomsQuery', 'GET /api/rooms'],
+  ['Member', 'rooms', 'Member', 'A member of a room, with whether they are online.'],
+  [
+    'Message',
+    'rooms',
+    'Message',
+    'A message of a room; `seq` is its place in the room, from 1 without gaps.',
+  ],
+  ['FileInfo', 'rooms', 'FileInfo', 'A file shared in a room (GET /api/files/:id).'],
+  ['HistoryQuery', 'rooms', 'HistoryQuery', 'GET /api/rooms/:id/messages'],
+  ['SendBody', 'rooms', 'SendBody', 'POST /api/rooms/:id/messages'],
+  ['CodeView', 'codes', 'CodeView', 'An invite or activation code as an admin sees it in lists.'],
+  ['NewCode', 'codes', 'NewCode', 'A code just minted: the only time the plain `code` is shown.'],
+  ['InviteCodesBody', 'codes', 'InviteCodesBody', 'POST /api/admin/invite-codes'],
+  ['ActivationCodesBody', 'codes', 'ActivationCodesBody', 'POST /api/admin/activation-codes'],
+  ['CodesQuery', 'codes', 'CodesQuery', 'GET /api/admin/codes'],
+  ['ClientFrame', 'frames', 'ClientFrame', 'Any frame a client sends on /ws.'],
+  ['ServerFrame', 'frames', 'ServerFrame', 'Any frame the server sends on /ws.'],
+  ['JoinFrame', 'frames', 'JoinFrame', 'Client → server: start live delivery of a room.'],
+  ['SendFrame', 'frames', 'SendFrame', 'Client → server: send a message.'],
+  ['JoinedFrame', 'frames', 'JoinedFrame', 'Server → client: the answer to `join`.'],
+  ['AckFrame', 'frames', 'AckFrame', 'Server → client: a `send` was stored.'],
+  ['MessageFrame', 'frames', 'MessageFrame', "Server → client: a room's next message."],
+  ['PresenceFrame', 'frames', 'PresenceFrame', 'Server → client: who is online in a room changed.'],
+  ['TypingNotice', 'frames', 'TypingNotice', 'Server → client: someone is typing.'],
+  ['RoomFrame', 'frames', 'RoomFrame', "Server → client: a room's details or member count changed."],
+  [
+    'RemovedFrame',
+    'frames',
+    'RemovedFrame',
+    'Server → client: live delivery of a room ended without the client asking.',
+  ],
+  ['ErrorFrame', 'frames', 'ErrorFrame', 'Server → client: a frame was refused.'],
+  ['PongFrame', 'frames', 'PongFrame', 'Server → client: the answer to `ping`.'],
+]
+
+/** Expands every Static<> with the compiler and prints the result as plain type aliases. */
+function expandTypes(): string {
+  const probe = join(ROOT, 'src/schemas/__wire_probe.ts')
+  const modules = [...new Set(TYPES.map(([, m]) => m))]
+  const source = [
+    "import type { Static } from 'typebox'",
+    ...modules.map((m) => `import type * as ${m} from './${m}.ts'`),
+    ...TYPES.map(([name, m, schema]) => `export type ${name} = Static<typeof ${m}.${schema}>`),
+  ].join('\n')
+  const options: ts.CompilerOptions = {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2023,
+    strict: true,
+    allowImportingTsExtensions: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+  }
+  const host = ts.createCompilerHost(options)
+  const getSourceFile = host.getSourceFile.bind(host)
+  const fileExists = host.fileExists.bind(host)
+  host.getSourceFile = (file, language, ...rest) =>
+    file === probe ? ts.createSourceFile(file, source, language) : getSourceFile(file, language, ...rest)
+  host.fileExists = (file) => file === probe || fileExists(file)
+  const program = ts.createProgram([probe], options, host)
+  const problems = ts
+    .getPreEmitDiagnostics(program, program.getSourceFile(probe))
+    .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))
+  if (problems.length > 0) throw new Error(`the schemas do not type-check:\n${problems.join('\n')}`)
+  const checker = program.getTypeChecker()
+  const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed })
+  const file = program.getSourceFile(probe)!
+  const docs = new Map(TYPES.map(([name, , , doc]) => [name, doc]))
+  const out: string[] = []
+  for (const statement of file.statements) {
+    if (!ts.isTypeAliasDeclaration(statement)) continue
+    const type = checker.getTypeAtLocation(statement.name)
+    const node = checker.typeToTypeNode(
+      type,
+      undefined,
+      ts.NodeBuilderFlags.NoTruncation | ts.NodeBuilderFlags.InTypeAlias | ts.NodeBuilderFlags.IgnoreErrors,
+    )
+    if (!node) throw new Error(`cannot expand ${statement.name.text}`)
+    const printed = printer.printNode(ts.EmitHint.Unspecified, node, file)
+    out.push(`/** ${docs.get(statement.name.text)} */\nexport type ${statement.name.text} = ${printed}\n`)
+  }
+  return out.join('\n')
+}
+
+/** The whole file, formatted as the project formats TypeScript. */
+export function renderWire(): string {
+  const codes = Object.keys(ERROR_CODES)
+  const text = [
+    "// Generated by scripts/client-wire.ts from the server's TypeBox schemas (src/schemas): do not edit.",
+    '// `npm run client:wire` rewrites it after a schema changes.',
+    '',
+    expandTypes(),
+    '/** A page of a list: `?limit=` (1..200) and `?cursor=` in, `{items, nextCursor}` out. */',
+    'export type PageOf<T> = { items: T[]; nextCursor: string | null }',
+    '',
+    '/** The close codes the server uses on /ws. */',
+    `export const CloseCode = ${JSON.stringify({ NORMAL: 1000, ...CloseCodes }, null, 2)} as const`,
+    '',
+    '/** Every machine `code` the server answers with, on HTTP and in `error` frames. */',
+    `export const ServerCodes = ${JSON.stringify(codes, null, 2)} as const`,
+    'export type ServerCode = (typeof ServerCodes)[number]',
+    '',
+  ].join('\n')
+  return execFileSync(join(ROOT, 'node_modules/.bin/biome'), ['format', `--stdin-file-path=${WIRE_FILE}`], {
+    input: text,
+    encoding: 'utf8',
+  })
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const text = renderWire()
+  if (process.argv.includes('--check')) {
+    if (readFileSync(WIRE_FILE, 'utf8') !== text) {
+      console.error(`${WIRE_FILE} is stale: run npm run client:wire`)
+      process.exit(1)
+    }
+  } else {
+    writeFileSync(WIRE_FILE, text)
+  }
+}

@@ -1,0 +1,62 @@
+// Every machine `code` the server answers with: its HTTP status (or `ws` for codes only sent in
+// socket `error` frames) and what it means. The one list behind the AppError type, the error
+// handler, the OpenAPI and AsyncAPI documents, the client package and docs/errors.md.
+// Plain data: no TypeBox, no Node, so any side may import it.
+
+export interface ErrorCodeInfo {
+  /** The HTTP status it comes with; `ws` when only an `error` frame carries it. */
+  status: number | 'ws'
+  meaning: string
+}
+
+export const ERROR_CODES = {
+  VALIDATION: {
+    status: 400,
+    meaning: 'The request (body, query, path, headers) breaks the schema or a rule',
+  },
+  BAD_REQUEST: { status: 400, meaning: 'The request could not be read at all (e.g. malformed JSON)' },
+  INVALID_CODE: {
+    status: 400,
+    meaning: 'The invite or activation code is unknown, used up, expired or revoked',
+  },
+  BAD_TOTP: {
+    status: 401,
+    meaning: 'The one-time password is wrong or already used (400 when enabling or disabling TOTP)',
+  },
+  UNAUTHENTICATED: { status: 401, meaning: 'No valid session: sign in (again)' },
+  BAD_CREDENTIALS: { status: 401, meaning: 'Unknown user or wrong password (the same answer for both)' },
+  TOTP_REQUIRED: { status: 401, meaning: 'The account has TOTP on: send `totp` with the login (400 when replacing TOTP without a current `code`)' },
+  FORBIDDEN: { status: 403, meaning: 'Signed in, but this is not yours to do' },
+  BAD_ORIGIN: {
+    status: 403,
+    meaning: 'A cookie-authenticated unsafe request (or a socket) from an Origin not in PUBLIC_ORIGINS',
+  },
+  BANNED: { status: 403, meaning: 'The account is banned' },
+  VIP_REQUIRED: { status: 403, meaning: 'Needs an active VIP membership (or the admin role)' },
+  NOT_MEMBER: { status: 403, meaning: 'Only members of the room may do this: join it first' },
+  NOT_FOUND: { status: 404, meaning: 'No such route or resource (or not visible to you)' },
+  USERNAME_TAKEN: { status: 409, meaning: 'Another account has this username' },
+  NAME_TAKEN: { status: 409, meaning: "The display name is another user's username" },
+  LAST_ADMIN: { status: 409, meaning: 'The change would leave no admin who is not banned' },
+  SELF_CHANGE: { status: 409, meaning: 'Admins cannot ban or demote themselves' },
+  ROOM_FULL: { status: 409, meaning: 'The room has maxMembers members already' },
+  CONFLICT: { status: 409, meaning: 'The resource changed or exists already' },
+  TIMEOUT: { status: 408, meaning: 'The request (headers or body) took longer than the server waits' },
+  TOO_LARGE: { status: 413, meaning: 'The body or file is larger than the server accepts' },
+  URI_TOO_LONG: { status: 414, meaning: 'A path parameter is longer than the server reads' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The body has a content type this route does not read' },
+  RANGE_NOT_SATISFIABLE: { status: 416, meaning: 'The Range asks for bytes past the end of the file' },
+  RATE_LIMITED: { status: 429, meaning: 'Too many requests: wait Retry-After seconds' },
+  INTERNAL: { status: 500, meaning: 'The server failed; nothing about it is shown' },
+  UNAVAILABLE: { status: 503, meaning: 'The instance is draining or its store or bus is unreachable: retry' },
+  BAD_FRAME: {
+    status: 'ws',
+    meaning: 'A socket frame that is not JSON, or not a known frame of valid shape',
+  },
+} as const satisfies Record<string, ErrorCodeInfo>
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
+/** The codes that may come with an HTTP status, in list order. */
+export const codesForStatus = (status: number): ErrorCode[] =>
+  (Object.keys(ERROR_CODES) as ErrorCode[]).filter((code) => ERROR_CODES[code].status === status)

@@ -1,0 +1,144 @@
+// ChatHttp covers every HTTP route: walls, the directory, uploads (with progress) and downloads,
+// codes listing and revoking, password, TOTP, user admin, health. Against the real server.
+import { Blob } from 'node:buffer'
+import { ApiError, ChatHttp, fileNameOf } from '@roomchat/client'
+import { generate } from 'otplib'
+import t from 'tap'
+import { admin, backendName, room, startServer, user } from './fixtures/setup.ts'
+
+t.test(`every route through ChatHttp on ${backendName}`, async (t) => {
+  const server = await startServer(t)
+  const root = await admin(server)
+  const alice = await user(server)
+  const bob = await user(server)
+
+  t.test('operations', async (t) => {
+    const http = new ChatHttp({ baseUrl: server.base })
+    t.match(await http.health(), { status: 'ok' })
+    t.match(await http.ready(), { status: 'ready' })
+  })
+
+  t.test('walls: home and a user, newest first; delete', async (t) => {
+    const home = await alice.http.post('home', 'on the home wall')
+    t.match(home, { wall: 'home', text: 'on the home wall', author: { id: alice.id } })
+    const onBob = await alice.http.post(bob.id, 'hi bob 👋')
+    t.match(onBob, { wall: bob.id, text: 'hi bob 👋' })
+    t.equal((await bob.http.wall('home')).items[0]?.id, home.id)
+    t.same(
+      (await bob.http.wall(bob.id)).items.map((p) => p.id),
+      [onBob.id],
+    )
+    const refused = await root.http.post('home', '   ').catch((e: unknown) => e)
+    t.match(refused, { status: 400, code: 'VALIDATION' })
+    await bob.http.deletePost(onBob.id) // the owner of the wall
+    t.same((await bob.http.wall(bob.id)).items, [])
+    const notYours = await bob.http.deletePost(home.id).catch((e: unknown) => e)
+    t.ok(notYours instanceof ApiError)
+    t.match(notYours, { status: 403, code: 'FORBIDDEN' })
+  })
+
+  t.test('directory', async (t) => {
+    const page = await alice.http.users({ q: bob.username })
+    t.same(
+      page.items.map((u) => u.id),
+      [bob.id],
+    )
+    t.match(await alice.http.user(bob.id), { id: bob.id, username: bob.username })
+    t.match(await alice.http.user('0'.repeat(24)).catch((e: unknown) => e), {
+      status: 404,
+      code: 'NOT_FOUND',
+    })
+  })
+
+  t.test('upload with progress, then the file by URL and by download', async (t) => {
+    const roomId = await room(server, [alice, bob])
+    const bytes = new Uint8Array(300_000).map((_, i) => i % 251)
+    const reports: number[] = []
+    const answer = await alice.http.uploadFile(roomId, new Blob([bytes]) as unknown as globalThis.Blob, {
+      name: 'data é.bin',
+      onProgress: (p) => reports.push(p.loaded),
+    })
+    t.match(answer.file, { name: 'data é.bin', size: bytes.length })
+    t.match(answer.message, { kind: 'file', room: roomId, file: { id: answer.file.id } })
+    t.ok(reports.length > 0 && reports.at(-1) === bytes.length, 'progress reported up to the whole file')
+    t.equal(bob.http.fileUrl(answer.file.id), `${server.base}/api/files/${answer.file.id}`)
+    const got = await bob.http.downloadFile(answer.file.id)
+    t.equal(got.name, 'data é.bin')
+    t.equal(got.contentType, 'application/octet-stream')
+    t.same(new Uint8Array(await got.blob.arrayBuffer()), bytes)
+    const part = await bob.http.downloadFile(answer.file.id, { range: { start: 10, end: 19 } })
+    t.same(new Uint8Array(await part.blob.arrayBuffer()), bytes.slice(10, 20))
+    const outsider = await user(server)
+    t.match(await outsider.http.downloadFile(answer.file.id).catch((e: unknown) => e), {
+      status: 403,
+      code: 'NOT_MEMBER',
+    })
+    t.match(
+      await outsider.http
+        .uploadFile(roomId, new Blob(['x']) as unknown as globalThis.Blob)
+        .catch((e: unknown) => e),
+      {
+        status: 403,
+        code: 'NOT_MEMBER',
+      },
+    )
+  })
+
+  t.test('codes: list without the plain code, revoke', async (t) => {
+    const [code] = await root.http.mintInviteCodes({ count: 1 })
+    const listed = await root.http.codes({ type: 'invite', status: 'unused', limit: 200 })
+    const mine = listed.items.find((c) => c.id === code!.id)
+    t.ok(mine, 'the new code is listed')
+    t.notOk('code' in (mine ?? {}), 'never the plain code')
+    await root.http.revokeCode(code!.id)
+    const revoked = await root.http.codes({ status: 'revoked' })
+    t.ok(revoked.items.some((c) => c.id === code!.id))
+    const register = await new ChatHttp({ baseUrl: server.base })
+      .register({ username: 'too_late', password: 'password-123', inviteCode: code!.code })
+      .catch((e: unknown) => e)
+    t.match(register, { status: 400, code: 'INVALID_CODE' })
+    t.match(await alice.http.codes().catch((e: unknown) => e), { status: 403, code: 'FORBIDDEN' })
+  })
+
+  t.test('password change: the other sessions end, this one stays', async (t) => {
+    const carol = await user(server)
+    const other = new ChatHttp({ baseUrl: server.base })
+    await other.login({ username: carol.username, password: 'password-123' })
+    await carol.http.changePassword({ currentPassword: 'password-123', newPassword: 'another-pass-456' })
+    t.match(await carol.http.me(), { id: carol.id })
+    t.match(await other.me().catch((e: unknown) => e), { status: 401, code: 'UNAUTHENTICATED' })
+    const wrong = await carol.http
+      .changePassword({ currentPassword: 'nope-nope', newPassword: 'x-another-789' })
+      .catch((e: unknown) => e)
+    t.ok(wrong instanceof ApiError)
+  })
+
+  t.test('TOTP: setup, enable, login needs it, disable', async (t) => {
+    const dave = await user(server)
+    const { secret, otpauthUrl } = await dave.http.totpSetup()
+    t.match(otpauthUrl, /^otpauth:\/\/totp\//)
+    t.match(await dave.http.enableTotp('000000').catch((e: unknown) => e), { status: 400, code: 'BAD_TOTP' })
+    await dave.http.enableTotp(await generate({ secret }))
+    t.equal((await dave.http.me()).totpEnabled, true)
+    const without = await new ChatHttp({ baseUrl: server.base })
+      .login({ username: dave.username, password: 'password-123' })
+      .catch((e: unknown) => e)
+    t.match(without, { status: 401, code: 'TOTP_REQUIRED' })
+    const next = await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 })
+    await dave.http.disableTotp(next)
+    t.equal((await dave.http.me()).totpEnabled, false)
+  })
+
+  t.test('user admin: promote, ban', async (t) => {
+    const erin = await user(server)
+    t.match(await root.http.updateUser(erin.id, { role: 'admin' }), { id: erin.id, role: 'admin' })
+    t.match(await root.http.updateUser(erin.id, { banned: true, role: 'user' }), { banned: true })
+    t.match(await erin.http.me().catch((e: unknown) => e), { status: 401 })
+  })
+
+  t.test('Content-Disposition names', async (t) => {
+    t.equal(fileNameOf(`attachment; filename="a.txt"; filename*=UTF-8''%C3%A9t%C3%A9.txt`), 'été.txt')
+    t.equal(fileNameOf('inline; filename="plain \\"q\\".png"'), 'plain "q".png')
+    t.equal(fileNameOf(null), null)
+  })
+})

@@ -1,0 +1,104 @@
+// A real browser for the web app's tests: Debian's Chromium driven by playwright-core, each
+// person in a browser context of their own (own cookies, own network switch). Also: the web app
+// built before a test serves it, an axe-core audit of a page, and screenshots for the README.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Test } from 'tap'
+import { inCI } from './servers.ts'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+/** Builds web/dist when missing or stale (a no-op after `npm install` built it). */
+export function ensureWebBuilt(): void {
+  const run = spawnSync(process.execPath, [join(ROOT, 'scripts/build-web.mjs')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
+  if (run.status !== 0) throw new Error(`building the web app failed:\n${run.stdout}\n${run.stderr}`)
+}
+
+/** Chromium, closed when the test ends; null (test planned empty) where there is none outside CI. */
+export async function launchBrowser(t: Test): Promise<Browser | null> {
+  if (!existsSync(CHROMIUM)) {
+    if (inCI) t.fail(`Chromium is required in CI (${CHROMIUM}; Debian package chromium)`)
+    else {
+      console.error(`\n*** SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium) ***\n`)
+      t.plan(0, 'no chromium')
+    }
+    return null
+  }
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })
+  t.teardown(() => browser.close())
+  return browser
+}
+
+/** What the browser refused under the app's Content-Security-Policy, across every page opened here. */
+export const cspViolations: string[] = []
+
+/** A page in a fresh context (a person of their own); browser errors fail loudly in the output. */
+export async function newPerson(browser: Browser, base: string): Promise<Page> {
+  const context = await browser.newContext({ baseURL: base, viewport: { width: 1100, height: 800 } })
+  const page = await context.newPage()
+  page.setDefaultTimeout(15_000)
+  page.on('pageerror', (err) => console.error(`[browser] ${err.message}`))
+  page.on('console', (msg) => {
+    if (/Content.Security.Policy/i.test(msg.text())) cspViolations.push(msg.text())
+  })
+  return page
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+export interface AxeViolation {
+  id: string
+  impact: string | null
+  help: string
+  nodes: { target: string[] }[]
+}
+
+/** axe-core's WCAG 2 A/AA rules on the page as it is now: the serious and critical violations. */
+export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]> {
+  // Evaluated through the DevTools protocol: a <script> tag would be refused by the app's CSP.
+  if (!(await page.evaluate('typeof axe !== "undefined"'))) await page.evaluate(axeSource)
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      globalThis as unknown as {
+        axe: { run: (o: unknown) => Promise<{ violations: AxeViolation[]; passes: unknown[] }> }
+      }
+    ).axe
+    const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } })
+    // An audit that checked nothing would pass anything.
+    if (!result.passes.length) throw new Error('axe-core checked no rule on this page')
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target })),
+    }))
+  })
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+}
+
+/** With SCREENSHOTS=1, saves the page as docs/screenshots/<name>.png (`npm run screenshots`). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.SCREENSHOTS !== '1') return
+  const dir = join(ROOT, 'docs', 'screenshots')
+  mkdirSync(dir, { recursive: true })
+  await page.screenshot({ path: join(dir, `${name}.png`) })
+}
+
+/** A small PNG (16×16, one colour), made here so the test needs no fixture file. */
+export { png16 } from './png.ts'

@@ -1,0 +1,62 @@
+// What a person does in the web app, as steps over its labelled controls (the same names a
+// screen reader announces), shared by the browser tests.
+import type { Page } from 'playwright-core'
+
+export async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.goto('/login')
+  await page.getByLabel('Username').fill(username)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Sign in', exact: true }).last().click()
+  await page.getByRole('heading', { name: /^Hello, / }).waitFor()
+}
+
+export async function register(
+  page: Page,
+  username: string,
+  password: string,
+  inviteCode: string,
+): Promise<void> {
+  await page.goto('/login')
+  await page.getByRole('button', { name: 'Register', exact: true }).first().click()
+  await page.getByLabel('Username').fill(username)
+  await page.getByLabel('Password').fill(password)
+  await page.getByLabel('Display name').fill(username[0]!.toUpperCase() + username.slice(1))
+  await page.getByLabel('Invite code').fill(inviteCode)
+  await page.getByRole('button', { name: 'Register', exact: true }).last().click()
+  await page.getByRole('heading', { name: /^Hello, / }).waitFor()
+}
+
+/** On the admin page: mints codes of one kind and reads the plain codes it shows once. */
+export async function mintCodes(page: Page, kind: 'invite' | 'activation', count: number): Promise<string[]> {
+  await page.goto('/admin')
+  const form = page.getByRole('form', { name: kind === 'invite' ? 'Invite codes' : 'Activation codes' })
+  await form.getByLabel(kind === 'invite' ? 'Invite codes' : 'Activation codes').fill(String(count))
+  await form.getByRole('button').click()
+  await page
+    .getByRole('status')
+    .filter({ hasText: `${count} ${kind} code(s) minted` })
+    .waitFor()
+  return page.locator('.new-code').allInnerTexts()
+}
+
+/** Opens a room from the list of all rooms (joining it). */
+export async function openRoom(page: Page, name: string): Promise<void> {
+  await page.goto('/rooms')
+  await page.getByRole('button', { name: 'All rooms' }).click()
+  await page.getByRole('link', { name }).click()
+  await page.getByRole('heading', { name }).waitFor()
+  await page
+    .locator('.presence')
+    .filter({ hasText: /Online \([1-9]/ })
+    .waitFor()
+}
+
+export async function say(page: Page, text: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'Message' }).fill(text)
+  await page.getByRole('button', { name: 'Send' }).click()
+}
+
+/** The texts of the messages shown in the room, in order (delivered ones, not pending). */
+export function shownTexts(page: Page): Promise<string[]> {
+  return page.locator('.messages article.msg:not(.pending) .text').allInnerTexts()
+}

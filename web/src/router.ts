@@ -1,0 +1,53 @@
+// Pages load on demand (the first page ships only what it shows). Every page but sign-in needs
+// a user; the admin page needs an admin.
+import { createRouter, createWebHistory } from 'vue-router'
+import HomePage from './pages/HomePage.vue'
+import { state, whenSignedOut } from './session.ts'
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/', component: HomePage, meta: { title: 'Home' } },
+    {
+      path: '/login',
+      component: () => import('./pages/LoginPage.vue'),
+      meta: { public: true, title: 'Sign in' },
+    },
+    { path: '/me', component: () => import('./pages/MePage.vue'), meta: { title: 'Personal centre' } },
+    { path: '/users', component: () => import('./pages/UsersPage.vue'), meta: { title: 'People' } },
+    {
+      path: '/users/:id',
+      component: () => import('./pages/UserPage.vue'),
+      props: true,
+      meta: { title: 'User' },
+    },
+    { path: '/rooms', component: () => import('./pages/RoomsPage.vue'), meta: { title: 'Rooms' } },
+    {
+      path: '/rooms/:id',
+      component: () => import('./pages/RoomPage.vue'),
+      props: true,
+      meta: { title: 'Room' },
+    },
+    {
+      path: '/admin',
+      component: () => import('./pages/AdminPage.vue'),
+      meta: { admin: true, title: 'Admin' },
+    },
+    { path: '/:rest(.*)*', redirect: '/' },
+  ],
+})
+
+router.beforeEach((to) => {
+  if (!to.meta.public && !state.user)
+    return { path: '/login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
+  if (to.path === '/login' && state.user) return '/'
+  if (to.meta.admin && state.user?.role !== 'admin') return '/'
+  return true
+})
+router.afterEach((to) => {
+  document.title = `${String(to.meta.title ?? '')} · Roomchat`
+})
+
+whenSignedOut(() => {
+  void router.replace({ path: '/login', query: { ended: '1' } })
+})
