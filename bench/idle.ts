@@ -9,7 +9,7 @@
 // 2. Quiet rooms: R rooms, each followed by a socket (100 rooms per socket, each socket a user
 //    of its own), and no message anywhere; the instance's CPU over W seconds of that silence.
 import WebSocket from 'ws'
-import { ChatHttp } from '../src/client/index.ts'
+import { ChatHttp } from '../packages/client/src/index.ts'
 import {
   checkFlags,
   cpuSeconds,

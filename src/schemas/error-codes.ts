@@ -25,7 +25,11 @@ export const ERROR_CODES = {
   },
   UNAUTHENTICATED: { status: 401, meaning: 'No valid session: sign in (again)' },
   BAD_CREDENTIALS: { status: 401, meaning: 'Unknown user or wrong password (the same answer for both)' },
-  TOTP_REQUIRED: { status: 401, meaning: 'The account has TOTP on: send `totp` with the login (400 when replacing TOTP without a current `code`)' },
+  TOTP_REQUIRED: {
+    status: 401,
+    meaning:
+      'The account has TOTP on: send `totp` with the login (400 when replacing TOTP without a current `code`)',
+  },
   FORBIDDEN: { status: 403, meaning: 'Signed in, but this is not yours to do' },
   BAD_ORIGIN: {
     status: 403,
