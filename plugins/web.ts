@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import fastifyStatic from '@fastify/static'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
 /**
@@ -60,10 +61,14 @@ export default fp(
       },
     })
     app.get('/', { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'))
-    app.get('/*', { schema: { hide: true } }, (request, reply) => {
-      if (!isAppRoute(request.url)) return reply.callNotFound()
-      return reply.sendFile('index.html')
-    })
+    // One route per section, not a catch-all: a catch-all would also take the URLs the router
+    // refuses before any route (an overlong path parameter answers 414, not the app's 404).
+    const page = (request: FastifyRequest, reply: FastifyReply) =>
+      isAppRoute(request.url) ? reply.sendFile('index.html') : reply.callNotFound()
+    for (const section of APP_SECTIONS) {
+      app.get(`/${section}`, { schema: { hide: true } }, page)
+      app.get(`/${section}/*`, { schema: { hide: true } }, page)
+    }
   },
   { name: 'web', dependencies: ['core'] },
 )

@@ -29,7 +29,8 @@ t.test('serves the built app with the right cache headers', async (t) => {
 })
 
 t.test('never shadows the server’s own paths', async (t) => {
-  const app = await buildTestApp(t)
+  // A metrics token puts /metrics on the API port, beside the app.
+  const app = await buildTestApp(t, sharedEnv(t, { METRICS_TOKEN: 'metrics-token-of-the-test' }))
   for (const url of [
     '/api',
     '/api/nope',
@@ -51,7 +52,12 @@ t.test('never shadows the server’s own paths', async (t) => {
   )
   t.match((await app.inject({ method: 'GET', url: '/openapi.json' })).json().openapi, /^3\./, '/openapi.json')
   t.match((await app.inject({ method: 'GET', url: '/docs' })).body, /swagger/i, '/docs: Swagger UI')
-  t.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /http_requests_total/, '/metrics')
+  const metrics = await app.inject({
+    method: 'GET',
+    url: '/metrics',
+    headers: { authorization: 'Bearer metrics-token-of-the-test' },
+  })
+  t.match(metrics.body, /http_requests_total/, '/metrics')
   const post = await app.inject({ method: 'POST', url: '/rooms' })
   t.equal(post.statusCode, 404, 'only GET and HEAD get the app')
 })

@@ -33,7 +33,7 @@ t.test('the web app through nginx in front of two instances', async (t) => {
   const browser = await launchBrowser(t)
   if (!browser) return
 
-  const { servers, outputs } = await startCluster(t, 'web', redisUrl!, { TRUST_PROXY: 'true' }, 2)
+  const { servers, outputs } = await startCluster(t, 'web', redisUrl!, { TRUST_PROXY: 'loopback' }, 2)
   const nginxDir = tempDir('web-nginx')
   t.teardown(() => removeDir(nginxDir))
   // deploy/nginx.upstream.conf names three servers: the third line points at the first instance.
