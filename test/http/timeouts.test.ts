@@ -77,7 +77,7 @@ t.test('HTTP timeouts', async (t) => {
     const ms = await c.closed
     t.match(c.received(), /^HTTP\/1\.1 200/)
     t.match(c.received(), /Keep-Alive: timeout=1/i, 'the bound is announced')
-    t.ok(ms < 2_500, `closed after ${ms} ms (bound: 1 s)`)
+    t.ok(ms < 4_000, `closed after ${ms} ms (bound: 1 s, checked every second)`)
   })
 
   t.test('a normal request is unaffected', async (t) => {
