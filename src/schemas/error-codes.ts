@@ -14,7 +14,7 @@ export interface ErrorCodeInfo {
 export const ERROR_CODES = {
   VALIDATION: {
     status: 400,
-    meaning: 'The request (body, query, path, headers) breaks the schema or a rule',
+    meaning: 'The request (body, query, path, headers) breaks the schema or a rule, or its JSON is malformed',
   },
   BAD_REQUEST: { status: 400, meaning: 'Another client error at the HTTP level, without a code of its own' },
   INVALID_CODE: {

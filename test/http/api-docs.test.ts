@@ -175,3 +175,12 @@ t.test(`the API documents on ${backendName}`, async (t) => {
     t.same(doc.components.schemas.MessageFrame.properties.message, { $ref: '#/components/schemas/Message' })
   })
 })
+
+t.test('docs/errors.md is the error list as it is', async (t) => {
+  const { readFile } = await import('node:fs/promises')
+  const { ERRORS_DOC, renderErrorsDoc } = await import('../../scripts/docs-errors.ts')
+  t.ok(
+    (await readFile(ERRORS_DOC, 'utf8')) === renderErrorsDoc(),
+    'current (npm run docs:errors rewrites it)',
+  )
+})
