@@ -1,5 +1,6 @@
 // The WebSocket protocol: one JSON object per text frame, with a `type`. These schemas are the
-// reference for clients (src/client) and for the gateway's validation of incoming frames.
+// reference for clients (the @roomchat/client package, /asyncapi.json) and for the gateway's
+// validation of incoming frames.
 import { type Static, Type } from 'typebox'
 import { Id, Time } from './common.ts'
 import { ERROR_CODES, type ErrorCode } from './error-codes.ts'
