@@ -7,7 +7,8 @@
 #   docker run -p 3000:3000 -v roomchat-data:/data roomchat            # embedded (SQLite)
 #   docker compose up                                                  # scaled (see docker-compose.yml)
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node.js 24 LTS (20 reached its end of life in April 2026); CI runs the suite on both.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---------------------------------------------------------------------------------------- build
 FROM ${NODE_IMAGE} AS build

@@ -4,7 +4,6 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { Type } from 'typebox'
 import { AppError, type ErrorCode } from '../src/errors.ts'
 
 const codeByStatus: Record<number, ErrorCode> = {
@@ -48,23 +47,6 @@ const BAD_PREFLIGHT = 'Invalid Preflight Request'
 
 export default fp(
   async (app) => {
-    // The errors any route can give before its handler runs, documented where they can happen:
-    // 400 for input that fails its schema, 414 for an overlong path parameter, 413 and 415 for
-    // a body too large or of a type no parser takes.
-    app.addHook('onRoute', (route) => {
-      const schema = route.schema as
-        | { params?: unknown; querystring?: unknown; body?: unknown; response?: Record<string, unknown> }
-        | undefined
-      if (!schema?.response) return
-      const add: number[] = []
-      if (schema.params || schema.querystring || schema.body) add.push(400)
-      if (schema.params) add.push(414)
-      if (schema.body) add.push(413, 415)
-      const response = { ...schema.response }
-      for (const status of add) response[status] ??= Type.Ref('Error')
-      schema.response = response
-    })
-
     // @fastify/cors answers a preflight without Origin or Access-Control-Request-Method with a
     // plain-text 400 of its own: the same answer, in the contract's shape.
     app.addHook('onSend', async (request, reply, payload) => {

@@ -6,6 +6,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import fp from 'fastify-plugin'
 import { AppError } from '../src/errors.ts'
+import { errors } from '../src/schemas/common.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,10 +37,12 @@ export default fp(
       '/metrics',
       {
         schema: {
+          operationId: 'metrics',
           tags: ['operations'],
           summary:
             'Prometheus metrics (text format); only with METRICS_TOKEN set, which it wants as a Bearer token',
-          security: [{ bearer: [] }],
+          security: [{ metricsToken: [] }],
+          response: errors('UNAUTHENTICATED'),
         },
       },
       async (request, reply) => {

@@ -19,11 +19,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/register',
     {
       schema: {
+        operationId: 'register',
         tags,
         summary: 'Sign up with an invitation code',
         security: [],
         body: RegisterBody,
-        response: { 201: AuthAnswer, ...errors(400, 409, 429) },
+        response: { 201: AuthAnswer, ...errors('INVALID_CODE', 'USERNAME_TAKEN', 'RATE_LIMITED') },
       },
     },
     async (request, reply) => {
@@ -36,11 +37,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/login',
     {
       schema: {
+        operationId: 'login',
         tags,
         summary: 'Sign in; sets the token cookie and returns the token for Bearer use',
         security: [],
         body: LoginBody,
-        response: { 200: AuthAnswer, ...errors(400, 401, 403, 429) },
+        response: {
+          200: AuthAnswer,
+          ...errors('BAD_CREDENTIALS', 'TOTP_REQUIRED', 'BAD_TOTP', 'BANNED', 'RATE_LIMITED'),
+        },
       },
     },
     async (request, reply) => {
@@ -58,9 +63,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preHandler: app.authenticate,
       schema: {
+        operationId: 'logout',
         tags,
         summary: 'Revoke this session on every instance',
-        response: { 204: Type.Null(), ...errors(401, 403) },
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED') },
       },
     },
     async (request, reply) => {
@@ -75,11 +81,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preHandler: app.authenticate,
       schema: {
+        operationId: 'totpSetup',
         tags,
         summary:
           'Start two-factor setup (inactive until enabled). With two-factor on, `code` (a current one) is required: 400 TOTP_REQUIRED without it, BAD_TOTP when wrong',
         body: TotpSetupBody,
-        response: { 200: TotpSetup, ...errors(400, 401) },
+        response: { 200: TotpSetup, ...errors('UNAUTHENTICATED', ['TOTP_REQUIRED', 400], ['BAD_TOTP', 400]) },
       },
       // The body is optional: without one (as before two-factor could be replaced) it is `{}`.
       preValidation: async (request) => {
@@ -94,10 +101,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preHandler: app.authenticate,
       schema: {
+        operationId: 'enableTotp',
         tags,
         summary: 'Enable two-factor login',
         body: TotpCode,
-        response: { 204: Type.Null(), ...errors(400, 401) },
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', ['BAD_TOTP', 400]) },
       },
     },
     async (request, reply) => {
@@ -111,10 +119,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preHandler: app.authenticate,
       schema: {
+        operationId: 'disableTotp',
         tags,
         summary: 'Disable two-factor login',
         body: TotpCode,
-        response: { 204: Type.Null(), ...errors(400, 401) },
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', ['BAD_TOTP', 400]) },
       },
     },
     async (request, reply) => {
@@ -128,9 +137,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preHandler: app.authenticate,
       schema: {
+        operationId: 'wsTicket',
         tags,
         summary: 'A single-use, 30-second ticket for /ws?ticket= (for a socket from another origin)',
-        response: { 200: WsTicket, ...errors(401) },
+        response: { 200: WsTicket, ...errors('UNAUTHENTICATED') },
       },
     },
     async (request) => tickets.issue(request.auth),

@@ -1,7 +1,7 @@
 // The client package as an app gets it: `npm pack` of packages/client, installed from the
 // tarball into a scratch project under the system's temp dir.
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,10 +18,20 @@ const NPM_ENV = {
   npm_config_update_notifier: 'false',
 }
 
-/** `npm pack` (which builds through prepack) into `dir`; returns the tarball's path. */
+/**
+ * `npm pack` of the client into `dir`; returns the tarball's path. The package is copied and
+ * built there first (what its prepack does), so test files packing at once never share a dist/.
+ */
 export async function packClient(dir: string): Promise<string> {
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], {
-    cwd: PACKAGE_DIR,
+  const copy = join(dir, 'client-package')
+  await cp(PACKAGE_DIR, copy, { recursive: true, filter: (path) => !/[\\/](dist|node_modules)$/.test(path) })
+  await run(process.execPath, [
+    join(ROOT, 'node_modules/typescript/bin/tsc'),
+    '-p',
+    join(copy, 'tsconfig.json'),
+  ])
+  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
+    cwd: copy,
     env: NPM_ENV,
   })
   const [info] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[]
