@@ -1,6 +1,7 @@
 // The WebSocket gateway at /ws: authenticates the upgrade, then hands frames to a Connection
 // (src/realtime/connection.ts). Heartbeats drop dead peers; a drain closes sockets with 1012
 // after the sends in flight were acked.
+import type { ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import websocket from '@fastify/websocket'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
@@ -131,8 +132,16 @@ export default fp(
         if (tooMany(userId)) return socket.close(CloseCodes.POLICY, 'too many sockets for this user')
         perUser.set(userId, (perUser.get(userId) ?? 0) + 1)
         // The socket's closures keep what they name for as long as it is open: the logger, not
-        // the request (its headers and the upgrade's IncomingMessage).
+        // the request (its headers and the upgrade's IncomingMessage). The upgrade's objects
+        // would otherwise stay reachable from the socket for its whole life: the plugin's own
+        // error listener names the request and reply (ours below logs instead, and ws closes a
+        // socket after an error by itself), and the upgrade's ServerResponse stays attached.
         const log = request.log
+        socket.removeAllListeners('error')
+        const upgraded = request.raw.socket as
+          | (typeof request.raw.socket & { _httpMessage?: ServerResponse })
+          | null
+        upgraded?._httpMessage?.detachSocket(upgraded)
         sockets.add(socket)
         alive.set(socket, true)
         const connection = new Connection(
