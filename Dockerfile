@@ -7,7 +7,8 @@
 #   docker run -p 3000:3000 -v roomchat-data:/data roomchat            # embedded (SQLite)
 #   docker compose up                                                  # scaled (see docker-compose.yml)
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node.js 24 LTS (20 reached its end of life in April 2026); CI runs the suite on both.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---------------------------------------------------------------------------------------- build
 FROM ${NODE_IMAGE} AS build
@@ -18,8 +19,9 @@ RUN apt-get update \
 WORKDIR /app
 
 COPY package.json package-lock.json ./
-COPY web/package.json ./web/package.json
+# The client package is an npm workspace: its manifest must be there for the lock to apply.
 COPY packages/client/package.json ./packages/client/package.json
+COPY web/package.json ./web/package.json
 COPY scripts/build-web.mjs ./scripts/build-web.mjs
 # `npm install --no-save` from the same lock covers a lock that `npm ci` rejects for missing
 # optional platform entries (registries that do not serve every @biomejs/cli-* package).

@@ -55,9 +55,16 @@ export default fp(
       return cookie ? { token: cookie, viaCookie: true } : null
     })
 
+    // Called where a foreign Origin is refused (cookie-authenticated unsafe requests, upgrades):
+    // the log says which origin and which setting would allow it.
     app.decorate('isAllowedOrigin', (request: FastifyRequest) => {
       const origin = request.headers.origin
-      return origin === undefined || allowedOrigin(origin, request.headers.host, request.protocol)
+      if (origin === undefined || allowedOrigin(origin, request.headers.host, request.protocol)) return true
+      request.log.warn(
+        { origin, setting: 'PUBLIC_ORIGINS' },
+        `Origin ${origin} refused (403 BAD_ORIGIN): add it to PUBLIC_ORIGINS to let it use the cookie and open sockets`,
+      )
+      return false
     })
 
     app.decorate('resolveToken', async (token: string): Promise<Auth | null> => {
@@ -89,20 +96,22 @@ export default fp(
       if (user.role !== 'admin') throw new AppError(403, 'FORBIDDEN', 'Admins only')
     })
 
+    /** The cookie's attributes: clearing it needs the same ones (a SameSite=None cookie needs Secure). */
+    const cookieOptions = (request: FastifyRequest) => ({
+      path: '/',
+      httpOnly: true,
+      sameSite: config.COOKIE_SAMESITE,
+      secure: config.COOKIE_SECURE ?? request.protocol === 'https',
+    })
+
     app.decorate('issueToken', (request: FastifyRequest, reply: FastifyReply, signed: Signed) => {
       const token = app.jwt.sign({ sub: signed.userId, sid: signed.sessionId }, { expiresIn: ttlSeconds })
-      reply.setCookie(COOKIE, token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: request.protocol === 'https',
-        maxAge: ttlSeconds,
-      })
+      reply.setCookie(COOKIE, token, { ...cookieOptions(request), maxAge: ttlSeconds })
       return token
     })
 
     app.decorate('clearToken', (reply: FastifyReply) => {
-      reply.clearCookie(COOKIE, { path: '/' })
+      reply.clearCookie(COOKIE, cookieOptions(reply.request))
     })
   },
   { name: 'auth', dependencies: ['core', '@fastify/jwt', '@fastify/cookie'] },

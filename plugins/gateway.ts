@@ -8,6 +8,7 @@ import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
 import { AppError, unauthenticated } from '../src/errors.ts'
 import { Connection } from '../src/realtime/connection.ts'
+import { errors } from '../src/schemas/common.ts'
 import { CloseCodes } from '../src/schemas/frames.ts'
 import type { Auth } from './auth.ts'
 
@@ -103,8 +104,12 @@ export default fp(
         websocket: true,
         preValidation: authenticateUpgrade,
         schema: {
+          operationId: 'openSocket',
           tags: ['realtime'],
-          summary: 'The WebSocket: see the protocol in the README (frames of src/schemas/frames.ts)',
+          summary: 'The WebSocket (upgrade): its frames are described by /asyncapi.json',
+          description:
+            'Authenticated by the cookie, `Authorization: Bearer` or `?ticket=` (POST /api/auth/ws-ticket). Refused before the upgrade with 401, 403 when the Origin is not allowed, 503 while the instance drains.',
+          response: errors('UNAUTHENTICATED', 'BAD_ORIGIN', 'UNAVAILABLE'),
         },
       },
       (socket, request) => {

@@ -4,6 +4,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import fp from 'fastify-plugin'
 import { AppError } from '../src/errors.ts'
+import { errors } from '../src/schemas/common.ts'
 
 export default fp(
   async (app) => {
@@ -19,7 +20,14 @@ export default fp(
 
     app.get(
       '/metrics',
-      { schema: { tags: ['operations'], summary: 'Prometheus metrics (text format)' } },
+      {
+        schema: {
+          operationId: 'metrics',
+          tags: ['operations'],
+          summary: 'Prometheus metrics (text format); with METRICS_TOKEN set, it wants that token as Bearer',
+          ...(token ? { security: [{ metricsToken: [] }], response: errors('UNAUTHENTICATED') } : {}),
+        },
+      },
       async (request, reply) => {
         if (token) {
           const given = Buffer.from(request.headers.authorization ?? '')

@@ -20,6 +20,15 @@ export const ConfigSchema = Type.Object({
   CORS_ORIGINS: Type.String({ default: '' }),
   /** Comma-separated origins the SPA is served from; same-origin requests are always allowed. */
   PUBLIC_ORIGINS: Type.String({ default: '' }),
+  /**
+   * SameSite of the session cookie. `lax` (default) suits an SPA on the API's own site; `none`
+   * lets a cross-site SPA use the cookie, and browsers accept it only with COOKIE_SECURE=true.
+   */
+  COOKIE_SAMESITE: Type.Union([Type.Literal('lax'), Type.Literal('strict'), Type.Literal('none')], {
+    default: 'lax',
+  }),
+  /** The cookie's Secure flag: unset = over HTTPS only (as the request arrived, see TRUST_PROXY). */
+  COOKIE_SECURE: Type.Optional(Type.Boolean()),
   LOG_LEVEL: Type.Union(
     [
       Type.Literal('fatal'),
@@ -115,6 +124,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (Boolean(raw.ADMIN_USERNAME) !== Boolean(raw.ADMIN_PASSWORD)) {
     throw new ConfigError(
       'Invalid environment variable ADMIN_PASSWORD: ADMIN_USERNAME and ADMIN_PASSWORD go together',
+    )
+  }
+  if (raw.COOKIE_SAMESITE === 'none' && raw.COOKIE_SECURE !== true) {
+    throw new ConfigError(
+      'Invalid environment variable COOKIE_SAMESITE: "none" needs COOKIE_SECURE=true (browsers drop a SameSite=None cookie without Secure)',
     )
   }
   for (const name of ['CORS_ORIGINS', 'PUBLIC_ORIGINS'] as const) {

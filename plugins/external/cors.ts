@@ -1,15 +1,45 @@
-import cors from '@fastify/cors'
+import cors, { type FastifyCorsOptions } from '@fastify/cors'
+import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
-// Only the configured origins, with credentials (the cookie). Same-origin needs no CORS.
+/** Answer headers a cross-origin client must be able to read (fetch hides the others). */
+export const EXPOSED_HEADERS = [
+  'Retry-After',
+  'ETag',
+  'Content-Disposition',
+  'Content-Range',
+  'Content-Length',
+  'Accept-Ranges',
+  'Last-Modified',
+  'X-Request-Id',
+]
+
+// Only the configured origins, with credentials (the cookie). Same-origin needs no CORS. A
+// foreign Origin that is not listed is logged once, with the setting that would allow it.
 export default fp(
   async (app) => {
-    await app.register(cors, {
-      origin: app.core.config.CORS_ORIGINS,
-      credentials: true,
-      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE'],
-      maxAge: 600,
-    })
+    const allowed = new Set(app.core.config.CORS_ORIGINS)
+    const reported = new Set<string>()
+    const options = (request: FastifyRequest): FastifyCorsOptions => {
+      const origin = request.headers.origin
+      if (origin && !allowed.has(origin) && origin !== `${request.protocol}://${request.host}`) {
+        if (reported.size < 100 && !reported.has(origin)) {
+          reported.add(origin)
+          request.log.warn(
+            { origin, setting: 'CORS_ORIGINS' },
+            `Origin ${origin} is not in CORS_ORIGINS: browsers there cannot read the answers (logged once per origin)`,
+          )
+        }
+      }
+      return {
+        origin: [...allowed],
+        credentials: true,
+        methods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE'],
+        exposedHeaders: EXPOSED_HEADERS,
+        maxAge: 600,
+      }
+    }
+    await app.register(cors, () => async (request: FastifyRequest) => options(request))
   },
   { dependencies: ['core'] },
 )

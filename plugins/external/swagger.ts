@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
+import { finishOpenApi } from '../../src/api-docs/openapi.ts'
 
 // The OpenAPI document is generated from the TypeBox schemas the routes validate with.
 export default fp(async (app) => {
@@ -11,16 +12,18 @@ export default fp(async (app) => {
         title: 'Roomchat API',
         version: '0.1.0',
         description:
-          'Rooms with live chat, walls, VIP memberships. The WebSocket protocol is described in the README.',
+          'Rooms with live chat, walls, VIP memberships. Errors have one shape (`Error`); branch on its `code`, listed per answer. The WebSocket protocol of /ws is described by /asyncapi.json.',
       },
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
           cookie: { type: 'apiKey', in: 'cookie', name: 'token' },
+          metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when set' },
         },
       },
       security: [{ bearer: [] }, { cookie: [] }],
     },
+    transformObject: (document) => finishOpenApi('openapiObject' in document ? document.openapiObject : {}),
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })

@@ -21,10 +21,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/invite-codes',
     {
       schema: {
+        operationId: 'mintInviteCodes',
         tags,
         summary: 'Mint invitation codes; the plain codes are shown only in this answer',
         body: InviteCodesBody,
-        response: { 201: Minted, ...errors(400, 401, 403) },
+        response: { 201: Minted, ...errors('UNAUTHENTICATED', 'FORBIDDEN') },
       },
     },
     async (request, reply) => {
@@ -43,10 +44,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/activation-codes',
     {
       schema: {
+        operationId: 'mintActivationCodes',
         tags,
         summary: 'Mint VIP activation codes; the plain codes are shown only in this answer',
         body: ActivationCodesBody,
-        response: { 201: Minted, ...errors(400, 401, 403) },
+        response: { 201: Minted, ...errors('UNAUTHENTICATED', 'FORBIDDEN') },
       },
     },
     async (request, reply) => {
@@ -65,10 +67,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/codes',
     {
       schema: {
+        operationId: 'listCodes',
         tags,
         summary: 'Codes, newest first, without the plain code',
         querystring: CodesQuery,
-        response: { 200: Page(CodeView), ...errors(400, 401, 403) },
+        response: { 200: Page(CodeView), ...errors('UNAUTHENTICATED', 'FORBIDDEN') },
       },
     },
     async (request) => codes.list(request.query),
@@ -78,10 +81,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/codes/:id',
     {
       schema: {
+        operationId: 'revokeCode',
         tags,
         summary: 'Revoke a code',
         params: IdParams,
-        response: { 204: Type.Null(), ...errors(401, 403, 404) },
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND') },
       },
     },
     async (request, reply) => {
@@ -94,11 +98,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/users/:id',
     {
       schema: {
+        operationId: 'updateUser',
         tags,
         summary: 'Change a role or ban; banning revokes the sessions and closes the sockets',
         params: IdParams,
         body: AdminUserPatch,
-        response: { 200: Type.Object({ user: OwnUser }), ...errors(400, 401, 403, 404) },
+        response: {
+          200: Type.Object({ user: OwnUser }),
+          ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'),
+        },
       },
     },
     async (request) => ({ user: await accounts.adminUpdate(request.params.id, request.body) }),

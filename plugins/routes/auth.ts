@@ -18,11 +18,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/register',
     {
       schema: {
+        operationId: 'register',
         tags,
         summary: 'Sign up with an invitation code',
         security: [],
         body: RegisterBody,
-        response: { 201: AuthAnswer, ...errors(400, 409, 429) },
+        response: { 201: AuthAnswer, ...errors('INVALID_CODE', 'USERNAME_TAKEN', 'RATE_LIMITED') },
       },
     },
     async (request, reply) => {
@@ -35,11 +36,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/login',
     {
       schema: {
+        operationId: 'login',
         tags,
         summary: 'Sign in; sets the token cookie and returns the token for Bearer use',
         security: [],
         body: LoginBody,
-        response: { 200: AuthAnswer, ...errors(400, 401, 403, 429) },
+        response: {
+          200: AuthAnswer,
+          ...errors('BAD_CREDENTIALS', 'TOTP_REQUIRED', 'BAD_TOTP', 'BANNED', 'RATE_LIMITED'),
+        },
       },
     },
     async (request, reply) => {
@@ -53,9 +58,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preHandler: app.authenticate,
       schema: {
+        operationId: 'logout',
         tags,
         summary: 'Revoke this session on every instance',
-        response: { 204: Type.Null(), ...errors(401, 403) },
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED') },
       },
     },
     async (request, reply) => {
@@ -70,9 +76,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preHandler: app.authenticate,
       schema: {
+        operationId: 'totpSetup',
         tags,
         summary: 'Start two-factor setup (inactive until enabled)',
-        response: { 200: TotpSetup, ...errors(401) },
+        response: { 200: TotpSetup, ...errors('UNAUTHENTICATED') },
       },
     },
     async (request) => accounts.totpSetup(request.auth.userId),
@@ -83,10 +90,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preHandler: app.authenticate,
       schema: {
+        operationId: 'enableTotp',
         tags,
         summary: 'Enable two-factor login',
         body: TotpCode,
-        response: { 204: Type.Null(), ...errors(400, 401) },
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', ['BAD_TOTP', 400]) },
       },
     },
     async (request, reply) => {
@@ -100,10 +108,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preHandler: app.authenticate,
       schema: {
+        operationId: 'disableTotp',
         tags,
         summary: 'Disable two-factor login',
         body: TotpCode,
-        response: { 204: Type.Null(), ...errors(400, 401) },
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', ['BAD_TOTP', 400]) },
       },
     },
     async (request, reply) => {
@@ -117,9 +126,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preHandler: app.authenticate,
       schema: {
+        operationId: 'wsTicket',
         tags,
         summary: 'A single-use, 30-second ticket for /ws?ticket= (for a socket from another origin)',
-        response: { 200: WsTicket, ...errors(401) },
+        response: { 200: WsTicket, ...errors('UNAUTHENTICATED') },
       },
     },
     async (request) => tickets.issue(request.auth),

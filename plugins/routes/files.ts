@@ -71,6 +71,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/rooms/:id/files',
     {
       schema: {
+        operationId: 'uploadFile',
         tags,
         summary: `Upload a file (members only): multipart, one part named "file". Posts a \`file\` message in the room. At most UPLOAD_MAX_BYTES (${config.UPLOAD_MAX_BYTES}) bytes, else 413 TOO_LARGE.`,
         consumes: ['multipart/form-data'],
@@ -78,7 +79,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         body: UploadBody,
         response: {
           201: Type.Object({ file: FileInfo, message: Message }),
-          ...errors(400, 401, 403, 404, 413, 429),
+          ...errors('UNAUTHENTICATED', 'NOT_MEMBER', 'NOT_FOUND', 'TOO_LARGE', 'RATE_LIMITED'),
         },
       },
     },
@@ -118,6 +119,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     method: ['GET', 'HEAD'],
     url: '/files/:id',
     schema: {
+      operationId: 'downloadFile',
       tags,
       summary:
         'Download a file (members of its room only). Raster images are served inline as themselves; everything else as application/octet-stream, as an attachment. `Range: bytes=a-b` gets 206.',
@@ -127,7 +129,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         200: bytesAnswer('The whole file'),
         206: bytesAnswer('The requested range (Content-Range)'),
         304: Type.Null({ description: 'Not modified (If-None-Match)' }),
-        ...errors(400, 401, 403, 404, 416),
+        ...errors('UNAUTHENTICATED', 'NOT_MEMBER', 'NOT_FOUND', 'RANGE_NOT_SATISFIABLE'),
       },
     },
     handler: async (request, typed) => {

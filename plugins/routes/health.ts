@@ -15,7 +15,14 @@ const Status = Type.Object({ status: Type.String() })
 const health: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/healthz',
-    { schema: { tags: ['operations'], summary: 'The process is alive', response: { 200: Status } } },
+    {
+      schema: {
+        operationId: 'health',
+        tags: ['operations'],
+        summary: 'The process is alive',
+        response: { 200: Status },
+      },
+    },
     async () => ({ status: 'ok' }),
   )
 
@@ -23,9 +30,10 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     '/readyz',
     {
       schema: {
+        operationId: 'ready',
         tags: ['operations'],
         summary: 'The store and the bus answer and the instance is not draining',
-        response: { 200: Status, ...errors(503) },
+        response: { 200: Status, ...errors('UNAVAILABLE') },
       },
     },
     async () => {

@@ -14,9 +14,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '',
     {
       schema: {
+        operationId: 'getMe',
         tags,
         summary: 'Everything the index page and the personal centre show',
-        response: { 200: UserAnswer, ...errors(401) },
+        response: { 200: UserAnswer, ...errors('UNAUTHENTICATED') },
       },
     },
     async (request) => ({ user: await accounts.me(request.auth.userId) }),
@@ -26,10 +27,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '',
     {
       schema: {
+        operationId: 'updateMe',
         tags,
         summary: 'Change the display name, bio or theme',
         body: ProfilePatch,
-        response: { 200: UserAnswer, ...errors(400, 401, 403) },
+        response: { 200: UserAnswer, ...errors('UNAUTHENTICATED') },
       },
     },
     async (request) => ({ user: await accounts.updateProfile(request.auth.userId, request.body) }),
@@ -39,10 +41,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/password',
     {
       schema: {
+        operationId: 'changePassword',
         tags,
         summary: 'Change the password; every other session is revoked',
         body: PasswordChange,
-        response: { 204: Type.Null(), ...errors(400, 401, 403) },
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', ['BAD_CREDENTIALS', 400]) },
       },
     },
     async (request, reply) => {
@@ -56,10 +59,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/vip',
     {
       schema: {
+        operationId: 'redeemVip',
         tags,
         summary: 'Redeem an activation code: VIP until max(now, expiry) + vipDays',
         body: CodeBody,
-        response: { 200: UserAnswer, ...errors(400, 401, 403) },
+        response: { 200: UserAnswer, ...errors('UNAUTHENTICATED', 'INVALID_CODE') },
       },
     },
     async (request) => ({ user: await accounts.redeemVip(request.auth.userId, request.body.code) }),

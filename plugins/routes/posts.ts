@@ -13,10 +13,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '',
     {
       schema: {
+        operationId: 'listHomePosts',
         tags,
         summary: 'The home wall, newest first',
         querystring: WallQuery,
-        response: { 200: Page(Post), ...errors(400, 401) },
+        response: { 200: Page(Post), ...errors('UNAUTHENTICATED') },
       },
     },
     async (request) => walls.list(HOME_WALL, request.query),
@@ -26,10 +27,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '',
     {
       schema: {
+        operationId: 'createHomePost',
         tags,
         summary: 'Post on the home wall',
         body: PostBody,
-        response: { 201: PostAnswer, ...errors(400, 401, 403, 429) },
+        response: { 201: PostAnswer, ...errors('UNAUTHENTICATED', 'RATE_LIMITED') },
       },
     },
     async (request, reply) => {
@@ -42,10 +44,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/:id',
     {
       schema: {
+        operationId: 'deletePost',
         tags,
         summary: 'Delete a post: its author, the owner of its wall or an admin',
         params: IdParams,
-        response: { 204: Type.Null(), ...errors(400, 401, 403, 404) },
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND') },
       },
     },
     async (request, reply) => {

@@ -23,10 +23,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '',
     {
       schema: {
+        operationId: 'createRoom',
         tags,
         summary: 'Create a room (VIP or admin); the creator is its first member',
         body: CreateRoomBody,
-        response: { 201: RoomAnswer, ...errors(400, 401, 403) },
+        response: { 201: RoomAnswer, ...errors('UNAUTHENTICATED', 'VIP_REQUIRED') },
       },
     },
     async (request, reply) =>
@@ -37,10 +38,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '',
     {
       schema: {
+        operationId: 'listRooms',
         tags,
         summary: 'Rooms, busiest first then newest; `q` searches names, `mine` keeps my rooms',
         querystring: RoomsQuery,
-        response: { 200: Page(Room), ...errors(400, 401) },
+        response: { 200: Page(Room), ...errors('UNAUTHENTICATED') },
       },
     },
     async (request) => rooms.list(request.auth.userId, request.query),
@@ -50,10 +52,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/:id',
     {
       schema: {
+        operationId: 'getRoom',
         tags,
         summary: 'One room',
         params: IdParams,
-        response: { 200: RoomAnswer, ...errors(400, 401, 404) },
+        response: { 200: RoomAnswer, ...errors('UNAUTHENTICATED', 'NOT_FOUND') },
       },
     },
     async (request) => ({ room: await rooms.get(request.params.id) }),
@@ -63,10 +66,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/:id/join',
     {
       schema: {
+        operationId: 'joinRoom',
         tags,
         summary: 'Become a member (idempotent)',
         params: IdParams,
-        response: { 200: RoomAnswer, ...errors(400, 401, 404, 409) },
+        response: { 200: RoomAnswer, ...errors('UNAUTHENTICATED', 'NOT_FOUND', 'ROOM_FULL') },
       },
     },
     async (request) => ({ room: await rooms.join(request.auth.userId, request.params.id) }),
@@ -76,10 +80,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/:id/leave',
     {
       schema: {
+        operationId: 'leaveRoom',
         tags,
         summary: 'Stop being a member (idempotent); live delivery to my sockets ends',
         params: IdParams,
-        response: { 204: Type.Null(), ...errors(400, 401, 404) },
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', 'NOT_FOUND') },
       },
     },
     async (request, reply) => {
@@ -92,11 +97,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/:id/members',
     {
       schema: {
+        operationId: 'listMembers',
         tags,
         summary: 'Members in join order, with who is online (members only)',
         params: IdParams,
         querystring: PageQuery,
-        response: { 200: Page(Member), ...errors(400, 401, 403, 404) },
+        response: { 200: Page(Member), ...errors('UNAUTHENTICATED', 'NOT_MEMBER', 'NOT_FOUND') },
       },
     },
     async (request) => rooms.members(request.auth.userId, request.params.id, request.query),
@@ -106,12 +112,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/:id/messages',
     {
       schema: {
+        operationId: 'listMessages',
         tags,
         summary:
           'History in seq order (members only): `after` pages forward; otherwise pages back from `before` (default: the newest). `nextCursor` is the seq to pass next.',
         params: IdParams,
         querystring: HistoryQuery,
-        response: { 200: Page(Message), ...errors(400, 401, 403, 404) },
+        response: { 200: Page(Message), ...errors('UNAUTHENTICATED', 'NOT_MEMBER', 'NOT_FOUND') },
       },
     },
     async (request) => chat.history(request.auth.userId, request.params.id, request.query),
@@ -121,11 +128,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/:id/messages',
     {
       schema: {
+        operationId: 'sendMessage',
         tags,
         summary: 'Send a message; same rules and idempotency (by clientMsgId) as the socket `send`',
         params: IdParams,
         body: SendBody,
-        response: { 201: Type.Object({ message: Message }), ...errors(400, 401, 403, 404, 429) },
+        response: {
+          201: Type.Object({ message: Message }),
+          ...errors('UNAUTHENTICATED', 'NOT_MEMBER', 'NOT_FOUND', 'RATE_LIMITED'),
+        },
       },
     },
     async (request, reply) => {
@@ -143,10 +154,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/:id',
     {
       schema: {
+        operationId: 'deleteRoom',
         tags,
         summary: 'Delete a room with its messages (its creator or an admin)',
         params: IdParams,
-        response: { 204: Type.Null(), ...errors(400, 401, 403, 404) },
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND') },
       },
     },
     async (request, reply) => {

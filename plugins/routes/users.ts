@@ -13,10 +13,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '',
     {
       schema: {
+        operationId: 'listUsers',
         tags: ['directory'],
         summary: 'Users by username; q matches a prefix of the username or display name, any case',
         querystring: UsersQuery,
-        response: { 200: Page(PublicUser), ...errors(400, 401) },
+        response: { 200: Page(PublicUser), ...errors('UNAUTHENTICATED') },
       },
     },
     async (request) => directory.list(request.query),
@@ -26,10 +27,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/:id',
     {
       schema: {
+        operationId: 'getUser',
         tags: ['directory'],
         summary: 'A user, public view',
         params: IdParams,
-        response: { 200: PublicUserAnswer, ...errors(400, 401, 404) },
+        response: { 200: PublicUserAnswer, ...errors('UNAUTHENTICATED', 'NOT_FOUND') },
       },
     },
     async (request) => ({ user: await directory.get(request.params.id) }),
@@ -39,11 +41,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/:id/posts',
     {
       schema: {
+        operationId: 'listUserPosts',
         tags: ['walls'],
         summary: "A user's wall, newest first",
         params: IdParams,
         querystring: WallQuery,
-        response: { 200: Page(Post), ...errors(400, 401, 404) },
+        response: { 200: Page(Post), ...errors('UNAUTHENTICATED', 'NOT_FOUND') },
       },
     },
     async (request) => walls.list(request.params.id, request.query),
@@ -53,11 +56,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/:id/posts',
     {
       schema: {
+        operationId: 'createUserPost',
         tags: ['walls'],
         summary: "Post on a user's wall",
         params: IdParams,
         body: PostBody,
-        response: { 201: PostAnswer, ...errors(400, 401, 403, 404, 429) },
+        response: { 201: PostAnswer, ...errors('UNAUTHENTICATED', 'NOT_FOUND', 'RATE_LIMITED') },
       },
     },
     async (request, reply) => {

@@ -1,7 +1,7 @@
 // One WebSocket connection's protocol: frame limits, validation and dispatch. Framework-free:
 // the gateway hands it text frames and a transport; it answers with frames or a close code.
 import { Compile } from 'typebox/compile'
-import { AppError } from '../errors.ts'
+import { AppError, type ErrorCode } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import type { ChatService } from '../rooms/chat.ts'
@@ -194,7 +194,7 @@ export class Connection implements Subscriber {
     this.error('INTERNAL', 'Something went wrong; try again', ref)
   }
 
-  private error(code: string, message: string, ref?: string): void {
+  private error(code: ErrorCode, message: string, ref?: string): void {
     this.send(
       JSON.stringify(
         ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref },

@@ -10,18 +10,21 @@ export const CodeStatus = Type.Union([
 ])
 
 /** A code as an admin sees it in lists: never the plain code, which only its creation shows. */
-export const CodeView = Type.Object({
-  id: Id,
-  type: CodeType,
-  hint: Type.String({ description: 'the first characters of the plain code' }),
-  status: CodeStatus,
-  maxUses: Type.Integer(),
-  uses: Type.Integer(),
-  vipDays: Type.Union([Type.Integer(), Type.Null()]),
-  expiresAt: Type.Union([Time, Type.Null()]),
-  revokedAt: Type.Union([Time, Type.Null()]),
-  createdAt: Time,
-})
+export const CodeView = Type.Object(
+  {
+    id: Id,
+    type: CodeType,
+    hint: Type.String({ description: 'the first characters of the plain code' }),
+    status: CodeStatus,
+    maxUses: Type.Integer(),
+    uses: Type.Integer(),
+    vipDays: Type.Union([Type.Integer(), Type.Null()]),
+    expiresAt: Type.Union([Time, Type.Null()]),
+    revokedAt: Type.Union([Time, Type.Null()]),
+    createdAt: Time,
+  },
+  { title: 'Code' },
+)
 export type CodeView = Static<typeof CodeView>
 
 export const NewCode = Type.Intersect([CodeView, Type.Object({ code: Type.String() })])

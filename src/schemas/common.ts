@@ -13,11 +13,11 @@ export const IdParams = Type.Object({ id: Id })
 export const ErrorBody = Type.Object(
   {
     statusCode: Type.Integer(),
-    code: Type.String({ description: 'Stable machine code, e.g. VALIDATION, VIP_REQUIRED' }),
+    code: Type.String({ description: 'Stable machine code: branch on it (the list: ERROR_CODES)' }),
     error: Type.String(),
     message: Type.String(),
   },
-  { $id: 'Error' },
+  { $id: 'Error', title: 'Error', description: 'The one shape of every error answer' },
 )
 
 export const PageQuery = Type.Object({
@@ -28,9 +28,4 @@ export const PageQuery = Type.Object({
 export const Page = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) })
 
-/** Response schemas for the listed error statuses, for the OpenAPI document. */
-export const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, Type.Ref('Error')])) as Record<
-    number,
-    ReturnType<typeof Type.Ref>
-  >
+export { errors } from '../api-docs/error-responses.ts'

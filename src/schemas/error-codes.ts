@@ -6,25 +6,32 @@
 export interface ErrorCodeInfo {
   /** The HTTP status it comes with; `ws` when only an `error` frame carries it. */
   status: number | 'ws'
+  /** Other statuses a few routes answer it with. */
+  also?: readonly number[]
   meaning: string
 }
 
 export const ERROR_CODES = {
   VALIDATION: {
     status: 400,
-    meaning: 'The request (body, query, path, headers) breaks the schema or a rule',
+    meaning: 'The request (body, query, path, headers) breaks the schema or a rule, or its JSON is malformed',
   },
-  BAD_REQUEST: { status: 400, meaning: 'The request could not be read at all (e.g. malformed JSON)' },
+  BAD_REQUEST: { status: 400, meaning: 'Another client error at the HTTP level, without a code of its own' },
   INVALID_CODE: {
     status: 400,
     meaning: 'The invite or activation code is unknown, used up, expired or revoked',
   },
   BAD_TOTP: {
     status: 401,
+    also: [400],
     meaning: 'The one-time password is wrong or already used (400 when enabling or disabling TOTP)',
   },
   UNAUTHENTICATED: { status: 401, meaning: 'No valid session: sign in (again)' },
-  BAD_CREDENTIALS: { status: 401, meaning: 'Unknown user or wrong password (the same answer for both)' },
+  BAD_CREDENTIALS: {
+    status: 401,
+    also: [400],
+    meaning: 'Unknown user or wrong password (the same answer for both); 400 for a wrong current password',
+  },
   TOTP_REQUIRED: { status: 401, meaning: 'The account has TOTP on: send `totp` with the login' },
   FORBIDDEN: { status: 403, meaning: 'Signed in, but this is not yours to do' },
   BAD_ORIGIN: {
@@ -52,6 +59,8 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES
 
-/** The codes that may come with an HTTP status, in list order. */
-export const codesForStatus = (status: number): ErrorCode[] =>
-  (Object.keys(ERROR_CODES) as ErrorCode[]).filter((code) => ERROR_CODES[code].status === status)
+/** The HTTP statuses a code may come with. */
+export function statusesOf(code: ErrorCode): number[] {
+  const info: ErrorCodeInfo = ERROR_CODES[code]
+  return info.status === 'ws' ? [] : [info.status, ...(info.also ?? [])]
+}

@@ -1,8 +1,17 @@
 // The WebSocket protocol: one JSON object per text frame, with a `type`. These schemas are the
-// reference for clients (src/client) and for the gateway's validation of incoming frames.
+// reference for clients (the @roomchat/client package, /asyncapi.json) and for the gateway's
+// validation of incoming frames.
 import { type Static, Type } from 'typebox'
 import { Id, Time } from './common.ts'
+import { ERROR_CODES, type ErrorCode } from './error-codes.ts'
 import { ClientMsgId, Message, MessageText, Room } from './rooms.ts'
+
+/** A machine code of ERROR_CODES, as a schema. */
+export const ErrorCodeSchema = Type.Unsafe<ErrorCode>({
+  type: 'string',
+  enum: Object.keys(ERROR_CODES),
+  description: 'A machine code of the error list: branch on it',
+})
 
 // Client → server
 export const JoinFrame = Type.Object({
@@ -49,7 +58,7 @@ export const RemovedFrame = Type.Object({
 })
 export const ErrorFrame = Type.Object({
   type: Type.Literal('error'),
-  code: Type.String(),
+  code: ErrorCodeSchema,
   message: Type.String(),
   ref: Type.Optional(Type.String()),
 })
@@ -68,7 +77,7 @@ export const ServerFrame = Type.Union([
 ])
 export type ServerFrame = Static<typeof ServerFrame>
 
-/** Close codes the server uses. */
+/** Close codes the server uses (meanings: CLOSE_CODES below). */
 export const CloseCodes = {
   /** Policy violation: too many bad frames, a frame too large, or too many frames per second. */
   POLICY: 1008,
@@ -79,3 +88,41 @@ export const CloseCodes = {
   /** The session was revoked (logout elsewhere, password change, ban): do not reconnect. */
   REVOKED: 4001,
 } as const
+
+/** Every close code a client may see on /ws, what it means and whether to reconnect. */
+export const CLOSE_CODES: Record<number, { name: string; meaning: string; reconnect: boolean }> = {
+  1000: { name: 'NORMAL', meaning: 'Closed on purpose by the client', reconnect: false },
+  1006: {
+    name: 'ABNORMAL',
+    meaning: 'The connection dropped without a close frame (network, a killed instance)',
+    reconnect: true,
+  },
+  [CloseCodes.POLICY]: {
+    name: 'POLICY',
+    meaning:
+      'Policy violation: more than 20 bad frames, a frame over WS_MAX_FRAME_BYTES, or over the frame rate',
+    reconnect: true,
+  },
+  1009: {
+    name: 'TOO_BIG',
+    meaning: 'A frame over four times WS_MAX_FRAME_BYTES (refused by the WebSocket library itself)',
+    reconnect: true,
+  },
+  [CloseCodes.RESTART]: {
+    name: 'RESTART',
+    meaning: 'The instance is draining: reconnect (to another) and re-join with `since`',
+    reconnect: true,
+  },
+  [CloseCodes.SLOW]: {
+    name: 'SLOW',
+    meaning:
+      'The socket could not keep up (unsent data over WS_MAX_BUFFERED_BYTES): reconnect and re-join with `since`',
+    reconnect: true,
+  },
+  [CloseCodes.REVOKED]: {
+    name: 'REVOKED',
+    meaning:
+      'The session was revoked (logout elsewhere, password change, ban): do not reconnect; sign in again',
+    reconnect: false,
+  },
+}

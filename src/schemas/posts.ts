@@ -20,13 +20,16 @@ export const Wall = Type.Union([Type.Literal(HOME_WALL), Id], {
   description: '"home" for the home page wall, else the id of the user whose wall it is',
 })
 
-export const Post = Type.Object({
-  id: Id,
-  wall: Wall,
-  author: UserRef,
-  text: Type.String(),
-  createdAt: Time,
-})
+export const Post = Type.Object(
+  {
+    id: Id,
+    wall: Wall,
+    author: UserRef,
+    text: Type.String(),
+    createdAt: Time,
+  },
+  { title: 'Post' },
+)
 export type Post = Static<typeof Post>
 
 export const PostAnswer = Type.Object({ post: Post })

@@ -2,16 +2,19 @@ import { type Static, Type } from 'typebox'
 import { Id, PageQuery, Time } from './common.ts'
 import { PublicUser, UserRef } from './users.ts'
 
-export const Room = Type.Object({
-  id: Id,
-  name: Type.String(),
-  description: Type.String(),
-  creator: UserRef,
-  memberCount: Type.Integer(),
-  maxMembers: Type.Integer(),
-  lastSeq: Type.Integer({ description: 'seq of the newest message; 0 when there is none' }),
-  createdAt: Time,
-})
+export const Room = Type.Object(
+  {
+    id: Id,
+    name: Type.String(),
+    description: Type.String(),
+    creator: UserRef,
+    memberCount: Type.Integer(),
+    maxMembers: Type.Integer(),
+    lastSeq: Type.Integer({ description: 'seq of the newest message; 0 when there is none' }),
+    createdAt: Time,
+  },
+  { title: 'Room' },
+)
 export type Room = Static<typeof Room>
 
 export const MAX_MEMBERS_LIMIT = 10_000
@@ -32,26 +35,32 @@ export const RoomsQuery = Type.Intersect([
 ])
 export type RoomsQuery = Static<typeof RoomsQuery>
 
-export const FileInfo = Type.Object({
-  id: Id,
-  name: Type.String(),
-  size: Type.Integer(),
-  contentType: Type.String(),
-})
+export const FileInfo = Type.Object(
+  {
+    id: Id,
+    name: Type.String(),
+    size: Type.Integer(),
+    contentType: Type.String(),
+  },
+  { title: 'File' },
+)
 
 export const MessageKind = Type.Union([Type.Literal('text'), Type.Literal('file'), Type.Literal('system')])
 
-export const Message = Type.Object({
-  id: Id,
-  room: Id,
-  seq: Type.Integer({ minimum: 1 }),
-  kind: MessageKind,
-  from: Type.Union([UserRef, Type.Null()]),
-  text: Type.String(),
-  file: Type.Optional(FileInfo),
-  clientMsgId: Type.Optional(Type.String()),
-  createdAt: Time,
-})
+export const Message = Type.Object(
+  {
+    id: Id,
+    room: Id,
+    seq: Type.Integer({ minimum: 1 }),
+    kind: MessageKind,
+    from: Type.Union([UserRef, Type.Null()]),
+    text: Type.String(),
+    file: Type.Optional(FileInfo),
+    clientMsgId: Type.Optional(Type.String()),
+    createdAt: Time,
+  },
+  { title: 'Message' },
+)
 export type Message = Static<typeof Message>
 
 export const ClientMsgId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' })
@@ -67,5 +76,8 @@ export const HistoryQuery = Type.Object({
 })
 export type HistoryQuery = Static<typeof HistoryQuery>
 
-export const Member = Type.Object({ user: PublicUser, joinedAt: Time, online: Type.Boolean() })
+export const Member = Type.Object(
+  { user: PublicUser, joinedAt: Time, online: Type.Boolean() },
+  { title: 'Member' },
+)
 export type Member = Static<typeof Member>

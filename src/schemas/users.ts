@@ -20,34 +20,43 @@ export const Theme = Type.Object(
 export const Role = Type.Union([Type.Literal('user'), Type.Literal('admin')])
 
 /** What the index page and the personal centre show about the signed-in user. */
-export const OwnUser = Type.Object({
-  id: Id,
-  username: Type.String(),
-  displayName: Type.String(),
-  bio: Type.String(),
-  role: Role,
-  theme: Theme,
-  vip: Type.Object({ active: Type.Boolean(), expiresAt: Type.Union([Time, Type.Null()]) }),
-  totpEnabled: Type.Boolean(),
-  banned: Type.Boolean(),
-  rooms: Type.Array(Id),
-  createdAt: Time,
-})
+export const OwnUser = Type.Object(
+  {
+    id: Id,
+    username: Type.String(),
+    displayName: Type.String(),
+    bio: Type.String(),
+    role: Role,
+    theme: Theme,
+    vip: Type.Object({ active: Type.Boolean(), expiresAt: Type.Union([Time, Type.Null()]) }),
+    totpEnabled: Type.Boolean(),
+    banned: Type.Boolean(),
+    rooms: Type.Array(Id),
+    createdAt: Time,
+  },
+  { title: 'User' },
+)
 export type OwnUser = Static<typeof OwnUser>
 
 /** What anyone signed in may see of another user: never a hash, secret or private field. */
-export const PublicUser = Type.Object({
-  id: Id,
-  username: Type.String(),
-  displayName: Type.String(),
-  bio: Type.String(),
-  role: Role,
-  vip: Type.Object({ active: Type.Boolean() }),
-  createdAt: Time,
-})
+export const PublicUser = Type.Object(
+  {
+    id: Id,
+    username: Type.String(),
+    displayName: Type.String(),
+    bio: Type.String(),
+    role: Role,
+    vip: Type.Object({ active: Type.Boolean() }),
+    createdAt: Time,
+  },
+  { title: 'PublicUser' },
+)
 export type PublicUser = Static<typeof PublicUser>
 
-export const UserRef = Type.Object({ id: Id, username: Type.String(), displayName: Type.String() })
+export const UserRef = Type.Object(
+  { id: Id, username: Type.String(), displayName: Type.String() },
+  { title: 'UserRef' },
+)
 export type UserRef = Static<typeof UserRef>
 
 export const RegisterBody = Type.Object({

@@ -1,4 +1,4 @@
-// The WebSocket protocol of API.md, frame by frame, on one instance.
+// The WebSocket protocol (docs/websocket.md), frame by frame, on one instance.
 import t from 'tap'
 import WebSocket from 'ws'
 import { newId } from '../../src/ids.ts'

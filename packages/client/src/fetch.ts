@@ -34,6 +34,13 @@ export interface RequestOptions {
 export interface TransportOptions {
   /** Where the API is: `https://api.example.com`, or '' for the page's own origin. */
   baseUrl: string
+  /**
+   * `bearer` (default): keep the token login and register return and send it as
+   * `Authorization: Bearer`: cross-site SPAs and native apps. `cookie`: never hold the token in
+   * script, rely on the httpOnly cookie (credentials default to 'include'): same-site SPAs only,
+   * since browsers drop a SameSite=Lax cookie across sites.
+   */
+  auth?: 'bearer' | 'cookie'
   /** Sent as `Authorization: Bearer`; login and register set it. */
   token?: string
   fetch?: FetchLike
@@ -98,13 +105,15 @@ export class Transport {
   token: string | undefined
   readonly baseUrl: string
   readonly credentials: FetchInit['credentials'] | undefined
+  readonly auth: 'bearer' | 'cookie'
   private readonly fetcher: FetchLike
   private readonly extraHeaders: Record<string, string>
 
   constructor(options: TransportOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
     this.token = options.token
-    this.credentials = options.credentials
+    this.auth = options.auth ?? 'bearer'
+    this.credentials = options.credentials ?? (this.auth === 'cookie' ? 'include' : undefined)
     this.extraHeaders = options.headers ?? {}
     const global = (globalThis as { fetch?: FetchLike }).fetch
     const fetcher = options.fetch ?? global?.bind(globalThis)

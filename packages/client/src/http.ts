@@ -116,15 +116,20 @@ export class ChatHttp {
 
   async register(body: RegisterBody): Promise<AuthAnswer> {
     const answer = await this.request<AuthAnswer>('POST', '/api/auth/register', body)
-    this.token = answer.token
+    this.keep(answer.token)
     return answer
   }
 
   /** 401 BAD_CREDENTIALS, TOTP_REQUIRED (send `totp`), BAD_TOTP; 403 BANNED; 429 RATE_LIMITED. */
   async login(body: LoginBody): Promise<AuthAnswer> {
     const answer = await this.request<AuthAnswer>('POST', '/api/auth/login', body)
-    this.token = answer.token
+    this.keep(answer.token)
     return answer
+  }
+
+  /** With `auth: 'cookie'` the token stays out of script: the cookie carries the session. */
+  private keep(token: string): void {
+    if (this.transport.auth === 'bearer') this.token = token
   }
 
   /** Revokes this session everywhere (its sockets close with 4001) and clears the cookie. */

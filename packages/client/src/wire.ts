@@ -253,7 +253,35 @@ export type ServerFrame =
       }
     }
   | { type: 'removed'; room: string; reason: 'left' | 'deleted' }
-  | { ref?: string | undefined; code: string; message: string; type: 'error' }
+  | {
+      ref?: string | undefined
+      code:
+        | 'VALIDATION'
+        | 'BAD_REQUEST'
+        | 'INVALID_CODE'
+        | 'BAD_TOTP'
+        | 'UNAUTHENTICATED'
+        | 'BAD_CREDENTIALS'
+        | 'TOTP_REQUIRED'
+        | 'FORBIDDEN'
+        | 'BAD_ORIGIN'
+        | 'BANNED'
+        | 'VIP_REQUIRED'
+        | 'NOT_MEMBER'
+        | 'NOT_FOUND'
+        | 'USERNAME_TAKEN'
+        | 'ROOM_FULL'
+        | 'CONFLICT'
+        | 'TOO_LARGE'
+        | 'UNSUPPORTED_MEDIA_TYPE'
+        | 'RANGE_NOT_SATISFIABLE'
+        | 'RATE_LIMITED'
+        | 'INTERNAL'
+        | 'UNAVAILABLE'
+        | 'BAD_FRAME'
+      message: string
+      type: 'error'
+    }
   | { type: 'pong' }
 
 /** Client → server: start live delivery of a room. */
@@ -309,7 +337,35 @@ export type RoomFrame = {
 export type RemovedFrame = { type: 'removed'; room: string; reason: 'left' | 'deleted' }
 
 /** Server → client: a frame was refused. */
-export type ErrorFrame = { ref?: string | undefined; code: string; message: string; type: 'error' }
+export type ErrorFrame = {
+  ref?: string | undefined
+  code:
+    | 'VALIDATION'
+    | 'BAD_REQUEST'
+    | 'INVALID_CODE'
+    | 'BAD_TOTP'
+    | 'UNAUTHENTICATED'
+    | 'BAD_CREDENTIALS'
+    | 'TOTP_REQUIRED'
+    | 'FORBIDDEN'
+    | 'BAD_ORIGIN'
+    | 'BANNED'
+    | 'VIP_REQUIRED'
+    | 'NOT_MEMBER'
+    | 'NOT_FOUND'
+    | 'USERNAME_TAKEN'
+    | 'ROOM_FULL'
+    | 'CONFLICT'
+    | 'TOO_LARGE'
+    | 'UNSUPPORTED_MEDIA_TYPE'
+    | 'RANGE_NOT_SATISFIABLE'
+    | 'RATE_LIMITED'
+    | 'INTERNAL'
+    | 'UNAVAILABLE'
+    | 'BAD_FRAME'
+  message: string
+  type: 'error'
+}
 
 /** Server → client: the answer to `ping`. */
 export type PongFrame = { type: 'pong' }

@@ -1,0 +1,23 @@
+// GET /asyncapi.json: the WebSocket protocol of /ws as an AsyncAPI 3 document, generated from
+// the frame schemas (src/api-docs/asyncapi.ts), beside /openapi.json.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { buildAsyncApi } from '../../src/api-docs/asyncapi.ts'
+
+const VERSION = '0.1.0'
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/asyncapi.json',
+    {
+      schema: {
+        operationId: 'asyncApi',
+        tags: ['operations'],
+        summary: 'The WebSocket protocol of /ws as an AsyncAPI 3 document',
+      },
+    },
+    async (request) =>
+      buildAsyncApi({ version: VERSION, host: request.host, secure: request.protocol === 'https' }),
+  )
+}
+
+export default routes
