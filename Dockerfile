@@ -19,8 +19,9 @@ RUN apt-get update \
 WORKDIR /app
 
 COPY package.json package-lock.json ./
-COPY web/package.json ./web/package.json
+# The client package is an npm workspace: its manifest must be there for the lock to apply.
 COPY packages/client/package.json ./packages/client/package.json
+COPY web/package.json ./web/package.json
 COPY scripts/build-web.mjs ./scripts/build-web.mjs
 # `npm install --no-save` from the same lock covers a lock that `npm ci` rejects for missing
 # optional platform entries (registries that do not serve every @biomejs/cli-* package).
