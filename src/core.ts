@@ -134,6 +134,7 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
       log,
     )
     accounts.roomsOf = (userId) => store.rooms.roomsOf(userId)
+    accounts.own = (userId) => chatState.own(userId)
     const files = new FileService(
       store,
       fileBytes,
