@@ -24,7 +24,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Sign up with an invitation code',
         security: [],
         body: RegisterBody,
-        response: { 201: AuthAnswer, ...errors('INVALID_CODE', 'USERNAME_TAKEN', 'RATE_LIMITED') },
+        response: {
+          201: AuthAnswer,
+          ...errors('INVALID_CODE', 'USERNAME_TAKEN', 'NAME_TAKEN', 'RATE_LIMITED'),
+        },
       },
     },
     async (request, reply) => {

@@ -31,7 +31,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Change the display name, bio or theme',
         body: ProfilePatch,
-        response: { 200: UserAnswer, ...errors('UNAUTHENTICATED') },
+        response: { 200: UserAnswer, ...errors('UNAUTHENTICATED', 'NAME_TAKEN') },
       },
     },
     async (request) => ({ user: await accounts.updateProfile(request.auth.userId, request.body) }),

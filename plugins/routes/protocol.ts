@@ -1,6 +1,7 @@
 // GET /asyncapi.json: the WebSocket protocol of /ws as an AsyncAPI 3 document, generated from
 // the frame schemas (src/api-docs/asyncapi.ts), beside /openapi.json.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import { buildAsyncApi } from '../../src/api-docs/asyncapi.ts'
 
 const VERSION = '0.1.0'
@@ -13,6 +14,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'asyncApi',
         tags: ['operations'],
         summary: 'The WebSocket protocol of /ws as an AsyncAPI 3 document',
+        response: {
+          200: Type.Object(
+            {},
+            { additionalProperties: true, description: 'An AsyncAPI 3 document (asyncapi.com)' },
+          ),
+        },
       },
     },
     async (request) =>
