@@ -31,7 +31,10 @@ export interface Subscriber {
 /** What instances tell each other about a room, beside its messages. */
 export type RoomEvent =
   | { k: 'room'; room: Room }
-  | { k: 'left'; user: string }
+  /** The user's membership ended: left (on another tab), or `kicked` by a moderator. */
+  | { k: 'left'; user: string; reason?: 'left' | 'kicked' }
+  /** The user's read marker moved: their sockets following the room hear it. */
+  | { k: 'read'; user: string; seq: number }
   | { k: 'deleted' }
   | { k: 'typing'; user: string }
   | { k: 'presence' }
@@ -386,12 +389,17 @@ export class Hub {
         void this.refreshOnline(room)
         return
       case 'left': {
-        const frame = JSON.stringify({ type: 'removed', room: room.id, reason: 'left' })
+        const frame = JSON.stringify({ type: 'removed', room: room.id, reason: event.reason ?? 'left' })
         for (const sub of [...room.followers.keys()]) {
           if (sub.userId !== event.user) continue
           sub.send(frame)
           this.unfollow(sub, room.id)
         }
+        return
+      }
+      case 'read': {
+        const frame = JSON.stringify({ type: 'read', room: room.id, seq: event.seq })
+        for (const sub of room.followers.keys()) if (sub.userId === event.user) sub.send(frame)
         return
       }
       case 'deleted': {

@@ -27,6 +27,8 @@ export type StateEvent =
   | { k: 'room'; room: string }
   /** The user changed (profile, role, ban): the snapshot must be read again. */
   | { k: 'user'; user: string }
+  /** The member's mute changed: read it again. */
+  | { k: 'mute'; room: string; user: string }
 
 export const stateChannel = jsonChannel<StateEvent>('chat:state')
 
@@ -43,6 +45,8 @@ export class ChatState {
   private readonly members = new Map<string, Map<string, number>>()
   private memberEntries = 0
   private readonly senders = new Map<string, { sender: Sender; until: number }>()
+  /** `room:user` → until when muted (0: not), and until when that answer may be used. */
+  private readonly mutes = new Map<string, { muted: number; until: number }>()
   /** Bumped by every event: a store read that overlapped one is not cached. */
   private epoch = 0
 
@@ -89,6 +93,24 @@ export class ChatState {
     return sender
   }
 
+  /**
+   * Until when (epoch ms) the member is muted, 0 when not. Cached either way: unlike a
+   * membership, a mute is set by a write that goes through `watch`, which drops the entry.
+   */
+  async mutedUntil(roomId: string, userId: string): Promise<number> {
+    const key = `${roomId}:${userId}`
+    const hit = this.mutes.get(key)
+    if (hit && hit.until > this.now()) return hit.muted
+    const epoch = this.epoch
+    const muted = (await this.store.rooms.mutedUntil(roomId, userId))?.getTime() ?? 0
+    if (epoch === this.epoch) {
+      this.mutes.delete(key)
+      this.mutes.set(key, { muted, until: this.now() + ENTRY_MS })
+      if (this.mutes.size > MAX_MEMBERS) this.mutes.delete(this.mutes.keys().next().value!)
+    }
+    return muted
+  }
+
   /** Entries held, for tests and metrics. */
   size(): { members: number; senders: number } {
     return { members: this.memberEntries, senders: this.senders.size }
@@ -113,6 +135,10 @@ export class ChatState {
           const left = await rooms.leave(roomId, userId)
           if (left) await announce({ k: 'member', room: roomId, user: userId })
           return left
+        },
+        async mute(roomId, userId, until) {
+          await rooms.mute(roomId, userId, until)
+          await announce({ k: 'mute', room: roomId, user: userId })
         },
         async delete(roomId) {
           const deleted = await rooms.delete(roomId)
@@ -150,6 +176,9 @@ export class ChatState {
       case 'user':
         this.senders.delete(e.user)
         return
+      case 'mute':
+        this.mutes.delete(`${e.room}:${e.user}`)
+        return
     }
   }
 
@@ -158,6 +187,7 @@ export class ChatState {
     this.members.clear()
     this.memberEntries = 0
     this.senders.clear()
+    this.mutes.clear()
   }
 
   private rememberMember(roomId: string, userId: string): void {
