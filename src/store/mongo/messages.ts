@@ -299,7 +299,7 @@ export function mongoMessages(db: Db): MessageStore {
     async unread(userId) {
       // Round trip 1: the user's rooms and read markers, at once. Round trip 2: three
       // aggregations at once over the seqs after each marker (the (roomId, seq) index bounds
-      // each room's range): last seq, unread messages, unread mentions, grouped by room.
+      // each room's range): events after the marker, unread messages, unread mentions, by room.
       const uid = oidOrNull(userId)
       if (!uid) return []
       const [mine, marks] = await Promise.all([
@@ -329,7 +329,9 @@ export function mongoMessages(db: Db): MessageStore {
           ])
           .toArray()
       const [lasts, unread, mentions] = await Promise.all([
-        group(after, { $max: '$seq' }),
+        // FerretDB 1.24 groups with $sum and $count only; seqs have no gaps, so the last seq is
+        // the marker plus the events after it.
+        group(after, { $sum: 1 }),
         group(counted, { $sum: 1 }),
         group({ $and: [counted, { mentions: userId }] }, { $sum: 1 }),
       ])
@@ -341,7 +343,7 @@ export function mongoMessages(db: Db): MessageStore {
         const item = {
           room,
           readSeq: read.get(room) ?? 0,
-          lastSeq: lastOf.get(room) ?? read.get(room) ?? 0,
+          lastSeq: (read.get(room) ?? 0) + (lastOf.get(room) ?? 0),
           unread: unreadOf.get(room) ?? 0,
           mentions: mentionsOf.get(room) ?? 0,
         }
