@@ -8,6 +8,7 @@ import type { ChatService } from '../rooms/chat.ts'
 import type { RoomService } from '../rooms/rooms.ts'
 import { ClientFrame, CloseCodes } from '../schemas/frames.ts'
 import type { Hub, Subscriber } from './hub.ts'
+import { ackFrame, errorFrame, joinedFrame, PONG, removedFrame } from './server-frames.ts'
 
 const checkFrame = Compile(ClientFrame)
 
@@ -123,7 +124,7 @@ export class Connection implements Subscriber {
   private dispatch(frame: ClientFrame): void {
     switch (frame.type) {
       case 'ping':
-        return this.send('{"type":"pong"}')
+        return this.send(PONG)
       case 'join': {
         // Joins of one room run one after the other: two replays of a room interleaving on one
         // socket send messages twice, or leave it live from a `since` it never reaches.
@@ -165,12 +166,12 @@ export class Connection implements Subscriber {
       await this.deps.chat.warm(this.userId)
       const { lastSeq, online } = await this.deps.hub.follow(this, roomId, since)
       // Sent in the tick the socket went live: `joined` separates the replay from live messages.
-      this.send(JSON.stringify({ type: 'joined', room: roomId, lastSeq, online }))
+      this.send(joinedFrame(roomId, lastSeq, online))
       // A leave that landed between the membership check and the follow was announced before
       // this socket followed the room: check once more, now that later leaves reach it.
       if (!(await this.deps.rooms.isMember(roomId, this.userId)) && this.deps.hub.isFollowing(this, roomId)) {
         this.deps.hub.unfollow(this, roomId)
-        this.send(JSON.stringify({ type: 'removed', room: roomId, reason: 'left' }))
+        this.send(removedFrame(roomId, 'left'))
       }
     } catch (err) {
       this.fail(err, roomId)
@@ -198,15 +199,7 @@ export class Connection implements Subscriber {
   ): Promise<void> {
     try {
       const { message } = await this.deps.chat.send(this.userId, roomId, text, clientMsgId, replyTo)
-      this.send(
-        JSON.stringify({
-          type: 'ack',
-          clientMsgId,
-          id: message.id,
-          seq: message.seq,
-          createdAt: message.createdAt.toISOString(),
-        }),
-      )
+      this.send(ackFrame(clientMsgId, message.id, message.seq, message.createdAt))
     } catch (err) {
       this.fail(err, clientMsgId)
     }
@@ -221,11 +214,7 @@ export class Connection implements Subscriber {
   }
 
   private error(code: string, message: string, ref?: string): void {
-    this.send(
-      JSON.stringify(
-        ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref },
-      ),
-    )
+    this.send(errorFrame(code, message, ref))
   }
 
   private bad(message: string, ref?: string): void {

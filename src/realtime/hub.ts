@@ -10,13 +10,15 @@
 // store before it goes live.
 import { randomUUID } from 'node:crypto'
 import type { Bus, Unsubscribe } from '../bus/bus.ts'
+import { publishOn, subscribeOn } from '../bus/channel.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import type { Presence } from '../presence/presence.ts'
 import { messageFrame } from '../rooms/views.ts'
-import type { Room } from '../schemas/rooms.ts'
 import type { MessageRecord } from '../store/records.ts'
 import type { MessageStore } from '../store/store.ts'
+import { type RoomEvent, type RoomPayload, roomChannel } from './room-channel.ts'
+import { presenceFrame, readFrame, removedFrame, roomFrame, typingFrame } from './server-frames.ts'
 
 /** A socket, as the hub sees it. The gateway implements it over a WebSocket. */
 export interface Subscriber {
@@ -28,16 +30,7 @@ export interface Subscriber {
   close(code: number, reason: string): void
 }
 
-/** What instances tell each other about a room, beside its messages. */
-export type RoomEvent =
-  | { k: 'room'; room: Room }
-  /** The user's membership ended: left (on another tab), or `kicked` by a moderator. */
-  | { k: 'left'; user: string; reason?: 'left' | 'kicked' }
-  /** The user's read marker moved: their sockets following the room hear it. */
-  | { k: 'read'; user: string; seq: number }
-  | { k: 'deleted' }
-  | { k: 'typing'; user: string }
-  | { k: 'presence' }
+export type { RoomEvent }
 
 interface Follow {
   live: boolean
@@ -63,7 +56,7 @@ class LocalRoom {
   delivered = 0
   readonly pending = new Map<number, string>()
   /** Bus payloads that came before `delivered` was known. */
-  early: string[] | null = []
+  early: RoomPayload[] | null = []
   ready!: Promise<void>
   unsubscribe: Unsubscribe | null = null
   filling: Promise<void> | null = null
@@ -206,14 +199,14 @@ export class Hub {
     // delivered at its next sweep, and fills the gap from the store.
     await this.bus.publishMarked(
       channel(message.roomId),
-      `m${message.seq}\n${messageFrame(message)}`,
+      roomChannel(message.roomId).encode({ kind: 'message', seq: message.seq, frame: messageFrame(message) }),
       message.seq,
     )
     end()
   }
 
   async publishEvent(roomId: string, event: RoomEvent): Promise<void> {
-    await this.bus.publish(channel(roomId), `e${JSON.stringify(event)}`)
+    await publishOn(this.bus, roomChannel(roomId), { kind: 'event', event })
   }
 
   /** Whether this instance follows the room (for typing notices: no need to publish otherwise). */
@@ -232,8 +225,11 @@ export class Hub {
     created.ready = (async () => {
       // Subscribe first, then read where the store is: whatever is published from now on is
       // either at most `delivered` (dropped) or after it (delivered in order).
-      created.unsubscribe = await this.bus.subscribe(channel(roomId), (payload) =>
-        this.receive(created, payload),
+      created.unsubscribe = await subscribeOn(
+        this.bus,
+        roomChannel(roomId),
+        (payload) => this.receive(created, payload),
+        (err) => this.log.warn({ err, room: roomId }, 'bad room payload'),
       )
       created.delivered = await this.messages.lastSeq(roomId)
       created.online = await this.presence.online(roomId)
@@ -259,19 +255,17 @@ export class Hub {
     else void room.ready?.then(() => room.unsubscribe?.()).catch(() => {})
   }
 
-  private receive(room: LocalRoom, payload: string): void {
+  private receive(room: LocalRoom, payload: RoomPayload): void {
     if (room.early) {
       room.early.push(payload)
       return
     }
     room.lastActivity = Date.now()
-    if (payload[0] === 'm') {
-      const nl = payload.indexOf('\n')
-      const frame = payload.slice(nl + 1)
-      this.metrics.busLag.observe((Date.now() - createdAtOf(frame)) / 1000)
-      this.deliver(room, Number(payload.slice(1, nl)), frame)
-    } else if (payload[0] === 'e') {
-      this.onEvent(room, JSON.parse(payload.slice(1)) as RoomEvent)
+    if (payload.kind === 'message') {
+      this.metrics.busLag.observe((Date.now() - createdAtOf(payload.frame)) / 1000)
+      this.deliver(room, payload.seq, payload.frame)
+    } else {
+      this.onEvent(room, payload.event)
     }
   }
 
@@ -378,10 +372,10 @@ export class Hub {
   private onEvent(room: LocalRoom, event: RoomEvent): void {
     switch (event.k) {
       case 'room':
-        this.broadcast(room, JSON.stringify({ type: 'room', room: event.room }))
+        this.broadcast(room, roomFrame(event.room))
         return
       case 'typing': {
-        const frame = JSON.stringify({ type: 'typing', room: room.id, user: event.user })
+        const frame = typingFrame(room.id, event.user)
         for (const sub of room.followers.keys()) if (sub.userId !== event.user) sub.send(frame)
         return
       }
@@ -389,7 +383,7 @@ export class Hub {
         void this.refreshOnline(room)
         return
       case 'left': {
-        const frame = JSON.stringify({ type: 'removed', room: room.id, reason: event.reason ?? 'left' })
+        const frame = removedFrame(room.id, event.reason ?? 'left')
         for (const sub of [...room.followers.keys()]) {
           if (sub.userId !== event.user) continue
           sub.send(frame)
@@ -398,12 +392,12 @@ export class Hub {
         return
       }
       case 'read': {
-        const frame = JSON.stringify({ type: 'read', room: room.id, seq: event.seq })
+        const frame = readFrame(room.id, event.seq)
         for (const sub of room.followers.keys()) if (sub.userId === event.user) sub.send(frame)
         return
       }
       case 'deleted': {
-        this.broadcast(room, JSON.stringify({ type: 'removed', room: room.id, reason: 'deleted' }))
+        this.broadcast(room, removedFrame(room.id, 'deleted'))
         this.drop(room)
         return
       }
@@ -451,7 +445,7 @@ export class Hub {
   private setOnline(room: LocalRoom, online: string[]): void {
     if (online.join() === room.online.join()) return
     room.online = online
-    this.broadcast(room, JSON.stringify({ type: 'presence', room: room.id, online }))
+    this.broadcast(room, presenceFrame(room.id, online))
   }
 
   /**
@@ -519,7 +513,7 @@ export class Hub {
 /** The rooms of a socket that follows none, shared by all of them (never written to). */
 const NO_ROOMS: Set<string> = new Set()
 
-const channel = (roomId: string) => `room:${roomId}`
+const channel = (roomId: string) => roomChannel(roomId).name
 
 /** The message's createdAt, read from the frame without parsing it all (for latency metrics). */
 function createdAtOf(frame: string): number {

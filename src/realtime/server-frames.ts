@@ -1,0 +1,45 @@
+// The frames the server sends, built by functions typed against the frame schemas
+// (src/schemas/frames.ts): a frame that does not match its schema does not compile. Each
+// returns the serialised text, ready for the socket.
+import type { Static } from 'typebox'
+import type {
+  AckFrame,
+  ErrorFrame,
+  JoinedFrame,
+  PresenceFrame,
+  ReadFrame,
+  RemovedFrame,
+  RoomFrame,
+  TypingNotice,
+} from '../schemas/frames.ts'
+import type { Room } from '../schemas/rooms.ts'
+
+const text = <T>(frame: T): string => JSON.stringify(frame)
+
+export const joinedFrame = (room: string, lastSeq: number, online: string[]): string =>
+  text<Static<typeof JoinedFrame>>({ type: 'joined', room, lastSeq, online })
+
+export const ackFrame = (clientMsgId: string, id: string, seq: number, createdAt: Date): string =>
+  text<Static<typeof AckFrame>>({ type: 'ack', clientMsgId, id, seq, createdAt: createdAt.toISOString() })
+
+export const presenceFrame = (room: string, online: string[]): string =>
+  text<Static<typeof PresenceFrame>>({ type: 'presence', room, online })
+
+export const typingFrame = (room: string, user: string): string =>
+  text<Static<typeof TypingNotice>>({ type: 'typing', room, user })
+
+export const roomFrame = (room: Room): string => text<Static<typeof RoomFrame>>({ type: 'room', room })
+
+export const removedFrame = (room: string, reason: Static<typeof RemovedFrame>['reason']): string =>
+  text<Static<typeof RemovedFrame>>({ type: 'removed', room, reason })
+
+export const readFrame = (room: string, seq: number): string =>
+  text<Static<typeof ReadFrame>>({ type: 'read', room, seq })
+
+export const errorFrame = (code: string, message: string, ref?: string): string =>
+  text<Static<typeof ErrorFrame>>(
+    ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref },
+  )
+
+/** Constant: serialised once. */
+export const PONG = '{"type":"pong"}'
