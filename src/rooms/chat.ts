@@ -95,6 +95,12 @@ export class ChatService {
     if (m.kind !== 'text') throw new AppError(400, 'VALIDATION', 'Only text messages can be edited')
     const result = await this.store.messages.edit(roomId, seq, text, await this.mentionsIn(text), new Date())
     if (result === 'missing') throw notFound('Message')
+    if (result === 'overridden') {
+      // The deletion's own update may have been overwritten by ours before we wiped again, and
+      // its frame may show our text: the room hears the final state once more, after it.
+      await this.change(userId, roomId, seq, { kind: 'delete' })
+      throw deletedError()
+    }
     if (result === 'deleted') throw deletedError()
     return this.viewOf(await this.change(userId, roomId, seq, { kind: 'edit' }), userId)
   }

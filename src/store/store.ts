@@ -156,7 +156,12 @@ export interface RoomStore {
   mutedUntil(roomId: string, userId: string): Promise<Date | null>
 }
 
-export type EditResult = 'edited' | 'deleted' | 'missing'
+/**
+ * `overridden`: the edit was written while a deletion ran, and the deletion was applied again
+ * over it: the message is deleted, but it changed under the deletion's own update, so the caller
+ * must announce its state once more.
+ */
+export type EditResult = 'edited' | 'deleted' | 'overridden' | 'missing'
 
 export interface UnreadRecord {
   room: string
@@ -194,7 +199,8 @@ export interface MessageStore {
   lastSeq(roomId: string): Promise<number>
   /**
    * Replaces the text (and mentions) of a message. A deletion wins whatever the order: an edit
-   * racing a deletion ends deleted ('deleted' when the deletion was seen).
+   * racing a deletion ends deleted ('deleted' when the deletion came first, 'overridden' when
+   * it came while the edit was written).
    */
   edit(roomId: string, seq: number, text: string, mentions: string[], at: Date): Promise<EditResult>
   /**

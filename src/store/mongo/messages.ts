@@ -243,7 +243,7 @@ export function mongoMessages(db: Db): MessageStore {
       // A deletion that slipped in meanwhile may have been overwritten by our update: wipe again.
       if (await deletions.findOne({ _id: doc._id })) {
         await wipe(doc._id)
-        return 'deleted'
+        return 'overridden'
       }
       return 'edited'
     },
