@@ -230,7 +230,8 @@ export interface MessageStore {
   /**
    * For each room the user is a member of: the last seq, the read marker, the messages of others
    * after it that are not deleted, and those of them mentioning the user. Rooms with neither
-   * unread messages nor mentions may be left out. In one or two round trips whatever the count.
+   * unread messages nor mentions may be left out. A bounded number of round trips whatever the
+   * count of rooms (SQLite: one query; MongoDB: three, see the adapter).
    */
   unread(userId: string): Promise<UnreadRecord[]>
 }

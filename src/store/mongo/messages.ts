@@ -297,9 +297,12 @@ export function mongoMessages(db: Db): MessageStore {
     },
     readSeq,
     async unread(userId) {
-      // Round trip 1: the user's rooms and read markers, at once. Round trip 2: three
-      // aggregations at once over the seqs after each marker (the (roomId, seq) index bounds
-      // each room's range): events after the marker, unread messages, unread mentions, by room.
+      // Round trip 1: the user's rooms and read markers, at once. Round trip 2: the events per
+      // room (`$in`, one aggregation); seqs have no gaps, so a room's last seq is its event
+      // count. Round trip 3, only over the rooms with events after the marker: unread messages
+      // and mentions, two aggregations at once. The third is bounded by the rooms with news,
+      // not the rooms of the user: an `$or` of one clause per room costs FerretDB 1.24 about
+      // 18 s for 1,000 rooms (it filters in Go, clause by clause), an `$in` 0.4 s.
       const uid = oidOrNull(userId)
       if (!uid) return []
       const [mine, marks] = await Promise.all([
@@ -312,38 +315,34 @@ export function mongoMessages(db: Db): MessageStore {
       if (mine.length === 0) return []
       const read = new Map<string, number>()
       for (const m of marks) read.set(m.roomId, Math.max(read.get(m.roomId) ?? 0, m.seq))
-      const after: Filter<MessageDoc> = {
-        $or: mine.map((m) => ({ roomId: m.roomId, seq: { $gt: read.get(hex(m.roomId)) ?? 0 } })),
-      }
-      const counted: Filter<MessageDoc> = {
-        $and: [
-          after,
-          { kind: { $ne: 'update' }, deleted: { $ne: true }, 'from.id': { $nin: [null, userId] } },
-        ],
-      }
-      const group = (filter: Filter<MessageDoc>, acc: Record<string, unknown>) =>
+      const group = (filter: Filter<MessageDoc>) =>
         messages
           .aggregate<{ _id: ObjectId; n: number }>([
             { $match: filter },
-            { $group: { _id: '$roomId', n: acc } },
+            { $group: { _id: '$roomId', n: { $sum: 1 } } },
           ])
           .toArray()
-      const [lasts, unread, mentions] = await Promise.all([
-        // FerretDB 1.24 groups with $sum and $count only; seqs have no gaps, so the last seq is
-        // the marker plus the events after it.
-        group(after, { $sum: 1 }),
-        group(counted, { $sum: 1 }),
-        group({ $and: [counted, { mentions: userId }] }, { $sum: 1 }),
-      ])
       const byRoom = (rows: { _id: ObjectId; n: number }[]) => new Map(rows.map((r) => [hex(r._id), r.n]))
-      const [lastOf, unreadOf, mentionsOf] = [byRoom(lasts), byRoom(unread), byRoom(mentions)]
+      // FerretDB 1.24 groups with $sum and $count only (no $max): the count is the last seq.
+      const lastOf = byRoom(await group({ roomId: { $in: mine.map((m) => m.roomId) } }))
+      const news = mine.filter((m) => (lastOf.get(hex(m.roomId)) ?? 0) > (read.get(hex(m.roomId)) ?? 0))
+      if (news.length === 0) return []
+      const counted: Filter<MessageDoc> = {
+        $and: [
+          { $or: news.map((m) => ({ roomId: m.roomId, seq: { $gt: read.get(hex(m.roomId)) ?? 0 } })) },
+          { kind: { $ne: 'update' }, deleted: { $ne: true }, 'from.id': { $nin: [null, userId] } },
+        ],
+      }
+      const [unreadOf, mentionsOf] = (
+        await Promise.all([group(counted), group({ $and: [counted, { mentions: userId }] })])
+      ).map(byRoom) as [Map<string, number>, Map<string, number>]
       const items: UnreadRecord[] = []
-      for (const m of mine) {
+      for (const m of news) {
         const room = hex(m.roomId)
         const item = {
           room,
+          lastSeq: lastOf.get(room) ?? 0,
           readSeq: read.get(room) ?? 0,
-          lastSeq: (read.get(room) ?? 0) + (lastOf.get(room) ?? 0),
           unread: unreadOf.get(room) ?? 0,
           mentions: mentionsOf.get(room) ?? 0,
         }
