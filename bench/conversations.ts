@@ -22,7 +22,7 @@ const READS = flagNumber(flags, 'reads', 50)
 const TOKEN = process.env.METRICS_TOKEN ?? 'bench-metrics-token-0123456789'
 const BENCH_ENV = { RATE_MESSAGE_USER: '100000000', RATE_REGISTER_IP: '1000000', METRICS_TOKEN: TOKEN }
 
-/** Store operations counted by the instance so far (every repository and operation). */
+/** Store port calls counted by the instance so far (every repository and method; one call may be several round trips). */
 async function storeOpsTotal(base: string): Promise<number> {
   const text = await (
     await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       ),
     ]
     const send = figures[0]!
-    console.log('operation                                   p50        mean       store ops   mean vs send')
+    console.log('operation                                   p50        mean       store calls mean vs send')
     for (const f of figures) {
       console.log(
         `${f.name.padEnd(42)}  ${ms(f.p50).padStart(9)}  ${ms(f.mean).padStart(9)}  ${f.opsEach.toFixed(2).padStart(9)}   ${(f.mean / send.mean).toFixed(2)}x`,
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
         throw new Error(`unexpected unread: ${items.length} rooms`)
     })
     console.log(
-      `${unread.name}: p50 ${ms(unread.p50)}, mean ${ms(unread.mean)}, ${unread.opsEach.toFixed(2)} store ops per call (vs a send's mean: ${(unread.mean / send.mean).toFixed(1)}x)`,
+      `${unread.name}: p50 ${ms(unread.p50)}, mean ${ms(unread.mean)}, ${unread.opsEach.toFixed(2)} store calls per request (vs a send's mean: ${(unread.mean / send.mean).toFixed(1)}x)`,
     )
   } finally {
     await deploy.stop()
