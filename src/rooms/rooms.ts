@@ -142,7 +142,10 @@ export class RoomService {
     }
     const [peers, unread, mine] = await Promise.all([
       this.store.users.getMany([...new Set(dmPeers.values())]),
-      this.store.messages.unread(viewer),
+      this.store.messages.unread(
+        viewer,
+        views.map((v) => v.id),
+      ),
       allMine
         ? views.map(() => true)
         : Promise.all(views.map((v) => this.store.rooms.isMember(v.id, viewer))),

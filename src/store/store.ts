@@ -231,9 +231,10 @@ export interface MessageStore {
    * For each room the user is a member of: the last seq, the read marker, the messages of others
    * after it that are not deleted, and those of them mentioning the user. Rooms with neither
    * unread messages nor mentions may be left out. A bounded number of round trips whatever the
-   * count of rooms (SQLite: one query; MongoDB: three, see the adapter).
+   * count of rooms (SQLite: one query; MongoDB: three, see the adapter). `onlyRooms` keeps
+   * these of the user's rooms (a page of rooms, one room).
    */
-  unread(userId: string): Promise<UnreadRecord[]>
+  unread(userId: string, onlyRooms?: string[]): Promise<UnreadRecord[]>
 }
 
 /** The records of files posted in rooms (the bytes are the Files port's). */

@@ -296,7 +296,7 @@ export function mongoMessages(db: Db): MessageStore {
       return true
     },
     readSeq,
-    async unread(userId) {
+    async unread(userId, onlyRooms) {
       // Round trip 1: the user's rooms and read markers, at once. Round trip 2: the events per
       // room (`$in`, one aggregation); seqs have no gaps, so a room's last seq is its event
       // count. Round trip 3, only over the rooms with events after the marker: unread messages
@@ -310,7 +310,11 @@ export function mongoMessages(db: Db): MessageStore {
           .find({ userId: uid }, { projection: { roomId: 1, ticket: 1 } })
           .sort({ ticket: 1 })
           .toArray(),
-        reads.find({ userId }, { projection: { roomId: 1, seq: 1 } }).toArray(),
+        reads
+          .find(onlyRooms ? { userId, roomId: { $in: onlyRooms } } : { userId }, {
+            projection: { roomId: 1, seq: 1 },
+          })
+          .toArray(),
       ])
       if (mine.length === 0) return []
       const read = new Map<string, number>()

@@ -109,7 +109,8 @@ export function sqliteMessages(db: Database): MessageStore {
                  AND EXISTS (SELECT 1 FROM json_each(m.mentions) WHERE value = @user)) AS mentions
        FROM members mb
        LEFT JOIN read_markers rm ON rm.room_id = mb.room_id AND rm.user_id = mb.user_id
-       WHERE mb.user_id = @user ORDER BY mb.ticket
+       WHERE mb.user_id = @user AND (@rooms IS NULL OR mb.room_id IN (SELECT value FROM json_each(@rooms)))
+       ORDER BY mb.ticket
      ) WHERE unread > 0 OR mentions > 0`,
   )
 
@@ -228,8 +229,8 @@ export function sqliteMessages(db: Database): MessageStore {
     async readSeq(roomId, userId) {
       return readOf.get(roomId, userId)?.seq ?? 0
     },
-    async unread(userId) {
-      return unreadStmt.all({ user: userId })
+    async unread(userId, onlyRooms) {
+      return unreadStmt.all({ user: userId, rooms: onlyRooms ? JSON.stringify(onlyRooms) : null })
     },
   }
 }
