@@ -110,7 +110,9 @@ export class ChatService {
     const m = await this.message(userId, roomId, seq)
     if (m.from?.id !== userId) {
       const [room, user] = await Promise.all([this.rooms.get(roomId), this.store.users.get(userId)])
-      if (room.creator.id !== userId && user?.role !== 'admin')
+      // A direct room's "creator" only opened it first: no moderator there but an admin.
+      const moderator = room.kind !== 'dm' && room.creator.id === userId
+      if (!moderator && user?.role !== 'admin')
         throw new AppError(
           403,
           'FORBIDDEN',

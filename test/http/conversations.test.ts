@@ -242,6 +242,15 @@ t.test(`conversations over HTTP on ${backendName}`, async (t) => {
     t.match(dm, { kind: 'dm', memberCount: 2, peer: { id: bob.userId } })
     t.match(opened[1]!.body.room, { peer: { id: ann.userId } })
     t.equal((await send(dm.id, bob, 'psst')).status, 201, 'no VIP needed')
+    t.equal(
+      (await call(app, 'DELETE', `/api/rooms/${dm.id}/messages/1`, { as: ann })).status,
+      403,
+      "opening a direct room first gives no power over the other's messages",
+    )
+    t.equal(
+      (await call(app, 'POST', `/api/rooms/${dm.id}/members/${bob.userId}/kick`, { as: ann })).status,
+      403,
+    )
     t.notOk(
       (await call(app, 'GET', '/api/rooms', { as: eve })).body.items.some((r: any) => r.id === dm.id),
       'not listed to others',
