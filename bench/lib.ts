@@ -149,7 +149,11 @@ export async function startInstances(options: StartOptions): Promise<Deployment>
   try {
     for (let i = 0; i < options.instances; i++) {
       const port = await freePort()
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      // BENCH_CPU_PROF=dir: each instance writes a V8 CPU profile there when it exits.
+      const prof = process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+        : []
+      const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'src/server.ts'], {
         cwd: ROOT,
         env: { ...env, PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,7 @@
 // The WebSocket gateway at /ws: authenticates the upgrade, then hands frames to a Connection
 // (src/realtime/connection.ts). Heartbeats drop dead peers; a drain closes sockets with 1012
 // after the sends in flight were acked.
+import type { ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import websocket from '@fastify/websocket'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
@@ -8,12 +9,17 @@ import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
 import { AppError, unauthenticated } from '../src/errors.ts'
 import { Connection } from '../src/realtime/connection.ts'
+import type { WireFrame } from '../src/realtime/wire-frame.ts'
 import { CloseCodes } from '../src/schemas/frames.ts'
 import type { Auth } from './auth.ts'
 
 const DRAIN_WAIT_MS = 10_000
-/** Frames are text, also when the hub hands over their bytes encoded once for many sockets. */
-const TEXT = { binary: false }
+/** ws 8's own state read to write a frame that is already framed (see `sendWire`). */
+interface WsInternals {
+  _socket: Duplex | null
+  _sender: { _state: number; _queue: unknown[] }
+}
+const SENDER_IDLE = 0
 /** How long a drain waits for the peers to answer the 1012 close before dropping the rest. */
 const CLOSE_WAIT_MS = 3_000
 
@@ -126,15 +132,27 @@ export default fp(
         if (tooMany(userId)) return socket.close(CloseCodes.POLICY, 'too many sockets for this user')
         perUser.set(userId, (perUser.get(userId) ?? 0) + 1)
         // The socket's closures keep what they name for as long as it is open: the logger, not
-        // the request (its headers and the upgrade's IncomingMessage).
+        // the request (its headers and the upgrade's IncomingMessage). The upgrade's objects
+        // would otherwise stay reachable from the socket for its whole life: the plugin's own
+        // error listener names the request and reply (ours below logs instead, and ws closes a
+        // socket after an error by itself), and the upgrade's ServerResponse stays attached.
         const log = request.log
+        socket.removeAllListeners('error')
+        const upgraded = request.raw.socket as
+          | (typeof request.raw.socket & { _httpMessage?: ServerResponse })
+          | null
+        upgraded?._httpMessage?.detachSocket(upgraded)
         sockets.add(socket)
         alive.set(socket, true)
+        // Frames go to the TCP socket as they are only when nothing transforms them (no
+        // compression negotiated; the server offers none).
+        const direct = socket.extensions === ''
         const connection = new Connection(
           userId,
           sessionId,
           {
-            send: (text) => socket.send(text, TEXT),
+            send: (text) => socket.send(text),
+            sendWire: direct ? (frame) => sendWire(socket, frame) : (frame) => socket.send(frame.text),
             close: (code, reason) => socket.close(code, reason),
             get bufferedAmount() {
               return socket.bufferedAmount
@@ -157,5 +175,25 @@ export default fp(
   },
   { name: 'gateway', dependencies: ['core', 'auth'] },
 )
+
+/**
+ * Writes a frame framed once for many sockets (src/realtime/wire-frame.ts) straight to the TCP
+ * socket: what ws's own send ends with (for an uncompressed frame it writes the header and the
+ * payload to the socket in the same tick), minus its per-call options object, header buffer and
+ * two-chunk write. Only while the socket is open and ws's sender has nothing queued (it queues
+ * only behind compression or Blob data), so frames keep their order; ws's `bufferedAmount` counts
+ * these bytes like its own.
+ */
+function sendWire(socket: WebSocket, frame: WireFrame): void {
+  const ws = socket as unknown as WsInternals
+  if (
+    socket.readyState === socket.OPEN &&
+    ws._socket &&
+    ws._sender._state === SENDER_IDLE &&
+    ws._sender._queue.length === 0
+  )
+    ws._socket.write(frame.wire)
+  else socket.send(frame.text)
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

@@ -135,6 +135,7 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
       fileBytes,
     )
     accounts.roomsOf = (userId) => store.rooms.roomsOf(userId)
+    accounts.own = (userId) => chatState.own(userId)
     const files = new FileService(
       store,
       fileBytes,

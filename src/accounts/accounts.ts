@@ -52,6 +52,11 @@ const newUser = (username: string, passwordHash: string, role: Role, displayName
 export class AccountService {
   /** The rooms a user belongs to, for the own view; the rooms feature plugs itself in here. */
   roomsOf: (userId: string) => Promise<string[]> = async () => []
+  /** The user's record and rooms for `me`; the rooms feature plugs in a per-instance copy kept exact. */
+  own: (userId: string) => Promise<{ user: UserRecord; rooms: string[] } | null> = async (userId) => {
+    const user = await this.store.users.get(userId)
+    return user && { user, rooms: await this.roomsOf(userId) }
+  }
 
   constructor(
     private readonly store: Store,
@@ -119,7 +124,9 @@ export class AccountService {
   }
 
   async me(userId: string): Promise<OwnUser> {
-    return this.view(await this.require(userId))
+    const own = await this.own(userId)
+    if (!own) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
+    return toOwnUser(own.user, own.rooms)
   }
 
   async updateProfile(userId: string, patch: ProfilePatch): Promise<OwnUser> {

@@ -1,9 +1,11 @@
 // What a send needs to know before it is stored, kept on each instance so that a message in the
 // steady state costs one store round trip (the append): whether the sender is a member of the
-// room, and the sender's snapshot (id, username, display name) stamped on the message.
+// room, and the sender's snapshot (id, username, display name) stamped on the message. Beside
+// them, a user's own record and rooms, which `GET /api/me` shows on every page load.
 //
 // Exact through bus events: every store write that can make a cached answer wrong (a member
-// leaving, a room deleted, a user changed or banned) goes through `watch(store)`, which drops
+// leaving or joining, a room created or deleted, a user changed, banned or made VIP) goes
+// through `watch(store)`, which drops
 // the entry on this instance at once and announces it on the `chat:state` channel, so every
 // other instance drops it when the event arrives (milliseconds; test/multi/chat-state.test.ts
 // measures the window). Only positive answers are cached: a join cannot make one wrong, and a
@@ -13,10 +15,11 @@
 // everything, and no entry is used past ENTRY_MS after it was read, so a lost publish is
 // covered too. An answer read from the store while an event arrived is not kept (the epoch
 // check), so a read racing a leave cannot keep a member that just left. Bounded memory: at most
-// MAX_MEMBERS membership entries and MAX_SENDERS snapshots, the oldest dropped first.
+// MAX_MEMBERS membership entries, MAX_SENDERS snapshots and MAX_OWN own views, the oldest
+// dropped first.
 import type { Bus } from '../bus/bus.ts'
 import { jsonChannel, publishOn, subscribeOn } from '../bus/channel.ts'
-import type { UserSnapshot } from '../store/records.ts'
+import type { UserRecord, UserSnapshot } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
 
 /** What instances tell each other about cached chat state. */
@@ -29,15 +32,24 @@ export type StateEvent =
   | { k: 'user'; user: string }
   /** The member's mute changed: read it again. */
   | { k: 'mute'; room: string; user: string }
+  /** The user's rooms changed (joined or created one): the own view must be read again. */
+  | { k: 'rooms'; user: string }
 
 export const stateChannel = jsonChannel<StateEvent>('chat:state')
 
 const ENTRY_MS = 30_000
 const MAX_MEMBERS = 100_000
 const MAX_SENDERS = 50_000
+const MAX_OWN = 50_000
 
 export interface Sender extends UserSnapshot {
   banned: boolean
+}
+
+/** What the user's own view is made of: the record and the ids of its rooms, in join order. */
+export interface Own {
+  user: UserRecord
+  rooms: string[]
 }
 
 export class ChatState {
@@ -47,6 +59,8 @@ export class ChatState {
   private readonly senders = new Map<string, { sender: Sender; until: number }>()
   /** `room:user` → until when muted (0: not), and until when that answer may be used. */
   private readonly mutes = new Map<string, { muted: number; until: number }>()
+  /** user → the own view. Map order doubles as an LRU. */
+  private readonly owns = new Map<string, { own: Own; until: number }>()
   /** Bumped by every event: a store read that overlapped one is not cached. */
   private epoch = 0
 
@@ -111,9 +125,25 @@ export class ChatState {
     return muted
   }
 
+  /** The user's record and rooms, or null when there is no such user. Not to be mutated. */
+  async own(userId: string): Promise<Own | null> {
+    const hit = this.owns.get(userId)
+    if (hit && hit.until > this.now()) return hit.own
+    const epoch = this.epoch
+    const [user, rooms] = await Promise.all([this.store.users.get(userId), this.store.rooms.roomsOf(userId)])
+    if (!user) return null
+    const own = { user, rooms }
+    if (epoch === this.epoch) {
+      this.owns.delete(userId)
+      this.owns.set(userId, { own, until: this.now() + ENTRY_MS })
+      if (this.owns.size > MAX_OWN) this.owns.delete(this.owns.keys().next().value!)
+    }
+    return own
+  }
+
   /** Entries held, for tests and metrics. */
-  size(): { members: number; senders: number } {
-    return { members: this.memberEntries, senders: this.senders.size }
+  size(): { members: number; senders: number; owns: number } {
+    return { members: this.memberEntries, senders: this.senders.size, owns: this.owns.size }
   }
 
   /**
@@ -131,6 +161,20 @@ export class ChatState {
       ...store,
       rooms: {
         ...rooms,
+        async create(room) {
+          await rooms.create(room)
+          await announce({ k: 'rooms', user: room.creator.id })
+        },
+        async openDm(room) {
+          const opened = await rooms.openDm(room)
+          for (const user of room.dm) await announce({ k: 'rooms', user })
+          return opened
+        },
+        async join(roomId, userId, at) {
+          const result = await rooms.join(roomId, userId, at)
+          if (result === 'joined') await announce({ k: 'rooms', user: userId })
+          return result
+        },
         async leave(roomId, userId) {
           const left = await rooms.leave(roomId, userId)
           if (left) await announce({ k: 'member', room: roomId, user: userId })
@@ -153,6 +197,11 @@ export class ChatState {
           if (user) await announce({ k: 'user', user: id })
           return user
         },
+        async extendVip(id, days, now) {
+          const user = await users.extendVip(id, days, now)
+          if (user) await announce({ k: 'user', user: id })
+          return user
+        },
       },
     }
   }
@@ -163,6 +212,7 @@ export class ChatState {
       case 'member': {
         const room = this.members.get(e.room)
         if (room?.delete(e.user)) this.memberEntries--
+        this.owns.delete(e.user)
         return
       }
       case 'room': {
@@ -171,10 +221,16 @@ export class ChatState {
           this.memberEntries -= room.size
           this.members.delete(e.room)
         }
+        // Its members are not known here; deleting a room is rare, a scan is fine.
+        for (const [user, { own }] of this.owns) if (own.rooms.includes(e.room)) this.owns.delete(user)
         return
       }
       case 'user':
         this.senders.delete(e.user)
+        this.owns.delete(e.user)
+        return
+      case 'rooms':
+        this.owns.delete(e.user)
         return
       case 'mute':
         this.mutes.delete(`${e.room}:${e.user}`)
@@ -188,6 +244,7 @@ export class ChatState {
     this.memberEntries = 0
     this.senders.clear()
     this.mutes.clear()
+    this.owns.clear()
   }
 
   private rememberMember(roomId: string, userId: string): void {

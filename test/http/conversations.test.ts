@@ -242,6 +242,7 @@ t.test(`conversations over HTTP on ${backendName}`, async (t) => {
     t.match(dm, { kind: 'dm', memberCount: 2, peer: { id: bob.userId } })
     t.match(opened[1]!.body.room, { peer: { id: ann.userId } })
     t.equal((await send(dm.id, bob, 'psst')).status, 201, 'no VIP needed')
+    t.ok((await call(app, 'GET', '/api/me', { as: bob })).body.user.rooms.includes(dm.id), '/api/me lists it')
     t.equal(
       (await call(app, 'DELETE', `/api/rooms/${dm.id}/messages/1`, { as: ann })).status,
       403,

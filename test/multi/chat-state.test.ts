@@ -112,4 +112,38 @@ t.test('chat state across instances', async (t) => {
     t.equal(second.status, 201)
     t.equal(second.body.message.from.displayName, 'New Name')
   })
+
+  t.test(
+    'GET /api/me on B follows a join, a profile change, a leave, a room created and one deleted on A',
+    async (t) => {
+      const user = await newUser(a)
+      const me = async (as: typeof user) => (await call(b, 'GET', '/api/me', { as })).body.user
+      /** Runs the write on A and waits until B has its event. */
+      const onA = async (k: string, who: string, write: () => Promise<unknown>) => {
+        const { got, off } = await eventOnB((e) => e.k === k && (e.user === who || e.room === who))
+        await write()
+        await got
+        await off()
+      }
+      const roomId = await room('Own view')
+      t.same((await me(user)).rooms, [], 'read on B: kept there from now on')
+      t.same((await me(user)).rooms, [], "the same from B's copy")
+      await onA('rooms', user.userId, () => call(a, 'POST', `/api/rooms/${roomId}/join`, { as: user }))
+      t.same((await me(user)).rooms, [roomId], 'a join')
+      await onA('user', user.userId, () => call(a, 'PATCH', '/api/me', { as: user, body: { bio: 'hello' } }))
+      t.equal((await me(user)).bio, 'hello', 'a profile change')
+      await onA('member', user.userId, () => call(a, 'POST', `/api/rooms/${roomId}/leave`, { as: user }))
+      t.same((await me(user)).rooms, [], 'a leave')
+      await onA('rooms', user.userId, () => call(a, 'POST', `/api/rooms/${roomId}/join`, { as: user }))
+      t.same((await me(user)).rooms, [roomId])
+      await onA('room', roomId, () => call(a, 'DELETE', `/api/rooms/${roomId}`, { as: admin }))
+      t.same((await me(user)).rooms, [], 'a room deleted')
+      const before = (await me(admin)).rooms as string[]
+      let created = ''
+      await onA('rooms', admin.userId, async () => {
+        created = await room('Created')
+      })
+      t.same((await me(admin)).rooms, [...before, created], 'a room created')
+    },
+  )
 })

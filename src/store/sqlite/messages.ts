@@ -44,11 +44,14 @@ export function sqliteMessages(db: Database): MessageStore {
   const last = db.prepare<[string], { seq: number | null }>(
     'SELECT max(seq) AS seq FROM messages WHERE room_id = ?',
   )
+  // A repeated clientMsgId inserts nothing (the idempotency index) and returns no row: the
+  // common case, a new message, costs one statement instead of a lookup and an insert.
   const insert = db.prepare<Record<string, unknown>, Row>(
     `INSERT INTO messages (id, room_id, seq, kind, from_id, from_user, text, file, client_msg_id, created_at,
                            reply_to, mentions, target)
      VALUES (@id, @roomId, (SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE room_id = @roomId),
              @kind, @fromId, @fromUser, @text, @file, @clientMsgId, @createdAt, @replyTo, @mentions, @target)
+     ON CONFLICT DO NOTHING
      RETURNING *`,
   )
   const after = db.prepare<[string, number, number], Row>(
@@ -140,29 +143,31 @@ export function sqliteMessages(db: Database): MessageStore {
     return list
   }
 
-  // One transaction: the idempotency check, the seq and the insert see no other writer.
-  const append = db.transaction((m: NewMessage) => {
-    if (m.clientMsgId) {
-      const first = existing.get(m.roomId, m.from?.id ?? null, m.clientMsgId)
-      if (first) return { message: toMessage(first), duplicate: true }
-    }
+  // Called inside a transaction: the seq and the insert see no other writer.
+  const appendOne = (m: NewMessage): { message: MessageRecord; duplicate: boolean } => {
+    const fromId = m.from?.id ?? null
     const row = insert.get({
       ...m,
-      fromId: m.from?.id ?? null,
+      fromId,
       fromUser: m.from ? JSON.stringify(m.from) : null,
       file: m.file ? JSON.stringify(m.file) : null,
       createdAt: m.createdAt.getTime(),
       replyTo: m.replyTo ? JSON.stringify(m.replyTo) : null,
       mentions: JSON.stringify(m.mentions ?? []),
       target: m.target ?? null,
-    })!
-    const message = toMessage(row)
-    if (m.current !== undefined) message.current = m.current
-    return { message, duplicate: false }
-  })
-
-  // Nested in one transaction (savepoints): one commit for the whole batch.
-  const appendMany = db.transaction((list: NewMessage[]) => list.map((m) => append(m)))
+    })
+    if (row) {
+      const message = toMessage(row)
+      if (m.current !== undefined) message.current = m.current
+      return { message, duplicate: false }
+    }
+    const first = m.clientMsgId ? existing.get(m.roomId, fromId, m.clientMsgId) : undefined
+    if (!first) throw new Error(`message ${m.id} collided with no message of the same clientMsgId`)
+    return { message: toMessage(first), duplicate: true }
+  }
+  const append = db.transaction(appendOne)
+  // One transaction and one commit for the whole batch (a failure fails the batch).
+  const appendMany = db.transaction((list: NewMessage[]) => list.map(appendOne))
 
   const edit = db.transaction((roomId: string, seq: number, text: string, mentions: string[], at: number) => {
     const row = bySeq.get(roomId, seq)
