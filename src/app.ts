@@ -17,6 +17,7 @@ import jsonBody from '../plugins/json-body.ts'
 import metrics from '../plugins/metrics.ts'
 import adminRoutes from '../plugins/routes/admin.ts'
 import authRoutes from '../plugins/routes/auth.ts'
+import dmRoutes from '../plugins/routes/dms.ts'
 import fileRoutes from '../plugins/routes/files.ts'
 import healthRoutes from '../plugins/routes/health.ts'
 import meRoutes from '../plugins/routes/me.ts'
@@ -108,6 +109,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(userRoutes, { prefix: '/api/users' })
   await app.register(postRoutes, { prefix: '/api/posts' })
   await app.register(roomRoutes, { prefix: '/api/rooms' })
+  await app.register(dmRoutes, { prefix: '/api/dms' })
   // POST /api/rooms/:id/files and GET /api/files/:id, with the multipart parser in their scope.
   await app.register(fileRoutes, { prefix: '/api' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

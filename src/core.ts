@@ -132,6 +132,7 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
       hub,
       limiter('message-user', { points: config.RATE_MESSAGE_USER, seconds: 10 }),
       log,
+      fileBytes,
     )
     accounts.roomsOf = (userId) => store.rooms.roomsOf(userId)
     accounts.own = (userId) => chatState.own(userId)

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { errors } from '../../src/schemas/common.ts'
+import { UnreadItem } from '../../src/schemas/rooms.ts'
 import { CodeBody, OwnUser, PasswordChange, ProfilePatch } from '../../src/schemas/users.ts'
 
 const UserAnswer = Type.Object({ user: OwnUser })
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const { accounts } = app.core
+  const { accounts, chat } = app.core
   const tags = ['me']
   app.addHook('preHandler', app.authenticate)
 
@@ -21,6 +22,19 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => ({ user: await accounts.me(request.auth.userId) }),
+  )
+
+  app.get(
+    '/unread',
+    {
+      schema: {
+        operationId: 'getUnread',
+        tags,
+        summary: 'My rooms with unread messages or mentions, from seqs and read markers',
+        response: { 200: Type.Object({ items: Type.Array(UnreadItem) }), ...errors('UNAUTHENTICATED') },
+      },
+    },
+    async (request) => chat.unread(request.auth.userId),
   )
 
   app.patch(

@@ -4,12 +4,18 @@ import { toMessageView } from '../../src/rooms/views.ts'
 import { errors, IdParams, Page, PageQuery } from '../../src/schemas/common.ts'
 import {
   CreateRoomBody,
+  EditBody,
   HistoryQuery,
   Member,
+  MemberParams,
   Message,
+  MuteBody,
+  ReactionParams,
+  ReadBody,
   Room,
   RoomsQuery,
   SendBody,
+  SeqParams,
 } from '../../src/schemas/rooms.ts'
 
 const RoomAnswer = Type.Object({ room: Room })
@@ -59,7 +65,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: RoomAnswer, ...errors('UNAUTHENTICATED', 'NOT_FOUND') },
       },
     },
-    async (request) => ({ room: await rooms.get(request.params.id) }),
+    async (request) => ({ room: await rooms.get(request.params.id, request.auth.userId) }),
   )
 
   app.post(
@@ -145,8 +151,158 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         request.params.id,
         request.body.text,
         request.body.clientMsgId,
+        request.body.replyTo,
       )
-      return reply.code(201).send({ message: toMessageView(message) })
+      return reply.code(201).send({ message: toMessageView(message, request.auth.userId) })
+    },
+  )
+
+  app.patch(
+    '/:id/messages/:seq',
+    {
+      schema: {
+        operationId: 'editMessage',
+        tags,
+        summary: 'Edit my message; the room gets an `update` with its new text',
+        params: SeqParams,
+        body: EditBody,
+        response: {
+          200: Type.Object({ message: Message }),
+          ...errors(
+            'UNAUTHENTICATED',
+            'FORBIDDEN',
+            'NOT_MEMBER',
+            'MUTED',
+            'NOT_FOUND',
+            'DELETED',
+            'RATE_LIMITED',
+          ),
+        },
+      },
+    },
+    async (request) => ({
+      message: await chat.edit(request.auth.userId, request.params.id, request.params.seq, request.body.text),
+    }),
+  )
+
+  app.delete(
+    '/:id/messages/:seq',
+    {
+      schema: {
+        operationId: 'deleteMessage',
+        tags,
+        summary:
+          "Delete a message (its author, the room's creator or an admin): text and file are gone (idempotent)",
+        params: SeqParams,
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_MEMBER', 'NOT_FOUND') },
+      },
+    },
+    async (request, reply) => {
+      await chat.delete(request.auth.userId, request.params.id, request.params.seq)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.put(
+    '/:id/messages/:seq/reactions/:emoji',
+    {
+      schema: {
+        operationId: 'addReaction',
+        tags,
+        summary: 'React with one emoji (idempotent); at most 20 different emojis per message',
+        params: ReactionParams,
+        response: {
+          204: Type.Null(),
+          ...errors(
+            'UNAUTHENTICATED',
+            'FORBIDDEN',
+            'NOT_MEMBER',
+            'MUTED',
+            'NOT_FOUND',
+            'DELETED',
+            'TOO_MANY_REACTIONS',
+            'RATE_LIMITED',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id, seq, emoji } = request.params
+      await chat.react(request.auth.userId, id, seq, emoji)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.delete(
+    '/:id/messages/:seq/reactions/:emoji',
+    {
+      schema: {
+        operationId: 'removeReaction',
+        tags,
+        summary: 'Take my reaction back (idempotent)',
+        params: ReactionParams,
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_MEMBER', 'NOT_FOUND') },
+      },
+    },
+    async (request, reply) => {
+      const { id, seq, emoji } = request.params
+      await chat.unreact(request.auth.userId, id, seq, emoji)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/:id/read',
+    {
+      schema: {
+        operationId: 'markRead',
+        tags,
+        summary: 'Move my read marker (never back); my other sockets get a `read` frame',
+        params: IdParams,
+        body: ReadBody,
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_MEMBER', 'NOT_FOUND') },
+      },
+    },
+    async (request, reply) => {
+      await chat.markRead(request.auth.userId, request.params.id, request.body.seq)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/:id/members/:userId/kick',
+    {
+      schema: {
+        operationId: 'kickMember',
+        tags,
+        summary:
+          "Remove a member (the room's creator or an admin); their sockets get `removed` with reason `kicked`",
+        params: MemberParams,
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_MEMBER', 'NOT_FOUND') },
+      },
+    },
+    async (request, reply) => {
+      await rooms.kick(request.auth.userId, request.params.id, request.params.userId)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/:id/members/:userId/mute',
+    {
+      schema: {
+        operationId: 'muteMember',
+        tags,
+        summary:
+          "Mute a member for `minutes` (0 lifts it; the room's creator or an admin): their sends get 403 MUTED",
+        params: MemberParams,
+        body: MuteBody,
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_MEMBER', 'NOT_FOUND') },
+      },
+    },
+    async (request, reply) => {
+      await rooms.mute(request.auth.userId, request.params.id, request.params.userId, request.body.minutes)
+      return reply.code(204).send(null)
     },
   )
 

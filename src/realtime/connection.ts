@@ -148,7 +148,7 @@ export class Connection implements Subscriber {
       case 'send': {
         // One after the other: a client's messages get seqs in the order it sent them.
         const p = (this.sending ?? Promise.resolve()).then(() =>
-          this.sendMessage(frame.room, frame.clientMsgId, frame.text),
+          this.sendMessage(frame.room, frame.clientMsgId, frame.text, frame.replyTo),
         )
         this.sending = p
         this.deps.inflight.add(p)
@@ -195,9 +195,14 @@ export class Connection implements Subscriber {
       .catch((err) => this.deps.log.warn({ err }, 'typing publish failed'))
   }
 
-  private async sendMessage(roomId: string, clientMsgId: string, text: string): Promise<void> {
+  private async sendMessage(
+    roomId: string,
+    clientMsgId: string,
+    text: string,
+    replyTo?: number,
+  ): Promise<void> {
     try {
-      const { message } = await this.deps.chat.send(this.userId, roomId, text, clientMsgId)
+      const { message } = await this.deps.chat.send(this.userId, roomId, text, clientMsgId, replyTo)
       this.send(ackFrame(clientMsgId, message.id, message.seq, message.createdAt))
     } catch (err) {
       this.fail(err, clientMsgId)

@@ -18,7 +18,7 @@ import { messageFrame } from '../rooms/views.ts'
 import type { MessageRecord } from '../store/records.ts'
 import type { MessageStore } from '../store/store.ts'
 import { type RoomEvent, type RoomPayload, roomChannel } from './room-channel.ts'
-import { presenceFrame, removedFrame, roomFrame, typingFrame } from './server-frames.ts'
+import { presenceFrame, readFrame, removedFrame, roomFrame, typingFrame } from './server-frames.ts'
 import { type WireFrame, wireFrame } from './wire-frame.ts'
 
 /** A socket, as the hub sees it. The gateway implements it over a WebSocket. */
@@ -384,12 +384,17 @@ export class Hub {
         void this.refreshOnline(room)
         return
       case 'left': {
-        const frame = removedFrame(room.id, 'left')
+        const frame = removedFrame(room.id, event.reason ?? 'left')
         for (const sub of [...room.followers.keys()]) {
           if (sub.userId !== event.user) continue
           sub.send(frame)
           this.unfollow(sub, room.id)
         }
+        return
+      }
+      case 'read': {
+        const frame = readFrame(room.id, event.seq)
+        for (const sub of room.followers.keys()) if (sub.userId === event.user) sub.send(frame)
         return
       }
       case 'deleted': {

@@ -8,7 +8,10 @@ import type { Room } from '../schemas/rooms.ts'
 /** What instances tell each other about a room, beside its messages. */
 export type RoomEvent =
   | { k: 'room'; room: Room }
-  | { k: 'left'; user: string }
+  /** The user's membership ended: left (on another tab), or `kicked` by a moderator. */
+  | { k: 'left'; user: string; reason?: 'left' | 'kicked' }
+  /** The user's read marker moved: their sockets following the room hear it. */
+  | { k: 'read'; user: string; seq: number }
   | { k: 'deleted' }
   | { k: 'typing'; user: string }
   | { k: 'presence' }

@@ -9,6 +9,7 @@ import type {
   ErrorFrame,
   JoinedFrame,
   PresenceFrame,
+  ReadFrame,
   RemovedFrame,
   RoomFrame,
   TypingNotice,
@@ -33,6 +34,9 @@ export const roomFrame = (room: Room): string => text<Static<typeof RoomFrame>>(
 
 export const removedFrame = (room: string, reason: Static<typeof RemovedFrame>['reason']): string =>
   text<Static<typeof RemovedFrame>>({ type: 'removed', room, reason })
+
+export const readFrame = (room: string, seq: number): string =>
+  text<Static<typeof ReadFrame>>({ type: 'read', room, seq })
 
 export const errorFrame = (code: ErrorCode, message: string, ref?: string): string =>
   text<Static<typeof ErrorFrame>>(

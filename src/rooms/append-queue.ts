@@ -42,6 +42,11 @@ export class AppendQueue {
     /** Tells every instance about a stored message; a failure is logged, never the sender's. */
     private readonly publish: (message: MessageRecord) => Promise<void>,
     private readonly log: Logger,
+    /**
+     * Completes a stored batch before it is published (an update's frame carries the changed
+     * message's state read after the update was stored), so the publishes keep their order.
+     */
+    private readonly prepare?: (stored: MessageRecord[]) => Promise<void>,
   ) {}
 
   append(message: NewMessage): Promise<Appended> {
@@ -80,6 +85,14 @@ export class AppendQueue {
       let last = this.lastSeq.get(roomId) ?? 0
       for (const r of results) if (r.message.seq > last) last = r.message.seq
       this.rememberSeq(roomId, last)
+      if (this.prepare) {
+        try {
+          await this.prepare(results.filter((r) => !r.duplicate).map((r) => r.message))
+        } catch (err) {
+          // Stored is what counts: the frame then shows what is known, replays show the rest.
+          this.log.warn({ err }, 'preparing frames failed')
+        }
+      }
       // Stored is what counts: a lost publish is filled from the store by the receivers. The
       // publishes are issued in seq order before any of them is awaited (one connection keeps
       // their order), then each sender gets its answer.

@@ -30,6 +30,8 @@ export type StateEvent =
   | { k: 'room'; room: string }
   /** The user changed (profile, role, ban): the snapshot must be read again. */
   | { k: 'user'; user: string }
+  /** The member's mute changed: read it again. */
+  | { k: 'mute'; room: string; user: string }
   /** The user's rooms changed (joined or created one): the own view must be read again. */
   | { k: 'rooms'; user: string }
 
@@ -55,6 +57,8 @@ export class ChatState {
   private readonly members = new Map<string, Map<string, number>>()
   private memberEntries = 0
   private readonly senders = new Map<string, { sender: Sender; until: number }>()
+  /** `room:user` → until when muted (0: not), and until when that answer may be used. */
+  private readonly mutes = new Map<string, { muted: number; until: number }>()
   /** user → the own view. Map order doubles as an LRU. */
   private readonly owns = new Map<string, { own: Own; until: number }>()
   /** Bumped by every event: a store read that overlapped one is not cached. */
@@ -103,6 +107,24 @@ export class ChatState {
     return sender
   }
 
+  /**
+   * Until when (epoch ms) the member is muted, 0 when not. Cached either way: unlike a
+   * membership, a mute is set by a write that goes through `watch`, which drops the entry.
+   */
+  async mutedUntil(roomId: string, userId: string): Promise<number> {
+    const key = `${roomId}:${userId}`
+    const hit = this.mutes.get(key)
+    if (hit && hit.until > this.now()) return hit.muted
+    const epoch = this.epoch
+    const muted = (await this.store.rooms.mutedUntil(roomId, userId))?.getTime() ?? 0
+    if (epoch === this.epoch) {
+      this.mutes.delete(key)
+      this.mutes.set(key, { muted, until: this.now() + ENTRY_MS })
+      if (this.mutes.size > MAX_MEMBERS) this.mutes.delete(this.mutes.keys().next().value!)
+    }
+    return muted
+  }
+
   /** The user's record and rooms, or null when there is no such user. Not to be mutated. */
   async own(userId: string): Promise<Own | null> {
     const hit = this.owns.get(userId)
@@ -143,6 +165,11 @@ export class ChatState {
           await rooms.create(room)
           await announce({ k: 'rooms', user: room.creator.id })
         },
+        async openDm(room) {
+          const opened = await rooms.openDm(room)
+          for (const user of room.dm) await announce({ k: 'rooms', user })
+          return opened
+        },
         async join(roomId, userId, at) {
           const result = await rooms.join(roomId, userId, at)
           if (result === 'joined') await announce({ k: 'rooms', user: userId })
@@ -152,6 +179,10 @@ export class ChatState {
           const left = await rooms.leave(roomId, userId)
           if (left) await announce({ k: 'member', room: roomId, user: userId })
           return left
+        },
+        async mute(roomId, userId, until) {
+          await rooms.mute(roomId, userId, until)
+          await announce({ k: 'mute', room: roomId, user: userId })
         },
         async delete(roomId) {
           const deleted = await rooms.delete(roomId)
@@ -201,6 +232,9 @@ export class ChatState {
       case 'rooms':
         this.owns.delete(e.user)
         return
+      case 'mute':
+        this.mutes.delete(`${e.room}:${e.user}`)
+        return
     }
   }
 
@@ -209,6 +243,7 @@ export class ChatState {
     this.members.clear()
     this.memberEntries = 0
     this.senders.clear()
+    this.mutes.clear()
     this.owns.clear()
   }
 

@@ -2,20 +2,28 @@
 // limits, the store's seq, then the publish; the caller acks only after the message is stored.
 // In the steady state a message costs one store round trip: membership and the sender come from
 // ChatState, and appends queued for a room are stored as one batch (AppendQueue).
-import { AppError } from '../errors.ts'
+import { AppError, notFound } from '../errors.ts'
+import type { Files } from '../files/files.ts'
 import { newId } from '../ids.ts'
 import type { Limiter } from '../limits/limits.ts'
 import type { Logger } from '../logger.ts'
 import type { Hub } from '../realtime/hub.ts'
-import type { HistoryQuery, Message } from '../schemas/rooms.ts'
-import type { FileRef, MessageRecord, NewMessage, UserSnapshot } from '../store/records.ts'
+import type { Change, HistoryQuery, Message, UnreadItem } from '../schemas/rooms.ts'
+import type { FileRef, MessageRecord, NewMessage, ReplyRef, UserSnapshot } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
 import { AppendQueue } from './append-queue.ts'
 import type { ChatState } from './chat-state.ts'
+import { isOneEmoji } from './emoji.ts'
+import { mentionedNames } from './mentions.ts'
 import type { RoomService } from './rooms.ts'
 import { toMessageView } from './views.ts'
 
 const TEXT_MAX = 4000
+/** Distinct emojis one message may carry. */
+export const MAX_REACTIONS = 20
+const REPLY_QUOTE = 200
+
+const deletedError = () => new AppError(409, 'DELETED', 'The message was deleted')
 
 export interface Sent {
   message: MessageRecord
@@ -30,22 +38,188 @@ export class ChatService {
     private readonly store: Store,
     private readonly rooms: RoomService,
     private readonly state: ChatState,
-    hub: Hub,
+    private readonly hub: Hub,
     private readonly perUser: Limiter,
     log: Logger,
+    /** The bytes of files, removed with their deleted message. */
+    private readonly files?: Pick<Files, 'delete'>,
   ) {
-    this.appends = new AppendQueue(store.messages, (m) => hub.publish(m), log)
+    // An update's frame carries the changed message as it is once the update is stored: read
+    // after the append, before the publish, for the batch at once (publishes keep seq order).
+    this.appends = new AppendQueue(
+      store.messages,
+      (m) => hub.publish(m),
+      log,
+      async (stored) => {
+        await Promise.all(
+          stored.map(async (m) => {
+            if (m.kind === 'update' && m.target != null)
+              m.current = await store.messages.get(m.roomId, m.target)
+          }),
+        )
+      },
+    )
   }
 
-  async send(userId: string, roomId: string, text: string, clientMsgId: string): Promise<Sent> {
-    if ([...text].length > TEXT_MAX || text.trim() === '') {
-      throw new AppError(400, 'VALIDATION', 'text must be 1..4000 characters and not only spaces')
-    }
-    // U+0000 is never text a person typed, and MongoDB-wire servers over PostgreSQL (FerretDB)
-    // cannot store it: refused alike on every backend.
-    if (text.includes('\u0000')) throw new AppError(400, 'VALIDATION', 'text must not contain U+0000')
+  async send(
+    userId: string,
+    roomId: string,
+    text: string,
+    clientMsgId: string,
+    replyTo?: number,
+  ): Promise<Sent> {
+    checkText(text)
     await this.perUser.consume(userId)
-    return this.post(userId, roomId, { kind: 'text', text, file: null, clientMsgId })
+    // A reply and mentions cost a read each, only when there is one (a plain send stays one round trip).
+    const [reply, mentions] = await Promise.all([
+      replyTo === undefined ? null : this.replyRef(userId, roomId, replyTo),
+      this.mentionsIn(text),
+    ])
+    return this.post(userId, roomId, {
+      kind: 'text',
+      text,
+      file: null,
+      clientMsgId,
+      replyTo: reply,
+      mentions,
+    })
+  }
+
+  /** Replaces the text of one's own message; the room gets an `update`. */
+  async edit(userId: string, roomId: string, seq: number, text: string): Promise<Message> {
+    checkText(text)
+    await this.perUser.consume(userId)
+    const m = await this.message(userId, roomId, seq)
+    if (m.from?.id !== userId) throw new AppError(403, 'FORBIDDEN', 'Only its author may edit a message')
+    if (m.deleted) throw deletedError()
+    if (m.kind !== 'text') throw new AppError(400, 'VALIDATION', 'Only text messages can be edited')
+    const result = await this.store.messages.edit(roomId, seq, text, await this.mentionsIn(text), new Date())
+    if (result === 'missing') throw notFound('Message')
+    if (result === 'overridden') {
+      // The deletion's own update may have been overwritten by ours before we wiped again, and
+      // its frame may show our text: the room hears the final state once more, after it.
+      await this.change(userId, roomId, seq, { kind: 'delete' })
+      throw deletedError()
+    }
+    if (result === 'deleted') throw deletedError()
+    return this.viewOf(await this.change(userId, roomId, seq, { kind: 'edit' }), userId)
+  }
+
+  /** Deletes a message (its author, the room's creator or an admin): text and file are gone. Idempotent. */
+  async delete(userId: string, roomId: string, seq: number): Promise<void> {
+    const m = await this.message(userId, roomId, seq)
+    if (m.from?.id !== userId) {
+      const [room, user] = await Promise.all([this.rooms.get(roomId), this.store.users.get(userId)])
+      // A direct room's "creator" only opened it first: no moderator there but an admin.
+      const moderator = room.kind !== 'dm' && room.creator.id === userId
+      if (!moderator && user?.role !== 'admin')
+        throw new AppError(
+          403,
+          'FORBIDDEN',
+          "Only its author, the room's creator or an admin may delete a message",
+        )
+    }
+    if (m.deleted) return
+    const removed = await this.store.messages.remove(roomId, seq)
+    if (!removed) return
+    if (removed.file) {
+      await this.store.files.delete(removed.file.id)
+      await this.files?.delete({ id: removed.file.id, roomId })
+    }
+    await this.change(userId, roomId, seq, { kind: 'delete' })
+  }
+
+  /** Puts the user's emoji on a message (idempotent); the room gets an `update` when it changed. */
+  async react(userId: string, roomId: string, seq: number, emoji: string): Promise<void> {
+    if (!isOneEmoji(emoji)) throw new AppError(400, 'VALIDATION', 'emoji must be one emoji')
+    await this.perUser.consume(userId)
+    const m = await this.message(userId, roomId, seq)
+    if (m.deleted) throw deletedError()
+    const result = await this.store.messages.react(m.id, emoji, userId, MAX_REACTIONS, new Date())
+    if (result === 'full')
+      throw new AppError(
+        409,
+        'TOO_MANY_REACTIONS',
+        `A message carries at most ${MAX_REACTIONS} different emojis`,
+      )
+    if (result === 'added') await this.change(userId, roomId, seq, { kind: 'react', emoji })
+  }
+
+  /** Takes the user's emoji off a message (idempotent). */
+  async unreact(userId: string, roomId: string, seq: number, emoji: string): Promise<void> {
+    if (!isOneEmoji(emoji)) throw new AppError(400, 'VALIDATION', 'emoji must be one emoji')
+    const m = await this.message(userId, roomId, seq)
+    if (await this.store.messages.unreact(m.id, emoji, userId))
+      await this.change(userId, roomId, seq, { kind: 'unreact', emoji })
+  }
+
+  /** Moves the member's read marker (never back); the user's sockets on every instance hear it. */
+  async markRead(userId: string, roomId: string, seq: number): Promise<void> {
+    await this.requireMember(roomId, userId)
+    const last = await this.store.messages.lastSeq(roomId)
+    const to = Math.min(seq, last)
+    if (await this.store.messages.markRead(roomId, userId, to))
+      await this.hub.publishEvent(roomId, { k: 'read', user: userId, seq: to })
+  }
+
+  /** Every room of the user with unread messages or mentions. */
+  async unread(userId: string): Promise<{ items: UnreadItem[] }> {
+    return { items: await this.store.messages.unread(userId) }
+  }
+
+  /** A member's message of the room, or 404. */
+  private async message(userId: string, roomId: string, seq: number): Promise<MessageRecord> {
+    await this.requireMember(roomId, userId)
+    const m = await this.store.messages.get(roomId, seq)
+    if (!m) throw notFound('Message')
+    return m
+  }
+
+  /** Stores a change as the room's next event (an `update`) and publishes it; returns it, `current` filled. */
+  private async change(
+    userId: string,
+    roomId: string,
+    seq: number,
+    change: Omit<Change, 'by'>,
+  ): Promise<MessageRecord> {
+    const user = await this.state.sender(userId)
+    const from: UserSnapshot | null = user
+      ? { id: user.id, username: user.username, displayName: user.displayName }
+      : null
+    const { message } = await this.appends.append({
+      id: newId(),
+      roomId,
+      kind: 'update',
+      from,
+      text: JSON.stringify(change),
+      file: null,
+      clientMsgId: null,
+      createdAt: new Date(),
+      target: seq,
+    })
+    return message
+  }
+
+  private async viewOf(update: MessageRecord, viewer: string): Promise<Message> {
+    const current = update.current ?? (await this.store.messages.get(update.roomId, update.target!))
+    if (!current) throw notFound('Message')
+    return toMessageView(current, viewer)
+  }
+
+  private async replyRef(userId: string, roomId: string, seq: number): Promise<ReplyRef> {
+    await this.requireMember(roomId, userId)
+    const target = await this.store.messages.get(roomId, seq)
+    if (!target) throw new AppError(400, 'VALIDATION', 'replyTo must be the seq of a message of this room')
+    if (target.deleted) throw deletedError()
+    return { seq, from: target.from, text: [...target.text].slice(0, REPLY_QUOTE).join('') }
+  }
+
+  /** The ids of the users `@username` names in the text (unknown names are plain text). */
+  private async mentionsIn(text: string): Promise<string[]> {
+    const names = mentionedNames(text)
+    if (names.length === 0) return []
+    const users = await Promise.all(names.map((n) => this.store.users.getByUsername(n)))
+    return [...new Set(users.flatMap((u) => (u && !u.banned ? [u.id] : [])))]
   }
 
   /**
@@ -75,9 +249,11 @@ export class ChatService {
   private async post(
     userId: string,
     roomId: string,
-    body: Pick<NewMessage, 'kind' | 'text' | 'file' | 'clientMsgId'>,
+    body: Pick<NewMessage, 'kind' | 'text' | 'file' | 'clientMsgId' | 'replyTo' | 'mentions'>,
   ): Promise<Sent> {
     await this.requireMember(roomId, userId)
+    if ((await this.state.mutedUntil(roomId, userId)) > Date.now())
+      throw new AppError(403, 'MUTED', 'You are muted in this room')
     const user = await this.state.sender(userId)
     if (!user || user.banned) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
     const from: UserSnapshot = { id: user.id, username: user.username, displayName: user.displayName }
@@ -95,7 +271,7 @@ export class ChatService {
       throw new AppError(400, 'VALIDATION', 'Give before or after, not both')
     // Without `after`, pages go back in time from `before` (by default from the newest message).
     const backwards = q.after === undefined
-    const rows = await this.store.messages.range(
+    const rows = await this.store.messages.history(
       roomId,
       backwards
         ? { before: q.before ?? Number.MAX_SAFE_INTEGER, limit: limit + 1 }
@@ -104,6 +280,18 @@ export class ChatService {
     const more = rows.length > limit
     const items = backwards ? (more ? rows.slice(1) : rows) : rows.slice(0, limit)
     const edge = backwards ? items[0]?.seq : items[items.length - 1]?.seq
-    return { items: items.map(toMessageView), nextCursor: more && edge !== undefined ? String(edge) : null }
+    return {
+      items: items.map((m) => toMessageView(m, userId)),
+      nextCursor: more && edge !== undefined ? String(edge) : null,
+    }
   }
+}
+
+function checkText(text: string): void {
+  if ([...text].length > TEXT_MAX || text.trim() === '') {
+    throw new AppError(400, 'VALIDATION', 'text must be 1..4000 characters and not only spaces')
+  }
+  // U+0000 is never text a person typed, and MongoDB-wire servers over PostgreSQL (FerretDB)
+  // cannot store it: refused alike on every backend.
+  if (text.includes('\u0000')) throw new AppError(400, 'VALIDATION', 'text must not contain U+0000')
 }

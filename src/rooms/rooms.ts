@@ -57,14 +57,121 @@ export class RoomService {
       (r) => r,
     )
     const seqs = await Promise.all(page.items.map((r) => this.store.messages.lastSeq(r.id)))
-    return { items: page.items.map((r, i) => toRoomView(r, seqs[i]!)), nextCursor: page.nextCursor }
+    const views = page.items.map((r, i) => toRoomView(r, seqs[i]!))
+    return { items: q.mine ? await this.personal(views, userId, true) : views, nextCursor: page.nextCursor }
   }
 
-  async get(roomId: string): Promise<Room> {
-    return this.view(await this.require(roomId))
+  async get(roomId: string, viewer?: string): Promise<Room> {
+    const record = await this.require(roomId)
+    // A direct room is its two users' business only.
+    if (viewer && record.dm && !record.dm.includes(viewer)) throw notFound('Room')
+    const room = await this.view(record)
+    return viewer ? (await this.personal([room], viewer))[0]! : room
+  }
+
+  /**
+   * The one direct room of the user and `peerId`, created on first use with both as members
+   * (no VIP needed); the same room from either side, even when both open it at once.
+   */
+  async openDm(userId: string, peerId: string): Promise<Room> {
+    const [user, peer] = await Promise.all([this.store.users.get(userId), this.store.users.get(peerId)])
+    if (!user) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
+    if (!peer || peer.banned) throw notFound('User')
+    if (peer.id === user.id) throw new AppError(400, 'VALIDATION', 'A direct room needs two different users')
+    const dm = [user.id, peer.id].sort() as [string, string]
+    const room = await this.store.rooms.openDm({
+      id: newId(),
+      name: `${user.username} & ${peer.username}`.slice(0, 80),
+      description: '',
+      creator: { id: user.id, username: user.username, displayName: user.displayName },
+      maxMembers: 2,
+      memberCount: 2,
+      createdAt: new Date(),
+      kind: 'dm',
+      dm,
+    })
+    return (await this.personal([await this.view(room)], userId))[0]!
+  }
+
+  /** Removes a member (the room's creator or an admin); the user's sockets get `removed` with reason `kicked`. */
+  async kick(userId: string, roomId: string, targetId: string): Promise<void> {
+    const room = await this.requireModerator(userId, roomId)
+    if (targetId === room.creator.id)
+      throw new AppError(403, 'FORBIDDEN', "The room's creator cannot be kicked")
+    if (!(await this.store.rooms.leave(roomId, targetId))) return
+    await this.hub.publishEvent(roomId, { k: 'left', user: targetId, reason: 'kicked' })
+    await this.hub.publishEvent(roomId, { k: 'room', room: await this.get(roomId) })
+  }
+
+  /** Mutes a member for `minutes` (0 lifts it): their sends get 403 MUTED on every instance until then. */
+  async mute(userId: string, roomId: string, targetId: string, minutes: number): Promise<void> {
+    const room = await this.requireModerator(userId, roomId)
+    if (targetId === room.creator.id)
+      throw new AppError(403, 'FORBIDDEN', "The room's creator cannot be muted")
+    if (!(await this.store.rooms.isMember(roomId, targetId))) throw notFound('Member')
+    await this.store.rooms.mute(
+      roomId,
+      targetId,
+      minutes > 0 ? new Date(Date.now() + minutes * 60_000) : null,
+    )
+  }
+
+  private async requireModerator(userId: string, roomId: string): Promise<RoomRecord> {
+    const room = await this.require(roomId)
+    if (room.kind === 'dm') throw new AppError(403, 'FORBIDDEN', 'A direct room has no moderators')
+    if (room.creator.id !== userId) {
+      const user = await this.store.users.get(userId)
+      if (user?.role !== 'admin')
+        throw new AppError(403, 'FORBIDDEN', "Only the room's creator or an admin may do this")
+    }
+    return room
+  }
+
+  /**
+   * What a room shows its viewer: a direct room's `peer`; for a member, the read marker and the
+   * unread count (one unread query for all of them).
+   */
+  private async personal(views: Room[], viewer: string, allMine = false): Promise<Room[]> {
+    const dmPeers = new Map<string, string>()
+    const records = await Promise.all(
+      views.filter((v) => v.kind === 'dm').map((v) => this.store.rooms.get(v.id)),
+    )
+    for (const r of records) {
+      const other = r?.dm?.find((u) => u !== viewer) ?? r?.dm?.[0]
+      if (r && other) dmPeers.set(r.id, other)
+    }
+    const [peers, unread, mine] = await Promise.all([
+      this.store.users.getMany([...new Set(dmPeers.values())]),
+      this.store.messages.unread(
+        viewer,
+        views.map((v) => v.id),
+      ),
+      allMine
+        ? views.map(() => true)
+        : Promise.all(views.map((v) => this.store.rooms.isMember(v.id, viewer))),
+    ])
+    const peerById = new Map(peers.map((u) => [u.id, u]))
+    const unreadByRoom = new Map(unread.map((u) => [u.room, u]))
+    const reads = await Promise.all(
+      views.map((v, i) =>
+        mine[i] && !unreadByRoom.has(v.id) ? this.store.messages.readSeq(v.id, viewer) : Promise.resolve(0),
+      ),
+    )
+    return views.map((v, i) => {
+      const peerId = dmPeers.get(v.id)
+      const peer = peerId ? peerById.get(peerId) : undefined
+      const u = unreadByRoom.get(v.id)
+      return {
+        ...v,
+        ...(v.kind === 'dm' ? { peer: peer ? toPublicUser(peer) : null } : {}),
+        ...(mine[i] ? { readSeq: u?.readSeq ?? reads[i]!, unread: u?.unread ?? 0 } : {}),
+      }
+    })
   }
 
   async join(userId: string, roomId: string): Promise<Room> {
+    const record = await this.require(roomId)
+    if (record.dm && !record.dm.includes(userId)) throw notFound('Room')
     const result = await this.store.rooms.join(roomId, userId, new Date())
     if (result === 'missing') throw notFound('Room')
     if (result === 'full') throw new AppError(409, 'ROOM_FULL', 'The room is full')

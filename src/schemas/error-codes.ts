@@ -53,6 +53,12 @@ export const ERROR_CODES = {
   SELF_CHANGE: { status: 409, meaning: 'Admins cannot ban or demote themselves' },
   ROOM_FULL: { status: 409, meaning: 'The room has maxMembers members already' },
   CONFLICT: { status: 409, meaning: 'The resource changed or exists already' },
+  DELETED: { status: 409, meaning: 'The message was deleted: it cannot be edited, reacted to or replied to' },
+  TOO_MANY_REACTIONS: { status: 409, meaning: 'The message has 20 different emojis already' },
+  MUTED: {
+    status: 403,
+    meaning: 'A moderator muted you in this room: sends are refused until the mute ends',
+  },
   TIMEOUT: { status: 408, meaning: 'The request (headers or body) took longer than the server waits' },
   TOO_LARGE: { status: 413, meaning: 'The body or file is larger than the server accepts' },
   URI_TOO_LONG: { status: 414, meaning: 'A path parameter is longer than the server reads' },

@@ -4,7 +4,7 @@
 import { type Static, Type } from 'typebox'
 import { Id, Time } from './common.ts'
 import { ERROR_CODES, type ErrorCode } from './error-codes.ts'
-import { ClientMsgId, Message, MessageText, Room } from './rooms.ts'
+import { Change, ClientMsgId, Message, MessageText, ReplyToSeq, Room } from './rooms.ts'
 
 /** A machine code of ERROR_CODES, as a schema. */
 export const ErrorCodeSchema = Type.Unsafe<ErrorCode>({
@@ -25,6 +25,7 @@ export const SendFrame = Type.Object({
   room: Id,
   clientMsgId: ClientMsgId,
   text: MessageText,
+  replyTo: Type.Optional(ReplyToSeq),
 })
 export const TypingFrame = Type.Object({ type: Type.Literal('typing'), room: Id })
 export const PingFrame = Type.Object({ type: Type.Literal('ping') })
@@ -47,6 +48,20 @@ export const AckFrame = Type.Object({
   createdAt: Time,
 })
 export const MessageFrame = Type.Object({ type: Type.Literal('message'), message: Message })
+/** A message changed (edit, deletion, reactions): its current state; `seq` is the change's own, in the room's stream. */
+export const UpdateFrame = Type.Object({
+  type: Type.Literal('update'),
+  room: Id,
+  seq: Type.Integer({ minimum: 1 }),
+  message: Message,
+  change: Type.Optional(Change),
+})
+/** The user's read marker of a room moved (on another tab or device). */
+export const ReadFrame = Type.Object({
+  type: Type.Literal('read'),
+  room: Id,
+  seq: Type.Integer({ minimum: 0 }),
+})
 export const PresenceFrame = Type.Object({ type: Type.Literal('presence'), room: Id, online: Type.Array(Id) })
 export const TypingNotice = Type.Object({ type: Type.Literal('typing'), room: Id, user: Id })
 export const RoomFrame = Type.Object({ type: Type.Literal('room'), room: Room })
@@ -54,7 +69,7 @@ export const RoomFrame = Type.Object({ type: Type.Literal('room'), room: Room })
 export const RemovedFrame = Type.Object({
   type: Type.Literal('removed'),
   room: Id,
-  reason: Type.Union([Type.Literal('left'), Type.Literal('deleted')]),
+  reason: Type.Union([Type.Literal('left'), Type.Literal('deleted'), Type.Literal('kicked')]),
 })
 export const ErrorFrame = Type.Object({
   type: Type.Literal('error'),
@@ -68,6 +83,8 @@ export const ServerFrame = Type.Union([
   JoinedFrame,
   AckFrame,
   MessageFrame,
+  UpdateFrame,
+  ReadFrame,
   PresenceFrame,
   TypingNotice,
   RoomFrame,
@@ -98,6 +115,9 @@ export const CloseCodes = {
 export const LONGEST_VALID_FRAME_BYTES =
   4000 * 12 + // text
   6 * ('type'.length + 'send'.length + 'room'.length + 24 + 'clientMsgId'.length + 64 + 'text'.length) +
+  6 * ('replyTo'.length + 16) + // the optional reply target, its key escaped, a 16-digit seq
+  2 + // its key's quotes
+  2 + // its colon and comma
   2 * 8 +
   4 +
   3 +

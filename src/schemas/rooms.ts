@@ -10,8 +10,16 @@ export const Room = Type.Object(
     creator: UserRef,
     memberCount: Type.Integer(),
     maxMembers: Type.Integer(),
-    lastSeq: Type.Integer({ description: 'seq of the newest message; 0 when there is none' }),
+    lastSeq: Type.Integer({ description: 'seq of the newest message or update; 0 when there is none' }),
     createdAt: Time,
+    kind: Type.Union([Type.Literal('room'), Type.Literal('dm')]),
+    peer: Type.Optional(
+      Type.Union([PublicUser, Type.Null()], { description: 'a direct room: the other user' }),
+    ),
+    readSeq: Type.Optional(Type.Integer({ description: 'for a member: the read marker' })),
+    unread: Type.Optional(
+      Type.Integer({ description: 'for a member: messages of others after the marker, not deleted' }),
+    ),
   },
   { title: 'Room' },
 )
@@ -47,6 +55,18 @@ export const FileInfo = Type.Object(
 
 export const MessageKind = Type.Union([Type.Literal('text'), Type.Literal('file'), Type.Literal('system')])
 
+export const Reaction = Type.Object({
+  emoji: Type.String(),
+  count: Type.Integer({ minimum: 1 }),
+  mine: Type.Boolean({ description: 'in frames (shared by every socket) always false: see `change`' }),
+})
+
+export const ReplyTo = Type.Object({
+  seq: Type.Integer({ minimum: 1 }),
+  from: Type.Union([UserRef, Type.Null()]),
+  text: Type.String({ description: 'the first 200 code points of its text when the reply was sent' }),
+})
+
 export const Message = Type.Object(
   {
     id: Id,
@@ -58,6 +78,11 @@ export const Message = Type.Object(
     file: Type.Optional(FileInfo),
     clientMsgId: Type.Optional(Type.String()),
     createdAt: Time,
+    editedAt: Type.Union([Time, Type.Null()]),
+    deleted: Type.Boolean(),
+    replyTo: Type.Union([ReplyTo, Type.Null()]),
+    mentions: Type.Array(Id),
+    reactions: Type.Array(Reaction),
   },
   { title: 'Message' },
 )
@@ -66,7 +91,14 @@ export type Message = Static<typeof Message>
 export const ClientMsgId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' })
 export const MessageText = Type.String({ minLength: 1, maxLength: 4000 })
 
-export const SendBody = Type.Object({ text: MessageText, clientMsgId: ClientMsgId })
+/** A seq of the same room: the message answered. */
+export const ReplyToSeq = Type.Integer({ minimum: 1 })
+
+export const SendBody = Type.Object({
+  text: MessageText,
+  clientMsgId: ClientMsgId,
+  replyTo: Type.Optional(ReplyToSeq),
+})
 export type SendBody = Static<typeof SendBody>
 
 export const HistoryQuery = Type.Object({
@@ -81,3 +113,39 @@ export const Member = Type.Object(
   { title: 'Member' },
 )
 export type Member = Static<typeof Member>
+
+export const SeqParams = Type.Object({ id: Id, seq: Type.Integer({ minimum: 1 }) })
+export const ReactionParams = Type.Object({
+  id: Id,
+  seq: Type.Integer({ minimum: 1 }),
+  emoji: Type.String({ minLength: 1, maxLength: 64, description: 'one emoji grapheme' }),
+})
+export const MemberParams = Type.Object({ id: Id, userId: Id })
+
+export const EditBody = Type.Object({ text: MessageText })
+export const ReadBody = Type.Object({ seq: Type.Integer({ minimum: 0 }) })
+/** Minutes of silence: 1 to 10080 (a week); 0 lifts the mute. */
+export const MuteBody = Type.Object({ minutes: Type.Integer({ minimum: 0, maximum: 10_080 }) })
+export const DmBody = Type.Object({ userId: Id })
+
+export const UnreadItem = Type.Object({
+  room: Id,
+  lastSeq: Type.Integer(),
+  readSeq: Type.Integer(),
+  unread: Type.Integer(),
+  mentions: Type.Integer(),
+})
+export type UnreadItem = Static<typeof UnreadItem>
+
+/** What an `update` changed, and who changed it (so a client knows its own reactions). */
+export const Change = Type.Object({
+  kind: Type.Union([
+    Type.Literal('edit'),
+    Type.Literal('delete'),
+    Type.Literal('react'),
+    Type.Literal('unreact'),
+  ]),
+  by: Type.Union([Id, Type.Null()]),
+  emoji: Type.Optional(Type.String()),
+})
+export type Change = Static<typeof Change>

@@ -84,7 +84,13 @@ export interface RoomRecord {
   /** Kept in step with the members by the store. */
   memberCount: number
   createdAt: Date
+  /** `dm`: the one direct room of two users (absent on rooms stored before direct rooms: `room`). */
+  kind?: RoomKind
+  /** A direct room's two user ids, sorted: unique, so each pair has one. */
+  dm?: [string, string] | null
 }
+
+export type RoomKind = 'room' | 'dm'
 
 export interface MemberRecord {
   roomId: string
@@ -95,6 +101,25 @@ export interface MemberRecord {
 }
 
 export type MessageKind = 'text' | 'file' | 'system'
+/**
+ * `update`: not a message but a change to one (edit, deletion, reaction), kept in the room's
+ * stream with a seq of its own so it is ordered, gap-filled and replayed like a message.
+ */
+export type StreamKind = MessageKind | 'update'
+
+/** The message a reply answers, as it was when the reply was sent. */
+export interface ReplyRef {
+  seq: number
+  from: UserSnapshot | null
+  /** The first 200 code points of its text. */
+  text: string
+}
+
+/** One emoji on a message: who put it there, first first. */
+export interface ReactionRecord {
+  emoji: string
+  users: string[]
+}
 
 export interface FileRef {
   id: string
@@ -108,12 +133,25 @@ export interface MessageRecord {
   roomId: string
   /** Per room, from 1, without gaps: the order everyone sees. */
   seq: number
-  kind: MessageKind
+  kind: StreamKind
+  /** For `message`s the author; for an `update`, who made the change. */
   from: UserSnapshot | null
   text: string
   file: FileRef | null
   clientMsgId: string | null
   createdAt: Date
+  editedAt?: Date | null
+  /** A deleted message keeps its seq and author; its text is '' and its file is gone. */
+  deleted?: boolean
+  replyTo?: ReplyRef | null
+  /** Ids of the users `@username` in the text named. */
+  mentions?: string[]
+  /** An `update`: the seq of the message it changed. */
+  target?: number | null
+  /** Filled on reads, never stored with the message (reactions are records of their own). */
+  reactions?: ReactionRecord[]
+  /** Filled on stream reads of an `update`: the changed message in its current state. */
+  current?: MessageRecord | null
 }
 
 /** A message before the store gives it its seq. */

@@ -144,6 +144,31 @@ export interface RoomStore {
   members(roomId: string, limit: number, after: CursorKey | null): Promise<MemberRecord[]>
   /** The ids of the rooms the user is a member of, in join order. */
   roomsOf(userId: string): Promise<string[]>
+  /**
+   * The one direct room of the pair `room.dm`: the stored one when it exists, else `room` is
+   * stored with both users as members. Of concurrent calls for one pair (on any instance) all
+   * get the same room: the pair is unique in the store.
+   */
+  openDm(room: RoomRecord & { dm: [string, string] }): Promise<RoomRecord>
+  /** Mutes the member until `until` (null lifts it). The last call wins. */
+  mute(roomId: string, userId: string, until: Date | null): Promise<void>
+  /** Until when the member is muted, or null. */
+  mutedUntil(roomId: string, userId: string): Promise<Date | null>
+}
+
+/**
+ * `overridden`: the edit was written while a deletion ran, and the deletion was applied again
+ * over it: the message is deleted, but it changed under the deletion's own update, so the caller
+ * must announce its state once more.
+ */
+export type EditResult = 'edited' | 'deleted' | 'overridden' | 'missing'
+
+export interface UnreadRecord {
+  room: string
+  lastSeq: number
+  readSeq: number
+  unread: number
+  mentions: number
 }
 
 export interface MessageStore {
@@ -160,10 +185,56 @@ export interface MessageStore {
    * one round trip when nothing collides. One result per message, in the same order.
    */
   appendMany(messages: NewMessage[], hint?: number): Promise<{ message: MessageRecord; duplicate: boolean }[]>
-  /** Messages in seq order: `after` (exclusive) upwards, or the newest below `before` (exclusive). */
+  /**
+   * The room's stream in seq order: `after` (exclusive) upwards, or the newest below `before`
+   * (exclusive). Messages come in their current state with their reactions; an `update` comes
+   * with `current`, the message it changed in its current state.
+   */
   range(roomId: string, query: { after?: number; before?: number; limit: number }): Promise<MessageRecord[]>
-  /** The seq of the newest message, 0 when there is none. */
+  /** Like `range`, messages only (no `update`s): a history page. */
+  history(roomId: string, query: { after?: number; before?: number; limit: number }): Promise<MessageRecord[]>
+  /** The message (not an update) of this seq in its current state, with its reactions. */
+  get(roomId: string, seq: number): Promise<MessageRecord | null>
+  /** The seq of the newest message or update, 0 when there is none. */
   lastSeq(roomId: string): Promise<number>
+  /**
+   * Replaces the text (and mentions) of a message. A deletion wins whatever the order: an edit
+   * racing a deletion ends deleted ('deleted' when the deletion came first, 'overridden' when
+   * it came while the edit was written).
+   */
+  edit(roomId: string, seq: number, text: string, mentions: string[], at: Date): Promise<EditResult>
+  /**
+   * Deletes a message: its text, mentions and file reference are gone from the store, only the
+   * tombstone (seq, author, times) remains. Returns the message as it was, or null when there
+   * is no such message or it was deleted already (once per message, however many race).
+   */
+  remove(roomId: string, seq: number): Promise<MessageRecord | null>
+  /**
+   * Adds the user's `emoji` to a message: 'added', 'already' (idempotent: of concurrent adds by
+   * one user exactly one is 'added'), or 'full' when the message has `maxDistinct` emojis and
+   * this is not one of them.
+   */
+  react(
+    messageId: string,
+    emoji: string,
+    userId: string,
+    maxDistinct: number,
+    at: Date,
+  ): Promise<'added' | 'already' | 'full'>
+  /** Takes the user's `emoji` off a message; false when it was not there. */
+  unreact(messageId: string, emoji: string, userId: string): Promise<boolean>
+  /** Moves the member's read marker to `seq` unless it is there or further: it never moves back. True when it moved. */
+  markRead(roomId: string, userId: string, seq: number): Promise<boolean>
+  /** The member's read marker, 0 when none. */
+  readSeq(roomId: string, userId: string): Promise<number>
+  /**
+   * For each room the user is a member of: the last seq, the read marker, the messages of others
+   * after it that are not deleted, and those of them mentioning the user. Rooms with neither
+   * unread messages nor mentions may be left out. A bounded number of round trips whatever the
+   * count of rooms (SQLite: one query; MongoDB: three, see the adapter). `onlyRooms` keeps
+   * these of the user's rooms (a page of rooms, one room).
+   */
+  unread(userId: string, onlyRooms?: string[]): Promise<UnreadRecord[]>
 }
 
 /** The records of files posted in rooms (the bytes are the Files port's). */

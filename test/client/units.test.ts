@@ -11,6 +11,11 @@ const msg = (seq: number): Message => ({
   from: null,
   text: `m${seq}`,
   createdAt: new Date(0).toISOString(),
+  editedAt: null,
+  deleted: false,
+  replyTo: null,
+  mentions: [],
+  reactions: [],
 })
 const seqsOf = (list: Message[]) => list.map((m) => m.seq)
 

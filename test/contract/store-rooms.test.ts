@@ -302,6 +302,134 @@ function contract(name: string, open: (t: Test) => Promise<[Store, Store] | null
       )
     })
 
+    t.test('edit, remove: a deletion wins over an edit racing it on another handle', async (t) => {
+      const r = room()
+      await store.rooms.create(r)
+      for (let i = 0; i < 6; i++) {
+        const { message: m } = await store.messages.append(message(r.id, r.creator, `words ${i}`))
+        const [edited, removed] = await Promise.all([
+          store.messages.edit(r.id, m.seq, 'edited', [], new Date()),
+          other.messages.remove(r.id, m.seq),
+        ])
+        t.ok(['edited', 'deleted', 'overridden'].includes(edited))
+        t.equal(removed?.text, m.text === 'edited' ? 'edited' : removed?.text, 'the message as it was')
+        t.match(await other.messages.get(r.id, m.seq), { deleted: true, text: '', mentions: [] })
+        t.equal(await store.messages.remove(r.id, m.seq), null, 'once')
+        t.equal(await store.messages.edit(r.id, m.seq, 'late', [], new Date()), 'deleted')
+      }
+      t.equal(await store.messages.edit(r.id, 999, 'x', [], new Date()), 'missing')
+    })
+
+    t.test('updates take seqs in the stream; range resolves them, history skips them', async (t) => {
+      const r = room()
+      await store.rooms.create(r)
+      const { message: m } = await store.messages.append(message(r.id, r.creator, 'first'))
+      await store.messages.edit(r.id, m.seq, 'second', [], new Date())
+      await store.messages.append({
+        ...message(r.id, r.creator, '{"kind":"edit"}'),
+        kind: 'update',
+        target: m.seq,
+      })
+      t.same(
+        (await other.messages.history(r.id, { after: 0, limit: 10 })).map((x) => x.seq),
+        [1],
+      )
+      const stream = await other.messages.range(r.id, { after: 0, limit: 10 })
+      t.match(stream, [
+        { seq: 1, text: 'second' },
+        { seq: 2, kind: 'update', target: 1, current: { seq: 1, text: 'second' } },
+      ])
+      t.equal(await other.messages.lastSeq(r.id), 2)
+    })
+
+    t.test('reactions: once per user and emoji from two handles at once; at most N emojis', async (t) => {
+      const r = room()
+      await store.rooms.create(r)
+      const { message: m } = await store.messages.append(message(r.id, r.creator, 'react'))
+      const [ann, bob] = [person(), person()]
+      const results = await Promise.all(
+        [store, other, store, other].flatMap((s) => [
+          s.messages.react(m.id, '👍', ann.id, 3, new Date()),
+          s.messages.react(m.id, '👍', bob.id, 3, new Date()),
+        ]),
+      )
+      t.equal(results.filter((x) => x === 'added').length, 2, 'one add per user')
+      t.match((await other.messages.get(r.id, m.seq))?.reactions, [{ emoji: '👍', users: [/./, /./] }])
+      t.equal(await store.messages.react(m.id, '🎉', ann.id, 3, new Date()), 'added')
+      t.equal(await store.messages.react(m.id, '🙂', ann.id, 3, new Date()), 'added')
+      t.equal(await store.messages.react(m.id, '😀', ann.id, 3, new Date()), 'full')
+      t.equal(
+        await store.messages.react(m.id, '🙂', bob.id, 3, new Date()),
+        'added',
+        'an emoji there already',
+      )
+      t.equal(await other.messages.unreact(m.id, '🙂', bob.id), true)
+      t.equal(await other.messages.unreact(m.id, '🙂', bob.id), false)
+    })
+
+    t.test('read markers never move back, from two handles at once; unread from seqs', async (t) => {
+      const r = room()
+      await store.rooms.create(r)
+      const reader = person()
+      await store.rooms.join(r.id, reader.id, new Date())
+      for (let i = 0; i < 8; i++)
+        await store.messages.append({
+          ...message(r.id, i === 7 ? reader : r.creator, `m${i}`),
+          mentions: i === 5 ? [reader.id] : [],
+        })
+      t.same(await other.messages.unread(reader.id), [
+        { room: r.id, lastSeq: 8, readSeq: 0, unread: 7, mentions: 1 },
+      ])
+      await Promise.all(
+        [3, 6, 2, 5, 4].map((seq, i) => (i % 2 ? store : other).messages.markRead(r.id, reader.id, seq)),
+      )
+      t.equal(await store.messages.readSeq(r.id, reader.id), 6)
+      t.equal(await store.messages.markRead(r.id, reader.id, 1), false)
+      t.same(await other.messages.unread(reader.id), [
+        { room: r.id, lastSeq: 8, readSeq: 6, unread: 1, mentions: 0 },
+      ])
+      await store.messages.remove(r.id, 7)
+      t.same(await other.messages.unread(reader.id), [], 'a deleted message is not unread')
+    })
+
+    t.test('direct rooms: one per pair, opened from two handles at once', async (t) => {
+      const [ann, bob] = [person(), person()]
+      const dm = [ann.id, bob.id].sort() as [string, string]
+      const open = (s: Store, from: UserSnapshot) =>
+        s.rooms.openDm({ ...room({ creator: from, maxMembers: 2, kind: 'dm', name: 'dm' }), dm })
+      const rooms = await Promise.all([
+        open(store, ann),
+        open(other, bob),
+        open(store, bob),
+        open(other, ann),
+      ])
+      t.equal(new Set(rooms.map((x) => x.id)).size, 1)
+      t.match(await other.rooms.get(rooms[0]!.id), { kind: 'dm', dm, memberCount: 2 })
+      t.ok(await store.rooms.isMember(rooms[0]!.id, ann.id))
+      t.ok(await store.rooms.isMember(rooms[0]!.id, bob.id))
+      const listed = await store.rooms.list({ limit: 1000, after: null })
+      t.notOk(
+        listed.some((x) => x.id === rooms[0]!.id),
+        'not in the public list',
+      )
+      t.ok(
+        (await store.rooms.list({ memberOf: ann.id, limit: 10, after: null })).some(
+          (x) => x.id === rooms[0]!.id,
+        ),
+      )
+    })
+
+    t.test('mutes: set, read from the other handle, lifted', async (t) => {
+      const r = room()
+      await store.rooms.create(r)
+      const u = person()
+      const until = new Date(Date.now() + 60_000)
+      await store.rooms.mute(r.id, u.id, until)
+      t.equal((await other.rooms.mutedUntil(r.id, u.id))?.getTime(), until.getTime())
+      await other.rooms.mute(r.id, u.id, null)
+      t.equal(await store.rooms.mutedUntil(r.id, u.id), null)
+    })
+
     t.test('delete removes the room, its members and its messages', async (t) => {
       const r = room()
       await store.rooms.create(r)

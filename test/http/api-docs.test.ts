@@ -20,7 +20,7 @@ const PUBLIC = ['/healthz', '/readyz', '/asyncapi.json', '/api/auth/register', '
 const EXPECTED = [
   ...['health', 'ready', 'asyncApi'],
   ...['register', 'login', 'logout', 'totpSetup', 'enableTotp', 'disableTotp', 'wsTicket'],
-  ...['getMe', 'updateMe', 'changePassword', 'redeemVip'],
+  ...['getMe', 'updateMe', 'changePassword', 'redeemVip', 'getUnread', 'openDm'],
   ...[
     'listUsers',
     'getUser',
@@ -40,6 +40,8 @@ const EXPECTED = [
     'listMessages',
     'sendMessage',
   ],
+  ...['editMessage', 'deleteMessage', 'addReaction', 'removeReaction', 'markRead'],
+  ...['kickMember', 'muteMember'],
   ...['deleteRoom', 'uploadFile', 'downloadFile', 'downloadFileHead'],
   ...['mintInviteCodes', 'mintActivationCodes', 'listCodes', 'revokeCode', 'updateUser'],
 ]

@@ -9,10 +9,12 @@ import {
   joinedFrame,
   PONG,
   presenceFrame,
+  readFrame,
   removedFrame,
   roomFrame,
   typingFrame,
 } from '../../src/realtime/server-frames.ts'
+import { messageFrame } from '../../src/rooms/views.ts'
 import { ServerFrame } from '../../src/schemas/frames.ts'
 
 const check = Compile(ServerFrame)
@@ -28,6 +30,7 @@ t.test('every builder makes a frame the schema accepts', async (t) => {
     maxMembers: 10,
     lastSeq: 0,
     createdAt: new Date().toISOString(),
+    kind: 'room' as const,
   }
   const frames = [
     joinedFrame(id, 3, [id]),
@@ -37,10 +40,44 @@ t.test('every builder makes a frame the schema accepts', async (t) => {
     roomFrame(room),
     removedFrame(id, 'left'),
     removedFrame(id, 'deleted'),
+    removedFrame(id, 'kicked'),
+    readFrame(id, 7),
     errorFrame('BAD_FRAME', 'not JSON'),
     errorFrame('NOT_MEMBER', 'Join the room first', id),
     PONG,
   ]
+  const message = {
+    id,
+    roomId: id,
+    seq: 3,
+    kind: 'text' as const,
+    from: { id, username: 'ann', displayName: 'Ann' },
+    text: 'hello @bob',
+    file: null,
+    clientMsgId: 'c-1',
+    createdAt: new Date(),
+    editedAt: new Date(),
+    mentions: [id],
+    replyTo: { seq: 1, from: null, text: 'hi' },
+    reactions: [{ emoji: '👍', users: [id, id] }],
+  }
+  frames.push(messageFrame(message))
+  const update = messageFrame({
+    ...message,
+    seq: 9,
+    kind: 'update',
+    text: JSON.stringify({ kind: 'react', emoji: '👍' }),
+    target: 3,
+    current: message,
+  })
+  frames.push(update)
+  t.match(JSON.parse(update), {
+    type: 'update',
+    room: id,
+    seq: 9,
+    message: { seq: 3, reactions: [{ emoji: '👍', count: 2, mine: false }] },
+    change: { kind: 'react', emoji: '👍', by: id },
+  })
   for (const f of frames) t.ok(check.Check(JSON.parse(f)), f)
   t.same(
     JSON.parse(errorFrame('BAD_FRAME', 'y')),

@@ -32,6 +32,7 @@ import type {
   Room,
   RoomsQuery,
   TotpSetup,
+  UnreadItem,
   UsersQuery,
   WallQuery,
   WsTicket,
@@ -243,10 +244,65 @@ export class ChatHttp {
     return this.request<PageOf<Message>>('GET', `/api/rooms/${enc(id)}/messages`, undefined, { query })
   }
 
-  /** Sends over HTTP (same idempotency as the socket's send: pass the same clientMsgId to retry). */
-  async sendMessage(id: string, text: string, clientMsgId: string = newClientMsgId()): Promise<Message> {
+  /**
+   * Sends over HTTP (same idempotency as the socket's send: pass the same clientMsgId to retry).
+   * `replyTo`: the seq of a message of the same room (400 VALIDATION otherwise, 409 DELETED).
+   */
+  async sendMessage(
+    id: string,
+    text: string,
+    clientMsgId: string = newClientMsgId(),
+    options: { replyTo?: number } = {},
+  ): Promise<Message> {
     const path = `/api/rooms/${enc(id)}/messages`
-    return (await this.request<{ message: Message }>('POST', path, { text, clientMsgId })).message
+    const body = { text, clientMsgId, ...(options.replyTo !== undefined ? { replyTo: options.replyTo } : {}) }
+    return (await this.request<{ message: Message }>('POST', path, body)).message
+  }
+
+  /** Edits my message (403 FORBIDDEN for another's, 409 DELETED); the room gets an `update`. */
+  async editMessage(id: string, seq: number, text: string): Promise<Message> {
+    const path = `/api/rooms/${enc(id)}/messages/${seq}`
+    return (await this.request<{ message: Message }>('PATCH', path, { text })).message
+  }
+
+  /** Deletes a message (its author, the room's creator or an admin); idempotent. */
+  async deleteMessage(id: string, seq: number): Promise<void> {
+    await this.request<null>('DELETE', `/api/rooms/${enc(id)}/messages/${seq}`)
+  }
+
+  /** Puts my `emoji` (one emoji) on a message; idempotent. 409 TOO_MANY_REACTIONS past 20 emojis. */
+  async react(id: string, seq: number, emoji: string): Promise<void> {
+    await this.request<null>('PUT', `/api/rooms/${enc(id)}/messages/${seq}/reactions/${enc(emoji)}`)
+  }
+
+  /** Takes my `emoji` off a message; idempotent. */
+  async unreact(id: string, seq: number, emoji: string): Promise<void> {
+    await this.request<null>('DELETE', `/api/rooms/${enc(id)}/messages/${seq}/reactions/${enc(emoji)}`)
+  }
+
+  /** Moves my read marker of a room (never back); my other sockets get a `read` frame. */
+  async markRead(id: string, seq: number): Promise<void> {
+    await this.request<null>('POST', `/api/rooms/${enc(id)}/read`, { seq })
+  }
+
+  /** My rooms with unread messages or mentions. */
+  async unread(): Promise<UnreadItem[]> {
+    return (await this.request<{ items: UnreadItem[] }>('GET', '/api/me/unread')).items
+  }
+
+  /** The one direct room with a user, created on first use (no VIP needed). */
+  async openDm(userId: string): Promise<Room> {
+    return (await this.request<{ room: Room }>('POST', '/api/dms', { userId })).room
+  }
+
+  /** Removes a member (the room's creator or an admin); they get `removed` with reason `kicked`. */
+  async kick(id: string, userId: string): Promise<void> {
+    await this.request<null>('POST', `/api/rooms/${enc(id)}/members/${enc(userId)}/kick`)
+  }
+
+  /** Mutes a member for `minutes` (1..10080; 0 lifts it): their sends get 403 MUTED. */
+  async mute(id: string, userId: string, minutes: number): Promise<void> {
+    await this.request<null>('POST', `/api/rooms/${enc(id)}/members/${enc(userId)}/mute`, { minutes })
   }
 
   // ------------------------------------------------------------------ files

@@ -16,7 +16,7 @@ export {
 export type { FetchInit, FetchLike, FetchResponseLike, Query, RequestOptions } from './fetch.ts'
 export { ChatHttp, type ChatHttpOptions, type DownloadedFile, fileNameOf, type Health } from './http.ts'
 export { newClientMsgId } from './ids.ts'
-export { RoomStream } from './ordering.ts'
+export { RoomStream, type StreamEvent } from './ordering.ts'
 export { ChatSocket } from './socket.ts'
 export type {
   ChatSocketEvents,

@@ -2,13 +2,16 @@
 // Duplicates (a replay overlapping what was already delivered) are dropped; a message ahead of
 // the next expected seq waits until the ones before it arrive (the server's replay on re-join
 // fills the gap); nothing is ever delivered out of order.
-import type { Message } from './wire.ts'
+import type { Message, UpdateFrame } from './wire.ts'
 
-export class RoomStream {
+/** What a room's stream carries: messages and changes to them (`update`), each with a seq of its own. */
+export type StreamEvent = Message | UpdateFrame
+
+export class RoomStream<T extends { seq: number } = Message> {
   /** The seq of the last message delivered; null until known (a join without `since`). */
   private last: number | null
   /** Messages ahead of `last + 1`, by seq. */
-  private readonly pending = new Map<number, Message>()
+  private readonly pending = new Map<number, T>()
   /** The highest seq the server said exists (from `joined`), to notice a gap with nothing after it. */
   private known = 0
   /** Messages dropped as repeats, for diagnostics. */
@@ -30,7 +33,7 @@ export class RoomStream {
   }
 
   /** Takes one message off the wire; returns the messages now deliverable, in order. */
-  push(message: Message): Message[] {
+  push(message: T): T[] {
     const seq = message.seq
     if (seq > this.known) this.known = seq
     if (this.last === null) {
@@ -58,9 +61,9 @@ export class RoomStream {
    * it (or just before the first message the socket was sent live, if one came first: a join
    * without `since` is never replayed, so whatever came is new).
    */
-  joined(lastSeq: number): Message[] {
+  joined(lastSeq: number): T[] {
     if (lastSeq > this.known) this.known = lastSeq
-    const out: Message[] = []
+    const out: T[] = []
     if (this.last === null) {
       let base = lastSeq
       for (const seq of this.pending.keys()) if (seq - 1 < base) base = seq - 1
@@ -72,7 +75,7 @@ export class RoomStream {
     return out
   }
 
-  private drain(out: Message[]): void {
+  private drain(out: T[]): void {
     if (this.last === null) return
     for (let next = this.pending.get(this.last + 1); next; next = this.pending.get(this.last + 1)) {
       this.pending.delete(next.seq)

@@ -2,8 +2,8 @@
 // came on the current connection, the joins waiting for it, and the watch on a gap the server
 // has not filled. The socket writes frames; this decides which and delivers messages.
 import { ChatError, ClientCodes } from './errors.ts'
-import { RoomStream } from './ordering.ts'
-import type { ClientFrame, JoinedFrame, Message } from './wire.ts'
+import { RoomStream, type StreamEvent } from './ordering.ts'
+import type { ClientFrame, JoinedFrame } from './wire.ts'
 
 interface Waiter {
   resolve: (frame: JoinedFrame) => void
@@ -12,7 +12,7 @@ interface Waiter {
 }
 
 interface RoomEntry {
-  stream: RoomStream
+  stream: RoomStream<StreamEvent>
   /** `joined` received on the current connection. */
   joined: JoinedFrame | null
   waiters: Waiter[]
@@ -22,7 +22,8 @@ interface RoomEntry {
 export interface RoomSetHooks {
   /** Writes a frame if the connection is open (dropped otherwise: a reconnect re-joins). */
   write(frame: ClientFrame): void
-  deliver(message: Message): void
+  /** A message or an update, in seq order, once. */
+  deliver(event: StreamEvent): void
   gapTimeoutMs: number
 }
 
@@ -45,7 +46,7 @@ export class RoomSet {
     if (entry?.joined) return Promise.resolve(entry.joined)
     const fresh = !entry
     if (!entry) {
-      entry = { stream: new RoomStream(since), joined: null, waiters: [], gapTimer: null }
+      entry = { stream: new RoomStream<StreamEvent>(since), joined: null, waiters: [], gapTimer: null }
       this.rooms.set(room, entry)
     }
     const target = entry
@@ -98,7 +99,7 @@ export class RoomSet {
     this.unjoinAll()
   }
 
-  onMessage(message: Message): void {
+  onMessage(message: StreamEvent): void {
     const entry = this.rooms.get(message.room)
     if (!entry) return // left meanwhile
     for (const m of entry.stream.push(message)) this.hooks.deliver(m)

@@ -2,7 +2,16 @@
 import type { BackoffOptions } from './backoff.ts'
 import type { ChatError } from './errors.ts'
 import type { WebSocketConstructor } from './transport.ts'
-import type { JoinedFrame, Message, PresenceFrame, RemovedFrame, Room, TypingNotice } from './wire.ts'
+import type {
+  JoinedFrame,
+  Message,
+  PresenceFrame,
+  ReadFrame,
+  RemovedFrame,
+  Room,
+  TypingNotice,
+  UpdateFrame,
+} from './wire.ts'
 
 export interface ChatSocketOptions {
   /** `ws://host/ws` or `wss://host/ws`; a function is asked again before every (re)connect. */
@@ -87,6 +96,13 @@ export type ChatSocketEvents = {
   joined: [frame: JoinedFrame]
   /** A room's next message, in seq order, once. */
   message: [message: Message]
+  /**
+   * A message changed (edit, deletion, reactions): its current state, in the room's seq order
+   * with the messages, once. Reactions' `mine` is false in it: `change.by` says whose it was.
+   */
+  update: [frame: UpdateFrame]
+  /** My read marker of a room moved on another tab or device. */
+  read: [frame: ReadFrame]
   presence: [frame: PresenceFrame]
   typing: [frame: TypingNotice]
   room: [room: Room]
@@ -105,4 +121,6 @@ export interface SendOptions {
   /** Reuse an id (e.g. a message retried by the user); made fresh otherwise. */
   clientMsgId?: string
   timeoutMs?: number
+  /** The seq of the message of the same room this one answers. */
+  replyTo?: number
 }

@@ -49,7 +49,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     this.backoff = { ...defaultBackoff, ...options.backoff }
     this.rooms = new RoomSet({
       write: (frame) => this.conn?.write(JSON.stringify(frame)),
-      deliver: (message) => this.emit('message', message),
+      deliver: (event) => ('type' in event ? this.emit('update', event) : this.emit('message', event)),
       gapTimeoutMs: options.gapTimeoutMs ?? 3_000,
     })
   }
@@ -324,7 +324,13 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   send(room: string, text: string, options: SendOptions = {}): Promise<AckFrame> {
     if (this.stopped) return Promise.reject(new ChatError(ClientCodes.CLOSED, 'the client is closed'))
     const clientMsgId = options.clientMsgId ?? (this.options.newClientMsgId ?? newClientMsgId)()
-    const frame = JSON.stringify({ type: 'send', room, clientMsgId, text } satisfies ClientFrame)
+    const frame = JSON.stringify({
+      type: 'send',
+      room,
+      clientMsgId,
+      text,
+      ...(options.replyTo !== undefined ? { replyTo: options.replyTo } : {}),
+    } satisfies ClientFrame)
     const { answer, fresh } = this.outbox.add(
       clientMsgId,
       frame,
@@ -356,6 +362,12 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     switch (frame.type) {
       case 'message':
         this.rooms.onMessage(frame.message)
+        return
+      case 'update':
+        this.rooms.onMessage(frame)
+        return
+      case 'read':
+        this.emit('read', frame)
         return
       case 'ack':
         this.outbox.ack(frame)

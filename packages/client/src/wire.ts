@@ -103,6 +103,20 @@ export type WallQuery = { limit?: number | undefined; cursor?: string | undefine
 
 /** A chat room. */
 export type Room = {
+  peer?:
+    | {
+        id: string
+        username: string
+        displayName: string
+        bio: string
+        role: 'user' | 'admin'
+        vip: { active: boolean }
+        createdAt: string
+      }
+    | null
+    | undefined
+  readSeq?: number | undefined
+  unread?: number | undefined
   description: string
   id: string
   createdAt: string
@@ -111,6 +125,7 @@ export type Room = {
   memberCount: number
   maxMembers: number
   lastSeq: number
+  kind: 'room' | 'dm'
 }
 
 /** POST /api/rooms */
@@ -148,10 +163,19 @@ export type Message = {
   id: string
   createdAt: string
   text: string
+  kind: 'system' | 'text' | 'file'
   room: string
   seq: number
-  kind: 'system' | 'text' | 'file'
   from: { id: string; username: string; displayName: string } | null
+  editedAt: string | null
+  deleted: boolean
+  replyTo: {
+    text: string
+    seq: number
+    from: { id: string; username: string; displayName: string } | null
+  } | null
+  mentions: string[]
+  reactions: { mine: boolean; emoji: string; count: number }[]
 }
 
 /** A file shared in a room (GET /api/files/:id). */
@@ -165,7 +189,29 @@ export type HistoryQuery = {
 }
 
 /** POST /api/rooms/:id/messages */
-export type SendBody = { text: string; clientMsgId: string }
+export type SendBody = { replyTo?: number | undefined; text: string; clientMsgId: string }
+
+/** PATCH /api/rooms/:id/messages/:seq */
+export type EditBody = { text: string }
+
+/** POST /api/rooms/:id/read */
+export type ReadBody = { seq: number }
+
+/** POST /api/rooms/:id/members/:userId/mute */
+export type MuteBody = { minutes: number }
+
+/** GET /api/me/unread: one room with unread messages or mentions. */
+export type UnreadItem = { lastSeq: number; room: string; readSeq: number; unread: number; mentions: number }
+
+/** One emoji on a message: how many put it there, and whether I did. */
+export type Reaction = { mine: boolean; emoji: string; count: number }
+
+/** What an `update` changed, and who changed it. */
+export type Change = {
+  emoji?: string | undefined
+  kind: 'edit' | 'delete' | 'react' | 'unreact'
+  by: string | null
+}
 
 /** An invite or activation code as an admin sees it in lists. */
 export type CodeView = {
@@ -203,7 +249,7 @@ export type InviteCodesBody = {
 }
 
 /** POST /api/admin/activation-codes */
-export type ActivationCodesBody = { expiresInDays?: number | undefined; vipDays: number; count: number }
+export type ActivationCodesBody = { expiresInDays?: number | undefined; count: number; vipDays: number }
 
 /** GET /api/admin/codes */
 export type CodesQuery = { limit?: number | undefined; cursor?: string | undefined } & {
@@ -215,13 +261,13 @@ export type CodesQuery = { limit?: number | undefined; cursor?: string | undefin
 export type ClientFrame =
   | { since?: number | undefined; type: 'join'; room: string }
   | { type: 'leave'; room: string }
-  | { type: 'send'; text: string; room: string; clientMsgId: string }
+  | { replyTo?: number | undefined; type: 'send'; text: string; room: string; clientMsgId: string }
   | { type: 'typing'; room: string }
   | { type: 'ping' }
 
 /** Any frame the server sends on /ws. */
 export type ServerFrame =
-  | { type: 'joined'; lastSeq: number; online: string[]; room: string }
+  | { type: 'joined'; lastSeq: number; room: string; online: string[] }
   | { id: string; type: 'ack'; createdAt: string; seq: number; clientMsgId: string }
   | {
       message: {
@@ -230,18 +276,70 @@ export type ServerFrame =
         id: string
         createdAt: string
         text: string
+        kind: 'system' | 'text' | 'file'
         room: string
         seq: number
-        kind: 'system' | 'text' | 'file'
         from: { id: string; username: string; displayName: string } | null
+        editedAt: string | null
+        deleted: boolean
+        replyTo: {
+          text: string
+          seq: number
+          from: { id: string; username: string; displayName: string } | null
+        } | null
+        mentions: string[]
+        reactions: { mine: boolean; emoji: string; count: number }[]
       }
       type: 'message'
     }
-  | { type: 'presence'; online: string[]; room: string }
+  | {
+      change?:
+        | { emoji?: string | undefined; kind: 'edit' | 'delete' | 'react' | 'unreact'; by: string | null }
+        | undefined
+      message: {
+        file?: { id: string; name: string; size: number; contentType: string } | undefined
+        clientMsgId?: string | undefined
+        id: string
+        createdAt: string
+        text: string
+        kind: 'system' | 'text' | 'file'
+        room: string
+        seq: number
+        from: { id: string; username: string; displayName: string } | null
+        editedAt: string | null
+        deleted: boolean
+        replyTo: {
+          text: string
+          seq: number
+          from: { id: string; username: string; displayName: string } | null
+        } | null
+        mentions: string[]
+        reactions: { mine: boolean; emoji: string; count: number }[]
+      }
+      type: 'update'
+      room: string
+      seq: number
+    }
+  | { type: 'read'; room: string; seq: number }
+  | { type: 'presence'; room: string; online: string[] }
   | { user: string; type: 'typing'; room: string }
   | {
       type: 'room'
       room: {
+        peer?:
+          | {
+              id: string
+              username: string
+              displayName: string
+              bio: string
+              role: 'user' | 'admin'
+              vip: { active: boolean }
+              createdAt: string
+            }
+          | null
+          | undefined
+        readSeq?: number | undefined
+        unread?: number | undefined
         description: string
         id: string
         createdAt: string
@@ -250,9 +348,10 @@ export type ServerFrame =
         memberCount: number
         maxMembers: number
         lastSeq: number
+        kind: 'room' | 'dm'
       }
     }
-  | { type: 'removed'; room: string; reason: 'left' | 'deleted' }
+  | { type: 'removed'; room: string; reason: 'deleted' | 'left' | 'kicked' }
   | {
       ref?: string | undefined
       code:
@@ -275,6 +374,9 @@ export type ServerFrame =
         | 'SELF_CHANGE'
         | 'ROOM_FULL'
         | 'CONFLICT'
+        | 'DELETED'
+        | 'TOO_MANY_REACTIONS'
+        | 'MUTED'
         | 'TIMEOUT'
         | 'TOO_LARGE'
         | 'URI_TOO_LONG'
@@ -293,10 +395,16 @@ export type ServerFrame =
 export type JoinFrame = { since?: number | undefined; type: 'join'; room: string }
 
 /** Client → server: send a message. */
-export type SendFrame = { type: 'send'; text: string; room: string; clientMsgId: string }
+export type SendFrame = {
+  replyTo?: number | undefined
+  type: 'send'
+  text: string
+  room: string
+  clientMsgId: string
+}
 
 /** Server → client: the answer to `join`. */
-export type JoinedFrame = { type: 'joined'; lastSeq: number; online: string[]; room: string }
+export type JoinedFrame = { type: 'joined'; lastSeq: number; room: string; online: string[] }
 
 /** Server → client: a `send` was stored. */
 export type AckFrame = { id: string; type: 'ack'; createdAt: string; seq: number; clientMsgId: string }
@@ -309,16 +417,58 @@ export type MessageFrame = {
     id: string
     createdAt: string
     text: string
+    kind: 'system' | 'text' | 'file'
     room: string
     seq: number
-    kind: 'system' | 'text' | 'file'
     from: { id: string; username: string; displayName: string } | null
+    editedAt: string | null
+    deleted: boolean
+    replyTo: {
+      text: string
+      seq: number
+      from: { id: string; username: string; displayName: string } | null
+    } | null
+    mentions: string[]
+    reactions: { mine: boolean; emoji: string; count: number }[]
   }
   type: 'message'
 }
 
+/** Server → client: a message changed (edit, deletion, reactions); `seq` is the change's own. */
+export type UpdateFrame = {
+  change?:
+    | { emoji?: string | undefined; kind: 'edit' | 'delete' | 'react' | 'unreact'; by: string | null }
+    | undefined
+  message: {
+    file?: { id: string; name: string; size: number; contentType: string } | undefined
+    clientMsgId?: string | undefined
+    id: string
+    createdAt: string
+    text: string
+    kind: 'system' | 'text' | 'file'
+    room: string
+    seq: number
+    from: { id: string; username: string; displayName: string } | null
+    editedAt: string | null
+    deleted: boolean
+    replyTo: {
+      text: string
+      seq: number
+      from: { id: string; username: string; displayName: string } | null
+    } | null
+    mentions: string[]
+    reactions: { mine: boolean; emoji: string; count: number }[]
+  }
+  type: 'update'
+  room: string
+  seq: number
+}
+
+/** Server → client: my read marker of a room moved (another tab). */
+export type ReadFrame = { type: 'read'; room: string; seq: number }
+
 /** Server → client: who is online in a room changed. */
-export type PresenceFrame = { type: 'presence'; online: string[]; room: string }
+export type PresenceFrame = { type: 'presence'; room: string; online: string[] }
 
 /** Server → client: someone is typing. */
 export type TypingNotice = { user: string; type: 'typing'; room: string }
@@ -327,6 +477,20 @@ export type TypingNotice = { user: string; type: 'typing'; room: string }
 export type RoomFrame = {
   type: 'room'
   room: {
+    peer?:
+      | {
+          id: string
+          username: string
+          displayName: string
+          bio: string
+          role: 'user' | 'admin'
+          vip: { active: boolean }
+          createdAt: string
+        }
+      | null
+      | undefined
+    readSeq?: number | undefined
+    unread?: number | undefined
     description: string
     id: string
     createdAt: string
@@ -335,11 +499,12 @@ export type RoomFrame = {
     memberCount: number
     maxMembers: number
     lastSeq: number
+    kind: 'room' | 'dm'
   }
 }
 
 /** Server → client: live delivery of a room ended without the client asking. */
-export type RemovedFrame = { type: 'removed'; room: string; reason: 'left' | 'deleted' }
+export type RemovedFrame = { type: 'removed'; room: string; reason: 'deleted' | 'left' | 'kicked' }
 
 /** Server → client: a frame was refused. */
 export type ErrorFrame = {
@@ -364,6 +529,9 @@ export type ErrorFrame = {
     | 'SELF_CHANGE'
     | 'ROOM_FULL'
     | 'CONFLICT'
+    | 'DELETED'
+    | 'TOO_MANY_REACTIONS'
+    | 'MUTED'
     | 'TIMEOUT'
     | 'TOO_LARGE'
     | 'URI_TOO_LONG'
@@ -413,6 +581,9 @@ export const ServerCodes = [
   'SELF_CHANGE',
   'ROOM_FULL',
   'CONFLICT',
+  'DELETED',
+  'TOO_MANY_REACTIONS',
+  'MUTED',
   'TIMEOUT',
   'TOO_LARGE',
   'URI_TOO_LONG',

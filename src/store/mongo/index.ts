@@ -5,7 +5,7 @@ import { type Db, type IndexDescription, MongoClient, MongoNetworkError } from '
 import type { Store } from '../store.ts'
 import { codeIndexes, codeUseIndexes, mongoCodes } from './codes.ts'
 import { fileIndexes, mongoFiles } from './files.ts'
-import { messageIndexes, mongoMessages } from './messages.ts'
+import { messageIndexes, mongoMessages, reactionIndexes, readIndexes } from './messages.ts'
 import { mongoPosts, postIndexes } from './posts.ts'
 import { memberIndexes, mongoRooms, roomIndexes } from './rooms.ts'
 import { mongoSessions, sessionIndexes } from './sessions.ts'
@@ -21,6 +21,8 @@ const indexes: Record<string, IndexDescription[]> = {
   rooms: roomIndexes,
   members: memberIndexes,
   messages: messageIndexes,
+  reactions: reactionIndexes,
+  reads: readIndexes,
   files: fileIndexes,
 }
 

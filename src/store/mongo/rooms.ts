@@ -23,6 +23,18 @@ export interface MemberDoc {
   joinedAt: Date
 }
 
+/** The direct room of a pair: `_id` is the two user ids, sorted, joined by ':'. Unique, so one per pair. */
+export interface DmDoc {
+  _id: string
+  roomId: ObjectId
+}
+
+/** A mute: `_id` is `${roomId}:${userId}`; the last writer wins, which is what a mute means. */
+export interface MuteDoc {
+  _id: string
+  until: Date
+}
+
 export const roomIndexes: IndexDescription[] = [{ key: { memberCount: -1, _id: -1 }, name: 'busiest' }]
 export const memberIndexes: IndexDescription[] = [
   { key: { roomId: 1, userId: 1 }, name: 'room_user_unique', unique: true },
@@ -30,7 +42,12 @@ export const memberIndexes: IndexDescription[] = [
   { key: { userId: 1, ticket: 1 }, name: 'user_rooms' },
 ]
 
-const toRoom = ({ _id, nameLower: _, ...rest }: RoomDoc): RoomRecord => ({ id: hex(_id), ...rest })
+const toRoom = ({ _id, nameLower: _, ...rest }: RoomDoc): RoomRecord => ({
+  id: hex(_id),
+  kind: 'room',
+  dm: null,
+  ...rest,
+})
 const toMember = (m: MemberDoc): MemberRecord => ({
   roomId: hex(m.roomId),
   userId: hex(m.userId),
@@ -44,6 +61,9 @@ export function mongoRooms(db: Db): RoomStore {
   const members = db.collection<MemberDoc>('members')
   const messages = db.collection('messages')
   const files = db.collection('files')
+  const dms = db.collection<DmDoc>('dms')
+  const mutes = db.collection<MuteDoc>('mutes')
+  const reads = db.collection<{ _id: string; roomId: string }>('reads')
   const recount = (roomId: ObjectId) =>
     syncCount(rooms, roomId, 'memberCount', members as unknown as Collection<Document>, { roomId })
 
@@ -96,6 +116,9 @@ export function mongoRooms(db: Db): RoomStore {
       await members.deleteMany({ roomId: _id })
       await messages.deleteMany({ roomId: _id })
       await files.deleteMany({ roomId: _id })
+      await reads.deleteMany({ roomId: id })
+      await mutes.deleteMany({ _id: { $regex: `^${id}:` } })
+      await dms.deleteMany({ roomId: _id })
       return r.deletedCount > 0
     },
     async list({ q, memberOf, limit, after }) {
@@ -105,6 +128,9 @@ export function mongoRooms(db: Db): RoomStore {
         const userId = oidOrNull(memberOf)
         const mine = userId ? await members.find({ userId }, { projection: { roomId: 1 } }).toArray() : []
         filter._id = { $in: mine.map((m) => m.roomId) }
+      } else {
+        // Direct rooms are listed to their two members only.
+        filter.kind = { $ne: 'dm' }
       }
       if (after) {
         const [count, id] = after as [number, string]
@@ -160,6 +186,43 @@ export function mongoRooms(db: Db): RoomStore {
         .limit(limit + 1)
         .toArray()
       return docs.map(toMember)
+    },
+    async openDm(room) {
+      // The pair is claimed by an insert (unique `_id`): of racing calls one claims it with its
+      // room id and the others read that id. Every caller then makes sure the room and both
+      // memberships exist (inserts that tolerate "already there"), so a claimer that died half
+      // way is completed by the next call.
+      const key = room.dm.join(':')
+      let roomId = oid(room.id)
+      try {
+        await dms.insertOne({ _id: key, roomId })
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err
+        const found = await dms.findOne({ _id: key })
+        if (!found) throw err
+        roomId = found.roomId
+      }
+      const { id: _, ...fields } = room
+      try {
+        await rooms.insertOne({ _id: roomId, nameLower: room.name.toLowerCase(), ...fields, memberCount: 0 })
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err
+      }
+      for (const user of room.dm) {
+        const uid = oid(user)
+        if (!(await members.findOne({ roomId, userId: uid }, { projection: { _id: 1 } })))
+          await takeTicket(roomId, uid, room.createdAt)
+      }
+      await recount(roomId)
+      return toRoom((await rooms.findOne({ _id: roomId }))!)
+    },
+    async mute(roomId, userId, until) {
+      const _id = `${roomId}:${userId}`
+      if (until) await mutes.replaceOne({ _id }, { until }, { upsert: true })
+      else await mutes.deleteOne({ _id })
+    },
+    async mutedUntil(roomId, userId) {
+      return (await mutes.findOne({ _id: `${roomId}:${userId}` }))?.until ?? null
     },
     async roomsOf(userId) {
       const uid = oidOrNull(userId)

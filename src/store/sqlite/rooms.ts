@@ -10,6 +10,8 @@ interface RoomRow {
   max_members: number
   member_count: number
   created_at: number
+  kind: 'room' | 'dm'
+  dm_pair: string | null
 }
 
 interface MemberRow {
@@ -27,6 +29,8 @@ const toRoom = (r: RoomRow): RoomRecord => ({
   maxMembers: r.max_members,
   memberCount: r.member_count,
   createdAt: new Date(r.created_at),
+  kind: r.kind,
+  dm: r.dm_pair ? (r.dm_pair.split(':') as [string, string]) : null,
 })
 
 const toMember = (r: MemberRow): MemberRecord => ({
@@ -38,8 +42,8 @@ const toMember = (r: MemberRow): MemberRecord => ({
 
 export function sqliteRooms(db: Database): RoomStore {
   const insertRoom = db.prepare(
-    `INSERT INTO rooms (id, name, name_lower, description, creator, max_members, member_count, created_at)
-     VALUES (@id, @name, js_lower(@name), @description, @creator, @maxMembers, 1, @createdAt)`,
+    `INSERT INTO rooms (id, name, name_lower, description, creator, max_members, member_count, created_at, kind, dm_pair)
+     VALUES (@id, @name, js_lower(@name), @description, @creator, @maxMembers, 1, @createdAt, @kind, @dmPair)`,
   )
   const insertMember = db.prepare(
     `INSERT INTO members (room_id, user_id, ticket, joined_at)
@@ -62,9 +66,33 @@ export function sqliteRooms(db: Database): RoomStore {
   )
 
   const create = db.transaction((room: RoomRecord) => {
-    insertRoom.run({ ...room, creator: JSON.stringify(room.creator), createdAt: room.createdAt.getTime() })
+    insertRoom.run({
+      ...room,
+      creator: JSON.stringify(room.creator),
+      createdAt: room.createdAt.getTime(),
+      kind: room.kind ?? 'room',
+      dmPair: room.dm ? room.dm.join(':') : null,
+    })
     insertMember.run(room.id, room.creator.id, room.id, room.createdAt.getTime())
   })
+  const dmByPair = db.prepare<[string], RoomRow>('SELECT * FROM rooms WHERE dm_pair = ?')
+  const openDm = db.transaction((room: RoomRecord & { dm: [string, string] }) => {
+    const found = dmByPair.get(room.dm.join(':'))
+    if (found) return toRoom(found)
+    create(room)
+    const other = room.dm[0] === room.creator.id ? room.dm[1] : room.dm[0]
+    insertMember.run(room.id, other, room.id, room.createdAt.getTime())
+    recount.run(room.id)
+    return toRoom(byId.get(room.id)!)
+  })
+  const muteStmt = db.prepare(
+    `INSERT INTO mutes (room_id, user_id, until) VALUES (?, ?, ?)
+     ON CONFLICT (room_id, user_id) DO UPDATE SET until = excluded.until`,
+  )
+  const unmute = db.prepare('DELETE FROM mutes WHERE room_id = ? AND user_id = ?')
+  const mutedUntil = db.prepare<[string, string], { until: number }>(
+    'SELECT until FROM mutes WHERE room_id = ? AND user_id = ?',
+  )
   // A transaction: the capacity check and the insert happen with no other writer in between.
   const join = db.transaction((roomId: string, userId: string, at: number) => {
     const room = byId.get(roomId)
@@ -84,6 +112,8 @@ export function sqliteRooms(db: Database): RoomStore {
     db.prepare('DELETE FROM messages WHERE room_id = ?').run(id)
     db.prepare('DELETE FROM files WHERE room_id = ?').run(id)
     db.prepare('DELETE FROM members WHERE room_id = ?').run(id)
+    db.prepare('DELETE FROM read_markers WHERE room_id = ?').run(id)
+    db.prepare('DELETE FROM mutes WHERE room_id = ?').run(id)
     return db.prepare('DELETE FROM rooms WHERE id = ?').run(id).changes > 0
   })
 
@@ -108,6 +138,9 @@ export function sqliteRooms(db: Database): RoomStore {
       if (memberOf) {
         where.push('id IN (SELECT room_id FROM members WHERE user_id = @memberOf)')
         params.memberOf = memberOf
+      } else {
+        // Direct rooms are listed to their two members only.
+        where.push("kind = 'room'")
       }
       if (after) {
         where.push('(member_count < @count OR (member_count = @count AND id < @id))')
@@ -132,6 +165,17 @@ export function sqliteRooms(db: Database): RoomStore {
     },
     async roomsOf(userId) {
       return roomsOf.all(userId).map((r) => r.room_id)
+    },
+    async openDm(room) {
+      return openDm(room)
+    },
+    async mute(roomId, userId, until) {
+      if (until) muteStmt.run(roomId, userId, until.getTime())
+      else unmute.run(roomId, userId)
+    },
+    async mutedUntil(roomId, userId) {
+      const row = mutedUntil.get(roomId, userId)
+      return row ? new Date(row.until) : null
     },
   }
 }

@@ -104,6 +104,36 @@ const migrations: string[] = [
      created_at INTEGER NOT NULL
    );
    CREATE INDEX files_room ON files(room_id);`,
+  // Conversations: edits, deletions, replies, mentions and reactions on messages; updates in the
+  // stream (target = the seq of the message changed); read markers; mutes; direct rooms (the
+  // sorted pair of user ids is unique, so each pair has one room).
+  `ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+   ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE messages ADD COLUMN reply_to TEXT;
+   ALTER TABLE messages ADD COLUMN mentions TEXT NOT NULL DEFAULT '[]';
+   ALTER TABLE messages ADD COLUMN target INTEGER;
+   CREATE TABLE reactions (
+     message_id TEXT NOT NULL,
+     emoji TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     PRIMARY KEY (message_id, emoji, user_id)
+   );
+   CREATE TABLE read_markers (
+     room_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     PRIMARY KEY (room_id, user_id)
+   );
+   CREATE TABLE mutes (
+     room_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     until INTEGER NOT NULL,
+     PRIMARY KEY (room_id, user_id)
+   );
+   ALTER TABLE rooms ADD COLUMN kind TEXT NOT NULL DEFAULT 'room';
+   ALTER TABLE rooms ADD COLUMN dm_pair TEXT;
+   CREATE UNIQUE INDEX rooms_dm ON rooms(dm_pair) WHERE dm_pair IS NOT NULL;`,
 ]
 
 export function migrate(db: Database): void {
