@@ -9,18 +9,13 @@ import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
 import { AppError, unauthenticated } from '../src/errors.ts'
 import { Connection } from '../src/realtime/connection.ts'
-import type { WireFrame } from '../src/realtime/wire-frame.ts'
 import { errors } from '../src/schemas/common.ts'
 import { CloseCodes } from '../src/schemas/frames.ts'
 import type { Auth } from './auth.ts'
 
 const DRAIN_WAIT_MS = 10_000
-/** ws 8's own state read to write a frame that is already framed (see `sendWire`). */
-interface WsInternals {
-  _socket: Duplex | null
-  _sender: { _state: number; _queue: unknown[] }
-}
-const SENDER_IDLE = 0
+/** Frames are text, also when the hub hands over their bytes encoded once for many sockets. */
+const TEXT = { binary: false }
 /** How long a drain waits for the peers to answer the 1012 close before dropping the rest. */
 const CLOSE_WAIT_MS = 3_000
 
@@ -149,15 +144,11 @@ export default fp(
         upgraded?._httpMessage?.detachSocket(upgraded)
         sockets.add(socket)
         alive.set(socket, true)
-        // Frames go to the TCP socket as they are only when nothing transforms them (no
-        // compression negotiated; the server offers none).
-        const direct = socket.extensions === ''
         const connection = new Connection(
           userId,
           sessionId,
           {
-            send: (text) => socket.send(text),
-            sendWire: direct ? (frame) => sendWire(socket, frame) : (frame) => socket.send(frame.text),
+            send: (text) => socket.send(text, TEXT),
             close: (code, reason) => socket.close(code, reason),
             get bufferedAmount() {
               return socket.bufferedAmount
@@ -180,25 +171,5 @@ export default fp(
   },
   { name: 'gateway', dependencies: ['core', 'auth'] },
 )
-
-/**
- * Writes a frame framed once for many sockets (src/realtime/wire-frame.ts) straight to the TCP
- * socket: what ws's own send ends with (for an uncompressed frame it writes the header and the
- * payload to the socket in the same tick), minus its per-call options object, header buffer and
- * two-chunk write. Only while the socket is open and ws's sender has nothing queued (it queues
- * only behind compression or Blob data), so frames keep their order; ws's `bufferedAmount` counts
- * these bytes like its own.
- */
-function sendWire(socket: WebSocket, frame: WireFrame): void {
-  const ws = socket as unknown as WsInternals
-  if (
-    socket.readyState === socket.OPEN &&
-    ws._socket &&
-    ws._sender._state === SENDER_IDLE &&
-    ws._sender._queue.length === 0
-  )
-    ws._socket.write(frame.wire)
-  else socket.send(frame.text)
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

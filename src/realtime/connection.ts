@@ -9,15 +9,12 @@ import type { RoomService } from '../rooms/rooms.ts'
 import { ClientFrame, CloseCodes } from '../schemas/frames.ts'
 import type { Hub, Subscriber } from './hub.ts'
 import { ackFrame, errorFrame, joinedFrame, PONG, removedFrame } from './server-frames.ts'
-import type { WireFrame } from './wire-frame.ts'
 
 const checkFrame = Compile(ClientFrame)
 
 export interface Transport {
-  /** A text frame. */
-  send(text: string): void
-  /** A text frame encoded and framed once for many sockets. */
-  sendWire(frame: WireFrame): void
+  /** A text frame: a string, or its UTF-8 bytes encoded once for many sockets. */
+  send(text: string | Buffer): void
   close(code: number, reason: string): void
   /** Bytes queued and not yet written to the network. */
   readonly bufferedAmount: number
@@ -79,14 +76,13 @@ export class Connection implements Subscriber {
   }
 
   /** The fan-out's write: nothing but the slow-socket check and the write (the hub counts). */
-  deliver(frame: string | WireFrame): void {
+  deliver(frame: string | Buffer): void {
     if (this.closed) return
     if (this.transport.bufferedAmount > this.deps.limits.maxBufferedBytes) {
       this.close(CloseCodes.SLOW, 'too slow: reconnect and join with since')
       return
     }
-    if (typeof frame === 'string') this.transport.send(frame)
-    else this.transport.sendWire(frame)
+    this.transport.send(frame)
   }
 
   close(code: number, reason: string): void {

@@ -19,7 +19,6 @@ import type { MessageRecord } from '../store/records.ts'
 import type { MessageStore } from '../store/store.ts'
 import { type RoomEvent, type RoomPayload, roomChannel } from './room-channel.ts'
 import { presenceFrame, readFrame, removedFrame, roomFrame, typingFrame } from './server-frames.ts'
-import { type WireFrame, wireFrame } from './wire-frame.ts'
 
 /** A socket, as the hub sees it. The gateway implements it over a WebSocket. */
 export interface Subscriber {
@@ -27,7 +26,7 @@ export interface Subscriber {
   readonly sessionId: string
   send(frame: string): void
   /** Writes a message frame encoded once for every socket; counted by the hub, in bulk. */
-  deliver(frame: string | WireFrame): void
+  deliver(frame: string | Buffer): void
   close(code: number, reason: string): void
 }
 
@@ -297,8 +296,8 @@ export class Hub {
 
   private emit(room: LocalRoom, seq: number, frame: string): void {
     room.delivered = seq
-    // Encoded and framed once for all the sockets (a string would be encoded again per socket).
-    const bytes = room.followers.size > 1 ? wireFrame(frame) : frame
+    // Encoded to UTF-8 once for all the sockets (a string would be encoded again per socket).
+    const bytes = room.followers.size > 1 ? Buffer.from(frame) : frame
     let sockets = 0
     for (const [sub, follow] of room.followers) {
       if (follow.live && seq === follow.lastSent + 1) {
