@@ -81,7 +81,13 @@ t.test('the web app, end to end in Chromium', async (t) => {
   await alice.waitForFunction(
     `getComputedStyle(document.documentElement).getPropertyValue('--accent').trim() === '#c2410c'`,
   )
-  t.pass('dark theme and accent colour applied live')
+  t.equal(
+    await alice.evaluate(
+      `[document.documentElement.dataset.theme, getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()].join(' ')`,
+    ),
+    'dark #c2410c',
+    'dark theme and accent colour applied live',
+  )
   await alice.getByText('Theme saved.').waitFor()
   await alice.reload()
   await alice.getByRole('heading', { name: 'Personal centre' }).waitFor()
@@ -107,15 +113,19 @@ t.test('the web app, end to end in Chromium', async (t) => {
   // ------------------------------------------------------------ live chat
   await openRoom(bob, 'Lobby')
   await alice.locator('.presence').filter({ hasText: 'Bob' }).waitFor()
-  t.pass('alice sees bob online')
+  t.ok(await alice.locator('.presence').filter({ hasText: 'Bob' }).isVisible(), 'alice sees bob online')
   await bob.getByRole('textbox', { name: 'Message' }).pressSequentially('hel', { delay: 30 })
   await alice.getByText('Bob is typing…').waitFor()
-  t.pass('alice sees bob typing')
+  t.ok(await alice.getByText('Bob is typing…').isVisible(), 'alice sees bob typing')
   await say(bob, 'hello alice')
   await alice.locator('.messages').getByText('hello alice').waitFor()
   await say(alice, 'hi bob')
   await bob.locator('.messages').getByText('hi bob').waitFor()
-  t.pass('messages go both ways, live')
+  t.ok(
+    (await alice.locator('.messages').getByText('hello alice').isVisible()) &&
+      (await bob.locator('.messages').getByText('hi bob').isVisible()),
+    'messages go both ways, live',
+  )
 
   // ------------------------------------------------------------ an image
   await alice
@@ -124,7 +134,11 @@ t.test('the web app, end to end in Chromium', async (t) => {
   const image = bob.getByRole('img', { name: 'blue.png' })
   await image.waitFor()
   await bob.waitForFunction(`document.querySelector('img[alt="blue.png"]')?.naturalWidth === 16`)
-  t.pass('bob sees the image alice uploaded, loaded (16 px wide)')
+  t.equal(
+    await bob.evaluate(`document.querySelector('img[alt="blue.png"]')?.naturalWidth`),
+    16,
+    'bob sees the image alice uploaded, loaded (16 px wide)',
+  )
   await screenshot(bob, 'room')
   t.same(await seriousA11yViolations(bob), [], 'room page: no serious accessibility violation')
 
@@ -213,7 +227,7 @@ t.test('the web app, end to end in Chromium', async (t) => {
   await bobTab2.goto(`${base}/`)
   await bobTab2.getByRole('button', { name: 'Sign out' }).click()
   await bob.waitForURL(/\/login/)
-  t.pass('signing out in one tab sends the other tab back to sign-in')
+  t.match(bob.url(), /\/login/, 'signing out in one tab sends the other tab back to sign-in')
   await screenshot(bob, 'login')
   t.same(await seriousA11yViolations(bob), [], 'sign-in page: no serious accessibility violation')
 
@@ -229,7 +243,10 @@ t.test('the web app, end to end in Chromium', async (t) => {
   await admin.getByRole('status').filter({ hasText: 'alice is now admin.' }).waitFor()
   await alice.goto('/')
   await alice.getByRole('link', { name: 'Admin' }).waitFor()
-  t.pass('the admin promotes alice, who then has the admin page')
+  t.ok(
+    await alice.getByRole('link', { name: 'Admin' }).isVisible(),
+    'the admin promotes alice, who then has the admin page',
+  )
 
   t.same(cspViolations, [], 'nothing the app does is refused by its Content-Security-Policy')
 

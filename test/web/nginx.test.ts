@@ -65,7 +65,11 @@ t.test('the web app through nginx in front of two instances', async (t) => {
     await openRoom(bob, 'Scaled lobby')
     await alice.locator('.presence').filter({ hasText: 'Bob' }).waitFor()
     await bob.locator('.presence').filter({ hasText: 'Alice' }).waitFor()
-    t.pass('each sees the other online')
+    t.ok(
+      (await alice.locator('.presence').filter({ hasText: 'Bob' }).isVisible()) &&
+        (await bob.locator('.presence').filter({ hasText: 'Alice' }).isVisible()),
+      'each sees the other online',
+    )
 
     const sockets = await Promise.all(
       servers.map(
@@ -76,19 +80,27 @@ t.test('the web app through nginx in front of two instances', async (t) => {
 
     await bob.getByRole('textbox', { name: 'Message' }).pressSequentially('hi', { delay: 30 })
     await alice.getByText('Bob is typing…').waitFor()
-    t.pass('alice sees bob typing')
+    t.ok(await alice.getByText('Bob is typing…').isVisible(), 'alice sees bob typing')
     await say(bob, 'hello through nginx')
     await alice.locator('.messages').getByText('hello through nginx').waitFor()
     await say(alice, 'hello back')
     await bob.locator('.messages').getByText('hello back').waitFor()
-    t.pass('live both ways')
+    t.ok(
+      (await alice.locator('.messages').getByText('hello through nginx').isVisible()) &&
+        (await bob.locator('.messages').getByText('hello back').isVisible()),
+      'live both ways',
+    )
 
     await alice
       .locator('input[type=file]')
       .setInputFiles({ name: 'green.png', mimeType: 'image/png', buffer: png16([40, 160, 80]) })
     await bob.getByRole('img', { name: 'green.png' }).waitFor()
     await bob.waitForFunction(`document.querySelector('img[alt="green.png"]')?.naturalWidth === 16`)
-    t.pass('bob sees the image, served through nginx')
+    t.equal(
+      await bob.evaluate(`document.querySelector('img[alt="green.png"]')?.naturalWidth`),
+      16,
+      'bob sees the image, served through nginx',
+    )
 
     await bob.context().setOffline(true)
     await bob.locator('.status:not([data-state=open])').waitFor()
