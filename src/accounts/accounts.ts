@@ -29,6 +29,7 @@ export interface AccountLimits {
   registerByIp: Limiter
 }
 
+const usernameTaken = () => new AppError(409, 'USERNAME_TAKEN', 'That username is taken')
 const badCredentials = () => new AppError(401, 'BAD_CREDENTIALS', 'Wrong username or password')
 const badTotp = (status = 401) => new AppError(status, 'BAD_TOTP', 'That two-factor code is not valid')
 const lastAdmin = () =>
@@ -73,9 +74,7 @@ export class AccountService {
   async register(body: RegisterBody, ip: string): Promise<Signed> {
     // The cheap checks first: the limit, the username, the code; argon2 (tens of ms of CPU) last.
     await this.limits.registerByIp.consume(ip)
-    if (await this.store.users.getByUsername(body.username)) {
-      throw new AppError(409, 'USERNAME_TAKEN', 'That username is taken')
-    }
+    if (await this.store.users.getByUsername(body.username)) throw usernameTaken()
     const displayName = body.displayName === undefined ? undefined : await this.checkName(body.displayName)
     const code = await this.codes.redeem(body.inviteCode, 'invite')
     try {
@@ -85,7 +84,7 @@ export class AccountService {
       }
       const passwordHash = await this.passwords.hash(body.password)
       const user = newUser(body.username, passwordHash, code.grantsAdmin ? 'admin' : 'user', displayName)
-      await this.store.users.create(user)
+      if ((await this.store.users.create(user)) === 'taken') throw usernameTaken()
       return await this.signIn(user)
     } catch (err) {
       // Someone took the username meanwhile, or the hash failed: the code stays usable.
@@ -231,13 +230,8 @@ export class AccountService {
         await this.store.users.update(existing.id, { role: 'admin' })
         return { created: existing.username }
       }
-      const user = newUser(username, await this.passwords.hash(password), 'admin')
-      try {
-        await this.store.users.create(user)
-      } catch (err) {
-        // Another instance starting at the same moment created it first.
-        if (!(err instanceof AppError && err.code === 'USERNAME_TAKEN')) throw err
-      }
+      // 'taken': another instance starting at the same moment created it first.
+      await this.store.users.create(newUser(username, await this.passwords.hash(password), 'admin'))
       return { created: username }
     }
     // One bootstrap code at a time: a restart's new code revokes the ones printed before.

@@ -68,6 +68,15 @@ export function codeStatus(c: CodeRecord, now: Date): CodeStatus {
   return 'unused'
 }
 
+/** A guestbook message on the home wall (`wall: 'home'`) or on a user's wall (`wall: userId`). */
+export interface PostRecord {
+  id: string
+  wall: string
+  authorId: string
+  text: string
+  createdAt: Date
+}
+
 /** Who did something, as it was shown when it was stored (a snapshot: names may change later). */
 export interface UserSnapshot {
   id: string

@@ -10,6 +10,7 @@ import type {
   MemberRecord,
   MessageRecord,
   NewMessage,
+  PostRecord,
   RoomRecord,
   SessionRecord,
   UserPatch,
@@ -17,8 +18,11 @@ import type {
 } from './records.ts'
 
 export interface UserStore {
-  /** Inserts a user. Throws `AppError(409, USERNAME_TAKEN)` when the username exists, compared case-insensitively. */
-  create(user: UserRecord): Promise<void>
+  /**
+   * Inserts a user, or inserts nothing and says `'taken'` when the username exists, compared
+   * case-insensitively. Of concurrent creates of one name (on any instance) exactly one is `'created'`.
+   */
+  create(user: UserRecord): Promise<'created' | 'taken'>
   get(id: string): Promise<UserRecord | null>
   /** Case-insensitive lookup. */
   getByUsername(username: string): Promise<UserRecord | null>
@@ -45,15 +49,6 @@ export interface UserListQuery {
   q?: string
   limit: number
   after: CursorKey | null
-}
-
-/** A guestbook message on the home wall (`wall: 'home'`) or on a user's wall (`wall: userId`). */
-export interface PostRecord {
-  id: string
-  wall: string
-  authorId: string
-  text: string
-  createdAt: Date
 }
 
 export interface PostListQuery {

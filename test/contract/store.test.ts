@@ -6,9 +6,9 @@ import { MongoClient } from 'mongodb'
 import t, { type Test } from 'tap'
 import { newId } from '../../src/ids.ts'
 import { openMongoStore } from '../../src/store/mongo/index.ts'
-import type { CodeRecord, UserRecord } from '../../src/store/records.ts'
+import type { CodeRecord, PostRecord, UserRecord } from '../../src/store/records.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
-import type { PostRecord, Store } from '../../src/store/store.ts'
+import type { Store } from '../../src/store/store.ts'
 import { isolatedMongoUrl, mongoUrl, needServer } from '../helpers/servers.ts'
 
 const user = (username: string, extra: Partial<UserRecord> = {}): UserRecord => ({
@@ -61,10 +61,12 @@ function contract(name: string, open: (t: Test) => Promise<Store | null>) {
 
     t.test('users: create, get, case-insensitive unique username, update', async (t) => {
       const u = user('Alice_1')
-      await store.users.create(u)
+      t.equal(await store.users.create(u), 'created')
       t.same((await store.users.get(u.id))?.username, 'Alice_1')
       t.same((await store.users.getByUsername('alice_1'))?.id, u.id)
-      await t.rejects(store.users.create(user('ALICE_1')), { code: 'USERNAME_TAKEN' })
+      const clash = user('ALICE_1')
+      t.equal(await store.users.create(clash), 'taken', 'the same name in other case is taken')
+      t.equal(await store.users.get(clash.id), null, 'and nothing was stored')
       const updated = await store.users.update(u.id, {
         displayName: 'Ålice 🌸',
         theme: { mode: 'dark', accent: '#ff0000' },
@@ -74,6 +76,14 @@ function contract(name: string, open: (t: Test) => Promise<Store | null>) {
       t.equal(await store.users.update(newId(), { bio: 'x' }), null)
       t.equal(await store.users.get(newId()), null)
       t.equal(await store.users.get('not-an-id'), null)
+    })
+
+    t.test('users: of concurrent creates of one username exactly one is created', async (t) => {
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.users.create(user(i % 2 ? 'Racer' : 'racer'))),
+      )
+      t.equal(results.filter((r) => r === 'created').length, 1)
+      t.equal(results.filter((r) => r === 'taken').length, 9)
     })
 
     t.test('users: concurrent VIP extensions all count', async (t) => {

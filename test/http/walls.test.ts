@@ -9,7 +9,7 @@ import { newId } from '../../src/ids.ts'
 import { encodeCursor } from '../../src/pagination.ts'
 import { type PostDoc, wallPageQuery } from '../../src/store/mongo/posts.ts'
 import { wallPageSql } from '../../src/store/sqlite/posts.ts'
-import type { PostRecord } from '../../src/store/store.ts'
+import type { PostRecord } from '../../src/store/records.ts'
 import { type Answer, type Caller, call, loginAdmin, newUser } from '../helpers/api.ts'
 import { backendName, buildTestApp, scaled, sharedEnv } from '../helpers/app.ts'
 

@@ -1,5 +1,6 @@
 import type { Db, Filter, IndexDescription, ObjectId, Sort } from 'mongodb'
-import type { PostListQuery, PostRecord, PostStore } from '../store.ts'
+import type { PostRecord } from '../records.ts'
+import type { PostListQuery, PostStore } from '../store.ts'
 import { hex, oid, oidOrNull } from './ids.ts'
 
 /** Posts are only inserted and deleted, never updated: nothing here leans on update atomicity. */

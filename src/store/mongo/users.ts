@@ -1,5 +1,4 @@
 import { type Db, type Filter, type IndexDescription, ObjectId } from 'mongodb'
-import { AppError } from '../../errors.ts'
 import { prefixRegex } from '../prefix.ts'
 import type { UserRecord } from '../records.ts'
 import type { UserStore } from '../store.ts'
@@ -54,8 +53,9 @@ export function mongoUsers(db: Db): UserStore {
           displayNameLower: u.displayName.toLowerCase(),
           ...u,
         })
+        return 'created'
       } catch (err) {
-        if (isDuplicateKey(err)) throw new AppError(409, 'USERNAME_TAKEN', 'That username is taken')
+        if (isDuplicateKey(err)) return 'taken'
         throw err
       }
     },

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
-import type { PostRecord, PostStore } from '../store.ts'
+import type { PostRecord } from '../records.ts'
+import type { PostStore } from '../store.ts'
 
 interface Row {
   id: string

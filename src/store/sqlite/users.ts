@@ -1,5 +1,4 @@
 import type { Database } from 'better-sqlite3'
-import { AppError } from '../../errors.ts'
 import { prefixEnd } from '../prefix.ts'
 import type { UserPatch, UserRecord } from '../records.ts'
 import type { UserStore } from '../store.ts'
@@ -74,10 +73,9 @@ export function sqliteUsers(db: Database): UserStore {
           banned: u.banned ? 1 : 0,
           createdAt: u.createdAt.getTime(),
         })
+        return 'created'
       } catch (err) {
-        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-          throw new AppError(409, 'USERNAME_TAKEN', 'That username is taken')
-        }
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return 'taken'
         throw err
       }
     },
