@@ -51,7 +51,7 @@ try {
     )
     app.log.info({ port: config.METRICS_PORT, host: config.METRICS_HOST }, 'metrics listening')
   }
-  app.log.info({ store: app.core.store.kind, bus: app.core.bus.kind }, 'ready')
+  app.log.info(app.core.backend, 'ready')
 } catch (err) {
   app.log.fatal({ err }, 'could not start')
   await app.close().catch(() => {})

@@ -1,6 +1,7 @@
 // Accounts: registration by invitation, login, profiles, VIP, two-factor, roles and bans.
 // Framework-free: callers pass plain values and get views or AppErrors.
 
+import { enforceLimit } from '../enforce-limit.ts'
 import type { Ephemeral } from '../ephemeral/ephemeral.ts'
 import { AppError, notFound } from '../errors.ts'
 import { newId } from '../ids.ts'
@@ -50,30 +51,51 @@ const newUser = (username: string, passwordHash: string, role: Role, displayName
   createdAt: new Date(),
 })
 
-export class AccountService {
-  /** The rooms a user belongs to, for the own view; the rooms feature plugs itself in here. */
-  roomsOf: (userId: string) => Promise<string[]> = async () => []
-  /** The user's record and rooms for `me`; the rooms feature plugs in a per-instance copy kept exact. */
-  own: (userId: string) => Promise<{ user: UserRecord; rooms: string[] } | null> = async (userId) => {
-    const user = await this.store.users.get(userId)
-    return user && { user, rooms: await this.roomsOf(userId) }
-  }
+/** Where the user's own view (`me`) comes from: the rooms feature keeps it exact on every instance. */
+export interface OwnViews {
+  own(userId: string): Promise<{ user: UserRecord; rooms: string[] } | null>
+}
 
-  constructor(
-    private readonly store: Store,
-    private readonly passwords: PasswordHasher,
-    private readonly sessions: SessionService,
-    private readonly codes: CodeService,
-    private readonly ephemeral: Ephemeral,
-    private readonly limits: AccountLimits,
-    /** Seals TOTP secrets at rest. */
-    private readonly box: SecretBox,
-    private readonly log: Logger,
-  ) {}
+export interface AccountDeps {
+  store: Store
+  own: OwnViews
+  passwords: PasswordHasher
+  sessions: SessionService
+  codes: CodeService
+  /** Used TOTP codes and the addresses where users signed in. */
+  ephemeral: Ephemeral
+  limits: AccountLimits
+  /** Seals TOTP secrets at rest. */
+  box: SecretBox
+  log: Logger
+}
+
+export class AccountService {
+  private readonly store: Store
+  private readonly own: OwnViews
+  private readonly passwords: PasswordHasher
+  private readonly sessions: SessionService
+  private readonly codes: CodeService
+  private readonly ephemeral: Ephemeral
+  private readonly limits: AccountLimits
+  private readonly box: SecretBox
+  private readonly log: Logger
+
+  constructor(deps: AccountDeps) {
+    this.store = deps.store
+    this.own = deps.own
+    this.passwords = deps.passwords
+    this.sessions = deps.sessions
+    this.codes = deps.codes
+    this.ephemeral = deps.ephemeral
+    this.limits = deps.limits
+    this.box = deps.box
+    this.log = deps.log
+  }
 
   async register(body: RegisterBody, ip: string): Promise<Signed> {
     // The cheap checks first: the limit, the username, the code; argon2 (tens of ms of CPU) last.
-    await this.limits.registerByIp.consume(ip)
+    await enforceLimit(this.limits.registerByIp, ip)
     if (await this.store.users.getByUsername(body.username)) throw usernameTaken()
     const displayName = body.displayName === undefined ? undefined : await this.checkName(body.displayName)
     const code = await this.codes.redeem(body.inviteCode, 'invite')
@@ -123,7 +145,7 @@ export class AccountService {
   }
 
   async me(userId: string): Promise<OwnUser> {
-    const own = await this.own(userId)
+    const own = await this.own.own(userId)
     if (!own) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
     return toOwnUser(own.user, own.rooms)
   }
@@ -261,6 +283,6 @@ export class AccountService {
   }
 
   private async view(user: UserRecord): Promise<OwnUser> {
-    return toOwnUser(user, await this.roomsOf(user.id))
+    return toOwnUser(user, await this.store.rooms.roomsOf(user.id))
   }
 }

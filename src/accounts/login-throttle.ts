@@ -6,6 +6,8 @@
 //   cookie from an earlier sign-in) or a known address (where the user signed in before) may
 //   still try, so a flood of guesses from elsewhere does not lock the owner out.
 // Lockouts are logged when they start, with their end.
+
+import { enforceLimit } from '../enforce-limit.ts'
 import type { Ephemeral } from '../ephemeral/ephemeral.ts'
 import { rateLimited } from '../errors.ts'
 import type { Limiter } from '../limits/limits.ts'
@@ -39,7 +41,7 @@ export class LoginThrottle {
   /** Throws 429 unless this attempt may go on to the password check. */
   async before(username: string, userId: string | undefined, ctx: LoginContext): Promise<void> {
     const name = username.toLowerCase()
-    await this.limits.byIp.consume(ctx.ip)
+    await enforceLimit(this.limits.byIp, ctx.ip)
     const pairWait = await this.limits.byUserIp.wait(pairKey(name, ctx.ip))
     if (pairWait > 0) throw rateLimited(pairWait)
     const userWait = await this.limits.byUser.wait(name)

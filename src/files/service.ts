@@ -2,6 +2,7 @@
 // Framework-free: the route hands over a way to open the incoming file, never the request.
 import type { Readable } from 'node:stream'
 import { pipeline, Transform, type TransformCallback } from 'node:stream'
+import { enforceLimit } from '../enforce-limit.ts'
 import { AppError, invalid, notFound } from '../errors.ts'
 import { newId } from '../ids.ts'
 import type { Limiter } from '../limits/limits.ts'
@@ -67,7 +68,7 @@ export class FileService {
    */
   async upload(userId: string, roomId: string, open: () => Promise<IncomingFile | null>): Promise<Uploaded> {
     await this.rooms.requireMember(roomId, userId)
-    await this.perUser.consume(userId)
+    await enforceLimit(this.perUser, userId)
     const incoming = await open()
     if (!incoming) throw invalid('Send one file, in a multipart field named "file"')
     // Already destroyed: the body ended inside the file or the client went away before we got

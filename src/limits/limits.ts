@@ -1,8 +1,18 @@
-// The rate-limit port. Counters live in process memory in the embedded mode and in Redis in
-// the scaled mode, so a limit holds across every instance. Built on rate-limiter-flexible.
-import type { Redis } from 'ioredis'
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
-import { rateLimited } from '../errors.ts'
+// The Limits port: rate limits, as counters of events per key over a fixed window. Counted in
+// process memory in the embedded mode (limits-memory.ts) and in Redis in the scaled mode
+// (limits-redis.ts), where a limit holds across every instance.
+//
+// Guarantees (test/contract/limits.test.ts checks them on every implementation):
+// - A rule allows `points` events per key per window of `seconds`; the window starts at the
+//   key's first event and, once over, the key starts afresh.
+// - Limiters of the same name count together: in one process, and on every instance over one
+//   Redis and prefix. Different names and different keys never share a count.
+// - Concurrent events are all counted, none twice: of N at once against `points`, exactly
+//   `points` are allowed.
+// - `retryAfter` is the seconds until the key's window frees a point again: above 0 and at most
+//   the rule's `seconds`.
+// Implementations report what happened and never throw for a refusal; what a refusal means (a 429
+// RATE_LIMITED, a lockout) is decided by the services (src/enforce-limit.ts).
 
 export interface LimitRule {
   /** Allowed events per window. */
@@ -11,57 +21,33 @@ export interface LimitRule {
   seconds: number
 }
 
+export interface Consumed {
+  /** Whether this event was within the rule; a refused event is counted all the same. */
+  allowed: boolean
+  retryAfter: number
+}
+
+export interface Counted {
+  /** The rule is used up: the next event would be refused. */
+  over: boolean
+  /** This very event used it up. */
+  crossed: boolean
+  retryAfter: number
+}
+
 export interface Limiter {
-  /** Counts one event for `key`; throws 429 RATE_LIMITED (with Retry-After) past the rule. */
-  consume(key: string): Promise<void>
-  /**
-   * Counts one event for `key` without throwing; says whether the rule is now used up (the next
-   * event would be refused), whether this very event used it up, and the seconds until the window
-   * frees a point again.
-   */
-  count(key: string): Promise<{ over: boolean; crossed: boolean; retryAfter: number }>
-  /** Seconds until `key` may act again: 0 when it is within the rule. Counts nothing. */
+  /** Counts one event for `key` and says whether it was allowed. */
+  consume(key: string): Promise<Consumed>
+  /** Counts one event for `key` and says whether the rule is now used up (failures that lock out). */
+  count(key: string): Promise<Counted>
+  /** Whole seconds (at least 1) until `key` may act again; 0 while it is within the rule. Counts nothing. */
   wait(key: string): Promise<number>
   /** Forgets `key`'s events (a successful login clears its failures). */
   reset(key: string): Promise<void>
 }
 
+/**
+ * A limiter for `name` under `rule`; the name keeps its counts apart from every other limiter's.
+ * A name has one rule wherever it is used.
+ */
 export type LimiterFactory = (name: string, rule: LimitRule) => Limiter
-
-export function limiterFactory(redis: Redis | null, prefix: string): LimiterFactory {
-  return (name, { points, seconds }) => {
-    const opts = { points, duration: seconds, keyPrefix: `${prefix}rl:${name}` }
-    const impl = redis ? new RateLimiterRedis({ ...opts, storeClient: redis }) : new RateLimiterMemory(opts)
-    return {
-      async consume(key) {
-        try {
-          await impl.consume(key)
-        } catch (err) {
-          if (err instanceof RateLimiterRes) throw rateLimited(err.msBeforeNext / 1000)
-          throw err
-        }
-      },
-      async count(key) {
-        try {
-          const res = await impl.consume(key)
-          // Reaching the rule's count is using it up: the next event would be refused.
-          return {
-            over: res.consumedPoints >= points,
-            crossed: res.consumedPoints === points,
-            retryAfter: res.msBeforeNext / 1000,
-          }
-        } catch (err) {
-          if (!(err instanceof RateLimiterRes)) throw err
-          return { over: true, crossed: false, retryAfter: err.msBeforeNext / 1000 }
-        }
-      },
-      async wait(key) {
-        const res = await impl.get(key)
-        return res && res.consumedPoints >= points ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : 0
-      },
-      async reset(key) {
-        await impl.delete(key)
-      },
-    }
-  }
-}

@@ -2,6 +2,8 @@
 // limits, the store's seq, then the publish; the caller acks only after the message is stored.
 // In the steady state a message costs one store round trip: membership and the sender come from
 // ChatState, and appends queued for a room are stored as one batch (AppendQueue).
+
+import { enforceLimit } from '../enforce-limit.ts'
 import { AppError, notFound } from '../errors.ts'
 import type { Files } from '../files/files.ts'
 import { newId } from '../ids.ts'
@@ -69,7 +71,7 @@ export class ChatService {
     replyTo?: number,
   ): Promise<Sent> {
     checkText(text)
-    await this.perUser.consume(userId)
+    await enforceLimit(this.perUser, userId)
     // A reply and mentions cost a read each, only when there is one (a plain send stays one round trip).
     const [reply, mentions] = await Promise.all([
       replyTo === undefined ? null : this.replyRef(userId, roomId, replyTo),
@@ -88,7 +90,7 @@ export class ChatService {
   /** Replaces the text of one's own message; the room gets an `update`. */
   async edit(userId: string, roomId: string, seq: number, text: string): Promise<Message> {
     checkText(text)
-    await this.perUser.consume(userId)
+    await enforceLimit(this.perUser, userId)
     const m = await this.message(userId, roomId, seq)
     if (m.from?.id !== userId) throw new AppError(403, 'FORBIDDEN', 'Only its author may edit a message')
     if (m.deleted) throw deletedError()
@@ -132,7 +134,7 @@ export class ChatService {
   /** Puts the user's emoji on a message (idempotent); the room gets an `update` when it changed. */
   async react(userId: string, roomId: string, seq: number, emoji: string): Promise<void> {
     if (!isOneEmoji(emoji)) throw new AppError(400, 'VALIDATION', 'emoji must be one emoji')
-    await this.perUser.consume(userId)
+    await enforceLimit(this.perUser, userId)
     const m = await this.message(userId, roomId, seq)
     if (m.deleted) throw deletedError()
     const result = await this.store.messages.react(m.id, emoji, userId, MAX_REACTIONS, new Date())

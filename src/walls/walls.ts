@@ -4,6 +4,7 @@
 // every instance.
 
 import { toUserRef } from '../accounts/views.ts'
+import { enforceLimit } from '../enforce-limit.ts'
 import { forbidden, invalid, notFound, unauthenticated } from '../errors.ts'
 import { isId, newId } from '../ids.ts'
 import type { Limiter } from '../limits/limits.ts'
@@ -24,7 +25,7 @@ export class WallService {
   /** Posts on `wall`: 'home', or the id of the user whose wall it is (404 when there is none). */
   async post(authorId: string, wall: string, text: string): Promise<Post> {
     checkPostText(text)
-    await this.postsByUser.consume(authorId)
+    await enforceLimit(this.postsByUser, authorId)
     await this.requireWall(wall)
     const author = await this.store.users.get(authorId)
     if (!author) throw unauthenticated()

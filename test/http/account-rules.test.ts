@@ -28,7 +28,7 @@ t.test(`two-factor changes need a current code on ${backendName}`, async (t) => 
   )
 
   // Stored sealed: the plain secret is nowhere in the record.
-  const record = await app.core.store.users.get(user.userId)
+  const record = await app.core.internals.store.users.get(user.userId)
   t.match(record?.totpSecret, /^v1:/, 'the secret is stored sealed')
   t.notOk(JSON.stringify(record).includes(first), 'the plain secret is not in the store')
 
@@ -42,7 +42,7 @@ t.test(`two-factor changes need a current code on ${backendName}`, async (t) => 
   const sneaky = await call(app, 'POST', '/api/auth/totp/enable', { as: user, body: { code: attacker } })
   t.equal(sneaky.status, 400, 'enable without a pending secret changes nothing')
   t.equal(
-    (await app.core.store.users.get(user.userId))?.totpSecret,
+    (await app.core.internals.store.users.get(user.userId))?.totpSecret,
     record?.totpSecret,
     'the secret is unchanged',
   )
@@ -79,13 +79,13 @@ t.test(
     const app = await buildTestApp(t)
     const user = await newUser(app, 'legacy2fa', 'password-123')
     const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'
-    await app.core.store.users.update(user.userId, { totpSecret: secret })
+    await app.core.internals.store.users.update(user.userId, { totpSecret: secret })
     if (Date.now() % 30_000 > 25_000) await freshStep()
     const res = await call(app, 'POST', '/api/auth/login', {
       body: { username: 'legacy2fa', password: 'password-123', totp: await generate({ secret }) },
     })
     t.equal(res.status, 200, 'the plain secret is read as it is')
-    const after = await app.core.store.users.get(user.userId)
+    const after = await app.core.internals.store.users.get(user.userId)
     t.match(after?.totpSecret, /^v1:/, 'and sealed after its use')
   },
 )
@@ -124,7 +124,7 @@ t.test(`admins keep an admin, and cannot ban or demote themselves, on ${backendN
     both.filter((r) => r.status === 200).length <= 1,
     `at most one ban passes (${both.map((r) => `${r.status} ${r.body.code ?? ''}`).join(', ')})`,
   )
-  t.ok((await app.core.store.users.countAdmins()) >= 1, 'an admin who is not banned remains')
+  t.ok((await app.core.internals.store.users.countAdmins()) >= 1, 'an admin who is not banned remains')
   // The other is refused as the last admin, or its sender was banned (and signed out) first.
   for (const r of both)
     if (r.status !== 200) t.match(r.body.code, /^(LAST_ADMIN|UNAUTHENTICATED)$/, `refused: ${r.body.code}`)

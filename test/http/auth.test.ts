@@ -104,7 +104,7 @@ t.test(`registration and login on ${backendName}`, async (t) => {
     })
     t.equal(revoked.body.code, 'INVALID_CODE')
 
-    await app.core.store.codes.insertMany([
+    await app.core.internals.store.codes.insertMany([
       {
         id: newId(),
         type: 'invite',

@@ -81,7 +81,7 @@ t.test(`conversations over HTTP on ${backendName}`, async (t) => {
       { seq: 1, deleted: true, text: '', from: { id: ann.userId } },
       { seq: 2, deleted: true, text: '' },
     ])
-    const stored = await app.core.store.messages.range(id, { after: 0, limit: 10 })
+    const stored = await app.core.internals.store.messages.range(id, { after: 0, limit: 10 })
     t.notOk(JSON.stringify(stored).includes('secret words'), 'the text is gone from the store')
     const edit = await call(app, 'PATCH', `/api/rooms/${id}/messages/1`, { as: ann, body: { text: 'back' } })
     t.equal(edit.status, 409)
@@ -106,7 +106,7 @@ t.test(`conversations over HTTP on ${backendName}`, async (t) => {
       ])
       t.equal(del.status, 204)
       t.ok([200, 409].includes(edit.status), `edit ${edit.status}`)
-      const m = (await app.core.store.messages.get(id, seq))!
+      const m = (await app.core.internals.store.messages.get(id, seq))!
       t.ok(m.deleted && m.text === '', `message ${seq} ends deleted`)
     }
   })
@@ -219,7 +219,7 @@ t.test(`conversations over HTTP on ${backendName}`, async (t) => {
     await Promise.all(
       [5, 8, 6, 7].map((seq) => call(app, 'POST', `/api/rooms/${a}/read`, { as: ann, body: { seq } })),
     )
-    t.equal(await app.core.store.messages.readSeq(a, ann.userId), 8)
+    t.equal(await app.core.internals.store.messages.readSeq(a, ann.userId), 8)
     const outsider = await newUser(app)
     t.equal((await call(app, 'POST', `/api/rooms/${a}/read`, { as: outsider, body: { seq: 1 } })).status, 403)
     t.equal((await call(app, 'POST', `/api/rooms/${a}/read`, { as: ann, body: { seq: -1 } })).status, 400)

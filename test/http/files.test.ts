@@ -499,7 +499,7 @@ t.test(`files on ${backendName}`, async (t) => {
     t.equal((await call(app, 'DELETE', `/api/rooms/${roomId}`, { as: admin })).status, 204)
     t.same(await held(roomId), { stored: 0, partial: 0 }, 'the bytes are gone')
     for (const id of ids) {
-      t.equal(await app.core.store.files.get(id), null, 'the record is gone')
+      t.equal(await app.core.internals.store.files.get(id), null, 'the record is gone')
       t.equal((await download(app, admin, id)).statusCode, 404)
     }
     if (!app.core.config.MONGODB_URL) {

@@ -65,7 +65,7 @@ t.test(`operations on ${backendName}`, async (t) => {
 
   t.test('a 5xx hides its internals; /readyz turns 503 when the store is gone', async (t) => {
     const admin = await loginAdmin(app)
-    await app.core.store.close()
+    await app.core.internals.store.close()
     const res = await call(app, 'GET', '/api/me', { as: admin })
     t.equal(res.status, 500)
     t.same(res.body, {

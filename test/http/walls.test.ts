@@ -289,9 +289,10 @@ t.test(`a wall of 10,000 posts paged through at limit 200 on ${backendName}`, as
     text: `post ${i} ✨`,
     createdAt: new Date(start + i * 1000),
   }))
-  for (let i = 0; i < all.length; i += 1000) await app.core.store.posts.insertMany(all.slice(i, i + 1000))
+  for (let i = 0; i < all.length; i += 1000)
+    await app.core.internals.store.posts.insertMany(all.slice(i, i + 1000))
   // Noise on other walls, interleaved in id order with the wall's own posts.
-  await app.core.store.posts.insertMany(
+  await app.core.internals.store.posts.insertMany(
     Array.from({ length: 300 }, (_, i) => ({
       id: newId(),
       wall: i % 2 ? 'home' : guests[1]!.userId,
@@ -331,7 +332,7 @@ t.test(`a wall of 10,000 posts paged through at limit 200 on ${backendName}`, as
   t.same(seen, all.map((p) => p.id).reverse(), 'no gap: every post once, newest first')
 
   const after = [all[5000]!.id] as [string]
-  if (app.core.store.kind === 'sqlite') {
+  if (app.core.internals.store.kind === 'sqlite') {
     const db = new Database(join(shared.env.DATA_DIR!, 'chat.db'), { readonly: true })
     t.teardown(() => db.close())
     for (const sql of [wallPageSql.first, wallPageSql.after]) {

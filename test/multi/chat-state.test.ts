@@ -21,7 +21,7 @@ t.test('chat state across instances', async (t) => {
     const got = new Promise<void>((r) => {
       seen = r
     })
-    const off = await b.core.bus.subscribe(stateChannel.name, (raw) => {
+    const off = await b.core.internals.bus.subscribe(stateChannel.name, (raw) => {
       if (match(stateChannel.decode(raw))) seen()
     })
     return { got, off }
@@ -37,7 +37,7 @@ t.test('chat state across instances', async (t) => {
     const user = await newUser(a)
     t.equal((await call(a, 'POST', `/api/rooms/${roomId}/join`, { as: user })).status, 200)
     t.equal((await send(roomId, user)).status, 201, 'B knows the member (and keeps it)')
-    t.ok(b.core.chatState.size().members >= 1, 'B keeps the membership')
+    t.ok(b.core.internals.chatState.size().members >= 1, 'B keeps the membership')
 
     const { got, off } = await eventOnB((e) => e.k === 'member' && e.room === roomId)
     const started = performance.now()
@@ -60,7 +60,7 @@ t.test('chat state across instances', async (t) => {
     await call(a, 'POST', `/api/rooms/${roomId}/join`, { as: user })
     t.equal((await send(roomId, user)).status, 201)
     let eventAt = Number.POSITIVE_INFINITY
-    const off = await b.core.bus.subscribe(stateChannel.name, (raw) => {
+    const off = await b.core.internals.bus.subscribe(stateChannel.name, (raw) => {
       const e = stateChannel.decode(raw)
       if (e.k === 'member' && e.room === roomId) eventAt = performance.now()
     })

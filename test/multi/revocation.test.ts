@@ -9,8 +9,8 @@ t.test('sessions across instances', async (t) => {
   const shared = sharedEnv(t, {}, { scaled: true })
   const a = await buildTestApp(t, shared)
   const b = await buildTestApp(t, shared)
-  t.equal(a.core.store.kind, 'mongodb')
-  t.equal(b.core.bus.kind, 'redis')
+  t.equal(a.core.backend.store, 'mongodb')
+  t.equal(b.core.backend.bus, 'redis')
 
   t.test('a logout on A rejects the same token on B within one second', async (t) => {
     const user = await newUser(a, 'roamer', 'password-123')

@@ -295,7 +295,7 @@ t.test(`slow consumers and heartbeats on ${backendName}`, async (t) => {
         clientMsgId: null,
         createdAt: new Date(),
       }
-      await app.core.store.messages.append(m, seq - 1)
+      await app.core.internals.store.messages.append(m, seq - 1)
     }
     const slow = await connect(url, { token: admin.token })
     const socket = (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket
