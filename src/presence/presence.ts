@@ -1,10 +1,15 @@
-// The Presence port: who is online in which room, over every instance.
+// The Presence port: who is online in which room, over every instance. In process memory in
+// the embedded mode (presence-memory.ts), Redis sorted sets in the scaled mode (presence-redis.ts).
 //
-// Guarantees (test/contract/presence.test.ts):
-// - `online(room)` lists each user at most once while any instance holds them there.
+// Guarantees (test/contract/presence.test.ts checks them on every implementation):
+// - `online(room)` lists each user once, sorted, while any instance holds them there, however
+//   many instances (or sockets) hold them.
+// - Each instance tells only about its own sockets: a `release` on one instance leaves the
+//   holds of the others in place.
 // - An instance that stops refreshing (it died) drops out within `ttlSeconds`, without anyone
-//   cleaning up after it.
-// Each instance tells only about its own sockets; the adapter keeps instances apart.
+//   cleaning up after it; an instance that refreshes within `ttlSeconds` stays.
+// - `onlineMany` answers as `online` for each room, in the order asked.
+// In one process (`ttlSeconds` infinite) the holds are the truth and never expire.
 
 export interface Presence {
   /** Marks these users online in these rooms from this instance, for the next `ttlSeconds`. */
