@@ -93,7 +93,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
   const loginWindow = config.LOGIN_WINDOW_MINUTES * 60
   const accounts = new AccountService({
     store,
-    own: chatState,
+    ownViews: chatState,
     passwords: passwordHasher(config.ARGON2_MEMORY_KIB, config.ARGON2_TIME_COST),
     sessions,
     codes,

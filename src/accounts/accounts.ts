@@ -58,7 +58,7 @@ export interface OwnViews {
 
 export interface AccountDeps {
   store: Store
-  own: OwnViews
+  ownViews: OwnViews
   passwords: PasswordHasher
   sessions: SessionService
   codes: CodeService
@@ -72,7 +72,7 @@ export interface AccountDeps {
 
 export class AccountService {
   private readonly store: Store
-  private readonly own: OwnViews
+  private readonly ownViews: OwnViews
   private readonly passwords: PasswordHasher
   private readonly sessions: SessionService
   private readonly codes: CodeService
@@ -83,7 +83,7 @@ export class AccountService {
 
   constructor(deps: AccountDeps) {
     this.store = deps.store
-    this.own = deps.own
+    this.ownViews = deps.ownViews
     this.passwords = deps.passwords
     this.sessions = deps.sessions
     this.codes = deps.codes
@@ -145,7 +145,7 @@ export class AccountService {
   }
 
   async me(userId: string): Promise<OwnUser> {
-    const own = await this.own.own(userId)
+    const own = await this.ownViews.own(userId)
     if (!own) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
     return toOwnUser(own.user, own.rooms)
   }

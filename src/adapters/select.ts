@@ -3,8 +3,7 @@
 // a single instance, say), as the README's "Running the scaled mode" says.
 import type { Config } from '../config.ts'
 import type { Logger } from '../logger.ts'
-import type { Adapters } from './adapters.ts'
-import { joinAdapters } from './adapters.ts'
+import { type Adapters, joinAdapters } from './adapters.ts'
 import { embedded, embeddedSharing, embeddedStorage } from './embedded.ts'
 import { scaled, scaledSharing, scaledStorage } from './scaled.ts'
 
