@@ -6,7 +6,6 @@
 //   cookie from an earlier sign-in) or a known address (where the user signed in before) may
 //   still try, so a flood of guesses from elsewhere does not lock the owner out.
 // Lockouts are logged when they start, with their end.
-
 import { enforceLimit } from '../enforce-limit.ts'
 import type { Ephemeral } from '../ephemeral/ephemeral.ts'
 import { rateLimited } from '../errors.ts'

@@ -2,7 +2,6 @@
 // limits, the store's seq, then the publish; the caller acks only after the message is stored.
 // In the steady state a message costs one store round trip: membership and the sender come from
 // ChatState, and appends queued for a room are stored as one batch (AppendQueue).
-
 import { enforceLimit } from '../enforce-limit.ts'
 import { AppError, notFound } from '../errors.ts'
 import type { Files } from '../files/files.ts'
