@@ -40,8 +40,6 @@ export interface Subscriber {
   close(code: number, reason: string): void
 }
 
-export type { RoomEvent }
-
 const SWEEP_MS = 2_000
 /** Quiet rooms read from the store per sweep, in turn (see catchUp). */
 const STORE_CHECKS_PER_SWEEP = 2
