@@ -40,7 +40,7 @@ export default fp(
       maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
       maxBadFrames: config.WS_MAX_BAD_FRAMES,
       badFrameWindowMs: config.WS_BAD_FRAME_WINDOW_SECONDS * 1000,
-      maxRooms: 100,
+      maxRooms: config.WS_MAX_ROOMS_PER_SOCKET,
     }
 
     const heartbeat = setInterval(() => {
@@ -66,8 +66,8 @@ export default fp(
 
     // On close, instead of the plugin's own preClose (which closes sockets with no code): let
     // the sends in flight be stored and acked, then ask everyone to reconnect elsewhere (1012).
+    // The drain has begun by then (plugins/lifecycle.ts): new upgrades are refused with 503.
     async function drain(this: FastifyInstance) {
-      app.draining = true
       clearInterval(heartbeat)
       const deadline = Date.now() + DRAIN_WAIT_MS
       while (inflight.size > 0 && Date.now() < deadline) await Promise.race([...inflight, sleep(100)])
@@ -89,7 +89,8 @@ export default fp(
     sessions.onRevoked((r) => hub.closeSessions(new Set(r.sessions), CloseCodes.REVOKED, 'session revoked'))
 
     async function authenticateUpgrade(request: FastifyRequest) {
-      if (app.draining) throw new AppError(503, 'UNAVAILABLE', 'Draining: connect to another instance')
+      if (app.lifecycle.draining)
+        throw new AppError(503, 'UNAVAILABLE', 'Draining: connect to another instance')
       if (!app.isAllowedOrigin(request)) throw new AppError(403, 'BAD_ORIGIN', 'Cross-site WebSocket refused')
       const ticket = (request.query as { ticket?: unknown }).ticket
       let auth: Auth | null = null
@@ -169,7 +170,7 @@ export default fp(
       },
     )
   },
-  { name: 'gateway', dependencies: ['core', 'auth'] },
+  { name: 'gateway', dependencies: ['core', 'auth', 'lifecycle'] },
 )
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

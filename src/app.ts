@@ -14,6 +14,7 @@ import jwt from '../plugins/external/jwt.ts'
 import swagger from '../plugins/external/swagger.ts'
 import gateway from '../plugins/gateway.ts'
 import jsonBody from '../plugins/json-body.ts'
+import lifecycle from '../plugins/lifecycle.ts'
 import metrics from '../plugins/metrics.ts'
 import adminRoutes from '../plugins/routes/admin.ts'
 import authRoutes from '../plugins/routes/auth.ts'
@@ -83,8 +84,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     schemaErrorFormatter: (errors, dataVar) => new Error(validationMessage(errors, dataVar)),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  // Set when the instance drains (server.ts, or app.close()): /readyz answers 503, upgrades too.
-  app.decorate('draining', false)
+  // First, so that its preClose hook (the drain starts: /readyz and upgrades answer 503) runs
+  // before every other plugin's.
+  await app.register(lifecycle)
   app.addSchema(ErrorBody)
   await app.register(errorsPlugin)
   // Before any route: it completes every route's documented answers as the route is added.

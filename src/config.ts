@@ -93,6 +93,8 @@ export const ConfigSchema = Type.Object({
   WS_BAD_FRAME_WINDOW_SECONDS: Int(60, 1, 3600),
   /** Sockets one user may hold open on one instance. */
   WS_MAX_SOCKETS_PER_USER: Int(20, 1, 10_000),
+  /** Rooms one socket may follow at once (a further `join` gets an error frame RATE_LIMITED). */
+  WS_MAX_ROOMS_PER_SOCKET: Int(100, 1, 10_000),
   /** Frames per second a socket may send (twice that in a burst) before it is closed with 1008. */
   WS_FRAMES_PER_SECOND: Int(20, 1),
   /** A socket whose unsent data passes this many bytes is too slow and is closed (1013). */

@@ -115,6 +115,11 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
   })
 
   const hub = new Hub(bus, store.messages, presence, log, metrics)
+  // Its per-user channel (read markers) is subscribed before any socket can connect.
+  await hub.start().catch((err: unknown) => {
+    hub.close()
+    throw err
+  })
   const rooms = new RoomService(store, hub, presence, fileBytes)
   const chat = new ChatService(
     store,

@@ -28,8 +28,8 @@ let metricsServer: Server | undefined
 closeWithGrace({ delay: 25_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'closing after an error')
   else app.log.info({ signal }, 'draining')
-  app.draining = true
   metricsServer?.close()
+  // Closing starts the drain (plugins/lifecycle.ts): /readyz turns 503 at once.
   await app.close()
 })
 

@@ -3,13 +3,6 @@ import { Type } from 'typebox'
 import { AppError } from '../../src/errors.ts'
 import { errors } from '../../src/schemas/common.ts'
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Set when the instance drains: /readyz turns 503 so the load balancer stops sending. */
-    draining: boolean
-  }
-}
-
 const Status = Type.Object({ status: Type.String() })
 
 const health: FastifyPluginAsyncTypebox = async (app) => {
@@ -37,7 +30,8 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async () => {
-      if (app.draining) throw new AppError(503, 'UNAVAILABLE', 'Draining')
+      // Draining: the load balancer stops sending new clients here.
+      if (app.lifecycle.draining) throw new AppError(503, 'UNAVAILABLE', 'Draining')
       await app.core.ready().catch((err) => {
         app.log.warn({ err }, 'not ready')
         throw new AppError(503, 'UNAVAILABLE', 'The store or the bus does not answer')

@@ -26,14 +26,6 @@ export class ChannelHandlers {
     return true
   }
 
-  has(channel: string): boolean {
-    return this.byChannel.has(channel)
-  }
-
-  channels(): string[] {
-    return [...this.byChannel.keys()]
-  }
-
   dispatch(channel: string, message: string, onError: (err: unknown) => void): void {
     const set = this.byChannel.get(channel)
     if (!set) return

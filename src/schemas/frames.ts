@@ -56,7 +56,7 @@ export const UpdateFrame = Type.Object({
   message: Message,
   change: Type.Optional(Change),
 })
-/** The user's read marker of a room moved (on another tab or device). */
+/** The user's read marker of a room moved (on another tab or device): to every socket of the user. */
 export const ReadFrame = Type.Object({
   type: Type.Literal('read'),
   room: Id,

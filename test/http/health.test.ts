@@ -2,6 +2,7 @@ import SwaggerParser from '@apidevtools/swagger-parser'
 import t from 'tap'
 import { call, loginAdmin } from '../helpers/api.ts'
 import { backendName, buildTestApp } from '../helpers/app.ts'
+import { connect, listen } from '../helpers/ws.ts'
 
 t.test(`operations on ${backendName}`, async (t) => {
   const app = await buildTestApp(t)
@@ -78,4 +79,34 @@ t.test(`operations on ${backendName}`, async (t) => {
     t.equal(ready.status, 503)
     t.equal(ready.body.code, 'UNAVAILABLE')
   })
+})
+
+t.test(`the drain starts as the app closes, before its sockets close, on ${backendName}`, async (t) => {
+  const app = await buildTestApp(t)
+  const url = await listen(app)
+  const admin = await loginAdmin(app)
+  const s = await connect(url, { token: admin.token })
+  let drainingAtClose: boolean | null = null
+  s.ws.once('close', () => {
+    drainingAtClose = app.lifecycle.draining
+  })
+  t.equal(app.lifecycle.draining, false)
+  await app.close()
+  t.equal((await s.waitClosed()).code, 1012, 'the socket was asked to reconnect elsewhere')
+  t.equal(drainingAtClose, true, 'already draining when its socket closed')
+})
+
+t.test(`while draining, /readyz and upgrades answer 503 on ${backendName}`, async (t) => {
+  const app = await buildTestApp(t)
+  const url = await listen(app)
+  const admin = await loginAdmin(app)
+  app.lifecycle.drain()
+  const ready = await call(app, 'GET', '/readyz')
+  t.equal(ready.status, 503)
+  t.equal(ready.body.code, 'UNAVAILABLE')
+  const refused = await connect(url, { token: admin.token }).then(
+    () => 0,
+    (err: { status?: number }) => err.status,
+  )
+  t.equal(refused, 503)
 })

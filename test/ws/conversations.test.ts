@@ -1,6 +1,6 @@
 // Conversations on the socket, on the run's backend: edits, deletions and reaction changes are
 // `update` frames in the room's seq order, replayed by `join {since}` with the final state;
-// `read` reaches the user's other sockets; `removed` with reason `kicked`; MUTED on a send;
+// `read` reaches all of the user's sockets, following the room or not; `removed` with reason `kicked`; MUTED on a send;
 // `send` with `replyTo`.
 import t from 'tap'
 import { type Caller, call, loginAdmin, newUser } from '../helpers/api.ts'
@@ -97,10 +97,19 @@ t.test(`conversations on the socket on ${backendName}`, async (t) => {
     const id = await room(ann, bob)
     const [tab1, tab2, other] = [await open(ann), await open(ann), await open(bob)]
     for (const s of [tab1, tab2, other]) await join(s, id)
+    // A tab of ann's that follows no room (another page of the app): its badge clears too.
+    const elsewhere = await open(ann)
+    elsewhere.send({ type: 'ping' })
+    await elsewhere.next((f) => f.type === 'pong')
     await call(app, 'POST', `/api/rooms/${id}/messages`, { as: bob, body: { text: 'hi', clientMsgId: 'b1' } })
     t.equal((await call(app, 'POST', `/api/rooms/${id}/read`, { as: ann, body: { seq: 1 } })).status, 204)
     for (const s of [tab1, tab2])
       t.same(await s.next((f) => f.type === 'read'), { type: 'read', room: id, seq: 1 })
+    t.same(
+      await elsewhere.next((f) => f.type === 'read'),
+      { type: 'read', room: id, seq: 1 },
+      'also to a socket of the user that does not follow the room',
+    )
     await new Promise((r) => setTimeout(r, 100))
     t.notOk(
       other.frames.some((f) => f.type === 'read'),

@@ -1,6 +1,6 @@
 // Socket limits that a valid client never meets and an abusive one cannot dodge: the longest
 // valid message passes however it is escaped; bad frames are forgiven after a window; sockets
-// per user are capped; hostile frames log little, at a low level, without stacks.
+// per user and rooms per socket are capped; hostile frames log little, at a low level, without stacks.
 import { Writable } from 'node:stream'
 import t from 'tap'
 import { buildApp } from '../../src/app.ts'
@@ -21,6 +21,7 @@ t.test(`socket limits on ${backendName}`, async (t) => {
     ...sharedEnv(t).env,
     WS_BAD_FRAME_WINDOW_SECONDS: '2',
     WS_MAX_SOCKETS_PER_USER: '3',
+    WS_MAX_ROOMS_PER_SOCKET: '2',
     LOG_LEVEL: 'debug',
   })
   const app = await buildApp(config, { logger: { level: 'debug', stream } })
@@ -85,6 +86,34 @@ t.test(`socket limits on ${backendName}`, async (t) => {
     const again = await connect(url, { token: user.token })
     t.equal(again.closed, null, 'after one closes, a new one opens')
     open.push(again)
+  })
+
+  t.test('rooms per socket are capped (WS_MAX_ROOMS_PER_SOCKET)', async (t) => {
+    const rooms: string[] = []
+    for (const name of ['cap 1', 'cap 2', 'cap 3'])
+      rooms.push((await call(app, 'POST', '/api/rooms', { as: user, body: { name } })).body.room.id)
+    const s = await connect(url, { token: user.token })
+    t.teardown(() => s.close())
+    const join = async (room: string) => {
+      const from = s.frames.length
+      s.send({ type: 'join', room })
+      return s.next(
+        (f) => (f.type === 'joined' || f.type === 'error') && (f.room ?? f.ref) === room,
+        5000,
+        from,
+      )
+    }
+    t.equal((await join(rooms[0]!)).type, 'joined')
+    t.equal((await join(rooms[1]!)).type, 'joined')
+    t.match(
+      await join(rooms[2]!),
+      { type: 'error', code: 'RATE_LIMITED', ref: rooms[2] },
+      'a third room is refused',
+    )
+    t.equal((await join(rooms[1]!)).type, 'joined', 'a room it follows may be joined again (since)')
+    s.send({ type: 'leave', room: rooms[0] })
+    t.equal((await join(rooms[2]!)).type, 'joined', 'after leaving one, another may be followed')
+    t.equal(s.closed, null)
   })
 
   t.test('hostile frames log little, without stacks', async (t) => {
