@@ -1,6 +1,7 @@
 // The layering the README describes, read from the imports of src/: adapters hold no rules, so
 // none reaches src/errors.ts (the services decide what an outcome means); only the Redis adapters
-// and the scaled adapter set use ioredis; only the entry points import Fastify.
+// and the scaled adapter set use ioredis; only the entry points import Fastify; the services in
+// src/rooms and the hub in src/realtime know each other only through ports (no import either way).
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import t from 'tap'
@@ -53,4 +54,23 @@ t.test('the core never imports Fastify, only the entry points do', async (t) => 
     users.map(rel).filter((f) => f !== 'src/app.ts' && f !== 'src/server.ts'),
     [],
   )
+})
+
+t.test('src/rooms and src/realtime never import each other, types included', async (t) => {
+  /** Every module a file names in an import or export, `import type` included. */
+  const named = (file: string) =>
+    [...readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'/gm)].map(
+      ([, spec]) => rel(resolve(dirname(file), spec!)),
+    )
+  const crossing = (from: string, to: string) =>
+    files
+      .filter((f) => rel(f).startsWith(`src/${from}/`))
+      .flatMap((f) =>
+        named(f)
+          .filter((m) => m.startsWith(`src/${to}/`))
+          .map((m) => `${rel(f)} -> ${m}`),
+      )
+  t.ok(files.filter((f) => rel(f).startsWith('src/realtime/')).length >= 4, 'the check sees src/realtime')
+  t.same(crossing('rooms', 'realtime'), [])
+  t.same(crossing('realtime', 'rooms'), [])
 })
