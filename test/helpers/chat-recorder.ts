@@ -12,7 +12,7 @@
 //   the acks, and every raw frame, noting as `problems` what a well-behaved client never sees.
 import { ChatError, ChatSocket, type Message } from '@roomchat/client'
 import WebSocket from 'ws'
-import { type Description, sleep, until, within } from './wait.ts'
+import { sleep, until, within } from './wait.ts'
 
 /** Error codes after which a send or a join is simply tried again: an outage, a limit, no answer in time. */
 const RETRYABLE = new Set(['INTERNAL', 'RATE_LIMITED', 'UNAVAILABLE', 'TIMEOUT'])
@@ -211,15 +211,6 @@ export class ChatRecorder {
     const find = () => this.messages(room).find((m) => m.text === text)
     await until(() => find() !== undefined, `${this.name} got "${text}"`, ms)
     return find()!
-  }
-
-  /** Waits until the room holds `count` messages here. */
-  waitForMessages(room: string, count: number, ms = 10_000, what?: Description): Promise<void> {
-    return until(
-      () => this.messages(room).length >= count,
-      what ?? (() => `${this.name} has ${count} messages (${this.messages(room).length})`),
-      ms,
-    )
   }
 
   stop(): void {
