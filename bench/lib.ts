@@ -3,11 +3,12 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ChatHttp } from '../packages/client/src/index.ts'
+import { freePort } from '../test/helpers/ports.ts'
+import { sleep } from '../test/helpers/wait.ts'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
@@ -73,16 +74,6 @@ export interface StartOptions {
   /** Instance output, for when one fails. */
   quiet?: boolean
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer()
-    s.on('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
 
 /**
  * Starts `instances` copies of the real entry point (`node --import tsx src/server.ts`) on
@@ -302,7 +293,7 @@ export function cpuSeconds(pid: number): number | null {
   }
 }
 
-export const sleep = (n: number) => new Promise<void>((r) => setTimeout(r, n))
+export { sleep }
 
 /** Resident set size of a process in bytes, from /proc; null where there is no /proc. */
 export function rssBytes(pid: number): number | null {

@@ -1,45 +1,20 @@
 // The real entry point, as `npm start` runs it: a child process on a free port.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
+import { freePort } from './helpers/ports.ts'
+import { type Child, startChild } from './helpers/process.ts'
+import { sleep } from './helpers/wait.ts'
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-
-interface Started {
-  child: ChildProcess
-  output: () => string
-  exited: Promise<number | null>
-}
-
-function start(env: Record<string, string>, viaNpm = false): Started {
+function start(env: Record<string, string>, viaNpm = false): Child {
   const [command, args] = viaNpm
     ? ['npm', ['start', '--silent']]
     : [process.execPath, ['--import', 'tsx', 'src/server.ts']]
-  const child = spawn(command, args, {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  child.stdout?.on('data', (d) => {
-    out += d
-  })
-  child.stderr?.on('data', (d) => {
-    out += d
-  })
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  return { child, output: () => out, exited }
+  return startChild(command, args, { LOG_LEVEL: 'info', ...env })
 }
 
-async function waitHealthy(port: number, proc: Started) {
+async function waitHealthy(port: number, proc: Child) {
   const deadline = Date.now() + 60_000
   while (Date.now() < deadline) {
     try {
@@ -47,7 +22,7 @@ async function waitHealthy(port: number, proc: Started) {
       if (res.ok) return res
     } catch {}
     if (proc.child.exitCode !== null) break
-    await new Promise((r) => setTimeout(r, 100))
+    await sleep(100)
   }
   throw new Error(`server did not come up:\n${proc.output()}`)
 }

@@ -5,14 +5,9 @@ import type { Bus } from '../../src/bus/bus.ts'
 import { createMemoryBus } from '../../src/bus/bus-memory.ts'
 import { createRedisBus } from '../../src/bus/bus-redis.ts'
 import { needServer, redisUrl, uniquePrefix } from '../helpers/servers.ts'
+import { until } from '../helpers/wait.ts'
 
 type Deployment = { instance(): Promise<Bus> }
-
-const until = async (cond: () => boolean, ms = 2000) => {
-  const end = Date.now() + ms
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 5))
-  return cond()
-}
 
 function contract(name: string, setup: (t: Test) => Promise<Deployment | null>) {
   t.test(`${name} bus`, async (t) => {
@@ -28,7 +23,7 @@ function contract(name: string, setup: (t: Test) => Promise<Deployment | null>) 
       await b.subscribe('room:1', (m) => got.push(`b:${m}`))
       await b.subscribe('room:2', (m) => got.push(`other:${m}`))
       await a.publish('room:1', 'hello 👋')
-      t.ok(await until(() => got.length >= 3))
+      await t.resolves(until(() => got.length >= 3, 'three deliveries', 2000))
       await new Promise((r) => setTimeout(r, 50))
       t.same(got.sort(), ['a1:hello 👋', 'a2:hello 👋', 'b:hello 👋'])
     })
@@ -39,7 +34,10 @@ function contract(name: string, setup: (t: Test) => Promise<Deployment | null>) 
       const got: number[] = []
       await b.subscribe('order', (m) => got.push(Number(m)))
       await Promise.all(Array.from({ length: 500 }, (_, i) => a.publish('order', String(i))))
-      t.ok(await until(() => got.length === 500), 'all 500 arrive')
+      await t.resolves(
+        until(() => got.length === 500, 'all 500', 2000),
+        'all 500 arrive',
+      )
       t.same(
         got,
         Array.from({ length: 500 }, (_, i) => i),
@@ -52,10 +50,10 @@ function contract(name: string, setup: (t: Test) => Promise<Deployment | null>) 
       const off1 = await a.subscribe('c', (m) => got.push(`1:${m}`))
       await a.subscribe('c', (m) => got.push(`2:${m}`))
       await a.publish('c', 'x')
-      t.ok(await until(() => got.length === 2))
+      await t.resolves(until(() => got.length === 2, 'two deliveries', 2000))
       await off1()
       await a.publish('c', 'y')
-      t.ok(await until(() => got.includes('2:y')))
+      await t.resolves(until(() => got.includes('2:y'), 'y to handler 2', 2000))
       await new Promise((r) => setTimeout(r, 50))
       t.notOk(got.includes('1:y'))
     })
@@ -68,7 +66,7 @@ function contract(name: string, setup: (t: Test) => Promise<Deployment | null>) 
       })
       await a.subscribe('boom', (m) => got.push(m))
       await a.publish('boom', 'still here')
-      t.ok(await until(() => got.length === 1))
+      await t.resolves(until(() => got.length === 1, 'one delivery', 2000))
     })
 
     t.test('marks: raised by publishMarked, never lowered, read in one call', async (t) => {
@@ -79,7 +77,7 @@ function contract(name: string, setup: (t: Test) => Promise<Deployment | null>) 
       await a.publishMarked('marked', 'seven', 7)
       await a.publishMarked('marked', 'five', 5)
       await a.publishMarked('other', 'two', 2)
-      t.ok(await until(() => got.length >= 2))
+      await t.resolves(until(() => got.length >= 2, 'two deliveries', 2000))
       t.same(got, ['seven', 'five'], 'published as publish does')
       t.same(await b.marks(['marked', 'other', 'never']), [7, 2, 0])
       const many = Array.from({ length: 2500 }, (_, i) => `none-${i}`)

@@ -1,35 +1,14 @@
 import t, { type Test } from 'tap'
-import {
-  ChatClient,
-  expectHttp,
-  freePort,
-  haveRedisServer,
-  http,
-  METRICS_TOKEN,
-  RedisProcess,
-  type ServerProcess,
-  seedRoom,
-  settledDelivery,
-  sleep,
-  startCluster,
-  until,
-} from '../helpers/cluster.ts'
+import { ChatRecorder } from '../helpers/chat-recorder.ts'
+import { METRICS_TOKEN, startCluster } from '../helpers/cluster.ts'
+import { settledDelivery, wrongAcks } from '../helpers/delivery.ts'
+import { expectHttp, http } from '../helpers/http-caller.ts'
+import type { ServerProcess } from '../helpers/instance.ts'
+import { freePort } from '../helpers/ports.ts'
+import { haveRedisServer, RedisProcess } from '../helpers/redis.ts'
+import { seedRoom } from '../helpers/seed.ts'
 import { inCI, mongoUrl, needServer } from '../helpers/servers.ts'
-
-const _ADMIN = { username: 'admin', password: 'admin-password-1' }
-
-/** Rejects with `what` when `p` takes longer than `ms`. */
-async function within<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what()}`)), ms)
-  })
-  try {
-    return await Promise.race([p, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
-}
+import { sleep, until, within } from '../helpers/wait.ts'
 
 t.test('chat across three server processes', async (t) => {
   if (!needServer(t, 'MongoDB', mongoUrl)) return
@@ -61,21 +40,30 @@ t.test('chat across three server processes', async (t) => {
 
   // Six senders spread over the instances, a second socket of ann's on instance 1, and a
   // ghost on instance 2 that never reconnects (for presence).
-  const senders = users.slice(0, 6).map((u) => new ChatClient(u.name, u.id, u.token, room.id, urls, u.home))
+  const senders = users
+    .slice(0, 6)
+    .map((u) => new ChatRecorder({ name: u.name, userId: u.id, token: u.token, urls, first: u.home }))
   const ann = users[0]!
-  const annToo = new ChatClient('ann-2', ann.id, ann.token, room.id, urls, 1)
+  const annToo = new ChatRecorder({ name: 'ann-2', userId: ann.id, token: ann.token, urls, first: 1 })
   const ghostUser = users[6]!
-  const ghost = new ChatClient('ghost', ghostUser.id, ghostUser.token, room.id, urls, 2, false)
+  const ghost = new ChatRecorder({
+    name: 'ghost',
+    userId: ghostUser.id,
+    token: ghostUser.token,
+    urls,
+    first: 2,
+    reconnect: false,
+  })
   const everyone = [...senders, annToo, ghost]
   t.teardown(() => {
     for (const c of everyone) c.stop()
   })
-  await Promise.all(everyone.map((c) => c.start()))
+  await Promise.all(everyone.map((c) => c.start([room.id])))
   const userIds = users.map((u) => u.id)
   await until(
-    () => userIds.every((id) => senders[0]!.online.includes(id)),
-    20_000,
+    () => userIds.every((id) => senders[0]!.online(room.id).includes(id)),
     'ann sees all seven users online',
+    20_000,
   )
 
   // ------------------------------------------------------------------ what the phases share
@@ -86,7 +74,7 @@ t.test('chat across three server processes', async (t) => {
     const run = Promise.all(
       senders.map(async (c) => {
         for (let k = 0; k < count; k++) {
-          await c.send(`${phase}-${c.name}-${k}`, `${phase} ${c.name} #${k}: héllo 👋 ✓`)
+          await c.send(room.id, `${phase}-${c.name}-${k}`, `${phase} ${c.name} #${k}: héllo 👋 ✓`)
           acked++
           totalAcked++
           onAck(acked)
@@ -94,10 +82,14 @@ t.test('chat across three server processes', async (t) => {
         }
       }),
     )
-    await within(run, 60_000, () => {
-      const stuck = senders.map((c) => `${c.name}: ${c.unacked} unacked, on ${c.current}`).join('; ')
-      return `phase ${phase}: ${acked}/${count * senders.length} acked (${stuck})\n${outputs()}`
-    })
+    await within(
+      run,
+      () => {
+        const stuck = senders.map((c) => `${c.name}: ${c.unacked} unacked, on ${c.current}`).join('; ')
+        return `phase ${phase}: ${acked}/${count * senders.length} acked (${stuck})\n${outputs()}`
+      },
+      60_000,
+    )
   }
 
   /** Gap fills (messages an instance had to read from the store) of the live instances so far. */
@@ -111,29 +103,20 @@ t.test('chat across three server processes', async (t) => {
   }
 
   /** Waits until every client has seen all n messages, then checks what each one saw. */
-  async function checkDelivery(t: Test, clients: ChatClient[], label: string) {
+  async function checkDelivery(t: Test, clients: ChatRecorder[], label: string) {
     const live = servers.find((s) => s.alive)!
     const n = (await expectHttp(200, live.base, 'GET', `/api/rooms/${room.id}`, { token: admin.token })).room
       .lastSeq as number
     t.equal(n, totalAcked, `${label}: the room holds exactly the ${totalAcked} acked messages`)
     t.same(
-      await settledDelivery(t, clients, n, label),
+      await settledDelivery(t, clients, room.id, n, label),
       [],
       `${label}: every client saw seqs 1..${n} once each, in order`,
     )
 
     // Every acked send is the stored message at its seq, and every stored seq was acked once.
-    const ackedSeqs: number[] = []
-    const wrong: string[] = []
-    const reference = clients[0]!.received
-    for (const c of senders) {
-      for (const [cid, seq] of c.acks) {
-        ackedSeqs.push(seq)
-        const m = reference[seq - 1]
-        if (m?.clientMsgId !== cid || m.from !== c.userId)
-          wrong.push(`${cid} acked as ${seq}, stored there: ${JSON.stringify(m)}`)
-      }
-    }
+    const ackedSeqs = senders.flatMap((c) => [...c.acks.values()])
+    const wrong = wrongAcks(senders, clients[0]!.messages(room.id))
     t.same(wrong, [], `${label}: each ack names the message stored at its seq`)
     t.same(
       ackedSeqs.sort((a, b) => a - b),
@@ -186,16 +169,18 @@ t.test('chat across three server processes', async (t) => {
       const living = userIds.filter((id) => id !== ghostUser.id)
       await until(
         () =>
-          watcher.presence.some(
-            (p) =>
-              p.at > killAt &&
-              !p.online.includes(ghostUser.id) &&
-              living.every((id) => p.online.includes(id)),
-          ),
+          watcher
+            .presence(room.id)
+            .some(
+              (p) =>
+                p.at > killAt &&
+                !p.online.includes(ghostUser.id) &&
+                living.every((id) => p.online.includes(id)),
+            ),
+        () => `a presence frame without the ghost (last: ${JSON.stringify(watcher.online(room.id))})`,
         30_000,
-        `a presence frame without the ghost (last: ${JSON.stringify(watcher.online)})`,
       )
-      const faded = watcher.presence.find((p) => p.at > killAt && !p.online.includes(ghostUser.id))!
+      const faded = watcher.presence(room.id).find((p) => p.at > killAt && !p.online.includes(ghostUser.id))!
       t.ok(
         faded.at - killAt < 25_000,
         `the dead instance's user faded from presence after ${faded.at - killAt} ms`,
@@ -231,8 +216,8 @@ t.test('chat across three server processes', async (t) => {
     for (const s of [i0, i1]) {
       await until(
         async () => (await http(s.base, 'GET', '/readyz')).status === 200,
-        30_000,
         `${s.name} ready`,
+        30_000,
       )
       t.ok(s.alive, `${s.name} is still up`)
     }
@@ -252,8 +237,8 @@ t.test('chat across three server processes', async (t) => {
         )
         return whole()
       },
-      20_000,
       'presence is whole again after the restart',
+      20_000,
     )
     t.ok(whole(), 'presence is whole again after the restart')
   })

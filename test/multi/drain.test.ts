@@ -1,18 +1,14 @@
 import t from 'tap'
 import WebSocket from 'ws'
-import {
-  ChatClient,
-  deliveryProblems,
-  expectHttp,
-  type ServerProcess,
-  seedRoom,
-  sleep,
-  startCluster,
-  until,
-} from '../helpers/cluster.ts'
+import { ChatRecorder } from '../helpers/chat-recorder.ts'
+import { startCluster } from '../helpers/cluster.ts'
+import { deliveryProblems, wrongAcks } from '../helpers/delivery.ts'
+import { expectHttp } from '../helpers/http-caller.ts'
+import type { ServerProcess } from '../helpers/instance.ts'
+import { seedRoom } from '../helpers/seed.ts'
 import { mongoUrl, needServer, redisUrl } from '../helpers/servers.ts'
+import { sleep, until } from '../helpers/wait.ts'
 
-const _ADMIN = { username: 'admin', password: 'admin-password-1' }
 /** close-with-grace's delay in src/server.ts: past it the process is killed with exit code 1. */
 const GRACE_MS = 25_000
 
@@ -47,11 +43,13 @@ t.test('an instance drains on SIGTERM under load: no acked message lost', async 
   )
 
   // Six senders, two on each instance.
-  const senders = users.slice(0, 6).map((u) => new ChatClient(u.name, u.id, u.token, room.id, urls, u.home))
+  const senders = users
+    .slice(0, 6)
+    .map((u) => new ChatRecorder({ name: u.name, userId: u.id, token: u.token, urls, first: u.home }))
   t.teardown(() => {
     for (const c of senders) c.stop()
   })
-  await Promise.all(senders.map((c) => c.start()))
+  await Promise.all(senders.map((c) => c.start([room.id])))
   const doomed = senders.filter((c) => c.current === i2.wsUrl)
   t.equal(doomed.length, 2, 'two senders are on instance 2')
 
@@ -72,13 +70,17 @@ t.test('an instance drains on SIGTERM under load: no acked message lost', async 
   const load = Promise.all(
     senders.map(async (c) => {
       for (let k = 0; !stop; k++) {
-        await c.send(`${c.name}-${k}`, `${c.name} #${k}: still here? ✓`)
+        await c.send(room.id, `${c.name}-${k}`, `${c.name} #${k}: still here? ✓`)
         totalAcked++
         await sleep(100 + Math.floor(Math.random() * 100))
       }
     }),
   )
-  await until(() => totalAcked >= 30, 30_000, `30 messages acked (${totalAcked})`)
+  await until(
+    () => totalAcked >= 30,
+    () => `30 messages acked (${totalAcked})`,
+    30_000,
+  )
 
   // ------------------------------------------------------------------ SIGTERM
   const readyz: string[] = []
@@ -95,7 +97,7 @@ t.test('an instance drains on SIGTERM under load: no acked message lost', async 
       await sleep(5)
     }
   })()
-  await until(() => readyz.length > 0, 5_000, 'a first /readyz answer')
+  await until(() => readyz.length > 0, 'a first /readyz answer', 5_000)
   const acksAtTerm = totalAcked
   const termAt = Date.now()
   const exited = i2.exited()
@@ -104,8 +106,8 @@ t.test('an instance drains on SIGTERM under load: no acked message lost', async 
   let upgrade = 'not tried'
   await until(
     () => readyz.includes('503') || !i2.alive,
-    GRACE_MS,
     '/readyz answers 503 or the instance exits',
+    GRACE_MS,
   )
   if (i2.alive) upgrade = await tryUpgrade(i2.wsUrl, users[0]!.token)
   let timer: NodeJS.Timeout | undefined
@@ -131,17 +133,19 @@ t.test('an instance drains on SIGTERM under load: no acked message lost', async 
 
   // The load goes on a little while on the other two instances, then stops.
   const afterExit = totalAcked
-  await until(() => totalAcked >= afterExit + 20, 20_000, `20 more messages acked (${totalAcked})`).catch(
-    (err) => t.fail(`${err}\n${outputs()}`),
-  )
+  await until(
+    () => totalAcked >= afterExit + 20,
+    () => `20 more messages acked (${totalAcked})`,
+    20_000,
+  ).catch((err) => t.fail(`${err}\n${outputs()}`))
   stop = true
   await until(
     async () => {
       await Promise.race([load, sleep(100)])
       return senders.every((c) => c.unacked === 0)
     },
+    () => `every send acked (${senders.map((c) => `${c.name} ${c.unacked}`).join(', ')})`,
     30_000,
-    `every send acked (${senders.map((c) => `${c.name} ${c.unacked}`).join(', ')})`,
   ).catch((err) => t.fail(`${err}\n${outputs()}`))
   await load
   t.ok(
@@ -149,28 +153,28 @@ t.test('an instance drains on SIGTERM under load: no acked message lost', async 
     `messages were acked before (${acksAtTerm}) and after the SIGTERM (${totalAcked})`,
   )
   for (const c of doomed)
-    t.ok(c.isLive && c.current !== i2.wsUrl, `${c.name} reconnected to ${c.current} and joined again`)
+    t.ok(
+      c.isLive(room.id) && c.current !== i2.wsUrl,
+      `${c.name} reconnected to ${c.current} and joined again`,
+    )
 
   // ------------------------------------------------------------------ delivery
   const n = (await expectHttp(200, i0.base, 'GET', `/api/rooms/${room.id}`, { token: admin.token })).room
     .lastSeq as number
   t.equal(n, totalAcked, `the room holds exactly the ${totalAcked} acked messages`)
   await until(
-    () => senders.every((c) => c.received.length >= n),
+    () => senders.every((c) => c.messages(room.id).length >= n),
+    () =>
+      `every client has ${n} messages (${senders.map((c) => `${c.name} ${c.messages(room.id).length}`).join(', ')})`,
     30_000,
-    `every client has ${n} messages (${senders.map((c) => `${c.name} ${c.received.length}`).join(', ')})`,
   ).catch((err) => t.fail(String(err)))
   await sleep(300) // time for a duplicate, if any, to show
-  t.same(deliveryProblems(senders, n), [], `every member saw seqs 1..${n} once each, in order`)
-  const wrong: string[] = []
-  const reference = senders[0]!.received
-  for (const c of senders)
-    for (const [cid, seq] of c.acks) {
-      const m = reference[seq - 1]
-      if (m?.clientMsgId !== cid || m.from !== c.userId)
-        wrong.push(`${cid} acked as ${seq}, stored: ${m?.id}`)
-    }
-  t.same(wrong, [], 'each ack names the message stored at its seq')
+  t.same(deliveryProblems(senders, room.id, n), [], `every member saw seqs 1..${n} once each, in order`)
+  t.same(
+    wrongAcks(senders, senders[0]!.messages(room.id)),
+    [],
+    'each ack names the message stored at its seq',
+  )
   t.same(
     senders.flatMap((c) => c.problems),
     [],

@@ -12,24 +12,17 @@
 import { request } from 'node:http'
 import t, { type Test } from 'tap'
 import { ADMIN } from '../helpers/app.ts'
-import {
-  ChatClient,
-  expectHttp,
-  findNginx,
-  freePort,
-  http,
-  METRICS_TOKEN,
-  NginxProcess,
-  removeDir,
-  type ServerProcess,
-  seedRoom,
-  settledDelivery,
-  sleep,
-  startCluster,
-  tempDir,
-  until,
-} from '../helpers/cluster.ts'
+import { ChatRecorder } from '../helpers/chat-recorder.ts'
+import { METRICS_TOKEN, startCluster } from '../helpers/cluster.ts'
+import { settledDelivery, wrongAcks } from '../helpers/delivery.ts'
+import { expectHttp, http } from '../helpers/http-caller.ts'
+import type { ServerProcess } from '../helpers/instance.ts'
+import { findNginx, NginxProcess } from '../helpers/nginx.ts'
+import { freePort } from '../helpers/ports.ts'
+import { removeDir, tempDir } from '../helpers/process.ts'
+import { seedRoom } from '../helpers/seed.ts'
 import { inCI, mongoUrl, needServer, redisUrl } from '../helpers/servers.ts'
+import { sleep, until, within } from '../helpers/wait.ts'
 
 // Above the logins the seeding does from 127.0.0.1 (every test client's address but (d)'s).
 const LOGIN_PER_IP = 12
@@ -101,18 +94,20 @@ t.test('chat through nginx in front of three instances', async (t) => {
   const outputs = () => `${appOutputs()}\n--- nginx (${lb.alive ? 'alive' : 'dead'}):\n${lb.output()}`
   const [i0, i1, i2] = servers as [ServerProcess, ServerProcess, ServerProcess]
   const via = lb.base
-  await until(async () => (await http(via, 'GET', '/readyz')).status === 200, 10_000, '/readyz through nginx')
+  await until(async () => (await http(via, 'GET', '/readyz')).status === 200, '/readyz through nginx', 10_000)
 
   // ------------------------------------------------------------------ users and a room, through nginx
   const { admin, users, room } = await seedRoom([via], ['ann', 'ben', 'cat', 'dan', 'eve', 'fay'], 'LB')
 
   // Every client knows one address only: nginx's.
-  const clients = users.map((u) => new ChatClient(u.name, u.id, u.token, room.id, [lb.wsUrl], 0))
+  const clients = users.map(
+    (u) => new ChatRecorder({ name: u.name, userId: u.id, token: u.token, urls: [lb.wsUrl] }),
+  )
   t.teardown(() => {
     for (const c of clients) c.stop()
   })
   // One after the other, so that least_conn sees each socket before the next.
-  for (const c of clients) await c.start()
+  for (const c of clients) await c.start([room.id])
 
   let totalAcked = 0
   /** Every client sends `count` messages, each after the previous one's ack. */
@@ -121,7 +116,7 @@ t.test('chat through nginx in front of three instances', async (t) => {
     const run = Promise.all(
       clients.map(async (c) => {
         for (let k = 0; k < count; k++) {
-          await c.send(`${phase}-${c.name}-${k}`, `${phase} ${c.name} #${k} über nginx ✓`)
+          await c.send(room.id, `${phase}-${c.name}-${k}`, `${phase} ${c.name} #${k} über nginx ✓`)
           acked++
           totalAcked++
           onAck(acked)
@@ -129,15 +124,7 @@ t.test('chat through nginx in front of three instances', async (t) => {
         }
       }),
     )
-    const done = { yes: false }
-    void run.then(() => {
-      done.yes = true
-    })
-    await until(() => done.yes, 60_000, `phase ${phase}: ${acked}/${count * clients.length} acked`).catch(
-      (err) => {
-        throw new Error(`${err.message}\n${outputs()}`)
-      },
-    )
+    await within(run, () => `phase ${phase}: ${acked}/${count * clients.length} acked\n${outputs()}`, 60_000)
   }
 
   /** Waits until every client has every stored message, then checks what each one saw. */
@@ -146,19 +133,15 @@ t.test('chat through nginx in front of three instances', async (t) => {
       .lastSeq as number
     t.equal(n, totalAcked, `${label}: the room holds exactly the ${totalAcked} acked messages`)
     t.same(
-      await settledDelivery(t, clients, n, label),
+      await settledDelivery(t, clients, room.id, n, label),
       [],
       `${label}: every client saw seqs 1..${n} once each, in order`,
     )
-    const wrong: string[] = []
-    const reference = clients[0]!.received
-    for (const c of clients)
-      for (const [cid, seq] of c.acks) {
-        const m = reference[seq - 1]
-        if (m?.clientMsgId !== cid || m.from !== c.userId)
-          wrong.push(`${cid} acked as ${seq}, stored: ${m?.id}`)
-      }
-    t.same(wrong, [], `${label}: each ack names the message stored at its seq`)
+    t.same(
+      wrongAcks(clients, clients[0]!.messages(room.id)),
+      [],
+      `${label}: each ack names the message stored at its seq`,
+    )
     t.same(
       clients.flatMap((c) => c.problems),
       [],
@@ -201,8 +184,9 @@ t.test('chat through nginx in front of three instances', async (t) => {
       t.notOk(i2.alive, 'instance 2 was killed while messages flowed')
       const moved = clients.filter((c, i) => c.closes.length > closedBefore[i]!)
       t.equal(moved.length, onDoomed, 'the clients whose sockets ran to instance 2 lost them (and only they)')
-      await until(() => clients.every((c) => c.isLive), 20_000, 'every client is joined again')
-      for (const c of moved) t.ok(c.reconnects > 0 && c.isLive, `${c.name} reconnected through nginx`)
+      await until(() => clients.every((c) => c.isLive(room.id)), 'every client is joined again', 20_000)
+      for (const c of moved)
+        t.ok(c.reconnects > 0 && c.isLive(room.id), `${c.name} reconnected through nginx`)
       await checkDelivery(t, '(b)')
       const survivors = await Promise.all([i0, i1].map(socketsOn))
       t.equal(

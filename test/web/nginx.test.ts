@@ -5,18 +5,13 @@
 import t from 'tap'
 import { ADMIN } from '../helpers/app.ts'
 import { ensureWebBuilt, launchBrowser, newPerson, png16 } from '../helpers/browser.ts'
-import {
-  expectHttp,
-  findNginx,
-  freePort,
-  http,
-  NginxProcess,
-  removeDir,
-  startCluster,
-  tempDir,
-  until,
-} from '../helpers/cluster.ts'
+import { startCluster } from '../helpers/cluster.ts'
+import { expectHttp, http } from '../helpers/http-caller.ts'
+import { findNginx, NginxProcess } from '../helpers/nginx.ts'
+import { freePort } from '../helpers/ports.ts'
+import { removeDir, tempDir } from '../helpers/process.ts'
 import { inCI, mongoUrl, needServer, redisUrl } from '../helpers/servers.ts'
+import { until } from '../helpers/wait.ts'
 import { openRoom, register, say, shownTexts } from './people.ts'
 
 const PASSWORD = 'correct-horse-1'
@@ -43,7 +38,7 @@ t.test('the web app through nginx in front of two instances', async (t) => {
   lb.test()
   await lb.start()
   const via = lb.base
-  await until(async () => (await http(via, 'GET', '/readyz')).status === 200, 10_000, '/readyz through nginx')
+  await until(async () => (await http(via, 'GET', '/readyz')).status === 200, '/readyz through nginx', 10_000)
 
   try {
     const page = await fetch(`${via}/rooms`)
