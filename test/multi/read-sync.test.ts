@@ -2,8 +2,12 @@
 // HTTP on instance 0 reaches every socket of that user on both instances, the ones that follow
 // the room and the ones that follow nothing, and no socket of anyone else.
 import t from 'tap'
-import { expectHttp, http, type ServerProcess, seedRoom, sleep, startCluster } from '../helpers/cluster.ts'
+import { startCluster } from '../helpers/cluster.ts'
+import { expectHttp, http } from '../helpers/http-caller.ts'
+import type { ServerProcess } from '../helpers/instance.ts'
+import { seedRoom } from '../helpers/seed.ts'
 import { mongoUrl, needServer, redisUrl } from '../helpers/servers.ts'
+import { sleep } from '../helpers/wait.ts'
 import { connect, type RawSocket } from '../helpers/ws.ts'
 
 t.test('a read marker reaches all of the user’s sockets on every instance', async (t) => {
