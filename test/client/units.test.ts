@@ -2,6 +2,9 @@
 
 import { backoffDelay, defaultBackoff, type Message, RoomStream } from '@roomchat/client'
 import t from 'tap'
+import { ChatError } from '../../packages/client/src/errors.ts'
+import { RoomSet } from '../../packages/client/src/rooms.ts'
+import type { ClientFrame } from '../../packages/client/src/wire.ts'
 
 const msg = (seq: number): Message => ({
   id: seq.toString(16).padStart(24, '0'),
@@ -94,4 +97,73 @@ t.test('backoff', async (t) => {
     const d = backoffDelay(2, o)
     t.ok(d >= 200 && d <= 400, `${d} within [200, 400]`)
   }
+})
+
+t.test('RoomSet: a refused re-join after a reconnect', async (t) => {
+  const room = 'r'.padStart(24, '0')
+  const setup = () => {
+    const writes: ClientFrame[] = []
+    const delays: number[] = []
+    const rooms = new RoomSet({
+      write: (frame) => writes.push(frame),
+      deliver: () => {},
+      gapTimeoutMs: 60_000,
+      retryDelay: (refusals) => {
+        delays.push(refusals)
+        return 20
+      },
+    })
+    return { rooms, writes, delays }
+  }
+  const joinedAt = (rooms: RoomSet, lastSeq: number) =>
+    rooms.onJoined({ type: 'joined', room, lastSeq, members: [], online: [] } as never)
+
+  t.test('a temporary refusal is tried again, from the last seq, until joined', async (t) => {
+    const { rooms, writes, delays } = setup()
+    const first = rooms.join(room, undefined, 1000)
+    joinedAt(rooms, 4)
+    await first
+    rooms.unjoinAll()
+    rooms.rejoinAll()
+    t.same(writes.at(-1), { type: 'join', room, since: 4 }, 're-joined from the last seq')
+    t.ok(rooms.failJoin(room, new ChatError('UNAVAILABLE', 'draining')), 'handled, not an app error')
+    t.ok(rooms.failJoin(room, new ChatError('INTERNAL', 'again')), 'a second refusal while waiting')
+    t.equal(writes.length, 2, 'nothing sent before the delay')
+    await new Promise((r) => setTimeout(r, 60))
+    t.equal(writes.length, 3, 'one retry, not one per refusal')
+    t.same(writes.at(-1), { type: 'join', room, since: 4 })
+    t.ok(rooms.failJoin(room, new ChatError('RATE_LIMITED', 'slow down')))
+    await new Promise((r) => setTimeout(r, 60))
+    t.same(delays, [0, 1], 'the delay grows with the refusals')
+    joinedAt(rooms, 4)
+    rooms.unjoinAll()
+    rooms.rejoinAll()
+    t.ok(rooms.failJoin(room, new ChatError('INTERNAL', 'x')))
+    t.same(delays, [0, 1, 0], 'joined again: the count starts over')
+    rooms.unjoinAll()
+    await new Promise((r) => setTimeout(r, 60))
+    t.equal(writes.length, 5, 'the connection ended: its retry is dropped (the next one re-joins)')
+  })
+
+  t.test('a refusal for good ends following the room and reaches the app', async (t) => {
+    const { rooms, writes } = setup()
+    const first = rooms.join(room, undefined, 1000)
+    joinedAt(rooms, 2)
+    await first
+    rooms.unjoinAll()
+    rooms.rejoinAll()
+    t.notOk(rooms.failJoin(room, new ChatError('NOT_MEMBER', 'kicked meanwhile')), 'left for the app to see')
+    t.same(rooms.names, [], 'no longer followed')
+    await new Promise((r) => setTimeout(r, 60))
+    t.equal(writes.length, 2, 'not tried again')
+  })
+
+  t.test('a join someone waits for is rejected at once, temporary or not', async (t) => {
+    const { rooms, writes } = setup()
+    const waiting = rooms.join(room, undefined, 1000)
+    t.ok(rooms.failJoin(room, new ChatError('UNAVAILABLE', 'draining')))
+    await t.rejects(waiting, { code: 'UNAVAILABLE' })
+    await new Promise((r) => setTimeout(r, 60))
+    t.equal(writes.length, 1, 'the caller decides whether to try again')
+  })
 })

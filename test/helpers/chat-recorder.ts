@@ -76,7 +76,6 @@ export class ChatRecorder {
   /** Acks seen on the wire, to catch one clientMsgId acked with two seqs. */
   private readonly wireAcks = new Map<string, number>()
   /** Rooms a join() of ours is waiting for (it retries by itself). */
-  private readonly joining = new Set<string>()
   private sending = 0
   private next: number
   private dialled = ''
@@ -131,7 +130,8 @@ export class ChatRecorder {
       this.rooms.get(f.room)?.presence.push({ at: Date.now(), online: f.online }),
     )
     this.socket.on('message', (m) => this.record(m))
-    // Error frames that answer no pending send or join: a refused re-join is handled in wire().
+    // Error frames that answer no pending send or join (the SDK itself tries a re-join refused
+    // for a passing reason again).
     this.socket.on('error', (err) => {
       if (!RETRYABLE.has(err.code)) this.problems.push(`error ${err.code}: ${err.message}`)
     })
@@ -173,18 +173,13 @@ export class ChatRecorder {
   /** Follows a room from after the last message recorded there (from seq 1 the first time). */
   async join(room: string): Promise<void> {
     if (!this.rooms.has(room)) this.rooms.set(room, { messages: [], presence: [], live: false })
-    this.joining.add(room)
-    try {
-      for (;;) {
-        try {
-          await this.socket.join(room, { since: this.messages(room).at(-1)?.seq ?? 0 })
-          return
-        } catch (err) {
-          if (!(await this.retryable(err, 'join '))) throw err
-        }
+    for (;;) {
+      try {
+        await this.socket.join(room, { since: this.messages(room).at(-1)?.seq ?? 0 })
+        return
+      } catch (err) {
+        if (!(await this.retryable(err, 'join '))) throw err
       }
-    } finally {
-      this.joining.delete(room)
     }
   }
 
@@ -261,23 +256,5 @@ export class ChatRecorder {
         this.problems.push(`${f.clientMsgId} acked as ${before} and as ${f.seq}`)
       this.wireAcks.set(f.clientMsgId, f.seq)
     }
-    // A re-join the SDK made after a reconnect, refused for a passing reason: no join() of ours
-    // waits for it, so the room would stay silent on this connection. Join it again.
-    if (f.type === 'error' && this.rooms.has(f.ref) && !this.joining.has(f.ref) && RETRYABLE.has(f.code))
-      this.rejoin(f.ref, f.code)
-  }
-
-  private rejoin(room: string, code: string): void {
-    this.retried.set(`join ${code}`, (this.retried.get(`join ${code}`) ?? 0) + 1)
-    this.joining.add(room) // join() below takes it over
-    void (async () => {
-      await sleep(RETRY_MS)
-      if (this.stopped || this.isLive(room)) return
-      // The SDK keeps a room whose re-join failed as followed: leave it, then join from the last seq.
-      this.socket.leave(room)
-      await this.join(room)
-    })()
-      .catch((err) => this.problems.push(`re-join of ${room}: ${String(err)}`))
-      .finally(() => this.joining.delete(room))
   }
 }

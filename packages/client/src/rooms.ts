@@ -17,7 +17,13 @@ interface RoomEntry {
   joined: JoinedFrame | null
   waiters: Waiter[]
   gapTimer: ReturnType<typeof setTimeout> | null
+  /** A refused re-join waiting to be tried again, and how many times it was refused. */
+  retryTimer: ReturnType<typeof setTimeout> | null
+  refusals: number
 }
+
+/** Refusals that say "not now" rather than "never": a re-join is tried again after them. */
+const TEMPORARY = new Set<string>(['INTERNAL', 'UNAVAILABLE', 'RATE_LIMITED', 'TIMEOUT'])
 
 export interface RoomSetHooks {
   /** Writes a frame if the connection is open (dropped otherwise: a reconnect re-joins). */
@@ -25,6 +31,8 @@ export interface RoomSetHooks {
   /** A message or an update, in seq order, once. */
   deliver(event: StreamEvent): void
   gapTimeoutMs: number
+  /** How long to wait before re-joining after a temporary refusal, by refusals so far (from 0). */
+  retryDelay(refusals: number): number
 }
 
 export class RoomSet {
@@ -46,7 +54,14 @@ export class RoomSet {
     if (entry?.joined) return Promise.resolve(entry.joined)
     const fresh = !entry
     if (!entry) {
-      entry = { stream: new RoomStream<StreamEvent>(since), joined: null, waiters: [], gapTimer: null }
+      entry = {
+        stream: new RoomStream<StreamEvent>(since),
+        joined: null,
+        waiters: [],
+        gapTimer: null,
+        retryTimer: null,
+        refusals: 0,
+      }
       this.rooms.set(room, entry)
     }
     const target = entry
@@ -85,6 +100,9 @@ export class RoomSet {
       entry.joined = null
       if (entry.gapTimer) clearTimeout(entry.gapTimer)
       entry.gapTimer = null
+      // The next connection re-joins every room anyway.
+      if (entry.retryTimer) clearTimeout(entry.retryTimer)
+      entry.retryTimer = null
     }
   }
 
@@ -111,6 +129,7 @@ export class RoomSet {
     const entry = this.rooms.get(frame.room)
     if (!entry) return false
     entry.joined = frame
+    entry.refusals = 0
     for (const m of entry.stream.joined(frame.lastSeq)) this.hooks.deliver(m)
     for (const w of entry.waiters.splice(0)) {
       clearTimeout(w.timer)
@@ -120,11 +139,32 @@ export class RoomSet {
     return true
   }
 
-  /** An error frame about a room being joined: the join is refused. False when it answers no join. */
+  /**
+   * An error frame about a room being joined: the join is refused. A join someone waits for is
+   * rejected with it. A re-join after a reconnect (nobody waits for it) would otherwise leave the
+   * room silent on this connection: a temporary refusal is tried again after a growing delay,
+   * any other one ends following the room. False when the frame should reach the app as an
+   * `error` event: it answers no join, or it ends a re-join.
+   */
   failJoin(room: string, error: ChatError): boolean {
     const entry = this.rooms.get(room)
-    if (!entry || entry.joined || entry.waiters.length === 0) return false
-    this.forget(room, entry, error)
+    if (!entry || entry.joined) return false
+    if (entry.waiters.length > 0) {
+      this.forget(room, entry, error)
+      return true
+    }
+    if (!TEMPORARY.has(error.code)) {
+      this.forget(room, entry, error)
+      return false
+    }
+    if (entry.retryTimer) return true
+    entry.retryTimer = setTimeout(
+      () => {
+        entry.retryTimer = null
+        if (this.rooms.get(room) === entry && !entry.joined) this.sendJoin(room, entry)
+      },
+      this.hooks.retryDelay(entry.refusals++),
+    )
     return true
   }
 
@@ -136,6 +176,7 @@ export class RoomSet {
   private forget(room: string, entry: RoomEntry, error: ChatError): void {
     this.rooms.delete(room)
     if (entry.gapTimer) clearTimeout(entry.gapTimer)
+    if (entry.retryTimer) clearTimeout(entry.retryTimer)
     for (const w of entry.waiters.splice(0)) {
       clearTimeout(w.timer)
       w.reject(error)

@@ -51,6 +51,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
       write: (frame) => this.conn?.write(JSON.stringify(frame)),
       deliver: (event) => ('type' in event ? this.emit('update', event) : this.emit('message', event)),
       gapTimeoutMs: options.gapTimeoutMs ?? 3_000,
+      retryDelay: (refusals) => backoffDelay(refusals, this.backoff),
     })
   }
 
