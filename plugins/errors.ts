@@ -55,14 +55,17 @@ export default fp(
       reply.type('application/json; charset=utf-8')
       done(
         null,
-        JSON.stringify(errorBody(400, 'VALIDATION', 'A CORS preflight needs Origin and Access-Control-Request-Method')),
+        JSON.stringify(
+          errorBody(400, 'VALIDATION', 'A CORS preflight needs Origin and Access-Control-Request-Method'),
+        ),
       )
     }
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method]
       if (!methods.includes('OPTIONS')) return
       const own = route.onSend
-      route.onSend = own === undefined ? [preflightInContractShape] : [...[own].flat(), preflightInContractShape]
+      route.onSend =
+        own === undefined ? [preflightInContractShape] : [...[own].flat(), preflightInContractShape]
     })
     app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
       if (err instanceof AppError) {
