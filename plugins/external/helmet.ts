@@ -10,7 +10,9 @@ import helmet, { type HelmetOptions } from 'helmet'
 // Helmet writes them, once at start: the headers depend on the options alone, and
 // @fastify/helmet built Helmet's middleware (parsing the CSP directives) and set each header
 // again on every request, which was an eighth of an authenticated request's CPU. They are set
-// on the raw response as Helmet does, so a route's own value (reply.header) still wins.
+// with reply.header as the request comes in, so a route's own value replaces them; and all of
+// an answer's headers then reach Node's writeHead together (no header set on the raw response
+// first), which keeps Node on its faster path of writing them.
 export default fp(
   async (app) => {
     const headers = helmetHeaders({
@@ -28,8 +30,7 @@ export default fp(
       },
     })
     app.addHook('onRequest', (_request, reply, done) => {
-      const res = reply.raw
-      for (const [name, value] of headers) res.setHeader(name, value)
+      for (const [name, value] of headers) reply.header(name, value)
       done()
     })
   },
