@@ -124,6 +124,7 @@ export async function createCore(input: Config, log: Logger): Promise<Core> {
 
     const hub = new Hub(bus, store.messages, presence, log, metrics)
     cleanup.unshift(async () => hub.close())
+    await hub.start()
     const rooms = new RoomService(store, hub, presence, fileBytes)
     const chat = new ChatService(
       store,

@@ -39,6 +39,16 @@ export function decodeCursor<K extends CursorKey>(
 export const clampLimit = (limit: number | undefined) =>
   Math.min(Math.max(limit ?? DEFAULT_LIMIT, 1), MAX_LIMIT)
 
+export interface PageOptions {
+  /**
+   * The extra row comes first: rows read backwards but returned oldest first (a room's history
+   * going back in time), so the page is the last `limit` rows and the cursor is the first kept.
+   */
+  extraFirst?: boolean
+  /** How the cursor is written; opaque by default (encodeCursor). */
+  encode?: (key: CursorKey) => string
+}
+
 /**
  * Turns `limit + 1` fetched rows into a page: the extra row only tells that there is more.
  * `keyOf` gives the sort key of an item, encoded as the next cursor.
@@ -48,9 +58,11 @@ export function toPage<R, T>(
   limit: number,
   keyOf: (row: R) => CursorKey,
   map: (row: R) => T,
+  options: PageOptions = {},
 ): Page<T> {
   const more = rows.length > limit
-  const kept = more ? rows.slice(0, limit) : rows
-  const last = kept[kept.length - 1]
-  return { items: kept.map(map), nextCursor: more && last !== undefined ? encodeCursor(keyOf(last)) : null }
+  const kept = !more ? rows : options.extraFirst ? rows.slice(rows.length - limit) : rows.slice(0, limit)
+  const edge = options.extraFirst ? kept[0] : kept[kept.length - 1]
+  const encode = options.encode ?? encodeCursor
+  return { items: kept.map(map), nextCursor: more && edge !== undefined ? encode(keyOf(edge)) : null }
 }

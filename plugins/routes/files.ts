@@ -14,9 +14,9 @@ import {
   presentation,
 } from '../../src/files/policy.ts'
 import { type IncomingFile, tooLarge } from '../../src/files/service.ts'
-import { toMessageView } from '../../src/rooms/views.ts'
 import { errors, IdParams } from '../../src/schemas/common.ts'
 import { FileInfo, Message } from '../../src/schemas/rooms.ts'
+import { toMessageView } from '../../src/views/rooms.ts'
 import { errorBody } from '../errors.ts'
 import multipart from '../external/multipart.ts'
 

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { toMessageView } from '../../src/rooms/views.ts'
 import { errors, IdParams, Page, PageQuery } from '../../src/schemas/common.ts'
 import {
   CreateRoomBody,
@@ -17,6 +16,7 @@ import {
   SendBody,
   SeqParams,
 } from '../../src/schemas/rooms.ts'
+import { toMessageView } from '../../src/views/rooms.ts'
 
 const RoomAnswer = Type.Object({ room: Room })
 

@@ -4,8 +4,6 @@ import { Compile } from 'typebox/compile'
 import { AppError, type ErrorCode } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
-import type { ChatService } from '../rooms/chat.ts'
-import type { RoomService } from '../rooms/rooms.ts'
 import { ClientFrame, CloseCodes } from '../schemas/frames.ts'
 import type { Hub, Subscriber } from './hub.ts'
 import { ackFrame, errorFrame, joinedFrame, PONG, removedFrame } from './server-frames.ts'
@@ -32,10 +30,31 @@ export interface ConnectionLimits {
   maxRooms: number
 }
 
+/** What a socket asks of the chat services (ChatService provides it). */
+export interface ChatCalls {
+  /** Rejects with an AppError: 404 for no such room, 403 NOT_MEMBER. */
+  requireMember(roomId: string, userId: string): Promise<void>
+  /** Loads the sender's snapshot ahead of its first send. */
+  warm(userId: string): Promise<void>
+  /** Stores a message (or finds the one with this clientMsgId) and announces it. */
+  send(
+    userId: string,
+    roomId: string,
+    text: string,
+    clientMsgId: string,
+    replyTo?: number,
+  ): Promise<{ message: { id: string; seq: number; createdAt: Date } }>
+}
+
+/** The membership as the store has it now (RoomService provides it). */
+export interface MembershipCheck {
+  isMember(roomId: string, userId: string): Promise<boolean>
+}
+
 export interface ConnectionDeps {
   hub: Hub
-  rooms: RoomService
-  chat: ChatService
+  rooms: MembershipCheck
+  chat: ChatCalls
   log: Logger
   limits: ConnectionLimits
   /** Sends in flight anywhere on this instance, so a drain can wait for their acks. */
@@ -156,10 +175,8 @@ export class Connection implements Subscriber {
 
   private async join(roomId: string, since: number | undefined): Promise<void> {
     try {
-      if (
-        !this.deps.hub.isFollowing(this, roomId) &&
-        this.deps.hub.followed(this) >= this.deps.limits.maxRooms
-      ) {
+      const followed = this.deps.hub.followedRooms(this)
+      if (!followed.has(roomId) && followed.size >= this.deps.limits.maxRooms) {
         throw new AppError(429, 'RATE_LIMITED', `At most ${this.deps.limits.maxRooms} rooms per connection`)
       }
       await this.deps.chat.requireMember(roomId, this.userId)

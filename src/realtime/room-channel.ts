@@ -10,8 +10,6 @@ export type RoomEvent =
   | { k: 'room'; room: Room }
   /** The user's membership ended: left (on another tab), or `kicked` by a moderator. */
   | { k: 'left'; user: string; reason?: 'left' | 'kicked' }
-  /** The user's read marker moved: their sockets following the room hear it. */
-  | { k: 'read'; user: string; seq: number }
   | { k: 'deleted' }
   | { k: 'typing'; user: string }
   | { k: 'presence' }

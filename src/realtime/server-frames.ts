@@ -8,13 +8,17 @@ import type {
   AckFrame,
   ErrorFrame,
   JoinedFrame,
+  MessageFrame,
   PresenceFrame,
   ReadFrame,
   RemovedFrame,
   RoomFrame,
   TypingNotice,
+  UpdateFrame,
 } from '../schemas/frames.ts'
 import type { Room } from '../schemas/rooms.ts'
+import type { MessageRecord } from '../store/records.ts'
+import { changeOf, toMessageView } from '../views/rooms.ts'
 
 const text = <T>(frame: T): string => JSON.stringify(frame)
 
@@ -42,6 +46,31 @@ export const errorFrame = (code: ErrorCode, message: string, ref?: string): stri
   text<Static<typeof ErrorFrame>>(
     ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref },
   )
+
+/**
+ * The frame of one event of a room's stream, serialised once and written as is to every
+ * socket: a `message`, or an `update` carrying the changed message's current state.
+ */
+export const messageFrame = (m: MessageRecord): string => {
+  if (m.kind !== 'update')
+    return text<Static<typeof MessageFrame>>({ type: 'message', message: toMessageView(m) })
+  const current: MessageRecord = m.current ?? {
+    // The changed message is gone with its room: a tombstone keeps the stream whole.
+    ...m,
+    seq: m.target ?? m.seq,
+    kind: 'system',
+    text: '',
+    deleted: true,
+    reactions: [],
+  }
+  return text<Static<typeof UpdateFrame>>({
+    type: 'update',
+    room: m.roomId,
+    seq: m.seq,
+    message: toMessageView(current),
+    change: changeOf(m),
+  })
+}
 
 /** Constant: serialised once. */
 export const PONG = '{"type":"pong"}'

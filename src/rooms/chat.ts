@@ -7,16 +7,17 @@ import type { Files } from '../files/files.ts'
 import { newId } from '../ids.ts'
 import type { Limiter } from '../limits/limits.ts'
 import type { Logger } from '../logger.ts'
-import type { Hub } from '../realtime/hub.ts'
+import { type Page, toPage } from '../pagination.ts'
 import type { Change, HistoryQuery, Message, UnreadItem } from '../schemas/rooms.ts'
 import type { FileRef, MessageRecord, NewMessage, ReplyRef, UserSnapshot } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
+import { toMessageView } from '../views/rooms.ts'
+import type { Announcer } from './announce.ts'
 import { AppendQueue } from './append-queue.ts'
 import type { ChatState } from './chat-state.ts'
 import { isOneEmoji } from './emoji.ts'
 import { mentionedNames } from './mentions.ts'
 import type { RoomService } from './rooms.ts'
-import { toMessageView } from './views.ts'
 
 const TEXT_MAX = 4000
 /** Distinct emojis one message may carry. */
@@ -38,17 +39,17 @@ export class ChatService {
     private readonly store: Store,
     private readonly rooms: RoomService,
     private readonly state: ChatState,
-    private readonly hub: Hub,
+    private readonly announce: Announcer,
     private readonly perUser: Limiter,
     log: Logger,
     /** The bytes of files, removed with their deleted message. */
-    private readonly files?: Pick<Files, 'delete'>,
+    private readonly files: Pick<Files, 'delete'>,
   ) {
     // An update's frame carries the changed message as it is once the update is stored: read
     // after the append, before the publish, for the batch at once (publishes keep seq order).
     this.appends = new AppendQueue(
       store.messages,
-      (m) => hub.publish(m),
+      (m) => announce.messageStored(m),
       log,
       async (stored) => {
         await Promise.all(
@@ -124,7 +125,7 @@ export class ChatService {
     if (!removed) return
     if (removed.file) {
       await this.store.files.delete(removed.file.id)
-      await this.files?.delete({ id: removed.file.id, roomId })
+      await this.files.delete({ id: removed.file.id, roomId })
     }
     await this.change(userId, roomId, seq, { kind: 'delete' })
   }
@@ -159,7 +160,7 @@ export class ChatService {
     const last = await this.store.messages.lastSeq(roomId)
     const to = Math.min(seq, last)
     if (await this.store.messages.markRead(roomId, userId, to))
-      await this.hub.publishEvent(roomId, { k: 'read', user: userId, seq: to })
+      await this.announce.readMoved(userId, roomId, to)
   }
 
   /** Every room of the user with unread messages or mentions. */
@@ -260,16 +261,13 @@ export class ChatService {
     return this.appends.append({ id: newId(), roomId, from, ...body, createdAt: new Date() })
   }
 
-  async history(
-    userId: string,
-    roomId: string,
-    q: HistoryQuery,
-  ): Promise<{ items: Message[]; nextCursor: string | null }> {
+  async history(userId: string, roomId: string, q: HistoryQuery): Promise<Page<Message>> {
     await this.rooms.requireMember(roomId, userId)
     const limit = q.limit ?? 50
     if (q.after !== undefined && q.before !== undefined)
       throw new AppError(400, 'VALIDATION', 'Give before or after, not both')
-    // Without `after`, pages go back in time from `before` (by default from the newest message).
+    // Without `after`, pages go back in time from `before` (by default from the newest message);
+    // either way the rows come oldest first, and the cursor is the seq to pass on.
     const backwards = q.after === undefined
     const rows = await this.store.messages.history(
       roomId,
@@ -277,13 +275,13 @@ export class ChatService {
         ? { before: q.before ?? Number.MAX_SAFE_INTEGER, limit: limit + 1 }
         : { after: q.after, limit: limit + 1 },
     )
-    const more = rows.length > limit
-    const items = backwards ? (more ? rows.slice(1) : rows) : rows.slice(0, limit)
-    const edge = backwards ? items[0]?.seq : items[items.length - 1]?.seq
-    return {
-      items: items.map((m) => toMessageView(m, userId)),
-      nextCursor: more && edge !== undefined ? String(edge) : null,
-    }
+    return toPage(
+      rows,
+      limit,
+      (m) => [m.seq],
+      (m) => toMessageView(m, userId),
+      { extraFirst: backwards, encode: ([seq]) => String(seq) },
+    )
   }
 }
 

@@ -1,26 +1,26 @@
 // Rooms: creation (VIP or admin), listing, membership, deletion. Every change of membership
-// or details is told to every instance through the hub, which updates the live sockets.
+// or details is announced to every instance (the Announcer port), which updates the live sockets.
 import { toPublicUser, vipActive } from '../accounts/views.ts'
 import { AppError, notFound } from '../errors.ts'
 import type { Files } from '../files/files.ts'
 import { newId } from '../ids.ts'
 import { clampLimit, decodeCursor, type Page, toPage } from '../pagination.ts'
 import type { Presence } from '../presence/presence.ts'
-import type { Hub } from '../realtime/hub.ts'
 import type { CreateRoomBody, Member, Room, RoomsQuery } from '../schemas/rooms.ts'
 import type { RoomRecord } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
-import { toRoomView } from './views.ts'
+import { toRoomView } from '../views/rooms.ts'
+import type { Announcer } from './announce.ts'
 
 export const notMember = () => new AppError(403, 'NOT_MEMBER', 'Join the room first')
 
 export class RoomService {
   constructor(
     private readonly store: Store,
-    private readonly hub: Hub,
+    private readonly announce: Announcer,
     private readonly presence: Presence,
     /** The bytes of the rooms' files, removed with their room. */
-    private readonly files?: Pick<Files, 'deleteByRoom'>,
+    private readonly files: Pick<Files, 'deleteByRoom'>,
   ) {}
 
   async create(userId: string, body: CreateRoomBody): Promise<Room> {
@@ -99,8 +99,8 @@ export class RoomService {
     if (targetId === room.creator.id)
       throw new AppError(403, 'FORBIDDEN', "The room's creator cannot be kicked")
     if (!(await this.store.rooms.leave(roomId, targetId))) return
-    await this.hub.publishEvent(roomId, { k: 'left', user: targetId, reason: 'kicked' })
-    await this.hub.publishEvent(roomId, { k: 'room', room: await this.get(roomId) })
+    await this.announce.memberRemoved(roomId, targetId, 'kicked')
+    await this.announce.roomChanged(await this.get(roomId))
   }
 
   /** Mutes a member for `minutes` (0 lifts it): their sends get 403 MUTED on every instance until then. */
@@ -176,7 +176,7 @@ export class RoomService {
     if (result === 'missing') throw notFound('Room')
     if (result === 'full') throw new AppError(409, 'ROOM_FULL', 'The room is full')
     const room = await this.get(roomId)
-    if (result === 'joined') await this.hub.publishEvent(roomId, { k: 'room', room })
+    if (result === 'joined') await this.announce.roomChanged(room)
     return room
   }
 
@@ -184,8 +184,8 @@ export class RoomService {
     await this.require(roomId)
     if (!(await this.store.rooms.leave(roomId, userId))) return
     // Live delivery to that user's sockets ends on every instance.
-    await this.hub.publishEvent(roomId, { k: 'left', user: userId })
-    await this.hub.publishEvent(roomId, { k: 'room', room: await this.get(roomId) })
+    await this.announce.memberRemoved(roomId, userId, 'left')
+    await this.announce.roomChanged(await this.get(roomId))
   }
 
   async members(
@@ -227,8 +227,8 @@ export class RoomService {
     // The store first: from then on an upload in flight fails to post its message and removes
     // its own file, so no upload can slip in between the two deletions.
     await this.store.rooms.delete(roomId)
-    await this.hub.publishEvent(roomId, { k: 'deleted' })
-    await this.files?.deleteByRoom(roomId)
+    await this.announce.roomDeleted(roomId)
+    await this.files.deleteByRoom(roomId)
   }
 
   isMember(roomId: string, userId: string): Promise<boolean> {

@@ -7,6 +7,7 @@ import {
   ackFrame,
   errorFrame,
   joinedFrame,
+  messageFrame,
   PONG,
   presenceFrame,
   readFrame,
@@ -14,7 +15,6 @@ import {
   roomFrame,
   typingFrame,
 } from '../../src/realtime/server-frames.ts'
-import { messageFrame } from '../../src/rooms/views.ts'
 import { ServerFrame } from '../../src/schemas/frames.ts'
 
 const check = Compile(ServerFrame)

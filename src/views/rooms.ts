@@ -1,4 +1,5 @@
-// Records to wire views for rooms and messages, and the one place a stream frame is serialised.
+// Records to wire views for rooms and messages. Shared by the room services, the routes and the
+// realtime layer's frames (src/realtime/server-frames.ts), so none of them imports another.
 import type { Change, Message, Room } from '../schemas/rooms.ts'
 import type { MessageRecord, RoomRecord } from '../store/records.ts'
 
@@ -47,28 +48,4 @@ export const changeOf = (u: MessageRecord): Change | undefined => {
   } catch {
     return undefined
   }
-}
-
-/**
- * The frame of one event of a room's stream, serialised once and written as is to every
- * socket: a `message`, or an `update` carrying the changed message's current state.
- */
-export const messageFrame = (m: MessageRecord): string => {
-  if (m.kind !== 'update') return JSON.stringify({ type: 'message', message: toMessageView(m) })
-  const current: MessageRecord = m.current ?? {
-    // The changed message is gone with its room: a tombstone keeps the stream whole.
-    ...m,
-    seq: m.target ?? m.seq,
-    kind: 'system',
-    text: '',
-    deleted: true,
-    reactions: [],
-  }
-  return JSON.stringify({
-    type: 'update',
-    room: m.roomId,
-    seq: m.seq,
-    message: toMessageView(current),
-    change: changeOf(m),
-  })
 }
