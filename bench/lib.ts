@@ -150,9 +150,14 @@ export async function startInstances(options: StartOptions): Promise<Deployment>
     for (let i = 0; i < options.instances; i++) {
       const port = await freePort()
       // BENCH_CPU_PROF=dir: each instance writes a V8 CPU profile there when it exits.
-      const prof = process.env.BENCH_CPU_PROF
-        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-        : []
+      // BENCH_NODE_ARGS: more node flags for every instance, e.g. `--perf-basic-prof-only-functions`
+      // so Linux `perf` names the JavaScript functions in its samples (on a loaded machine V8's
+      // sampling profiler counts the time a process waits for a core as the time of the function
+      // it was in; perf counts CPU only), or `--trace-deopt`.
+      const prof = [
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+        ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ]
       const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'src/server.ts'], {
         cwd: ROOT,
         env: { ...env, PORT: String(port) },
