@@ -1,14 +1,13 @@
 // API answers are about someone and may carry a token, a TOTP secret or freshly minted codes:
 // no cache (browser, proxy or CDN) keeps them. A route that wants caching (file downloads with
-// their ETag) sets its own Cache-Control, which replaces this one. Set as the request comes in
-// (a synchronous hook) rather than checked as each answer goes out.
+// their ETag) sets its own Cache-Control.
 import fp from 'fastify-plugin'
 
 export default fp(
   async (app) => {
-    app.addHook('onRequest', (request, reply, done) => {
-      if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store')
-      done()
+    app.addHook('onSend', async (request, reply) => {
+      if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control'))
+        reply.header('cache-control', 'no-store')
     })
   },
   { name: 'cache-control' },
