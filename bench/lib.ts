@@ -110,6 +110,8 @@ export async function startInstances(options: StartOptions): Promise<Deployment>
     JWT_SECRET: randomBytes(32).toString('hex'),
     ADMIN_USERNAME: admin.username,
     ADMIN_PASSWORD: admin.password,
+    // /metrics exists on the API port only with a token: storeOps reads it with this one.
+    METRICS_TOKEN: METRICS_TOKEN,
     ...options.env,
   }
   let mongoUrl: string | undefined
@@ -320,13 +322,16 @@ export function rssBytes(pid: number): number | null {
   }
 }
 
+/** The METRICS_TOKEN of the instances a script starts (or of `--url` targets, from the environment). */
+export const METRICS_TOKEN = process.env.METRICS_TOKEN ?? 'bench-metrics-token-0123456789'
+
 /**
  * Store operations an instance has counted so far (the `_count` series of
  * `store_operation_seconds` on /metrics, every repository and operation together), and by
  * repo.op, to tell which ones a workload costs.
  */
 export async function storeOps(base: string): Promise<{ total: number; byOp: Map<string, number> }> {
-  const res = await fetch(`${base}/metrics`)
+  const res = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
   const text = await res.text()
   const byOp = new Map<string, number>()
   let total = 0
