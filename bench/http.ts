@@ -8,6 +8,7 @@ import autocannon from 'autocannon'
 import { ChatHttp } from '../packages/client/src/index.ts'
 import {
   checkFlags,
+  cpuSeconds,
   deployment,
   flagList,
   flagNumber,
@@ -121,9 +122,14 @@ async function main(): Promise<void> {
     }
     const rows: string[][] = []
     const rate = new Map<string, number>()
+    const cpu = new Map<string, number>()
     for (const route of routes) {
       process.stdout.write(`running ${route.title} ...`)
       const target = route.name === 'floor' ? `http://127.0.0.1:${floor!.port}` : base
+      // The server's own CPU per request: steadier on a shared machine than req/s, which also
+      // depends on how much CPU the load generator got.
+      const pid = route.name === 'floor' ? floor!.pid : deploy.pids[0]
+      const cpuBefore = pid === undefined ? null : cpuSeconds(pid)
       const result = await autocannon({
         url: `${target}${route.path}`,
         method: route.method,
@@ -137,6 +143,12 @@ async function main(): Promise<void> {
       })
       process.stdout.write(' done\n')
       rate.set(route.name, result.requests.average)
+      const cpuAfter = pid === undefined ? null : cpuSeconds(pid)
+      const perRequest =
+        cpuBefore !== null && cpuAfter !== null && result.requests.total > 0
+          ? ((cpuAfter - cpuBefore) * 1e6) / result.requests.total
+          : null
+      if (perRequest !== null) cpu.set(route.name, perRequest)
       const bad = result.non2xx + result.errors + result.timeouts
       rows.push([
         route.title,
@@ -145,16 +157,23 @@ async function main(): Promise<void> {
         ms(result.latency.p99),
         ms(result.latency.max),
         int(result.requests.total),
+        perRequest === null ? 'n/a' : `${perRequest.toFixed(1)} µs`,
         bad ? `${bad} (${JSON.stringify(result.statusCodeStats)})` : '0',
       ])
     }
     console.log()
-    table(['route', 'req/s', 'p50', 'p99', 'max', 'requests', 'non-2xx/errors'], rows)
+    table(['route', 'req/s', 'p50', 'p99', 'max', 'requests', 'server CPU/req', 'non-2xx/errors'], rows)
     await floor?.stop()
     const me = rate.get('me')
     const bare = rate.get('floor')
     if (me && bare)
       console.log(`\nGET /api/me: ${((me / bare) * 100).toFixed(0)}% of the bare Fastify route's req/s`)
+    const meCpu = cpu.get('me')
+    const bareCpu = cpu.get('floor')
+    if (meCpu && bareCpu)
+      console.log(
+        `GET /api/me: ${meCpu.toFixed(1)} µs of server CPU per request, ${(meCpu / bareCpu).toFixed(2)}x the bare route's ${bareCpu.toFixed(1)} µs`,
+      )
   } finally {
     await deploy.stop()
   }

@@ -101,6 +101,8 @@ export async function startInstances(options: StartOptions): Promise<Deployment>
     JWT_SECRET: randomBytes(32).toString('hex'),
     ADMIN_USERNAME: admin.username,
     ADMIN_PASSWORD: admin.password,
+    // /metrics exists on the API port only with a token: storeOps reads it with this one.
+    METRICS_TOKEN: METRICS_TOKEN,
     ...options.env,
   }
   let mongoUrl: string | undefined
@@ -141,9 +143,14 @@ export async function startInstances(options: StartOptions): Promise<Deployment>
     for (let i = 0; i < options.instances; i++) {
       const port = await freePort()
       // BENCH_CPU_PROF=dir: each instance writes a V8 CPU profile there when it exits.
-      const prof = process.env.BENCH_CPU_PROF
-        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-        : []
+      // BENCH_NODE_ARGS: more node flags for every instance, e.g. `--perf-basic-prof-only-functions`
+      // so Linux `perf` names the JavaScript functions in its samples (on a loaded machine V8's
+      // sampling profiler counts the time a process waits for a core as the time of the function
+      // it was in; perf counts CPU only), or `--trace-deopt`.
+      const prof = [
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+        ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ]
       const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'src/server.ts'], {
         cwd: ROOT,
         env: { ...env, PORT: String(port) },
@@ -306,13 +313,16 @@ export function rssBytes(pid: number): number | null {
   }
 }
 
+/** The METRICS_TOKEN of the instances a script starts (or of `--url` targets, from the environment). */
+export const METRICS_TOKEN = process.env.METRICS_TOKEN ?? 'bench-metrics-token-0123456789'
+
 /**
  * Store operations an instance has counted so far (the `_count` series of
  * `store_operation_seconds` on /metrics, every repository and operation together), and by
  * repo.op, to tell which ones a workload costs.
  */
 export async function storeOps(base: string): Promise<{ total: number; byOp: Map<string, number> }> {
-  const res = await fetch(`${base}/metrics`)
+  const res = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
   const text = await res.text()
   const byOp = new Map<string, number>()
   let total = 0

@@ -2,7 +2,7 @@
 // 4xx keep their message; a 5xx never shows its internals.
 
 import { STATUS_CODES } from 'node:http'
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError, type ErrorCode } from '../src/errors.ts'
 
@@ -48,14 +48,24 @@ const BAD_PREFLIGHT = 'Invalid Preflight Request'
 export default fp(
   async (app) => {
     // @fastify/cors answers a preflight without Origin or Access-Control-Request-Method with a
-    // plain-text 400 of its own: the same answer, in the contract's shape.
-    app.addHook('onSend', async (request, reply, payload) => {
-      if (request.method !== 'OPTIONS' || reply.statusCode !== 400 || payload !== BAD_PREFLIGHT)
-        return payload
+    // plain-text 400 of its own: the same answer, in the contract's shape. Only OPTIONS routes
+    // (the preflight's) carry the hook, so other requests do not pay for it.
+    const preflightInContractShape: onSendHookHandler = (_request, reply, payload, done) => {
+      if (reply.statusCode !== 400 || payload !== BAD_PREFLIGHT) return done(null, payload)
       reply.type('application/json; charset=utf-8')
-      return JSON.stringify(
-        errorBody(400, 'VALIDATION', 'A CORS preflight needs Origin and Access-Control-Request-Method'),
+      done(
+        null,
+        JSON.stringify(
+          errorBody(400, 'VALIDATION', 'A CORS preflight needs Origin and Access-Control-Request-Method'),
+        ),
       )
+    }
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method]
+      if (!methods.includes('OPTIONS')) return
+      const own = route.onSend
+      route.onSend =
+        own === undefined ? [preflightInContractShape] : [...[own].flat(), preflightInContractShape]
     })
     app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
       if (err instanceof AppError) {

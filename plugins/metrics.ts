@@ -22,7 +22,7 @@ export default fp(
     // The labelled series of each method, route and status, looked up once: prom-client checks
     // and hashes a labels object on every call otherwise. Bounded by the routes and statuses.
     const series = new Map<string, { requests: { inc(): void }; duration: { observe(v: number): void } }>()
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched'
       const key = `${request.method} ${reply.statusCode} ${route}`
       let s = series.get(key)
@@ -35,6 +35,7 @@ export default fp(
       }
       s.requests.inc()
       s.duration.observe(reply.elapsedTime / 1000)
+      done()
     })
 
     app.decorate('metricsText', async () => {

@@ -1,13 +1,21 @@
-import helmet from '@fastify/helmet'
+import type { ServerResponse } from 'node:http'
 import fp from 'fastify-plugin'
+import helmet, { type HelmetOptions } from 'helmet'
 
 // Security headers with a policy for an API: answers are data, never pages, so the CSP allows
 // nothing to load and no one to frame them. A plugin that serves pages (the Swagger UI, a web
 // app) sets its own CSP on its routes. Cross-origin reads of files (images in an SPA on another
 // origin) are allowed only when CORS_ORIGINS names such origins.
+//
+// Helmet writes them, once at start: the headers depend on the options alone, and
+// @fastify/helmet built Helmet's middleware (parsing the CSP directives) and set each header
+// again on every request, which was an eighth of an authenticated request's CPU. They are set
+// with reply.header as the request comes in, so a route's own value replaces them; and all of
+// an answer's headers then reach Node's writeHead together (no header set on the raw response
+// first), which keeps Node on its faster path of writing them.
 export default fp(
   async (app) => {
-    await app.register(helmet, {
+    const headers = helmetHeaders({
       contentSecurityPolicy: {
         useDefaults: false,
         directives: {
@@ -21,6 +29,25 @@ export default fp(
         policy: app.core.config.CORS_ORIGINS.length > 0 ? 'cross-origin' : 'same-origin',
       },
     })
+    app.addHook('onRequest', (_request, reply, done) => {
+      for (const [name, value] of headers) reply.header(name, value)
+      done()
+    })
   },
   { name: 'helmet', dependencies: ['core'] },
 )
+
+/** The headers Helmet sets with these options, read by running its middleware once. */
+export function helmetHeaders(options: HelmetOptions): [string, string][] {
+  const headers = new Map<string, string>()
+  const recorder = {
+    setHeader: (name: string, value: string | number | readonly string[]) => {
+      headers.set(name, Array.isArray(value) ? value.join(', ') : String(value))
+    },
+    removeHeader: (name: string) => headers.delete(name),
+  }
+  helmet(options)({} as never, recorder as unknown as ServerResponse, (err?: unknown) => {
+    if (err) throw err
+  })
+  return [...headers]
+}

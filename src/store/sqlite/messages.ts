@@ -45,14 +45,15 @@ export function sqliteMessages(db: Database): MessageStore {
     'SELECT max(seq) AS seq FROM messages WHERE room_id = ?',
   )
   // A repeated clientMsgId inserts nothing (the idempotency index) and returns no row: the
-  // common case, a new message, costs one statement instead of a lookup and an insert.
-  const insert = db.prepare<Record<string, unknown>, Row>(
+  // common case, a new message, costs one statement instead of a lookup and an insert. Only the
+  // seq comes back: the record is the message given (its JSON columns are not parsed again).
+  const insert = db.prepare<Record<string, unknown>, { seq: number }>(
     `INSERT INTO messages (id, room_id, seq, kind, from_id, from_user, text, file, client_msg_id, created_at,
                            reply_to, mentions, target)
      VALUES (@id, @roomId, (SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE room_id = @roomId),
              @kind, @fromId, @fromUser, @text, @file, @clientMsgId, @createdAt, @replyTo, @mentions, @target)
      ON CONFLICT DO NOTHING
-     RETURNING *`,
+     RETURNING seq`,
   )
   const after = db.prepare<[string, number, number], Row>(
     'SELECT * FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?',
@@ -147,17 +148,37 @@ export function sqliteMessages(db: Database): MessageStore {
   const appendOne = (m: NewMessage): { message: MessageRecord; duplicate: boolean } => {
     const fromId = m.from?.id ?? null
     const row = insert.get({
-      ...m,
+      id: m.id,
+      roomId: m.roomId,
+      kind: m.kind,
       fromId,
       fromUser: m.from ? JSON.stringify(m.from) : null,
+      text: m.text,
       file: m.file ? JSON.stringify(m.file) : null,
+      clientMsgId: m.clientMsgId,
       createdAt: m.createdAt.getTime(),
       replyTo: m.replyTo ? JSON.stringify(m.replyTo) : null,
       mentions: JSON.stringify(m.mentions ?? []),
       target: m.target ?? null,
     })
     if (row) {
-      const message = toMessage(row)
+      // What toMessage would read back from the row just written.
+      const message: MessageRecord = {
+        id: m.id,
+        roomId: m.roomId,
+        seq: row.seq,
+        kind: m.kind,
+        from: m.from,
+        text: m.text,
+        file: m.file,
+        clientMsgId: m.clientMsgId,
+        createdAt: new Date(m.createdAt.getTime()),
+        editedAt: null,
+        deleted: false,
+        replyTo: m.replyTo ?? null,
+        mentions: m.mentions ?? [],
+        target: m.target ?? null,
+      }
       if (m.current !== undefined) message.current = m.current
       return { message, duplicate: false }
     }
