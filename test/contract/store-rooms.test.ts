@@ -392,7 +392,7 @@ function contract(name: string, open: (t: Test) => Promise<[Store, Store] | null
       t.same(await other.messages.unread(reader.id), [], 'a deleted message is not unread')
     })
 
-    t.test('unread over named rooms: only the user\'s, each with its own marker', async (t) => {
+    t.test("unread over named rooms: only the user's, each with its own marker", async (t) => {
       const reader = person()
       const rooms = [room(), room(), room(), room()]
       for (const r of rooms) await store.rooms.create(r)

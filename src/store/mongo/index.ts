@@ -1,7 +1,13 @@
 // The scaled Store: MongoDB through the native driver. Every collection is typed, its indexes
 // are declared beside its repository and created (and awaited) before the store is used:
 // a failed index build stops start-up rather than letting a unique rule silently not hold.
-import { type Db, type IndexDescription, MongoClient, type MongoClientOptions, MongoNetworkError } from 'mongodb'
+import {
+  type Db,
+  type IndexDescription,
+  MongoClient,
+  type MongoClientOptions,
+  MongoNetworkError,
+} from 'mongodb'
 import type { Store } from '../store.ts'
 import { codeIndexes, codeUseIndexes, mongoCodes } from './codes.ts'
 import { fileIndexes, mongoFiles } from './files.ts'
