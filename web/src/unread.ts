@@ -53,23 +53,35 @@ export function showing(room: string | null) {
 }
 
 let loading: Promise<void> | null = null
+/** Messages that arrived while a read was under way: the answer may or may not count them. */
+let arrivedMeanwhile: Message[] | null = null
 export function refreshBadges(): Promise<void> {
   if (!state.user) return Promise.resolve()
-  loading ??= http
+  if (loading) return loading
+  arrivedMeanwhile = []
+  loading = http
     .unread()
     .then((items) => {
       badges.clear()
       for (const i of items)
-        if (i.room !== onScreen) badges.set(i.room, { unread: i.unread, mentions: i.mentions, lastSeq: i.lastSeq })
+        if (i.room !== onScreen)
+          badges.set(i.room, { unread: i.unread, mentions: i.mentions, lastSeq: i.lastSeq })
+      // A room in the answer counted up to its lastSeq; a room not in it had nothing unread then.
+      for (const m of arrivedMeanwhile ?? []) count(m)
     })
     .catch(() => {})
     .finally(() => {
       loading = null
+      arrivedMeanwhile = null
     })
   return loading
 }
 
 function onMessage(m: Message) {
+  arrivedMeanwhile?.push(m)
+  count(m)
+}
+function count(m: Message) {
   const me = state.user?.id
   if (!me || m.from?.id === me || m.room === onScreen || m.kind === 'system') return
   const b = badges.get(m.room) ?? { unread: 0, mentions: 0, lastSeq: 0 }
