@@ -326,22 +326,18 @@ export function mongoMessages(db: Db): MessageStore {
           )
           .toArray()
       const byRoom = (rows: { _id: ObjectId; n: number }[]) => new Map(rows.map((r) => [hex(r._id), r.n]))
-      const [mine, marks, counted] = await Promise.all([
+      // The user's memberships and markers are read whole and kept to the named rooms here:
+      // FerretDB compares `$in` element by element in Go, which costs more than the rows.
+      const wanted = onlyRooms ? new Set(onlyRooms) : null
+      const [memberships, marks, counted] = await Promise.all([
         members
-          .find(named ? { userId: uid, roomId: { $in: named } } : { userId: uid }, {
-            projection: { roomId: 1, ticket: 1 },
-            batchSize: ONE_BATCH,
-          })
+          .find({ userId: uid }, { projection: { roomId: 1, ticket: 1 }, batchSize: ONE_BATCH })
           .sort({ ticket: 1 })
           .toArray(),
-        reads
-          .find(onlyRooms ? { userId, roomId: { $in: onlyRooms } } : { userId }, {
-            projection: { roomId: 1, seq: 1 },
-            batchSize: ONE_BATCH,
-          })
-          .toArray(),
+        reads.find({ userId }, { projection: { roomId: 1, seq: 1 }, batchSize: ONE_BATCH }).toArray(),
         named ? group({ roomId: { $in: named } }) : null,
       ])
+      const mine = wanted ? memberships.filter((m) => wanted.has(hex(m.roomId))) : memberships
       if (mine.length === 0) return []
       const read = new Map<string, number>()
       for (const m of marks) read.set(m.roomId, Math.max(read.get(m.roomId) ?? 0, m.seq))
