@@ -415,6 +415,8 @@ function contract(name: string, open: (t: Test) => Promise<[Store, Store] | null
       ]
       t.same(byRoom(await other.messages.unread(reader.id, ids)), expected, 'a room not theirs is left out')
       t.same(byRoom(await other.messages.unread(reader.id)), expected, 'the same without named rooms')
+      const many = [...ids, ...Array.from({ length: 60 }, () => newId())]
+      t.same(byRoom(await other.messages.unread(reader.id, many)), expected, 'and with many rooms named')
       t.same(await other.messages.unread(reader.id, [rooms[3]!.id, 'not-an-id']), [])
     })
 
