@@ -185,6 +185,14 @@ t.test('conversations in the web app, two people in Chromium', async (t) => {
   await say(alice, 'ok, privately')
   await message(bob, 'ok, privately').waitFor()
   t.pass('a direct conversation both ways, live')
+  // Shown is read: the marker moves without anyone asking, so the server counts nothing unread.
+  const dmId = new URL(alice.url()).pathname.split('/').at(-1)
+  const unreadRooms = async () =>
+    ((await (await alice.request.get('/api/me/unread')).json()) as { items: { room: string }[] }).items.map(
+      (i) => i.room,
+    )
+  for (let i = 0; i < 50 && (await unreadRooms()).includes(dmId!); i++) await alice.waitForTimeout(100)
+  t.notOk((await unreadRooms()).includes(dmId!), 'the direct conversation is read once it was shown')
   await screenshot(alice, 'direct')
   t.same(await seriousA11yViolations(alice), [], 'a direct room: no serious accessibility violation')
 
