@@ -52,6 +52,8 @@ t.test('conversations in the web app, two people in Chromium', async (t) => {
   await alice.getByRole('button', { name: 'Create' }).click()
   await alice.getByRole('heading', { name: 'Tea' }).waitFor()
   await openRoom(bob, 'Tea')
+  // The window in front is the one looked at: a room is read only while its page is visible.
+  await bob.bringToFront()
 
   // ------------------------------------------------------------ reply and mention
   await say(alice, 'first message')
@@ -152,6 +154,7 @@ t.test('conversations in the web app, two people in Chromium', async (t) => {
     [],
     'room list with badges: no serious accessibility violation',
   )
+  await bob.bringToFront()
   await roomLine(bob, 'Tea').getByRole('link', { name: 'Tea' }).click()
   await message(bob, 'second unread').waitFor()
   await roomLine(bobTab2, 'Tea').locator('.badge').first().waitFor({ state: 'detached' })
@@ -179,6 +182,7 @@ t.test('conversations in the web app, two people in Chromium', async (t) => {
     'alice sees the direct conversation apart, unread',
   )
   t.equal(await roomLine(alice, 'Bob').count(), 1, 'listed once')
+  await alice.bringToFront()
   await direct.getByRole('link', { name: 'Bob' }).click()
   await alice.getByRole('heading', { name: 'Bob (direct)' }).waitFor()
   await message(alice, 'just between us').waitFor()
