@@ -226,8 +226,10 @@ export interface MessageStore {
    * For each room the user is a member of: the last seq, the read marker, the messages of others
    * after it that are not deleted, and those of them mentioning the user. Rooms with neither
    * unread messages nor mentions may be left out. A bounded number of round trips whatever the
-   * count of rooms (SQLite: one query; MongoDB: three, see the adapter). `onlyRooms` keeps
-   * these of the user's rooms (a page of rooms, one room).
+   * count of rooms (SQLite: one query; MongoDB: two when `onlyRooms` names the candidates,
+   * three otherwise, see the adapter). `onlyRooms` keeps these of the user's rooms (a page of
+   * rooms, one room, or all of them as the caller knows them): a room named that the user is
+   * not a member of is left out.
    */
   unread(userId: string, onlyRooms?: string[]): Promise<UnreadRecord[]>
 }

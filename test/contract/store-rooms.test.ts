@@ -392,6 +392,34 @@ function contract(name: string, open: (t: Test) => Promise<[Store, Store] | null
       t.same(await other.messages.unread(reader.id), [], 'a deleted message is not unread')
     })
 
+    t.test("unread over named rooms: only the user's, each with its own marker", async (t) => {
+      const reader = person()
+      const rooms = [room(), room(), room(), room()]
+      for (const r of rooms) await store.rooms.create(r)
+      // The reader is in the first three; the fourth is named but not theirs.
+      for (const r of rooms.slice(0, 3)) await store.rooms.join(r.id, reader.id, new Date())
+      for (const [i, r] of rooms.entries())
+        for (let k = 0; k < 3 + i; k++)
+          await store.messages.append({
+            ...message(r.id, r.creator, `m${k}`),
+            mentions: k === 1 ? [reader.id] : [],
+          })
+      await store.messages.markRead(rooms[0]!.id, reader.id, 2)
+      await store.messages.markRead(rooms[1]!.id, reader.id, 4)
+      const ids = rooms.map((r) => r.id)
+      const byRoom = (list: Awaited<ReturnType<Store['messages']['unread']>>) =>
+        [...list].sort((a, b) => ids.indexOf(a.room) - ids.indexOf(b.room))
+      const expected = [
+        { room: rooms[0]!.id, lastSeq: 3, readSeq: 2, unread: 1, mentions: 0 },
+        { room: rooms[2]!.id, lastSeq: 5, readSeq: 0, unread: 5, mentions: 1 },
+      ]
+      t.same(byRoom(await other.messages.unread(reader.id, ids)), expected, 'a room not theirs is left out')
+      t.same(byRoom(await other.messages.unread(reader.id)), expected, 'the same without named rooms')
+      const many = [...ids, ...Array.from({ length: 60 }, () => newId())]
+      t.same(byRoom(await other.messages.unread(reader.id, many)), expected, 'and with many rooms named')
+      t.same(await other.messages.unread(reader.id, [rooms[3]!.id, 'not-an-id']), [])
+    })
+
     t.test('direct rooms: one per pair, opened from two handles at once', async (t) => {
       const [ann, bob] = [person(), person()]
       const dm = [ann.id, bob.id].sort() as [string, string]

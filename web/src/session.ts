@@ -49,6 +49,12 @@ export const http = new ChatHttp({ baseUrl: '', fetch: patientFetch })
 // A socket lives for one sign-in: a refused or closed ChatSocket is final, so each sign-in gets a
 // new one. Pages that need it are only shown to a signed-in user.
 let current: ChatSocket | null = null
+const socketHooks: ((s: ChatSocket) => void)[] = []
+/** Runs for each sign-in's new socket (and the current one): what follows the user across pages. */
+export function eachSocket(hook: (s: ChatSocket) => void) {
+  socketHooks.push(hook)
+  if (current) hook(current)
+}
 export function socket(): ChatSocket {
   if (!current) throw new Error('not signed in')
   return current
@@ -66,6 +72,7 @@ function openSocket() {
     if (s === current) ended()
   })
   current = s
+  for (const hook of socketHooks) hook(s)
   void s.connect().catch(() => {})
 }
 

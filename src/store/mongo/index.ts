@@ -1,7 +1,13 @@
 // The scaled Store: MongoDB through the native driver. Every collection is typed, its indexes
 // are declared beside its repository and created (and awaited) before the store is used:
 // a failed index build stops start-up rather than letting a unique rule silently not hold.
-import { type Db, type IndexDescription, MongoClient, MongoNetworkError } from 'mongodb'
+import {
+  type Db,
+  type IndexDescription,
+  MongoClient,
+  type MongoClientOptions,
+  MongoNetworkError,
+} from 'mongodb'
 import type { Store } from '../store.ts'
 import { codeIndexes, codeUseIndexes, mongoCodes } from './codes.ts'
 import { fileIndexes, mongoFiles } from './files.ts'
@@ -47,8 +53,11 @@ export async function openMongoStore(url: string): Promise<Store> {
 }
 
 /** The store and its database, for what lives beside it on the same database (GridFS files). */
-export async function connectMongo(url: string): Promise<{ store: Store; db: Db }> {
-  const client = new MongoClient(url, { serverSelectionTimeoutMS: 10_000, appName: 'roomchat' })
+export async function connectMongo(
+  url: string,
+  options: MongoClientOptions = {},
+): Promise<{ store: Store; db: Db }> {
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 10_000, appName: 'roomchat', ...options })
   await client.connect()
   const db = client.db()
   for (const [name, specs] of Object.entries(indexes)) {

@@ -256,7 +256,13 @@ export function sqliteMessages(db: Database): MessageStore {
       return readOf.get(roomId, userId)?.seq ?? 0
     },
     async unread(userId, onlyRooms) {
-      return unreadStmt.all({ user: userId, rooms: onlyRooms ? JSON.stringify(onlyRooms) : null })
+      // A few rooms (a page): the query keeps to them. Many (all the user's, as the service
+      // knows them): the query over all the user's rooms is cheaper than a long list to match,
+      // and its rows (rooms with something unread) are few to keep to the named ones.
+      if (!onlyRooms || onlyRooms.length <= 50)
+        return unreadStmt.all({ user: userId, rooms: onlyRooms ? JSON.stringify(onlyRooms) : null })
+      const wanted = new Set(onlyRooms)
+      return unreadStmt.all({ user: userId, rooms: null }).filter((r) => wanted.has(r.room))
     },
   }
 }
