@@ -1,11 +1,11 @@
 // The embedded Files adapter: DATA_DIR/files/<roomId>/<id>, one directory per room so that
 // deleting a room's files is one directory removal. A file is written to a hidden temporary
-// name in the same directory, flushed to disk, and renamed to its id only when complete: a
+// name in the same directory, flushed to disk, and linked to its id only when complete: a
 // reader never sees half a file, and a failed write removes its temporary file.
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
+import { link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -37,13 +37,15 @@ export function diskFiles(root: string): Files {
       const dir = roomDir(at.roomId)
       await mkdir(dir, { recursive: true, mode: DIR_MODE })
       const temp = join(dir, `.${at.id}.${randomBytes(6).toString('hex')}.part`)
-      // Flushed to disk before it is closed, and so before it is renamed.
+      // Flushed to disk before it is closed, and so before it is linked to its id.
       const out = createWriteStream(temp, { flags: 'wx', flush: true, mode: FILE_MODE })
       try {
         // The file exists before any byte flows, so the cleanup below always has it to remove.
         await once(out, 'open')
         await pipeline(source, out)
-        await rename(temp, final)
+        // A link, not a rename: a rename would silently replace a file already under this id.
+        await link(temp, final)
+        await unlink(temp).catch(() => {})
         return out.bytesWritten
       } catch (err) {
         source.destroy()

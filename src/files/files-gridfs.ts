@@ -75,6 +75,12 @@ export async function gridfsFiles(db: Db): Promise<Files> {
     kind: 'gridfs',
 
     async write(at, source) {
+      // Checked first: the cleanup of a failed upload deletes every chunk of its id, which would
+      // take an existing file's bytes with it.
+      if (await files.findOne({ _id: oid(at.id) }, { projection: { _id: 1 } })) {
+        source.destroy()
+        throw new Error(`a file ${at.id} exists already`)
+      }
       const upload = bucket.openUploadStreamWithId(oid(at.id), at.id, {
         metadata: { roomId: oid(at.roomId) },
       })

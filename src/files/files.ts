@@ -3,7 +3,8 @@
 // (scaled, files-gridfs.ts). What a file is (name, size, type, room) is the Store's FileRecord;
 // here a file is only bytes under an id, grouped by room so a room's files go in one call.
 //
-// Guarantees every adapter keeps (test/http/files.test.ts checks them on both):
+// Guarantees every adapter keeps (test/contract/files.test.ts checks them on both adapters,
+// test/http/files.test.ts through the routes):
 // - `write` streams: it holds at most a bounded amount of the file in memory (a chunk), never
 //   the whole file, and it respects the source's backpressure.
 // - A file is either complete or absent. Until `write` resolves nobody can read it; when the
