@@ -1,10 +1,9 @@
 // The Ephemeral contract (src/ephemeral/ephemeral.ts), run against every implementation.
-import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
 import type { Ephemeral } from '../../src/ephemeral/ephemeral.ts'
 import { createMemoryEphemeral } from '../../src/ephemeral/ephemeral-memory.ts'
 import { createRedisEphemeral } from '../../src/ephemeral/ephemeral-redis.ts'
-import { needServer, redisUrl, uniquePrefix } from '../helpers/servers.ts'
+import { redisInstances } from '../helpers/redis-clients.ts'
 
 /** A deployment: `instance()` is one more app instance over the same shared state. */
 type Deployment = { instance(): Promise<Ephemeral> }
@@ -84,18 +83,6 @@ contract('memory', async () => {
 })
 
 contract('redis', async (t) => {
-  if (!needServer(t, 'Redis', redisUrl)) return null
-  const url = redisUrl
-  const prefix = uniquePrefix()
-  const clients: Redis[] = []
-  t.teardown(() => {
-    for (const c of clients) c.disconnect()
-  })
-  return {
-    async instance() {
-      const redis = new Redis(url)
-      clients.push(redis)
-      return createRedisEphemeral(redis, prefix)
-    },
-  }
+  const instance = redisInstances(t, createRedisEphemeral)
+  return instance && { instance }
 })

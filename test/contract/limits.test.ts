@@ -1,11 +1,10 @@
 // The Limits contract (src/limits/limits.ts), run against every implementation.
-import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
 import { newId } from '../../src/ids.ts'
 import type { LimiterFactory, LimitRule } from '../../src/limits/limits.ts'
 import { createMemoryLimiters } from '../../src/limits/limits-memory.ts'
 import { createRedisLimiters } from '../../src/limits/limits-redis.ts'
-import { needServer, redisUrl, uniquePrefix } from '../helpers/servers.ts'
+import { redisInstances } from '../helpers/redis-clients.ts'
 
 /** A deployment: `instance()` is the limiter factory of one more app instance over the same state. */
 type Deployment = { instance(): Promise<LimiterFactory> }
@@ -109,20 +108,8 @@ contract('memory', async () => {
 })
 
 contract('redis', async (t) => {
-  if (!needServer(t, 'Redis', redisUrl)) return null
-  const url = redisUrl
-  const prefix = uniquePrefix()
-  const clients: Redis[] = []
-  t.teardown(() => {
-    for (const c of clients) c.disconnect()
-  })
-  return {
-    async instance() {
-      const redis = new Redis(url)
-      clients.push(redis)
-      return createRedisLimiters(redis, prefix)
-    },
-  }
+  const instance = redisInstances(t, createRedisLimiters)
+  return instance && { instance }
 })
 
 t.test('memory: a name asked for with another rule is a programming error', async (t) => {

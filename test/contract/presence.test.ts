@@ -1,11 +1,10 @@
 // The Presence contract (src/presence/presence.ts), run against every implementation.
-import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
 import { newId } from '../../src/ids.ts'
 import type { Presence } from '../../src/presence/presence.ts'
 import { createMemoryPresence } from '../../src/presence/presence-memory.ts'
 import { createRedisPresence } from '../../src/presence/presence-redis.ts'
-import { needServer, redisUrl, uniquePrefix } from '../helpers/servers.ts'
+import { redisInstances } from '../helpers/redis-clients.ts'
 
 interface Deployment {
   /** One more app instance over the same shared state; its holds last `ttlSeconds` where they expire. */
@@ -139,19 +138,8 @@ contract('memory', async () => {
 })
 
 contract('redis', async (t) => {
-  if (!needServer(t, 'Redis', redisUrl)) return null
-  const url = redisUrl
-  const prefix = uniquePrefix()
-  const clients: Redis[] = []
-  t.teardown(() => {
-    for (const c of clients) c.disconnect()
-  })
-  return {
-    apart: true,
-    async instance(ttlSeconds) {
-      const redis = new Redis(url)
-      clients.push(redis)
-      return createRedisPresence(redis, prefix, newId(), ttlSeconds)
-    },
-  }
+  const instance = redisInstances(t, (redis, prefix, ttlSeconds?: number) =>
+    createRedisPresence(redis, prefix, newId(), ttlSeconds),
+  )
+  return instance && { apart: true, instance }
 })
