@@ -1,6 +1,7 @@
 import t from 'tap'
 import { call, loginAdmin } from '../helpers/api.ts'
 import { backendName, buildTestApp, sharedEnv } from '../helpers/app.ts'
+import { sleep } from '../helpers/wait.ts'
 import { connect, listen } from '../helpers/ws.ts'
 
 const value = (text: string, series: string) => {
@@ -23,14 +24,22 @@ t.test(`/metrics on ${backendName}`, async (t) => {
   await s.next((f) => f.type === 'message')
 
   t.equal((await call(app, 'GET', '/metrics')).status, 401, 'the token is required when set')
-  const res = await app.inject({
-    method: 'GET',
-    url: '/metrics',
-    headers: { authorization: 'Bearer metrics-token-0123456789' },
-  })
+  const scrape = () =>
+    app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: 'Bearer metrics-token-0123456789' },
+    })
+  const res = await scrape()
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /text\/plain/)
-  const text = res.body
+  // The publish's timer stops when Redis answers the publisher, which can come after the
+  // subscriber's connection has already delivered the message: wait for that answer.
+  let text = res.body
+  for (let i = 0; i < 50 && value(text, 'bus_publish_seconds_count') !== 1; i++) {
+    await sleep(100)
+    text = (await scrape()).body
+  }
   t.equal(value(text, 'http_requests_total{method="GET",route="/api/me",status="200"}'), 1)
   t.equal(value(text, 'http_requests_total{method="GET",route="unmatched",status="404"}'), 1)
   t.equal(value(text, 'ws_sockets_open'), 1)
