@@ -5,7 +5,7 @@
 // size, an axe-core audit of every page, a session revoked in another tab, VIP rules, paging up.
 import { gzipSync } from 'node:zlib'
 import t from 'tap'
-import { ADMIN, buildTestApp, sharedEnv } from '../helpers/app.ts'
+import { ADMIN } from '../helpers/app.ts'
 import {
   cspViolations,
   ensureWebBuilt,
@@ -15,7 +15,7 @@ import {
   screenshot,
   seriousA11yViolations,
 } from '../helpers/browser.ts'
-import { mintCodes, openRoom, register, say, shownTexts, signIn } from './people.ts'
+import { mintCodes, openRoom, register, say, serveApp, shownTexts, signIn } from './people.ts'
 
 const FIRST_PAGE_JS_LIMIT = 120 * 1024
 const PASSWORD = 'correct-horse-1'
@@ -24,9 +24,7 @@ t.test('the web app, end to end in Chromium', async (t) => {
   ensureWebBuilt()
   const browser = await launchBrowser(t)
   if (!browser) return
-  const app = await buildTestApp(t, sharedEnv(t, { ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' }))
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  const base = await serveApp(t)
 
   // ------------------------------------------------------------ the admin mints codes
   const admin = await newPerson(browser, base)

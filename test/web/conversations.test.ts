@@ -6,7 +6,7 @@
 
 import type { Locator, Page } from 'playwright-core'
 import t from 'tap'
-import { ADMIN, buildTestApp, sharedEnv } from '../helpers/app.ts'
+import { ADMIN } from '../helpers/app.ts'
 import {
   cspViolations,
   ensureWebBuilt,
@@ -15,7 +15,7 @@ import {
   screenshot,
   seriousA11yViolations,
 } from '../helpers/browser.ts'
-import { mintCodes, openRoom, register, say, signIn } from './people.ts'
+import { mintCodes, openRoom, register, say, serveApp, signIn } from './people.ts'
 
 const PASSWORD = 'correct-horse-1'
 
@@ -33,9 +33,7 @@ t.test('conversations in the web app, two people in Chromium', async (t) => {
   ensureWebBuilt()
   const browser = await launchBrowser(t)
   if (!browser) return
-  const app = await buildTestApp(t, sharedEnv(t, { ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' }))
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  const base = await serveApp(t)
 
   const admin = await newPerson(browser, base)
   await signIn(admin, ADMIN.username, ADMIN.password)
@@ -103,11 +101,14 @@ t.test('conversations in the web app, two people in Chromium', async (t) => {
   await aliceTwo.waitFor()
   t.equal(await aliceTwo.getAttribute('aria-pressed'), 'true', 'both reacted: 2, hers highlighted for her')
   await edited.getByRole('button', { name: /^👍 2/ }).click()
-  await message(alice, 'first message, fixed')
-    .getByRole('button', { name: /^👍 1, take mine back/ })
-    .waitFor()
-  await edited.getByRole('button', { name: /^👍 1, add mine/ }).waitFor()
-  t.pass('bob takes his back: 1 left, still alice’s, on both screens')
+  const aliceLeft = message(alice, 'first message, fixed').getByRole('button', {
+    name: /^👍 1, take mine back/,
+  })
+  await aliceLeft.waitFor()
+  t.equal(await aliceLeft.getAttribute('aria-pressed'), 'true', 'bob takes his back: 1 left, still alice’s')
+  const bobLeft = edited.getByRole('button', { name: /^👍 1, add mine/ })
+  await bobLeft.waitFor()
+  t.equal(await bobLeft.getAttribute('aria-pressed'), 'false', 'and no longer bob’s on his screen')
 
   // ------------------------------------------------------------ delete
   await say(alice, 'oops, wrong room')
@@ -188,7 +189,7 @@ t.test('conversations in the web app, two people in Chromium', async (t) => {
   await message(alice, 'just between us').waitFor()
   await say(alice, 'ok, privately')
   await message(bob, 'ok, privately').waitFor()
-  t.pass('a direct conversation both ways, live')
+  t.equal(await message(bob, 'ok, privately').count(), 1, 'a direct conversation both ways, live, once')
   // Shown is read: the marker moves without anyone asking, so the server counts nothing unread.
   const dmId = new URL(alice.url()).pathname.split('/').at(-1)
   const unreadRooms = async () =>
@@ -222,7 +223,11 @@ t.test('conversations in the web app, two people in Chromium', async (t) => {
   await alice.getByRole('status').filter({ hasText: 'Bob may write again.' }).waitFor()
   await refused.getByRole('button', { name: 'Retry' }).click()
   await message(alice, 'can I still talk?').waitFor()
-  t.pass('once the mute is lifted, the retried message arrives')
+  t.equal(
+    await message(alice, 'can I still talk?').count(),
+    1,
+    'once the mute is lifted, the retried message arrives, once',
+  )
   await alice.getByRole('button', { name: 'Kick Bob' }).click()
   await bob.getByText('A moderator removed you from this room.').waitFor()
   t.ok(

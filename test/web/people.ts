@@ -1,6 +1,8 @@
 // What a person does in the web app, as steps over its labelled controls (the same names a
 // screen reader announces), shared by the browser tests.
 import type { Page } from 'playwright-core'
+import type { Test } from 'tap'
+import { buildTestApp, sharedEnv } from '../helpers/app.ts'
 
 export async function signIn(page: Page, username: string, password: string): Promise<void> {
   await page.goto('/login')
@@ -59,4 +61,11 @@ export async function say(page: Page, text: string): Promise<void> {
 /** The texts of the messages shown in the room, in order (delivered ones, not pending). */
 export function shownTexts(page: Page): Promise<string[]> {
   return page.locator('.messages article.msg:not(.pending) .text').allInnerTexts()
+}
+
+/** The server on a loopback port (argon2 cheap: the browsers sign in often); its base URL. */
+export async function serveApp(t: Test): Promise<string> {
+  const app = await buildTestApp(t, sharedEnv(t, { ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' }))
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
 }
