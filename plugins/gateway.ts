@@ -12,10 +12,9 @@ import { Connection } from '../src/realtime/connection.ts'
 import { errors } from '../src/schemas/common.ts'
 import { CloseCodes } from '../src/schemas/frames.ts'
 import type { Auth } from './auth.ts'
+import { WsTransport } from './ws-transport.ts'
 
 const DRAIN_WAIT_MS = 10_000
-/** Frames are text, also when the hub hands over their bytes encoded once for many sockets. */
-const TEXT = { binary: false }
 /** How long a drain waits for the peers to answer the 1012 close before dropping the rest. */
 const CLOSE_WAIT_MS = 3_000
 
@@ -83,7 +82,13 @@ export default fp(
     }
 
     // Frames larger than our own limit still reach us, so that we close with 1008 (ws would use 1009).
-    await app.register(websocket, { options: { maxPayload: config.WS_MAX_FRAME_BYTES * 4 }, preClose: drain })
+    // No compression: per-message deflate costs CPU and memory per socket, and a room's message
+    // is written as one frame made once for every socket (ws-transport.ts), which needs ws to
+    // write each of its own frames whole when sent.
+    await app.register(websocket, {
+      options: { maxPayload: config.WS_MAX_FRAME_BYTES * 4, perMessageDeflate: false },
+      preClose: drain,
+    })
     app.decorateRequest('socketAuth', null as unknown as Auth)
 
     sessions.onRevoked((r) => hub.closeSessions(new Set(r.sessions), CloseCodes.REVOKED, 'session revoked'))
@@ -145,18 +150,15 @@ export default fp(
         upgraded?._httpMessage?.detachSocket(upgraded)
         sockets.add(socket)
         alive.set(socket, true)
-        const connection = new Connection(
-          userId,
-          sessionId,
-          {
-            send: (text) => socket.send(text, TEXT),
-            close: (code, reason) => socket.close(code, reason),
-            get bufferedAmount() {
-              return socket.bufferedAmount
-            },
-          },
-          { hub, rooms, chat, log, limits, inflight, metrics: app.core.metrics },
-        )
+        const connection = new Connection(userId, sessionId, new WsTransport(socket, request.raw.socket), {
+          hub,
+          rooms,
+          chat,
+          log,
+          limits,
+          inflight,
+          metrics: app.core.metrics,
+        })
         socket.on('pong', () => alive.set(socket, true))
         socket.on('message', (data, isBinary) => connection.receive(data as Buffer, isBinary))
         socket.on('close', () => {

@@ -7,15 +7,18 @@ import type { Metrics } from '../metrics.ts'
 import { ClientFrame, CloseCodes } from '../schemas/frames.ts'
 import type { Hub, Subscriber } from './hub.ts'
 import { ackFrame, errorFrame, joinedFrame, PONG, removedFrame } from './server-frames.ts'
+import type { SharedFrame } from './shared-frame.ts'
 
 const checkFrame = Compile(ClientFrame)
 
 export interface Transport {
-  /** A text frame: a string, or its UTF-8 bytes encoded once for many sockets. */
-  send(text: string | Buffer): void
+  /** A text frame for this socket alone. */
+  send(text: string): void
+  /** A text frame written to many sockets: encoded by the first, written as is by the rest. */
+  write(frame: SharedFrame): void
   close(code: number, reason: string): void
   /** Bytes queued and not yet written to the network. */
-  readonly bufferedAmount: number
+  bufferedAmount(): number
 }
 
 export interface ConnectionLimits {
@@ -34,8 +37,8 @@ export interface ConnectionLimits {
 export interface ChatCalls {
   /** Rejects with an AppError: 404 for no such room, 403 NOT_MEMBER. */
   requireMember(roomId: string, userId: string): Promise<void>
-  /** Loads the sender's snapshot ahead of its first send. */
-  warm(userId: string): Promise<void>
+  /** Loads what a send in the room checks, ahead of the first one. */
+  warm(userId: string, roomId: string): Promise<void>
   /** Stores a message (or finds the one with this clientMsgId) and announces it. */
   send(
     userId: string,
@@ -91,17 +94,20 @@ export class Connection implements Subscriber {
   /** Writes a frame; a socket that cannot keep up is closed, to resume with `since` later. */
   send(frame: string): void {
     this.deps.metrics.tally.framesOut++
-    this.deliver(frame)
+    if (this.keepsUp()) this.transport.send(frame)
   }
 
   /** The fan-out's write: nothing but the slow-socket check and the write (the hub counts). */
-  deliver(frame: string | Buffer): void {
-    if (this.closed) return
-    if (this.transport.bufferedAmount > this.deps.limits.maxBufferedBytes) {
-      this.close(CloseCodes.SLOW, 'too slow: reconnect and join with since')
-      return
-    }
-    this.transport.send(frame)
+  deliver(frame: SharedFrame): void {
+    if (this.keepsUp()) this.transport.write(frame)
+  }
+
+  /** False when closed, or too slow (then closed, to resume with `since` later). */
+  private keepsUp(): boolean {
+    if (this.closed) return false
+    if (this.transport.bufferedAmount() <= this.deps.limits.maxBufferedBytes) return true
+    this.close(CloseCodes.SLOW, 'too slow: reconnect and join with since')
+    return false
   }
 
   close(code: number, reason: string): void {
@@ -180,7 +186,7 @@ export class Connection implements Subscriber {
         throw new AppError(429, 'RATE_LIMITED', `At most ${this.deps.limits.maxRooms} rooms per connection`)
       }
       await this.deps.chat.requireMember(roomId, this.userId)
-      await this.deps.chat.warm(this.userId)
+      await this.deps.chat.warm(this.userId, roomId)
       const { lastSeq, online } = await this.deps.hub.follow(this, roomId, since)
       // Sent in the tick the socket went live: `joined` separates the replay from live messages.
       this.send(joinedFrame(roomId, lastSeq, online))

@@ -28,6 +28,7 @@ import {
   roomFrame,
   typingFrame,
 } from './server-frames.ts'
+import type { SharedFrame } from './shared-frame.ts'
 import { type UserEvent, userChannel } from './user-channel.ts'
 
 /** A socket, as the hub sees it. The gateway implements it over a WebSocket. */
@@ -36,7 +37,7 @@ export interface Subscriber {
   readonly sessionId: string
   send(frame: string): void
   /** Writes a message frame encoded once for every socket; counted by the hub, in bulk. */
-  deliver(frame: string | Buffer): void
+  deliver(frame: SharedFrame): void
   close(code: number, reason: string): void
 }
 

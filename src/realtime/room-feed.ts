@@ -10,17 +10,19 @@
 // - A follower added with `since` is sent every stored message after it (the replay), and goes
 //   live in the same tick in which it caught up, so no live frame falls between the replay and
 //   live delivery.
-// - Per message, the frame is encoded to UTF-8 once for all followers, and the only work per
-//   follower is its seq check and the write; counting happens once per message (FeedEvents).
+// - Per message, the frame is serialised and encoded once for all followers (SharedFrame), and
+//   the only work per follower is its seq check and the write; counting happens once per
+//   message (FeedEvents).
 import type { MessageStore } from '../store/store.ts'
 import { messageFrame } from './server-frames.ts'
+import { SharedFrame } from './shared-frame.ts'
 
 /** A socket as a feed sees it. */
 export interface FeedFollower {
   /** A frame for this socket alone (a replayed message). */
   send(frame: string): void
-  /** A live message frame, encoded once for every follower. */
-  deliver(frame: string | Buffer): void
+  /** A live message frame, serialised and encoded once for every follower. */
+  deliver(frame: SharedFrame): void
 }
 
 /** What a feed reads from the store. */
@@ -168,13 +170,13 @@ export class RoomFeed<F extends FeedFollower> {
 
   private emit(seq: number, frame: string): void {
     this.delivered = seq
-    // Encoded to UTF-8 once for all the sockets (a string would be encoded again per socket).
-    const bytes = this.followers.size > 1 ? Buffer.from(frame) : frame
+    // One object for all the sockets: the first write encodes it, the others reuse that.
+    const shared = new SharedFrame(frame)
     let sockets = 0
     for (const [follower, follow] of this.followers) {
       if (follow.live && seq === follow.lastSent + 1) {
         follow.lastSent = seq
-        follower.deliver(bytes)
+        follower.deliver(shared)
         sockets++
       }
     }

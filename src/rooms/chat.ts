@@ -248,9 +248,9 @@ export class ChatService {
     if (!(await this.state.isMember(roomId, userId))) await this.rooms.requireMember(roomId, userId)
   }
 
-  /** Loads the sender's snapshot ahead of its first send (a socket joining a room). */
-  async warm(userId: string): Promise<void> {
-    await this.state.sender(userId)
+  /** Loads what a send checks (the sender's snapshot, its mute) as a socket joins the room. */
+  async warm(userId: string, roomId: string): Promise<void> {
+    await Promise.all([this.state.sender(userId), this.state.mutedUntil(roomId, userId)])
   }
 
   /** Membership, the store's seq, then the publish: what every kind of message goes through. */
