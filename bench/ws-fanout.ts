@@ -39,6 +39,8 @@ const USAGE = `node --import tsx bench/ws-fanout.ts [flags]
   --rate M         messages per second, all senders together (default 200)
   --duration D     seconds of sending (default 10)
   --senders K      how many clients send, round robin (default: all)
+  --warmup W       seconds of sending at the same rate before the measured phase, not counted
+                   (default 3; the JIT compiles the hot path then, as in a server running for days)
   --url URL        target running instances instead (repeat or comma-separate; needs
                    ADMIN_USERNAME/ADMIN_PASSWORD of that deployment, and its limits raised)
   --floor          run the same workload against a bare ws broadcaster too and print the ratio
@@ -47,7 +49,19 @@ const USAGE = `node --import tsx bench/ws-fanout.ts [flags]
 const flags = parseFlags()
 checkFlags(
   flags,
-  ['clients', 'rooms', 'instances', 'rate', 'duration', 'senders', 'url', 'floor', 'verbose', 'help'],
+  [
+    'clients',
+    'rooms',
+    'instances',
+    'rate',
+    'duration',
+    'senders',
+    'warmup',
+    'url',
+    'floor',
+    'verbose',
+    'help',
+  ],
   USAGE,
 )
 const CLIENTS = flagNumber(flags, 'clients', 100)
@@ -56,6 +70,7 @@ const INSTANCES = Math.max(1, flagNumber(flags, 'instances', 1))
 const RATE = flagNumber(flags, 'rate', 200)
 const DURATION = flagNumber(flags, 'duration', 10)
 const SENDERS = Math.max(1, Math.min(flagNumber(flags, 'senders', CLIENTS), CLIENTS))
+const WARMUP = Math.max(0, flagNumber(flags, 'warmup', 3))
 
 /** Limits raised so that the bench measures delivery, not the abuse limits; cheap hashing for fast setup. */
 const BENCH_ENV = {
@@ -75,12 +90,15 @@ interface Client {
   /** seq of the last message received in order. */
   last: number
   received: number
+  /** Warm-up messages received (clientMsgId `w…`): in the seq checks, not in the figures. */
+  warmed: number
   duplicates: number
   outOfOrder: number
   closed: number | null
 }
 
 const totalMessages = Math.round(RATE * DURATION)
+const warmupMessages = Math.round(RATE * WARMUP)
 /** How long to wait after the last send for the acks and deliveries still on their way. */
 const DRAIN_MS = 30_000
 
@@ -110,6 +128,9 @@ class Run {
   readonly ackedMax = new Map<string, number>()
   readonly loop = monitorEventLoopDelay({ resolution: 10 })
   acked = 0
+  warmAcked = 0
+  /** Per room: warm-up messages sent to it. */
+  readonly roomWarm = new Map<string, number>()
   firstSend = 0
   lastDelivery = 0
 
@@ -258,6 +279,7 @@ async function runWorkload(
     },
   )
   console.log(`connected and joined: ${CLIENTS} sockets in ${((performance.now() - t1) / 1000).toFixed(1)} s`)
+  if (warmupMessages > 0) await warmUp(run)
   await sleep(500)
   await around?.before()
 
@@ -309,6 +331,7 @@ function openClient(run: Run, index: number, url: string, token: string, room: s
       ws,
       last: 0,
       received: 0,
+      warmed: 0,
       duplicates: 0,
       outOfOrder: 0,
       closed: null,
@@ -339,8 +362,12 @@ function openClient(run: Run, index: number, url: string, token: string, room: s
             client.outOfOrder++
             client.last = seq
           }
-          client.received++
           const id: string | undefined = m.clientMsgId
+          if (id && id.charCodeAt(0) === 119 /* w */) {
+            client.warmed++
+            return
+          }
+          client.received++
           if (id && id.charCodeAt(0) === 98 /* b */) {
             run.deliverLatency.push(now - run.sentAt[Number(id.slice(1))]!)
             run.lastDelivery = now
@@ -348,6 +375,10 @@ function openClient(run: Run, index: number, url: string, token: string, room: s
           return
         }
         case 'ack': {
+          if (frame.clientMsgId.charCodeAt(0) === 119 /* w */) {
+            run.warmAcked++
+            return
+          }
           const n = Number(frame.clientMsgId.slice(1))
           run.ackLatency.push(now - run.sentAt[n]!)
           run.acked++
@@ -367,6 +398,34 @@ function openClient(run: Run, index: number, url: string, token: string, room: s
       }
     })
   })
+}
+
+/**
+ * The warm-up: `warmupMessages` at RATE per second, as the measured phase sends them, then a wait
+ * until they are all acked and delivered (30 s at most). Their frames go through the seq checks.
+ */
+async function warmUp(run: Run): Promise<void> {
+  const t0 = performance.now()
+  let sent = 0
+  while (sent < warmupMessages) {
+    const due = Math.min(warmupMessages, Math.floor(((performance.now() - t0) / 1000) * RATE) + 1)
+    for (; sent < due; sent++) {
+      const c = run.clients[sent % SENDERS]!
+      run.roomWarm.set(c.room, (run.roomWarm.get(c.room) ?? 0) + 1)
+      if (c.ws.readyState === WebSocket.OPEN)
+        c.ws.send(`{"type":"send","room":"${c.room}","clientMsgId":"w${sent}","text":"warm-up ${sent}"}`)
+    }
+    await sleep(2)
+  }
+  const expected = run.clients.reduce((n, c) => n + (run.roomWarm.get(c.room) ?? 0), 0)
+  const deadline = performance.now() + DRAIN_MS
+  while (performance.now() < deadline) {
+    if (run.warmAcked >= warmupMessages && run.clients.reduce((n, c) => n + c.warmed, 0) >= expected) break
+    await sleep(20)
+  }
+  console.log(
+    `warm-up: ${int(warmupMessages)} messages in ${((performance.now() - t0) / 1000).toFixed(1)} s, not counted`,
+  )
 }
 
 /** Sends `totalMessages` at RATE per second, spread round robin over the first SENDERS clients. */
@@ -405,9 +464,11 @@ function report(
   const received = clients.reduce((n, c) => n + c.received, 0)
   const duplicates = clients.reduce((n, c) => n + c.duplicates, 0)
   const outOfOrder = clients.reduce((n, c) => n + c.outOfOrder, 0)
-  // In order with no repeat means received === last (rooms start empty); behind means an acked
-  // message of its room never reached the client.
-  const behind = clients.filter((c) => c.last < (mustHave.get(c.room) ?? 0) || c.received !== c.last).length
+  // In order with no repeat means received + warmed === last (rooms start empty); behind means an
+  // acked message of its room never reached the client.
+  const behind = clients.filter(
+    (c) => c.last < (mustHave.get(c.room) ?? 0) || c.received + c.warmed !== c.last,
+  ).length
   const sendSeconds = (sendEnd - run.firstSend) / 1000
   const deliverSeconds = (run.lastDelivery - run.firstSend) / 1000
   deliverLatency.sort((a, b) => a - b)

@@ -1,17 +1,16 @@
 // A Connection's Transport (src/realtime/connection.ts) over a `ws` WebSocket.
 //
-// A frame for one socket goes through `ws.send`. A frame shared by many sockets (a room's
-// message) is framed once, header included, and every socket gets that one buffer in one write
-// to its TCP socket: no per-socket header, options object, cork or two-part write. This is safe
-// because ws writes each frame whole, at once, when it is sent (without compression, which the
-// gateway keeps off): a direct write can neither overtake nor split one of ws's frames, and it
-// is skipped once ws began closing, as `ws.send` would be.
+// Frames are built here, whole (header and payload in one buffer), and written to the
+// upgraded TCP socket in one write each: a room's message is framed once for every socket
+// that gets it (SharedFrame), a frame for one socket once for it. ws would build a header and
+// write two parts per socket. This is safe because ws too writes each of its frames (pings,
+// the close) whole, at once, when asked (without compression, which the gateway keeps off): a
+// direct write can neither overtake nor split one of ws's frames, and frames are dropped once
+// ws began closing, as `ws.send` would drop them.
 import type { Duplex } from 'node:stream'
 import { WebSocket } from 'ws'
 import type { Transport } from '../src/realtime/connection.ts'
 import type { SharedFrame } from '../src/realtime/shared-frame.ts'
-
-const TEXT = { binary: false }
 
 export class WsTransport implements Transport {
   constructor(
@@ -21,7 +20,7 @@ export class WsTransport implements Transport {
   ) {}
 
   send(text: string): void {
-    this.ws.send(text, TEXT)
+    if (this.ws.readyState === WebSocket.OPEN) this.stream.write(textFrame(text))
   }
 
   write(frame: SharedFrame): void {
