@@ -55,10 +55,19 @@ export default fp(
 
     app.decorateRequest('auth', null as unknown as Auth)
 
+    /** A cookie of the request: the Cookie header is parsed on first use (see the cookie plugin). */
+    const cookieOf = (request: FastifyRequest, name: string): string | undefined => {
+      if (request.cookies === null) {
+        const header = request.headers.cookie
+        request.cookies = header ? app.parseCookie(header) : {}
+      }
+      return request.cookies[name]
+    }
+
     app.decorate('tokenFrom', (request: FastifyRequest) => {
       const header = request.headers.authorization
       if (header?.startsWith('Bearer ')) return { token: header.slice(7).trim(), viaCookie: false }
-      const cookie = request.cookies[COOKIE]
+      const cookie = cookieOf(request, COOKIE)
       return cookie ? { token: cookie, viaCookie: true } : null
     })
 
@@ -143,7 +152,7 @@ export default fp(
     })
 
     app.decorate('deviceUserFrom', (request: FastifyRequest) => {
-      const cookie = request.cookies[DEVICE_COOKIE]
+      const cookie = cookieOf(request, DEVICE_COOKIE)
       if (!cookie) return undefined
       try {
         const { dev } = app.jwt.verify<{ dev?: unknown }>(cookie)
