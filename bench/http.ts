@@ -29,12 +29,26 @@ const USAGE = `node --import tsx bench/http.ts [flags]
   --url URL          target a running instance instead (needs ADMIN_USERNAME/ADMIN_PASSWORD)
   --floor            also run a bare Fastify route returning a constant (bench/floor-http.ts) in
                      the same run, and print GET /api/me's req/s as a share of it
+  --rounds N         run the routes N times in turn (default 1) and print each round's figures
+                     and the median of the rounds' GET /api/me to floor ratios
   --verbose          show the instance's output`
 
 const flags = parseFlags()
 checkFlags(
   flags,
-  ['duration', 'connections', 'pipelining', 'rooms', 'messages', 'only', 'url', 'floor', 'verbose', 'help'],
+  [
+    'duration',
+    'connections',
+    'pipelining',
+    'rooms',
+    'messages',
+    'only',
+    'url',
+    'floor',
+    'rounds',
+    'verbose',
+    'help',
+  ],
   USAGE,
 )
 const DURATION = flagNumber(flags, 'duration', 5)
@@ -43,6 +57,7 @@ const PIPELINING = Math.max(1, flagNumber(flags, 'pipelining', 1))
 const ROOMS = flagNumber(flags, 'rooms', 30)
 const MESSAGES = flagNumber(flags, 'messages', 500)
 const ONLY = flagList(flags, 'only')
+const ROUNDS = Math.max(1, Math.floor(flagNumber(flags, 'rounds', 1)))
 
 /**
  * Login is rate limited per IP and per username (all requests come from one IP, as one user):
@@ -121,62 +136,90 @@ async function main(): Promise<void> {
       })
     }
     const rows: string[][] = []
-    const rate = new Map<string, number>()
-    const cpu = new Map<string, number>()
-    for (const route of routes) {
-      process.stdout.write(`running ${route.title} ...`)
-      const target = route.name === 'floor' ? `http://127.0.0.1:${floor!.port}` : base
-      // The server's own CPU per request: steadier on a shared machine than req/s, which also
-      // depends on how much CPU the load generator got.
-      const pid = route.name === 'floor' ? floor!.pid : deploy.pids[0]
-      const cpuBefore = pid === undefined ? null : cpuSeconds(pid)
-      const result = await autocannon({
-        url: `${target}${route.path}`,
-        method: route.method,
-        headers: route.headers,
-        ...(route.body ? { body: route.body } : {}),
-        connections: CONNECTIONS,
-        pipelining: PIPELINING,
-        duration: DURATION,
-        timeout: 30,
-        title: route.title,
-      })
-      process.stdout.write(' done\n')
-      rate.set(route.name, result.requests.average)
-      const cpuAfter = pid === undefined ? null : cpuSeconds(pid)
-      const perRequest =
-        cpuBefore !== null && cpuAfter !== null && result.requests.total > 0
-          ? ((cpuAfter - cpuBefore) * 1e6) / result.requests.total
-          : null
-      if (perRequest !== null) cpu.set(route.name, perRequest)
-      const bad = result.non2xx + result.errors + result.timeouts
-      rows.push([
-        route.title,
-        int(result.requests.average),
-        ms(result.latency.p50),
-        ms(result.latency.p99),
-        ms(result.latency.max),
-        int(result.requests.total),
-        perRequest === null ? 'n/a' : `${perRequest.toFixed(1)} µs`,
-        bad ? `${bad} (${JSON.stringify(result.statusCodeStats)})` : '0',
-      ])
+    // Per round, the route's req/s and server CPU per request: on a shared machine the floor's
+    // own figure moves from run to run, so a ratio is taken within a round (back to back).
+    const rounds: { rate: Map<string, number>; cpu: Map<string, number> }[] = []
+    for (let round = 1; round <= ROUNDS; round++) {
+      const rate = new Map<string, number>()
+      const cpu = new Map<string, number>()
+      rounds.push({ rate, cpu })
+      for (const route of routes) {
+        const title = ROUNDS > 1 ? `${route.title} (round ${round})` : route.title
+        process.stdout.write(`running ${title} ...`)
+        const target = route.name === 'floor' ? `http://127.0.0.1:${floor!.port}` : base
+        // The server's own CPU per request: steadier on a shared machine than req/s, which also
+        // depends on how much CPU the load generator got.
+        const pid = route.name === 'floor' ? floor!.pid : deploy.pids[0]
+        const cpuBefore = pid === undefined ? null : cpuSeconds(pid)
+        const result = await autocannon({
+          url: `${target}${route.path}`,
+          method: route.method,
+          headers: route.headers,
+          ...(route.body ? { body: route.body } : {}),
+          connections: CONNECTIONS,
+          pipelining: PIPELINING,
+          duration: DURATION,
+          timeout: 30,
+          title,
+        })
+        process.stdout.write(' done\n')
+        rate.set(route.name, result.requests.average)
+        const cpuAfter = pid === undefined ? null : cpuSeconds(pid)
+        const perRequest =
+          cpuBefore !== null && cpuAfter !== null && result.requests.total > 0
+            ? ((cpuAfter - cpuBefore) * 1e6) / result.requests.total
+            : null
+        if (perRequest !== null) cpu.set(route.name, perRequest)
+        const bad = result.non2xx + result.errors + result.timeouts
+        rows.push([
+          title,
+          int(result.requests.average),
+          ms(result.latency.p50),
+          ms(result.latency.p99),
+          ms(result.latency.max),
+          int(result.requests.total),
+          perRequest === null ? 'n/a' : `${perRequest.toFixed(1)} µs`,
+          bad ? `${bad} (${JSON.stringify(result.statusCodeStats)})` : '0',
+        ])
+      }
     }
     console.log()
     table(['route', 'req/s', 'p50', 'p99', 'max', 'requests', 'server CPU/req', 'non-2xx/errors'], rows)
     await floor?.stop()
-    const me = rate.get('me')
-    const bare = rate.get('floor')
-    if (me && bare)
-      console.log(`\nGET /api/me: ${((me / bare) * 100).toFixed(0)}% of the bare Fastify route's req/s`)
-    const meCpu = cpu.get('me')
-    const bareCpu = cpu.get('floor')
-    if (meCpu && bareCpu)
+    const shares: number[] = []
+    const ratios: number[] = []
+    for (const [i, { rate, cpu }] of rounds.entries()) {
+      const round = ROUNDS > 1 ? ` (round ${i + 1})` : ''
+      const me = rate.get('me')
+      const bare = rate.get('floor')
+      if (me && bare) {
+        shares.push(me / bare)
+        console.log(
+          `\nGET /api/me${round}: ${((me / bare) * 100).toFixed(0)}% of the bare Fastify route's req/s`,
+        )
+      }
+      const meCpu = cpu.get('me')
+      const bareCpu = cpu.get('floor')
+      if (meCpu && bareCpu) {
+        ratios.push(meCpu / bareCpu)
+        console.log(
+          `GET /api/me${round}: ${meCpu.toFixed(1)} µs of server CPU per request, ${(meCpu / bareCpu).toFixed(2)}x the bare route's ${bareCpu.toFixed(1)} µs`,
+        )
+      }
+    }
+    if (ROUNDS > 1 && shares.length > 0)
       console.log(
-        `GET /api/me: ${meCpu.toFixed(1)} µs of server CPU per request, ${(meCpu / bareCpu).toFixed(2)}x the bare route's ${bareCpu.toFixed(1)} µs`,
+        `\nGET /api/me, median of ${shares.length} rounds: ${(median(shares) * 100).toFixed(0)}% of the bare route's req/s; ${median(ratios).toFixed(2)}x its server CPU per request`,
       )
   } finally {
     await deploy.stop()
   }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 function table(head: string[], rows: string[][]): void {

@@ -24,9 +24,9 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     /** preHandler: 401 unless the request carries a live session; sets `request.auth`. */
-    authenticate(request: FastifyRequest): Promise<void>
+    authenticate(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void
     /** preHandler: `authenticate`, then 403 unless the user is an admin. */
-    requireAdmin(request: FastifyRequest): Promise<void>
+    requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void>
     /** Resolves a token to its live session, or null. Used by the socket gateway too. */
     resolveToken(token: string): Promise<Auth | null>
     /** Signs the session's token and sets the cookie; returns the token for the body. */
@@ -55,10 +55,19 @@ export default fp(
 
     app.decorateRequest('auth', null as unknown as Auth)
 
+    /** A cookie of the request: the Cookie header is parsed on first use (see the cookie plugin). */
+    const cookieOf = (request: FastifyRequest, name: string): string | undefined => {
+      if (request.cookies === null) {
+        const header = request.headers.cookie
+        request.cookies = header ? app.parseCookie(header) : {}
+      }
+      return request.cookies[name]
+    }
+
     app.decorate('tokenFrom', (request: FastifyRequest) => {
       const header = request.headers.authorization
       if (header?.startsWith('Bearer ')) return { token: header.slice(7).trim(), viaCookie: false }
-      const cookie = request.cookies[COOKIE]
+      const cookie = cookieOf(request, COOKIE)
       return cookie ? { token: cookie, viaCookie: true } : null
     })
 
@@ -74,31 +83,52 @@ export default fp(
       return false
     })
 
-    app.decorate('resolveToken', async (token: string): Promise<Auth | null> => {
+    /** The token's user and session when its signature and expiry hold, else null. */
+    const claims = (token: string): TokenPayload | null => {
       let payload: TokenPayload
       try {
         payload = app.jwt.verify<TokenPayload>(token)
       } catch {
         return null
       }
-      if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return null
-      if (!(await sessions.isLive(payload.sid, payload.sub))) return null
+      return typeof payload.sub === 'string' && typeof payload.sid === 'string' ? payload : null
+    }
+
+    app.decorate('resolveToken', async (token: string): Promise<Auth | null> => {
+      const payload = claims(token)
+      if (!payload || !(await sessions.isLive(payload.sid, payload.sub))) return null
       return { userId: payload.sub, sessionId: payload.sid, viaCookie: false }
     })
 
-    app.decorate('authenticate', async (request: FastifyRequest) => {
-      const found = app.tokenFrom(request)
-      if (!found) throw unauthenticated()
-      const auth = await app.resolveToken(found.token)
-      if (!auth) throw unauthenticated('Session expired or revoked; sign in again')
-      if (found.viaCookie && UNSAFE.has(request.method) && !app.isAllowedOrigin(request)) {
-        throw new AppError(403, 'BAD_ORIGIN', 'Cross-site request refused')
-      }
-      request.auth = { ...auth, viaCookie: found.viaCookie }
-    })
+    // A callback hook rather than an async one: when this instance knows the session (nearly
+    // always: see SessionService), the request goes on in the same turn, without the promises
+    // and microtask turns an async hook costs each authenticated request.
+    const expired = () => unauthenticated('Session expired or revoked; sign in again')
+    app.decorate(
+      'authenticate',
+      (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+        const found = app.tokenFrom(request)
+        if (!found) return done(unauthenticated())
+        const payload = claims(found.token)
+        if (!payload) return done(expired())
+        const settle = (live: boolean) => {
+          if (!live) return done(expired())
+          if (found.viaCookie && UNSAFE.has(request.method) && !app.isAllowedOrigin(request)) {
+            return done(new AppError(403, 'BAD_ORIGIN', 'Cross-site request refused'))
+          }
+          request.auth = { userId: payload.sub, sessionId: payload.sid, viaCookie: found.viaCookie }
+          done()
+        }
+        const known = sessions.knownLive(payload.sid, payload.sub)
+        if (known !== undefined) settle(known)
+        else sessions.isLive(payload.sid, payload.sub).then(settle, done)
+      },
+    )
 
-    app.decorate('requireAdmin', async (request: FastifyRequest) => {
-      await app.authenticate(request)
+    app.decorate('requireAdmin', async (request: FastifyRequest, reply: FastifyReply) => {
+      await new Promise<void>((resolve, reject) =>
+        app.authenticate(request, reply, (err) => (err ? reject(err) : resolve())),
+      )
       const user = await accounts.require(request.auth.userId)
       if (user.role !== 'admin') throw new AppError(403, 'FORBIDDEN', 'Admins only')
     })
@@ -122,7 +152,7 @@ export default fp(
     })
 
     app.decorate('deviceUserFrom', (request: FastifyRequest) => {
-      const cookie = request.cookies[DEVICE_COOKIE]
+      const cookie = cookieOf(request, DEVICE_COOKIE)
       if (!cookie) return undefined
       try {
         const { dev } = app.jwt.verify<{ dev?: unknown }>(cookie)

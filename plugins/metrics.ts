@@ -6,6 +6,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import fp from 'fastify-plugin'
 import { AppError } from '../src/errors.ts'
+import type { CountCell } from '../src/metrics.ts'
 import { errors } from '../src/schemas/common.ts'
 
 declare module 'fastify' {
@@ -19,21 +20,38 @@ export default fp(
   async (app) => {
     const { metrics, hub, config } = app.core
 
-    // The labelled series of each method, route and status, looked up once: prom-client checks
-    // and hashes a labels object on every call otherwise. Bounded by the routes and statuses.
-    const series = new Map<string, { requests: { inc(): void }; duration: { observe(v: number): void } }>()
+    // Each route's series by method and status, looked up once and kept (bounded by the routes,
+    // methods and statuses): the request count is a plain number the counter reads when scraped,
+    // and the duration goes to the histogram's labelled series. Nested maps, so that no key is
+    // built and hashed per request.
+    interface Series {
+      requests: CountCell
+      duration: { observe(v: number): void }
+    }
+    const byRoute = new Map<string, Map<string, Map<number, Series>>>()
     app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched'
-      const key = `${request.method} ${reply.statusCode} ${route}`
-      let s = series.get(key)
-      if (!s) {
-        s = {
-          requests: metrics.httpRequests.labels(request.method, route, String(reply.statusCode)),
-          duration: metrics.httpDuration.labels(request.method, route),
-        }
-        series.set(key, s)
+      const method = request.method
+      const status = reply.statusCode
+      let byMethod = byRoute.get(route)
+      if (byMethod === undefined) {
+        byMethod = new Map()
+        byRoute.set(route, byMethod)
       }
-      s.requests.inc()
+      let byStatus = byMethod.get(method)
+      if (byStatus === undefined) {
+        byStatus = new Map()
+        byMethod.set(method, byStatus)
+      }
+      let s = byStatus.get(status)
+      if (s === undefined) {
+        s = {
+          requests: metrics.httpRequests.cell({ method, route, status: String(status) }),
+          duration: metrics.httpDuration.labels(method, route),
+        }
+        byStatus.set(status, s)
+      }
+      s.requests.count++
       s.duration.observe(reply.elapsedTime / 1000)
       done()
     })

@@ -29,6 +29,45 @@ function bulkCounter(name: string, help: string, read: () => number, registers: 
   })
 }
 
+/** One labelled series of a counter counted as a plain number; `count` is added to it when scraped. */
+export interface CountCell {
+  count: number
+}
+
+/**
+ * A Prometheus counter with labels whose series are plain numbers: the HTTP layer counts every
+ * answer, and prom-client hashes and checks a labels object on each `inc`. A caller looks a series
+ * up once (`cell`) and keeps it; the number of series is the caller's to bound.
+ */
+function bulkLabelledCounter<L extends string>(
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+  registers: Registry[],
+) {
+  const cells: { labels: Record<L, string>; cell: CountCell; reported: number }[] = []
+  new Counter({
+    name,
+    help,
+    labelNames,
+    registers,
+    collect() {
+      for (const c of cells) {
+        if (c.cell.count === c.reported) continue
+        this.inc(c.labels, c.cell.count - c.reported)
+        c.reported = c.cell.count
+      }
+    },
+  })
+  return {
+    cell(labels: Record<L, string>): CountCell {
+      const cell = { count: 0 }
+      cells.push({ labels, cell, reported: 0 })
+      return cell
+    },
+  }
+}
+
 export function createMetrics() {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
@@ -37,12 +76,12 @@ export function createMetrics() {
   return {
     registry,
     tally,
-    httpRequests: new Counter({
-      name: 'http_requests_total',
-      help: 'HTTP requests by route and status',
-      labelNames: ['method', 'route', 'status'],
+    httpRequests: bulkLabelledCounter(
+      'http_requests_total',
+      'HTTP requests by route and status',
+      ['method', 'route', 'status'],
       registers,
-    }),
+    ),
     httpDuration: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by route',

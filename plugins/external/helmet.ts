@@ -37,14 +37,18 @@ export default fp(
   { name: 'helmet', dependencies: ['core'] },
 )
 
-/** The headers Helmet sets with these options, read by running its middleware once. */
+/**
+ * The headers Helmet sets with these options, read by running its middleware once. Names in
+ * lower case, as `reply.header` keeps them: it lowercases each name it is given, which for
+ * Helmet's capitalised names made a new string and a string-table lookup per header per request.
+ */
 export function helmetHeaders(options: HelmetOptions): [string, string][] {
   const headers = new Map<string, string>()
   const recorder = {
     setHeader: (name: string, value: string | number | readonly string[]) => {
-      headers.set(name, Array.isArray(value) ? value.join(', ') : String(value))
+      headers.set(name.toLowerCase(), Array.isArray(value) ? value.join(', ') : String(value))
     },
-    removeHeader: (name: string) => headers.delete(name),
+    removeHeader: (name: string) => headers.delete(name.toLowerCase()),
   }
   helmet(options)({} as never, recorder as unknown as ServerResponse, (err?: unknown) => {
     if (err) throw err

@@ -1,15 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { type Static, Type } from 'typebox'
 import { errors } from '../../src/schemas/common.ts'
 import { UnreadItem } from '../../src/schemas/rooms.ts'
 import { CodeBody, OwnUser, PasswordChange, ProfilePatch } from '../../src/schemas/users.ts'
 
 const UserAnswer = Type.Object({ user: OwnUser })
+const JSON_UTF8 = 'application/json; charset=utf-8'
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { accounts, chat } = app.core
   const tags = ['me']
   app.addHook('preHandler', app.authenticate)
+  // `GET /api/me` answers serialised once per own view: `accounts.me` hands back the same view
+  // object until something about the user changes (then a new one), and most calls are page loads
+  // asking again. Weakly held, so they go with the views.
+  const answers = new WeakMap<OwnUser, Buffer>()
 
   app.get(
     '',
@@ -21,7 +26,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: UserAnswer, ...errors('UNAUTHENTICATED') },
       },
     },
-    async (request) => ({ user: await accounts.me(request.auth.userId) }),
+    async (request, reply) => {
+      const user = await accounts.me(request.auth.userId)
+      let body = answers.get(user)
+      if (body === undefined) {
+        body = Buffer.from(String(reply.serialize({ user })))
+        answers.set(user, body)
+      }
+      // Bytes already in the route's schema: Fastify sends a Buffer as it is.
+      return reply.type(JSON_UTF8).send(body as unknown as Static<typeof UserAnswer>)
+    },
   )
 
   app.get(

@@ -80,6 +80,8 @@ export class AccountService {
   private readonly limits: AccountLimits
   private readonly box: SecretBox
   private readonly log: Logger
+  /** Own views by the kept record they were built from: they go with it. */
+  private readonly meViews = new WeakMap<object, { view: OwnUser; until: number }>()
 
   constructor(deps: AccountDeps) {
     this.store = deps.store
@@ -144,10 +146,25 @@ export class AccountService {
     return this.sessions.revoke(sessionId, userId)
   }
 
+  /**
+   * The user's own view. While the kept record and rooms are the same objects (the rooms feature
+   * replaces them on any change), the same view object comes back, so a caller may keep what it
+   * derives from it (the route keeps the serialised answer) keyed by the view. A view is rebuilt
+   * once its VIP state would flip with time.
+   */
   async me(userId: string): Promise<OwnUser> {
     const own = await this.ownViews.own(userId)
     if (!own) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
-    return toOwnUser(own.user, own.rooms)
+    const now = Date.now()
+    const kept = this.meViews.get(own)
+    if (kept && now < kept.until) return kept.view
+    const view = toOwnUser(own.user, own.rooms, new Date(now))
+    const expires = own.user.vipExpiresAt?.getTime()
+    this.meViews.set(own, {
+      view,
+      until: expires !== undefined && expires > now ? expires : Number.POSITIVE_INFINITY,
+    })
+    return view
   }
 
   async updateProfile(userId: string, patch: ProfilePatch): Promise<OwnUser> {

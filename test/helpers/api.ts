@@ -15,7 +15,7 @@ export interface Caller {
   username: string
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE' | 'OPTIONS'
 
 export async function call<T = any>(
   app: App,

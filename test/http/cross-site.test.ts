@@ -4,6 +4,7 @@
 // that would allow them.
 import { Writable } from 'node:stream'
 import t from 'tap'
+import { EXPOSED_HEADERS } from '../../plugins/external/cors.ts'
 import { buildApp } from '../../src/app.ts'
 import { ConfigError, loadConfig } from '../../src/config.ts'
 import { call, loginAdmin, newUser } from '../helpers/api.ts'
@@ -64,6 +65,75 @@ t.test(`cross-site on ${backendName}`, async (t) => {
       t.ok(exposed.includes(h), `exposes ${h}`)
     const other = await call(app, 'GET', '/healthz', { headers: { origin: 'https://elsewhere.example' } })
     t.equal(other.headers['access-control-allow-origin'], undefined, 'an unlisted origin gets no CORS')
+  })
+
+  t.test('CORS: simple answers from every route, preflights, and who gets Allow-Origin', async (t) => {
+    const app = await buildTestApp(t, sharedEnv(t), { CORS_ORIGINS: SPA })
+    const admin = await loginAdmin(app)
+    const cors = (res: { headers: Record<string, unknown> }) => ({
+      vary: res.headers.vary,
+      origin: res.headers['access-control-allow-origin'],
+      credentials: res.headers['access-control-allow-credentials'],
+      exposed: res.headers['access-control-expose-headers'],
+    })
+    const exposed = EXPOSED_HEADERS.join(', ')
+    for (const [method, url, status] of [
+      ['GET', '/api/me', 200],
+      ['GET', '/api/nowhere', 404],
+      ['POST', '/api/rooms', 400],
+      ['GET', '/healthz', 200],
+    ] as const) {
+      const listed = await call(app, method, url, { as: admin, headers: { origin: SPA }, body: {} })
+      t.equal(listed.status, status, `${method} ${url}`)
+      t.same(
+        cors(listed),
+        { vary: 'Origin', origin: SPA, credentials: 'true', exposed },
+        `${url}: a listed origin`,
+      )
+      const other = await call(app, method, url, {
+        as: admin,
+        headers: { origin: 'https://elsewhere.example' },
+      })
+      t.same(
+        cors(other),
+        { vary: 'Origin', origin: undefined, credentials: 'true', exposed },
+        `${url}: unlisted`,
+      )
+      const none = await call(app, method, url, { as: admin })
+      t.same(
+        cors(none),
+        { vary: 'Origin', origin: undefined, credentials: 'true', exposed },
+        `${url}: no Origin`,
+      )
+      t.equal(none.headers['x-content-type-options'], 'nosniff', `${url}: the security headers too`)
+    }
+    const preflight = await call(app, 'OPTIONS', '/api/me', {
+      headers: {
+        origin: SPA,
+        'access-control-request-method': 'PATCH',
+        'access-control-request-headers': 'content-type',
+      },
+    })
+    t.equal(preflight.status, 204)
+    t.equal(preflight.headers['access-control-allow-origin'], SPA)
+    t.equal(preflight.headers['access-control-allow-credentials'], 'true')
+    t.equal(preflight.headers['access-control-allow-methods'], 'GET, HEAD, POST, PATCH, PUT, DELETE')
+    t.equal(preflight.headers['access-control-allow-headers'], 'content-type')
+    t.equal(preflight.headers['access-control-max-age'], '600')
+    t.equal(preflight.headers.vary, 'Origin, Access-Control-Request-Headers')
+    t.equal(
+      preflight.headers['x-content-type-options'],
+      'nosniff',
+      'a preflight gets the security headers too',
+    )
+    const refused = await call(app, 'OPTIONS', '/api/me', {
+      headers: { origin: 'https://elsewhere.example', 'access-control-request-method': 'PATCH' },
+    })
+    t.equal(
+      refused.headers['access-control-allow-origin'],
+      undefined,
+      'no preflight pass for an unlisted origin',
+    )
   })
 
   t.test('bodiless POSTs with content-type: application/json', async (t) => {

@@ -34,6 +34,8 @@ t.test(`the personal centre on ${backendName}`, async (t) => {
 
   t.test('PATCH /api/me changes display name, bio and theme; rejects bad values', async (t) => {
     const user = await newUser(app)
+    // Read first, so that the view and answer kept for the user must give way to the change.
+    t.not((await call(app, 'GET', '/api/me', { as: user })).body.user.displayName, 'Zoë 🦊')
     const res = await call(app, 'PATCH', '/api/me', {
       as: user,
       body: { displayName: 'Zoë 🦊', bio: '𝒽𝑒𝓁𝓁𝑜 — 你好 👨‍👩‍👧', theme: { mode: 'dark', accent: '#12abEF' } },
@@ -44,6 +46,7 @@ t.test(`the personal centre on ${backendName}`, async (t) => {
     t.same(res.body.user.theme, { mode: 'dark', accent: '#12abEF' })
     const again = await call(app, 'GET', '/api/me', { as: user })
     t.same(again.body.user.theme, { mode: 'dark', accent: '#12abEF' }, 'stored')
+    t.equal(again.body.user.displayName, 'Zoë 🦊', 'the new view, not the one read before')
     const onlyMode = await call(app, 'PATCH', '/api/me', { as: user, body: { theme: { mode: 'light' } } })
     t.same(onlyMode.body.user.theme, { mode: 'light' }, 'the theme is replaced whole')
     for (const body of [
@@ -131,7 +134,10 @@ t.test(`the personal centre on ${backendName}`, async (t) => {
     const user = await newUser(app)
     const [code] = await mintCodes(app, admin, 'activation', { count: 1, vipDays: 1 })
     await call(app, 'POST', '/api/me/vip', { as: user, body: { code } })
-    // Move the clock past the expiry: `active` is computed at every read, never stored.
+    const before = await call(app, 'GET', '/api/me', { as: user })
+    t.equal(before.body.user.vip.active, true)
+    // Move the clock past the expiry: `active` is never stored, and the view (and answer) kept for
+    // the user since the read above is not used past the moment it would change.
     const res = await atTime(Date.now() + DAY + 1000, () => call(app, 'GET', '/api/me', { as: user }))
     t.equal(res.body.user.vip.active, false)
     t.ok(res.body.user.vip.expiresAt, 'the expiry is still shown, for the client to display')

@@ -51,4 +51,12 @@ t.test(`/metrics on ${backendName}`, async (t) => {
   t.equal(value(text, 'bus_receive_lag_seconds_count'), 1)
   t.equal(value(text, 'store_operation_seconds_count{repo="messages",op="appendMany"}'), 1)
   t.ok(value(text, 'process_resident_memory_bytes')! > 0, 'default process metrics')
+
+  // Request counts are plain numbers the counter reads when scraped: each scrape adds what is new.
+  await call(app, 'GET', '/api/me', { as: admin })
+  await call(app, 'GET', '/api/me', { as: admin })
+  const again = (await scrape()).body
+  t.equal(value(again, 'http_requests_total{method="GET",route="/api/me",status="200"}'), 3)
+  t.equal(value(again, 'http_requests_total{method="GET",route="unmatched",status="404"}'), 1)
+  t.equal(value(again, 'http_request_duration_seconds_count{method="GET",route="/api/me"}'), 3)
 })
