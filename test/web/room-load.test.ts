@@ -1,0 +1,64 @@
+// A room's page in a real browser: a message that reaches the socket while the page is still
+// loading the room's history stays on screen. The socket may follow the room already (the room
+// list follows the user's rooms for its badges), so a message can arrive live before the
+// history answer, which was read before that message was stored.
+import type { Route } from 'playwright-core'
+import t from 'tap'
+import { ADMIN } from '../helpers/app.ts'
+import { ensureWebBuilt, launchBrowser, newPerson } from '../helpers/browser.ts'
+import { until } from '../helpers/wait.ts'
+import { mintCodes, register, serveApp, signIn } from './people.ts'
+
+t.test('a message delivered while the history loads is shown, not overwritten', async (t) => {
+  ensureWebBuilt()
+  const browser = await launchBrowser(t)
+  if (!browser) return
+  const base = await serveApp(t)
+
+  const admin = await newPerson(browser, base)
+  await signIn(admin, ADMIN.username, ADMIN.password)
+  const [invite] = await mintCodes(admin, 'invite', 1)
+  const created = await admin.request.post('/api/rooms', { data: { name: 'Slow' } })
+  t.equal(created.status(), 201)
+  const roomId = ((await created.json()) as { room: { id: string } }).room.id
+
+  const bob = await newPerson(browser, base)
+  await register(bob, 'bob', 'correct-horse-1', invite!)
+  t.equal((await bob.request.post(`/api/rooms/${roomId}/join`)).status(), 200)
+  // What the socket receives, to know when the message has reached the page.
+  const frames: string[] = []
+  bob.on('websocket', (ws) => ws.on('framereceived', (f) => frames.push(String(f.payload))))
+  await bob.goto('/rooms')
+  // The room list follows Bob's rooms on the socket: he shows as online in Slow.
+  await until(async () => {
+    const members = await admin.request.get(`/api/rooms/${roomId}/members`)
+    const page = (await members.json()) as { items: { user: { username: string }; online: boolean }[] }
+    return page.items.some((m) => m.user.username === 'bob' && m.online)
+  }, 'bob following Slow from the room list')
+
+  // The page's history read is answered by the server at once, but handed to the page only
+  // after a message was stored and delivered: the answer the page gets predates the message.
+  let held: { route: Route; body: string } | null = null
+  await bob.route(`**/api/rooms/${roomId}/messages**`, async (route) => {
+    if (held || route.request().method() !== 'GET') return route.continue()
+    const response = await route.fetch()
+    held = { route, body: await response.text() }
+  })
+  await bob.getByRole('link', { name: 'Slow', exact: true }).click()
+  await until(() => held !== null, 'the history read')
+  t.same(JSON.parse(held!.body).items, [], 'the history was read while the room was empty')
+
+  const sent = await admin.request.post(`/api/rooms/${roomId}/messages`, {
+    data: { text: 'while you were loading', clientMsgId: 'slow-1' },
+  })
+  t.equal(sent.status(), 201)
+  await until(() => frames.some((f) => f.includes('while you were loading')), 'the live frame at the page')
+  await held!.route.fulfill({ status: 200, contentType: 'application/json', body: held!.body })
+
+  await bob.getByRole('heading', { name: 'Slow' }).waitFor()
+  const shown = bob.locator('.messages article.msg:not(.pending) .text', {
+    hasText: 'while you were loading',
+  })
+  await shown.waitFor()
+  t.equal(await shown.count(), 1, 'shown once, after the history arrived')
+})
