@@ -62,7 +62,8 @@ const CLIENT_FRAMES: FrameDoc[] = [
     name: 'TypingFrame',
     schema: TypingFrame,
     type: 'typing',
-    summary: 'The user is typing (relayed at most once per 2 s).',
+    summary:
+      'The user is typing (relayed at most once per 2 s; dropped, unanswered, for a room this socket does not follow).',
   },
   {
     name: 'PingFrame',

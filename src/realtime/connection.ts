@@ -203,8 +203,10 @@ export class Connection implements Subscriber {
 
   private async typing(roomId: string): Promise<void> {
     // Only while following the room, and at most every two seconds: it is a hint, not a message.
-    if (!this.deps.hub.isFollowing(this, roomId))
-      return this.error('NOT_MEMBER', 'Join the room first', roomId)
+    // Anything else is dropped without an answer: an error naming the room would read as the
+    // refusal of a join still under way (the client would give that join up), and a notice
+    // for a room one does not follow is of no use to anyone.
+    if (!this.deps.hub.isFollowing(this, roomId)) return
     const now = Date.now()
     this.lastTyping ??= new Map()
     if (now - (this.lastTyping.get(roomId) ?? 0) < TYPING_INTERVAL_MS) return

@@ -134,6 +134,30 @@ t.test(`messages on ${backendName}`, async (t) => {
     t.ok((await presence)[0].online.includes(dave.id), 'dave shows up online')
   })
 
+  t.test('typing while the join is under way: not sent, and the join is not given up', async (t) => {
+    const frank = await user(server)
+    await frank.http.joinRoom(roomId)
+    const f = socket(t, { url: server.wsUrl, token: frank.token })
+    await within(f.connect(), 'connect')
+    const written: string[] = []
+    const raw = f.raw as unknown as { send(data: string): void }
+    const send = raw.send.bind(raw)
+    raw.send = (data: string) => {
+      written.push(data)
+      send(data)
+    }
+    const joining = f.join(roomId)
+    f.typing(roomId)
+    await within(joining, 'the join, with a typing notice sent meanwhile')
+    t.notOk(
+      written.some((w) => w.includes('"typing"')),
+      'a notice before `joined` stays here (the server would drop it)',
+    )
+    const typing = next(a, 'typing', (n) => n.user === frank.id)
+    f.typing(roomId)
+    t.same((await typing)[0], { type: 'typing', room: roomId, user: frank.id }, 'once joined, it goes out')
+  })
+
   t.test('leaving on another tab ends live delivery with a removed event', async (t) => {
     const erin = await user(server)
     await erin.http.joinRoom(roomId)

@@ -158,6 +158,18 @@ t.test('RoomSet: a refused re-join after a reconnect', async (t) => {
     t.equal(writes.length, 2, 'not tried again')
   })
 
+  t.test('joined only between `joined` and the end of the connection', async (t) => {
+    const { rooms } = setup()
+    const first = rooms.join(room, undefined, 1000)
+    t.notOk(rooms.isJoined(room), 'not while the join is under way')
+    joinedAt(rooms, 1)
+    await first
+    t.ok(rooms.isJoined(room))
+    rooms.unjoinAll()
+    t.notOk(rooms.isJoined(room), 'not on the next connection until it says so')
+    t.notOk(rooms.isJoined('another'), 'nor a room never joined')
+  })
+
   t.test('a join someone waits for is rejected at once, temporary or not', async (t) => {
     const { rooms, writes } = setup()
     const waiting = rooms.join(room, undefined, 1000)

@@ -1,13 +1,17 @@
-// A room's page in a real browser: a message that reaches the socket while the page is still
-// loading the room's history stays on screen. The socket may follow the room already (the room
-// list follows the user's rooms for its badges), so a message can arrive live before the
-// history answer, which was read before that message was stored.
-import type { Route } from 'playwright-core'
+// A room's page in a real browser, while it loads:
+// - a message that reaches the socket while the page is still loading the room's history stays
+//   on screen. The socket may follow the room already (the room list follows the user's rooms
+//   for its badges), so a message can arrive live before the history answer, which was read
+//   before that message was stored;
+// - typing while the room's join is under way costs neither the join nor the messages: a
+//   typing notice for a room not joined yet once drew an error naming the room, which the
+//   client took for the join's refusal, so the page stopped following the room.
+import type { Route, WebSocketRoute } from 'playwright-core'
 import t from 'tap'
 import { ADMIN } from '../helpers/app.ts'
 import { ensureWebBuilt, launchBrowser, newPerson } from '../helpers/browser.ts'
 import { until } from '../helpers/wait.ts'
-import { mintCodes, register, serveApp, signIn } from './people.ts'
+import { mintCodes, register, say, serveApp, signIn } from './people.ts'
 
 t.test('a message delivered while the history loads is shown, not overwritten', async (t) => {
   ensureWebBuilt()
@@ -61,4 +65,57 @@ t.test('a message delivered while the history loads is shown, not overwritten', 
   })
   await shown.waitFor()
   t.equal(await shown.count(), 1, 'shown once, after the history arrived')
+})
+
+t.test('typing while the room is being joined: the join holds and messages are shown', async (t) => {
+  ensureWebBuilt()
+  const browser = await launchBrowser(t)
+  if (!browser) return
+  const base = await serveApp(t)
+
+  const admin = await newPerson(browser, base)
+  await signIn(admin, ADMIN.username, ADMIN.password)
+  const [invite] = await mintCodes(admin, 'invite', 1)
+  const created = await admin.request.post('/api/rooms', { data: { name: 'Quick' } })
+  t.equal(created.status(), 201)
+  const roomId = ((await created.json()) as { room: { id: string } }).room.id
+  const bob = await newPerson(browser, base)
+  await register(bob, 'bob', 'correct-horse-1', invite!)
+  t.equal((await bob.request.post(`/api/rooms/${roomId}/join`)).status(), 200)
+
+  // Bob's socket goes through a relay that holds his joins of Quick until told to let them go;
+  // everything else passes at once, both ways.
+  const held: string[] = []
+  let holding = true
+  let server: WebSocketRoute | null = null
+  await bob.routeWebSocket('**/ws', (ws) => {
+    const toServer = ws.connectToServer()
+    server = toServer
+    ws.onMessage((m) => {
+      const text = String(m)
+      if (holding && text.includes('"type":"join"') && text.includes(roomId)) held.push(text)
+      else toServer.send(m)
+    })
+  })
+  const members = bob.waitForResponse((r) => r.url().includes(`/api/rooms/${roomId}/members`))
+  await bob.goto(`/rooms/${roomId}`)
+  await bob.getByRole('heading', { name: 'Quick' }).waitFor()
+  await members
+  await until(() => held.length > 0, 'the join held by the relay')
+  // The page joins right after the members answer: its join is under way now. Bob starts typing.
+  await bob.waitForTimeout(200)
+  await bob.getByRole('textbox', { name: 'Message' }).fill('h')
+  await bob.waitForTimeout(300)
+  holding = false
+  for (const frame of held.splice(0)) server!.send(frame)
+  await bob
+    .locator('.presence')
+    .filter({ hasText: /Online \(1\)/ })
+    .waitFor()
+
+  await say(bob, 'made it')
+  const shown = bob.locator('.messages article.msg:not(.pending) .text', { hasText: 'made it' })
+  await shown.waitFor()
+  t.equal(await shown.count(), 1, 'the message is shown, delivered, once')
+  t.equal(await bob.getByRole('alert').count(), 0, 'and no error on the page')
 })

@@ -191,6 +191,35 @@ t.test(`the socket on ${backendName}`, async (t) => {
     t.equal(a.frames.filter((f) => f.type === 'typing').length, 0, 'no echo of one’s own typing')
   })
 
+  t.test(
+    'typing in a room whose join is still under way: no answer, and the join goes through',
+    async (t) => {
+      const [room, other] = [await newRoom(), await newRoom()]
+      const [alice, bob] = [await member(room.id), await member(room.id)]
+      const a = await open(alice)
+      const b = await open(bob)
+      await join(b, room.id)
+      // The join reads the store; the typing notice is handled as it arrives, before that.
+      a.send({ type: 'join', room: room.id })
+      a.send({ type: 'typing', room: room.id })
+      t.match(await a.next((f) => f.type === 'joined' || f.type === 'error'), {
+        type: 'joined',
+        room: room.id,
+      })
+      a.send({ type: 'typing', room: other.id })
+      a.send({ type: 'ping' })
+      await a.next((f) => f.type === 'pong')
+      t.same(
+        a.frames.filter((f) => f.type === 'error'),
+        [],
+        'no error frame: one naming the room would read as the refusal of the join',
+      )
+      t.equal(b.frames.filter((f) => f.type === 'typing').length, 0, 'the early notice was not passed on')
+      a.send({ type: 'typing', room: room.id })
+      t.same(await b.next((f) => f.type === 'typing'), { type: 'typing', room: room.id, user: alice.userId })
+    },
+  )
+
   t.test('presence, room updates and removal as members come, go and the room is deleted', async (t) => {
     const room = await newRoom()
     const [alice, bob] = [await member(room.id), await member(room.id)]

@@ -44,6 +44,12 @@ export class RoomSet {
     return [...this.rooms.keys()]
   }
 
+  /** Whether the room's `joined` came on the current connection. */
+  isJoined(room: string): boolean {
+    const entry = this.rooms.get(room)
+    return entry !== undefined && entry.joined !== null
+  }
+
   lastSeq(room: string): number | null {
     return this.rooms.get(room)?.stream.lastSeq ?? null
   }

@@ -310,9 +310,12 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
       this.write({ type: 'leave', room })
   }
 
-  /** Tells the room's other followers that this user is typing (dropped while disconnected). */
+  /**
+   * Tells the room's other followers that this user is typing. Dropped unless the room is
+   * joined on the current connection: the server only passes it on for a followed room.
+   */
   typing(room: string): void {
-    this.write({ type: 'typing', room })
+    if (this.rooms.isJoined(room)) this.write({ type: 'typing', room })
   }
 
   // ------------------------------------------------------------------ messages
