@@ -6,16 +6,8 @@
 
 import type { Locator, Page } from 'playwright-core'
 import t from 'tap'
-import { ADMIN } from '../helpers/app.ts'
-import {
-  cspViolations,
-  ensureWebBuilt,
-  launchBrowser,
-  newPerson,
-  screenshot,
-  seriousA11yViolations,
-} from '../helpers/browser.ts'
-import { mintCodes, openRoom, register, say, serveApp, signIn } from './people.ts'
+import { cspViolations, newPerson, screenshot, seriousA11yViolations } from '../helpers/browser.ts'
+import { mintCodes, openRoom, register, say, stageWithAdmin } from './people.ts'
 
 const PASSWORD = 'correct-horse-1'
 
@@ -30,13 +22,9 @@ const roomLine = (page: Page, name: string): Locator =>
   page.locator('li[data-room]').filter({ has: page.getByRole('link', { name, exact: true }) })
 
 t.test('conversations in the web app, two people in Chromium', async (t) => {
-  ensureWebBuilt()
-  const browser = await launchBrowser(t)
-  if (!browser) return
-  const base = await serveApp(t)
-
-  const admin = await newPerson(browser, base)
-  await signIn(admin, ADMIN.username, ADMIN.password)
+  const stage = await stageWithAdmin(t)
+  if (!stage) return
+  const { browser, base, admin } = stage
   const invites = await mintCodes(admin, 'invite', 2)
   const [vip] = await mintCodes(admin, 'activation', 1)
   const alice = await newPerson(browser, base)

@@ -1,8 +1,9 @@
 // What a person does in the web app, as steps over its labelled controls (the same names a
 // screen reader announces), shared by the browser tests.
-import type { Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import type { Test } from 'tap'
-import { buildTestApp, sharedEnv } from '../helpers/app.ts'
+import { ADMIN, buildTestApp, sharedEnv } from '../helpers/app.ts'
+import { ensureWebBuilt, launchBrowser, newPerson } from '../helpers/browser.ts'
 
 export async function signIn(page: Page, username: string, password: string): Promise<void> {
   await page.goto('/login')
@@ -68,4 +69,23 @@ export async function serveApp(t: Test): Promise<string> {
   const app = await buildTestApp(t, sharedEnv(t, { ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' }))
   await app.listen({ port: 0, host: '127.0.0.1' })
   return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+}
+
+export interface Stage {
+  browser: Browser
+  /** The server's base URL. */
+  base: string
+  /** A browser context of its own with the admin signed in. */
+  admin: Page
+}
+
+/** The built web app served on this run's backend, Chromium, and the admin signed in; null without Chromium outside CI. */
+export async function stageWithAdmin(t: Test): Promise<Stage | null> {
+  ensureWebBuilt()
+  const browser = await launchBrowser(t)
+  if (!browser) return null
+  const base = await serveApp(t)
+  const admin = await newPerson(browser, base)
+  await signIn(admin, ADMIN.username, ADMIN.password)
+  return { browser, base, admin }
 }

@@ -7,28 +7,27 @@
 //   typing notice for a room not joined yet once drew an error naming the room, which the
 //   client took for the join's refusal, so the page stopped following the room.
 import type { Route, WebSocketRoute } from 'playwright-core'
-import t from 'tap'
-import { ADMIN } from '../helpers/app.ts'
-import { ensureWebBuilt, launchBrowser, newPerson } from '../helpers/browser.ts'
+import t, { type Test } from 'tap'
+import { newPerson } from '../helpers/browser.ts'
 import { until } from '../helpers/wait.ts'
-import { mintCodes, register, say, serveApp, signIn } from './people.ts'
+import { mintCodes, register, type Stage, say, stageWithAdmin } from './people.ts'
 
-t.test('a message delivered while the history loads is shown, not overwritten', async (t) => {
-  ensureWebBuilt()
-  const browser = await launchBrowser(t)
-  if (!browser) return
-  const base = await serveApp(t)
-
-  const admin = await newPerson(browser, base)
-  await signIn(admin, ADMIN.username, ADMIN.password)
+/** A room the admin made, and Bob, a member of it, signed in on a page of his own. */
+async function bobInRoom(t: Test, { browser, base, admin }: Stage, name: string) {
   const [invite] = await mintCodes(admin, 'invite', 1)
-  const created = await admin.request.post('/api/rooms', { data: { name: 'Slow' } })
+  const created = await admin.request.post('/api/rooms', { data: { name } })
   t.equal(created.status(), 201)
   const roomId = ((await created.json()) as { room: { id: string } }).room.id
-
   const bob = await newPerson(browser, base)
   await register(bob, 'bob', 'correct-horse-1', invite!)
   t.equal((await bob.request.post(`/api/rooms/${roomId}/join`)).status(), 200)
+  return { admin, bob, roomId }
+}
+
+t.test('a message delivered while the history loads is shown, not overwritten', async (t) => {
+  const stage = await stageWithAdmin(t)
+  if (!stage) return
+  const { admin, bob, roomId } = await bobInRoom(t, stage, 'Slow')
   // What the socket receives, to know when the message has reached the page.
   const frames: string[] = []
   bob.on('websocket', (ws) => ws.on('framereceived', (f) => frames.push(String(f.payload))))
@@ -68,21 +67,9 @@ t.test('a message delivered while the history loads is shown, not overwritten', 
 })
 
 t.test('typing while the room is being joined: the join holds and messages are shown', async (t) => {
-  ensureWebBuilt()
-  const browser = await launchBrowser(t)
-  if (!browser) return
-  const base = await serveApp(t)
-
-  const admin = await newPerson(browser, base)
-  await signIn(admin, ADMIN.username, ADMIN.password)
-  const [invite] = await mintCodes(admin, 'invite', 1)
-  const created = await admin.request.post('/api/rooms', { data: { name: 'Quick' } })
-  t.equal(created.status(), 201)
-  const roomId = ((await created.json()) as { room: { id: string } }).room.id
-  const bob = await newPerson(browser, base)
-  await register(bob, 'bob', 'correct-horse-1', invite!)
-  t.equal((await bob.request.post(`/api/rooms/${roomId}/join`)).status(), 200)
-
+  const stage = await stageWithAdmin(t)
+  if (!stage) return
+  const { bob, roomId } = await bobInRoom(t, stage, 'Quick')
   // Bob's socket goes through a relay that holds his joins of Quick until told to let them go;
   // everything else passes at once, both ways.
   const held: string[] = []
