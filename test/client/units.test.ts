@@ -2,7 +2,7 @@
 
 import { backoffDelay, defaultBackoff, type Message, RoomStream } from '@roomchat/client'
 import t from 'tap'
-import { ChatError } from '../../packages/client/src/errors.ts'
+import { ApiError, ChatError, isTemporary } from '../../packages/client/src/errors.ts'
 import { RoomSet } from '../../packages/client/src/rooms.ts'
 import type { ClientFrame } from '../../packages/client/src/wire.ts'
 
@@ -178,4 +178,14 @@ t.test('RoomSet: a refused re-join after a reconnect', async (t) => {
     await new Promise((r) => setTimeout(r, 60))
     t.equal(writes.length, 1, 'the caller decides whether to try again')
   })
+})
+
+t.test('isTemporary: refusals worth trying again after a while', async (t) => {
+  for (const code of ['INTERNAL', 'UNAVAILABLE', 'RATE_LIMITED', 'TIMEOUT', 'NETWORK'])
+    t.ok(isTemporary(new ChatError(code, 'x')), code)
+  t.ok(isTemporary(new ApiError(503, 'UNAVAILABLE', 'draining', null, 5)), 'an HTTP 503 too')
+  for (const code of ['NOT_MEMBER', 'NOT_FOUND', 'VALIDATION', 'UNAUTHENTICATED', 'CLOSED', 'REVOKED'])
+    t.notOk(isTemporary(new ChatError(code, 'x')), `${code} stands`)
+  t.notOk(isTemporary(new Error('INTERNAL')), 'only the client’s errors')
+  t.notOk(isTemporary(undefined))
 })

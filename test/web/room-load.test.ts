@@ -5,7 +5,9 @@
 //   before that message was stored;
 // - typing while the room's join is under way costs neither the join nor the messages: a
 //   typing notice for a room not joined yet once drew an error naming the room, which the
-//   client took for the join's refusal, so the page stopped following the room.
+//   client took for the join's refusal, so the page stopped following the room;
+// - a join refused for a passing reason (the store did not answer) is tried again: the page
+//   goes live instead of staying silent until it is opened again.
 import type { Route, WebSocketRoute } from 'playwright-core'
 import t, { type Test } from 'tap'
 import { newPerson } from '../helpers/browser.ts'
@@ -104,5 +106,42 @@ t.test('typing while the room is being joined: the join holds and messages are s
   const shown = bob.locator('.messages article.msg:not(.pending) .text', { hasText: 'made it' })
   await shown.waitFor()
   t.equal(await shown.count(), 1, 'the message is shown, delivered, once')
+  t.equal(await bob.getByRole('alert').count(), 0, 'and no error on the page')
+})
+
+t.test('a join refused for a passing reason is tried again until the room is live', async (t) => {
+  const stage = await stageWithAdmin(t)
+  if (!stage) return
+  const { bob, roomId } = await bobInRoom(t, stage, 'Patient')
+  // The relay answers Bob's first two joins of the room as a server whose store failed would.
+  let refusals = 0
+  await bob.routeWebSocket('**/ws', (ws) => {
+    const toServer = ws.connectToServer()
+    ws.onMessage((m) => {
+      const text = String(m)
+      if (refusals < 2 && text.includes('"type":"join"') && text.includes(roomId)) {
+        refusals++
+        const refusal = {
+          type: 'error',
+          code: 'INTERNAL',
+          message: 'Something went wrong; try again',
+          ref: roomId,
+        }
+        ws.send(JSON.stringify(refusal))
+      } else toServer.send(m)
+    })
+  })
+  await bob.goto(`/rooms/${roomId}`)
+  await bob.getByRole('heading', { name: 'Patient' }).waitFor()
+  await bob
+    .locator('.presence')
+    .filter({ hasText: /Online \(1\)/ })
+    .waitFor()
+  t.equal(refusals, 2, 'joined after two refusals')
+
+  await say(bob, 'still here')
+  const shown = bob.locator('.messages article.msg:not(.pending) .text', { hasText: 'still here' })
+  await shown.waitFor()
+  t.equal(await shown.count(), 1, 'the room is live: the message is shown, delivered')
   t.equal(await bob.getByRole('alert').count(), 0, 'and no error on the page')
 })

@@ -51,3 +51,21 @@ export function isSessionRefused(err: unknown): boolean {
   if (err.code === ClientCodes.REVOKED || err.code === 'UNAUTHENTICATED' || err.code === 'BANNED') return true
   return err instanceof ApiError && err.status === 401
 }
+
+/** Refusals that say "not now" rather than "never". */
+const TEMPORARY = new Set<string>([
+  'INTERNAL',
+  'UNAVAILABLE',
+  'RATE_LIMITED',
+  ClientCodes.TIMEOUT,
+  ClientCodes.NETWORK,
+])
+
+/**
+ * True when the same request may succeed if tried again after a while (`INTERNAL`,
+ * `UNAVAILABLE`, `RATE_LIMITED`, `TIMEOUT`, `NETWORK`); false for a refusal that will stand
+ * (`NOT_MEMBER`, `NOT_FOUND`, `VALIDATION`...).
+ */
+export function isTemporary(err: unknown): boolean {
+  return err instanceof ChatError && TEMPORARY.has(err.code)
+}

@@ -12,6 +12,7 @@ export {
   ClientCodes,
   type ErrorCodeOf,
   isSessionRefused,
+  isTemporary,
 } from './errors.ts'
 export type { FetchInit, FetchLike, FetchResponseLike, Query, RequestOptions } from './fetch.ts'
 export { ChatHttp, type ChatHttpOptions, type DownloadedFile, fileNameOf, type Health } from './http.ts'

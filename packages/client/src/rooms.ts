@@ -1,7 +1,7 @@
 // The rooms a ChatSocket follows: for each, its ordered stream (RoomStream), whether `joined`
 // came on the current connection, the joins waiting for it, and the watch on a gap the server
 // has not filled. The socket writes frames; this decides which and delivers messages.
-import { ChatError, ClientCodes } from './errors.ts'
+import { ChatError, ClientCodes, isTemporary } from './errors.ts'
 import { RoomStream, type StreamEvent } from './ordering.ts'
 import type { ClientFrame, JoinedFrame } from './wire.ts'
 
@@ -21,9 +21,6 @@ interface RoomEntry {
   retryTimer: ReturnType<typeof setTimeout> | null
   refusals: number
 }
-
-/** Refusals that say "not now" rather than "never": a re-join is tried again after them. */
-const TEMPORARY = new Set<string>(['INTERNAL', 'UNAVAILABLE', 'RATE_LIMITED', 'TIMEOUT'])
 
 export interface RoomSetHooks {
   /** Writes a frame if the connection is open (dropped otherwise: a reconnect re-joins). */
@@ -159,7 +156,7 @@ export class RoomSet {
       this.forget(room, entry, error)
       return true
     }
-    if (!TEMPORARY.has(error.code)) {
+    if (!isTemporary(error)) {
       this.forget(room, entry, error)
       return false
     }
