@@ -1,6 +1,8 @@
 // A real browser for the web app's tests: Debian's Chromium driven by playwright-core, each
 // person in a browser context of their own (own cookies, own network switch). Also: the web app
 // built before a test serves it, an axe-core audit of a page, and screenshots for the README.
+// When a test fails, the last frames each person's socket sent and received and the console's
+// warnings and errors are printed: a failure seen once in CI can then be read, not guessed.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -41,8 +43,38 @@ export async function launchBrowser(t: Test): Promise<Browser | null> {
     return null
   }
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })
-  t.teardown(() => browser.close())
+  t.teardown(async () => {
+    if (!t.passing()) printTraces(browser)
+    await browser.close()
+  })
   return browser
+}
+
+/** Per browser, each person's recent socket frames and console warnings, oldest first. */
+const traces = new Map<Browser, { person: string; lines: string[] }[]>()
+const TRACE_LINES = 60
+
+function traceOf(page: Page): (line: string) => void {
+  const browser = page.context().browser()
+  if (!browser) return () => {}
+  let list = traces.get(browser)
+  if (!list) {
+    list = []
+    traces.set(browser, list)
+  }
+  const trace = { person: `person ${list.length + 1}`, lines: [] as string[] }
+  list.push(trace)
+  const t0 = Date.now()
+  return (line) => {
+    trace.lines.push(`${String(Date.now() - t0).padStart(6)} ms ${line.slice(0, 400)}`)
+    if (trace.lines.length > TRACE_LINES) trace.lines.shift()
+  }
+}
+
+function printTraces(browser: Browser): void {
+  for (const { person, lines } of traces.get(browser) ?? []) {
+    console.error(`\n[browser] ${person} (${lines.length} latest lines):\n${lines.join('\n')}`)
+  }
 }
 
 /** What the browser refused under the app's Content-Security-Policy, across every page opened here. */
@@ -54,8 +86,16 @@ export async function newPerson(browser: Browser, base: string): Promise<Page> {
   const page = await context.newPage()
   page.setDefaultTimeout(15_000)
   page.on('pageerror', (err) => console.error(`[browser] ${err.message}`))
+  const trace = traceOf(page)
   page.on('console', (msg) => {
     if (/Content.Security.Policy/i.test(msg.text())) cspViolations.push(msg.text())
+    if (msg.type() === 'error' || msg.type() === 'warning') trace(`console.${msg.type()} ${msg.text()}`)
+  })
+  page.on('websocket', (ws) => {
+    trace(`socket open ${ws.url()}`)
+    ws.on('framesent', (f) => trace(`> ${String(f.payload)}`))
+    ws.on('framereceived', (f) => trace(`< ${String(f.payload)}`))
+    ws.on('close', () => trace('socket closed'))
   })
   return page
 }
