@@ -57,7 +57,9 @@ export default fp(
       index: false,
       setHeaders(res, path) {
         res.header('cache-control', /[\\/]assets[\\/]/.test(path) ? IMMUTABLE : REVALIDATE)
-        if (path.endsWith('.html')) res.header('content-security-policy', WEB_CSP)
+        if (!path.endsWith('.html')) return
+        res.header('content-security-policy', WEB_CSP)
+        for (const [name, value] of app.documentHeaders) res.header(name, value)
       },
     })
     app.get('/', { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'))
@@ -70,5 +72,5 @@ export default fp(
       app.get(`/${section}/*`, { schema: { hide: true } }, page)
     }
   },
-  { name: 'web', dependencies: ['core'] },
+  { name: 'web', dependencies: ['core', 'helmet'] },
 )

@@ -17,10 +17,11 @@ export const EXPOSED_HEADERS = [
 // foreign Origin that is not listed is logged once, with the setting that would allow it.
 //
 // Preflights (OPTIONS) are @fastify/cors's: it is registered in a scope of its own, which holds
-// nothing but its OPTIONS route, so its hook runs for them alone. Every other answer gets the
-// same headers @fastify/cors gives a simple request with these options (Vary: Origin; the
-// credentials and exposed headers; Allow-Origin when the Origin is listed), written here from
-// values computed once: its hook copied the route's options twice and merged its options into a
+// nothing but its OPTIONS route, so its hook runs for them alone. Every other answer gets
+// Vary: Origin, and when the Origin is listed the headers @fastify/cors gives a simple request
+// with these options (Allow-Origin, credentials, the exposed headers; @fastify/cors also sent
+// the last two without Allow-Origin, where no browser reads them), written here from values
+// computed once: its hook copied the route's options twice and merged its options into a
 // new object on every request, which was a twentieth of an authenticated request's CPU.
 export default fp(
   async (app) => {
@@ -45,9 +46,13 @@ export default fp(
       }
       if (request.method !== 'OPTIONS') {
         reply.header('vary', 'Origin')
-        if (listed) reply.header('access-control-allow-origin', origin)
-        reply.header('access-control-allow-credentials', 'true')
-        reply.header('access-control-expose-headers', exposed)
+        // The other two mean something only beside Allow-Origin: a browser reads them for a
+        // listed origin alone, and a same-origin page or a native client never does.
+        if (listed) {
+          reply.header('access-control-allow-origin', origin)
+          reply.header('access-control-allow-credentials', 'true')
+          reply.header('access-control-expose-headers', exposed)
+        }
       }
       done()
     })

@@ -29,7 +29,17 @@ export default fp(
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     })
     // The UI is a page: it brings its own CSP (helmet's API policy would block its scripts).
-    if (app.core.config.DOCS) await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+    if (app.core.config.DOCS)
+      await app.register(swaggerUi, {
+        routePrefix: '/docs',
+        staticCSP: true,
+        uiHooks: {
+          onRequest: (_request, reply, done) => {
+            for (const [name, value] of app.documentHeaders) reply.header(name, value)
+            done()
+          },
+        },
+      })
   },
-  { dependencies: ['core'] },
+  { dependencies: ['core', 'helmet'] },
 )

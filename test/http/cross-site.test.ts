@@ -96,13 +96,13 @@ t.test(`cross-site on ${backendName}`, async (t) => {
       })
       t.same(
         cors(other),
-        { vary: 'Origin', origin: undefined, credentials: 'true', exposed },
+        { vary: 'Origin', origin: undefined, credentials: undefined, exposed: undefined },
         `${url}: unlisted`,
       )
       const none = await call(app, method, url, { as: admin })
       t.same(
         cors(none),
-        { vary: 'Origin', origin: undefined, credentials: 'true', exposed },
+        { vary: 'Origin', origin: undefined, credentials: undefined, exposed: undefined },
         `${url}: no Origin`,
       )
       t.equal(none.headers['x-content-type-options'], 'nosniff', `${url}: the security headers too`)

@@ -368,6 +368,8 @@ t.test(`files on ${backendName}`, async (t) => {
       t.equal(down.statusCode, 200)
       t.equal(down.headers['x-content-type-options'], 'nosniff')
       t.equal(down.headers['content-security-policy'], "default-src 'none'; sandbox")
+      t.equal(down.headers['x-download-options'], 'noopen', 'a download gets the headers for downloads')
+      t.equal(down.headers['x-permitted-cross-domain-policies'], 'none')
       if (c.inline) {
         t.equal(down.headers['content-type'], c.stored ?? c.type)
         t.equal(down.headers['content-disposition'], `inline; filename="${c.filename}"`)

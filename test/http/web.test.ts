@@ -19,6 +19,10 @@ t.test('serves the built app with the right cache headers', async (t) => {
     t.match(res.body, /<div id="app">/, `${url}: the app's page`)
     t.equal(res.headers['cache-control'], 'no-cache', `${url}: revalidated on every load`)
     t.equal(res.headers['content-security-policy'], WEB_CSP, `${url}: the app's CSP`)
+    t.equal(res.headers['cross-origin-opener-policy'], 'same-origin', `${url}: the headers of a page`)
+    t.equal(res.headers['origin-agent-cluster'], '?1')
+    t.equal(res.headers['x-dns-prefetch-control'], 'off')
+    t.equal(res.headers['x-content-type-options'], 'nosniff', `${url}: and those of every answer`)
   }
   const js = await app.inject({ method: 'GET', url: `/assets/${asset}` })
   t.equal(js.statusCode, 200)
