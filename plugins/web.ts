@@ -59,7 +59,7 @@ export default fp(
         res.header('cache-control', /[\\/]assets[\\/]/.test(path) ? IMMUTABLE : REVALIDATE)
         if (!path.endsWith('.html')) return
         res.header('content-security-policy', WEB_CSP)
-        for (const [name, value] of app.documentHeaders) res.header(name, value)
+        res.headers(app.documentHeaders)
       },
     })
     app.get('/', { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'))

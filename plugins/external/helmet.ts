@@ -22,19 +22,20 @@ import helmet, { type HelmetOptions } from 'helmet'
 // first), which keeps Node on its faster path of writing them.
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Security headers for pages and downloads only, in addition to every answer's. */
-    documentHeaders: readonly (readonly [string, string])[]
+    /** Security headers for pages and downloads only, in addition to every answer's (`reply.headers(…)`). */
+    documentHeaders: Readonly<Record<string, string>>
   }
 }
 
-const DOCUMENT_ONLY = new Set([
+/** Helmet's headers that go on pages and downloads only. */
+export const DOCUMENT_ONLY_HEADERS: readonly string[] = [
   'cross-origin-opener-policy',
   'origin-agent-cluster',
   'x-dns-prefetch-control',
   'x-download-options',
   'x-permitted-cross-domain-policies',
   'x-xss-protection',
-])
+]
 
 export default fp(
   async (app) => {
@@ -52,11 +53,9 @@ export default fp(
         policy: app.core.config.CORS_ORIGINS.length > 0 ? 'cross-origin' : 'same-origin',
       },
     })
-    const everywhere = headers.filter(([name]) => !DOCUMENT_ONLY.has(name))
-    app.decorate(
-      'documentHeaders',
-      headers.filter(([name]) => DOCUMENT_ONLY.has(name)),
-    )
+    const pageOnly = (name: string) => DOCUMENT_ONLY_HEADERS.includes(name)
+    const everywhere = headers.filter(([name]) => !pageOnly(name))
+    app.decorate('documentHeaders', Object.fromEntries(headers.filter(([name]) => pageOnly(name))))
     app.addHook('onRequest', (_request, reply, done) => {
       for (const [name, value] of everywhere) reply.header(name, value)
       done()

@@ -35,7 +35,7 @@ export default fp(
         staticCSP: true,
         uiHooks: {
           onRequest: (_request, reply, done) => {
-            for (const [name, value] of app.documentHeaders) reply.header(name, value)
+            reply.headers(app.documentHeaders)
             done()
           },
         },

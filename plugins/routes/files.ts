@@ -144,7 +144,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         .header('cache-control', 'private, no-cache')
         .header('etag', etag)
         .header('accept-ranges', 'bytes')
-      for (const [name, value] of app.documentHeaders) reply.header(name, value)
+      reply.headers(app.documentHeaders)
       if (request.headers['if-none-match'] === etag) return reply.code(304).send()
       const ifRange = request.headers['if-range']
       const range =

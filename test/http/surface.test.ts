@@ -2,18 +2,9 @@
 // security headers with an API policy on every answer (those of a page on pages only), and no
 // caching of answers with tokens.
 import t from 'tap'
+import { DOCUMENT_ONLY_HEADERS } from '../../plugins/external/helmet.ts'
 import { call, loginAdmin } from '../helpers/api.ts'
 import { ADMIN, backendName, buildTestApp, sharedEnv } from '../helpers/app.ts'
-
-/** Helmet's headers for pages and downloads (plugins/external/helmet.ts). */
-const DOCUMENT_ONLY = [
-  'cross-origin-opener-policy',
-  'origin-agent-cluster',
-  'x-dns-prefetch-control',
-  'x-download-options',
-  'x-permitted-cross-domain-policies',
-  'x-xss-protection',
-]
 
 t.test(`the public surface on ${backendName}`, async (t) => {
   const app = await buildTestApp(t)
@@ -38,7 +29,7 @@ t.test(`the public surface on ${backendName}`, async (t) => {
       t.match(res.headers['strict-transport-security'], /max-age=\d+/)
       t.equal(res.headers['referrer-policy'], 'no-referrer')
       t.notOk(res.headers['x-powered-by'])
-      for (const pageOnly of DOCUMENT_ONLY)
+      for (const pageOnly of DOCUMENT_ONLY_HEADERS)
         t.equal(res.headers[pageOnly], undefined, `${url}: no ${pageOnly} (a JSON answer is never a page)`)
     }
   })
@@ -64,7 +55,7 @@ t.test(`the public surface on ${backendName}`, async (t) => {
     const res = await app.inject({ method: 'GET', url: '/docs/' })
     t.equal(res.statusCode, 200)
     t.match(res.headers['content-security-policy'], /script-src 'self'/, 'the UI brings its own CSP')
-    for (const pageOnly of DOCUMENT_ONLY) t.ok(res.headers[pageOnly], `a page: ${pageOnly}`)
+    for (const pageOnly of DOCUMENT_ONLY_HEADERS) t.ok(res.headers[pageOnly], `a page: ${pageOnly}`)
   })
 })
 
