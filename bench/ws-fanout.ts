@@ -40,7 +40,7 @@ const USAGE = `node --import tsx bench/ws-fanout.ts [flags]
   --duration D     seconds of sending (default 10)
   --senders K      how many clients send, round robin (default: all)
   --warmup W       seconds of sending at the same rate before the measured phase, not counted
-                   (default 3; the JIT compiles the hot path then, as in a server running for days)
+                   (default 10; the JIT compiles the hot path then, as in a server running for days)
   --url URL        target running instances instead (repeat or comma-separate; needs
                    ADMIN_USERNAME/ADMIN_PASSWORD of that deployment, and its limits raised)
   --floor          run the same workload against a bare ws broadcaster too and print the ratio
@@ -70,7 +70,7 @@ const INSTANCES = Math.max(1, flagNumber(flags, 'instances', 1))
 const RATE = flagNumber(flags, 'rate', 200)
 const DURATION = flagNumber(flags, 'duration', 10)
 const SENDERS = Math.max(1, Math.min(flagNumber(flags, 'senders', CLIENTS), CLIENTS))
-const WARMUP = Math.max(0, flagNumber(flags, 'warmup', 3))
+const WARMUP = Math.max(0, flagNumber(flags, 'warmup', 10))
 
 /** Limits raised so that the bench measures delivery, not the abuse limits; cheap hashing for fast setup. */
 const BENCH_ENV = {

@@ -83,7 +83,12 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
   const instrumented = instrumentStore(adapters.store, metrics)
   // What a send checks, kept on this instance; every service writes through `watch`, so each
   // write that makes it stale is announced to every instance.
-  const chatState = new ChatState(instrumented, bus)
+  const chatState = new ChatState(instrumented, bus, {
+    onLost: () =>
+      log.warn(
+        'a chat state notice never arrived (lost on the bus, or its writer stopped): everything kept for sends was dropped, to be read again from the store',
+      ),
+  })
   await chatState.start()
   const store = chatState.watch(instrumented)
   const sessions = new SessionService(store, bus, config.SESSION_TTL_DAYS)
@@ -118,6 +123,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
   // Its per-user channel (read markers) is subscribed before any socket can connect.
   await hub.start().catch((err: unknown) => {
     hub.close()
+    chatState.stop()
     throw err
   })
   const rooms = new RoomService(store, hub, presence, fileBytes)
@@ -160,6 +166,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
       const warn = (err: unknown) => log.warn({ err }, 'error while closing')
       try {
         hub.close()
+        chatState.stop()
       } catch (err) {
         warn(err)
       }

@@ -18,6 +18,12 @@ export function createMemoryBus(onError: (err: unknown) => void = () => {}): Bus
       await publish(channel, message)
       if (mark > (marks.get(channel) ?? 0)) marks.set(channel, mark)
     },
+    async bump(channel) {
+      if (closed) throw new Error('bus closed')
+      const mark = (marks.get(channel) ?? 0) + 1
+      marks.set(channel, mark)
+      return mark
+    },
     async marks(channels) {
       return channels.map((c) => marks.get(c) ?? 0)
     },

@@ -47,6 +47,9 @@ export async function createRedisBus(
       const failed = results?.find(([err]) => err)
       if (failed) throw failed[0]
     },
+    async bump(channel) {
+      return Number(await redis.zincrby(marksKey, 1, channel))
+    },
     async marks(channels) {
       const out: number[] = []
       for (let i = 0; i < channels.length; i += MARKS_BATCH) {

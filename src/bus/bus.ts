@@ -12,6 +12,10 @@
 //   down) in one round trip; `marks` reads the marks of many channels in one round trip. A
 //   subscriber that lost a publish learns from the mark that it missed something, without asking
 //   the store about every channel it follows.
+// - Tickets: `bump` raises a channel's mark by exactly one and returns it, atomically across
+//   instances, so no two callers get the same number. A publisher takes one before a change it
+//   will announce with that number: a subscriber that sees a number below the mark never arrive
+//   knows an announcement was lost, or its publisher died between the ticket and the publish.
 
 export type BusHandler = (message: string) => void
 export type Unsubscribe = () => Promise<void>
@@ -21,6 +25,8 @@ export interface Bus {
   publish(channel: string, message: string): Promise<void>
   /** Publishes, and raises the channel's mark to `mark` unless it is higher already. */
   publishMarked(channel: string, message: string, mark: number): Promise<void>
+  /** Raises the channel's mark by one and returns it: a ticket no other caller gets. */
+  bump(channel: string): Promise<number>
   /** The marks of these channels, in the same order; 0 for a channel never marked. */
   marks(channels: string[]): Promise<number[]>
   /** Resolves once the subscription is active: messages published after that are received. */

@@ -5,24 +5,28 @@
 //
 // Exact through bus events: every store write that can make a cached answer wrong (a member
 // leaving or joining, a room created or deleted, a user changed, banned or made VIP) goes
-// through `watch(store)`, which drops
-// the entry on this instance at once and announces it on the `chat:state` channel, so every
-// other instance drops it when the event arrives (milliseconds; test/multi/chat-state.test.ts
-// measures the window). Only positive answers are cached: a join cannot make one wrong, and a
-// refusal is always read from the store.
+// through `watch(store)`, which drops the entry on this instance at once and announces it on the
+// `chat:state` channel, so every other instance drops it when the notice arrives (milliseconds;
+// test/multi/chat-state.test.ts measures the window). Only positive answers are cached: a join
+// cannot make one wrong, and a refusal is always read from the store.
 //
-// Bounded staleness: a bus resync (the subscriber connection was down, events may be lost) drops
-// everything, and no entry is used past ENTRY_MS after it was read, so a lost publish is
-// covered too. An answer read from the store while an event arrived is not kept (the epoch
-// check), so a read racing a leave cannot keep a member that just left. Bounded memory: at most
-// MAX_MEMBERS membership entries, MAX_SENDERS snapshots and MAX_OWN own views, the oldest
-// dropped first.
+// A lost notice is noticed: before the write, the writer takes a ticket (`Bus.bump`, a number no
+// other writer gets) and announces the write under it, even when it changed nothing or failed.
+// Every CHECK_MS each instance reads the last ticket taken; a ticket taken before the previous
+// check that never arrived (the publish was lost, or the writer died between the ticket and the
+// publish) drops everything, as a bus resync does. So a lost notice costs at most two checks of
+// staleness, and entries can live long (ENTRY_MS, a bound for writes made around the
+// application, such as an operator's edit in the database): in the steady state a member's sends
+// read nothing but the append. An answer read from the store while a notice arrived is not kept
+// (the epoch check), so a read racing a leave cannot keep a member that just left. Bounded
+// memory: at most MAX_MEMBERS membership entries, MAX_SENDERS snapshots and MAX_OWN own views,
+// the oldest dropped first.
 import type { Bus } from '../bus/bus.ts'
 import { jsonChannel, publishOn, subscribeOn } from '../bus/channel.ts'
 import type { UserRecord, UserSnapshot } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
 
-/** What instances tell each other about cached chat state. */
+/** What a write made stale. */
 export type StateEvent =
   /** The user is no longer a member of the room (left, or was removed). */
   | { k: 'member'; room: string; user: string }
@@ -35,12 +39,28 @@ export type StateEvent =
   /** The user's rooms changed (joined or created one): the own view must be read again. */
   | { k: 'rooms'; user: string }
 
-export const stateChannel = jsonChannel<StateEvent>('chat:state')
+/** One write's announcement: its ticket, and what it made stale (nothing when it changed nothing). */
+export interface StateNotice {
+  n: number
+  e: StateEvent[]
+}
 
-const ENTRY_MS = 30_000
+export const stateChannel = jsonChannel<StateNotice>('chat:state')
+
+/** How long an entry may be used without a notice about it: the bound for writes around the app. */
+export const ENTRY_MS = 10 * 60_000
+/** How often the last ticket is read: a lost notice is noticed within two of these. */
+export const CHECK_MS = 5_000
 const MAX_MEMBERS = 100_000
 const MAX_SENDERS = 50_000
 const MAX_OWN = 50_000
+
+export interface ChatStateOptions {
+  now?: () => number
+  checkMs?: number
+  /** Called when a lost notice made this instance drop everything it kept. */
+  onLost?: () => void
+}
 
 export interface Sender extends UserSnapshot {
   banned: boolean
@@ -63,17 +83,43 @@ export class ChatState {
   private readonly owns = new Map<string, { own: Own; until: number }>()
   /** Bumped by every event: a store read that overlapped one is not cached. */
   private epoch = 0
+  /** Every ticket up to this one arrived here (or was covered by dropping everything). */
+  private seen = 0
+  /** Tickets that arrived past `seen`, while an earlier one is still on its way. */
+  private readonly ahead = new Set<number>()
+  /** The last ticket at the previous check: each of them must have arrived by the next. */
+  private due = 0
+  private checker: NodeJS.Timeout | null = null
+  private checking = false
+  private readonly now: () => number
+  private readonly checkMs: number
+  private readonly onLost: () => void
 
   constructor(
     private readonly store: Store,
     private readonly bus: Bus,
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: ChatStateOptions = {},
+  ) {
+    this.now = options.now ?? Date.now
+    this.checkMs = options.checkMs ?? CHECK_MS
+    this.onLost = options.onLost ?? (() => {})
+  }
 
-  /** Subscribes to the events of every instance; resolves when listening. */
+  /** Subscribes to the notices of every instance and starts checking tickets; resolves when listening. */
   async start(): Promise<void> {
     this.bus.onResync(() => this.clear())
-    await subscribeOn(this.bus, stateChannel, (e) => this.apply(e))
+    await subscribeOn(this.bus, stateChannel, (notice) => this.receive(notice))
+    // Notices published from here on arrive; every ticket up to the mark is accounted for.
+    const [mark = 0] = await this.bus.marks([stateChannel.name])
+    this.due = mark
+    this.pass(mark)
+    this.checker = setInterval(() => void this.check(), this.checkMs)
+    this.checker.unref()
+  }
+
+  stop(): void {
+    if (this.checker) clearInterval(this.checker)
+    this.checker = null
   }
 
   /** Whether the user is a member of the room (cached when yes). */
@@ -148,12 +194,30 @@ export class ChatState {
 
   /**
    * The store, with every write that can make a cached answer wrong announced: dropped here at
-   * once, then published to every instance before the write's caller goes on.
+   * once, then published to every instance under a ticket taken before the write, before the
+   * write's caller goes on.
    */
   watch(store: Store): Store {
-    const announce = async (e: StateEvent) => {
-      this.apply(e)
-      await publishOn(this.bus, stateChannel, e)
+    /**
+     * Runs a write under a ticket and announces what it made stale: `events` unless `changed`
+     * says the write did nothing. A write that failed may still have been applied (a timeout
+     * after the store took it), so its events are announced too.
+     */
+    const announced = async <R>(
+      events: StateEvent[],
+      write: () => Promise<R>,
+      changed: (result: R) => boolean = () => true,
+    ): Promise<R> => {
+      const n = await this.bus.bump(stateChannel.name)
+      let stale = events
+      try {
+        const result = await write()
+        if (!changed(result)) stale = []
+        return result
+      } finally {
+        for (const e of stale) this.apply(e)
+        await publishOn(this.bus, stateChannel, { n, e: stale })
+      }
     }
     const rooms = store.rooms
     const users = store.users
@@ -161,48 +225,88 @@ export class ChatState {
       ...store,
       rooms: {
         ...rooms,
-        async create(room) {
-          await rooms.create(room)
-          await announce({ k: 'rooms', user: room.creator.id })
-        },
-        async openDm(room) {
-          const opened = await rooms.openDm(room)
-          for (const user of room.dm) await announce({ k: 'rooms', user })
-          return opened
-        },
-        async join(roomId, userId, at) {
-          const result = await rooms.join(roomId, userId, at)
-          if (result === 'joined') await announce({ k: 'rooms', user: userId })
-          return result
-        },
-        async leave(roomId, userId) {
-          const left = await rooms.leave(roomId, userId)
-          if (left) await announce({ k: 'member', room: roomId, user: userId })
-          return left
-        },
-        async mute(roomId, userId, until) {
-          await rooms.mute(roomId, userId, until)
-          await announce({ k: 'mute', room: roomId, user: userId })
-        },
-        async delete(roomId) {
-          const deleted = await rooms.delete(roomId)
-          if (deleted) await announce({ k: 'room', room: roomId })
-          return deleted
-        },
+        create: (room) => announced([{ k: 'rooms', user: room.creator.id }], () => rooms.create(room)),
+        openDm: (room) =>
+          announced(
+            room.dm.map((user) => ({ k: 'rooms', user })),
+            () => rooms.openDm(room),
+          ),
+        join: (roomId, userId, at) =>
+          announced(
+            [{ k: 'rooms', user: userId }],
+            () => rooms.join(roomId, userId, at),
+            (result) => result === 'joined',
+          ),
+        leave: (roomId, userId) =>
+          announced(
+            [{ k: 'member', room: roomId, user: userId }],
+            () => rooms.leave(roomId, userId),
+            (left) => left,
+          ),
+        mute: (roomId, userId, until) =>
+          announced([{ k: 'mute', room: roomId, user: userId }], () => rooms.mute(roomId, userId, until)),
+        delete: (roomId) =>
+          announced(
+            [{ k: 'room', room: roomId }],
+            () => rooms.delete(roomId),
+            (deleted) => deleted,
+          ),
       },
       users: {
         ...users,
-        async update(id, patch) {
-          const user = await users.update(id, patch)
-          if (user) await announce({ k: 'user', user: id })
-          return user
-        },
-        async extendVip(id, days, now) {
-          const user = await users.extendVip(id, days, now)
-          if (user) await announce({ k: 'user', user: id })
-          return user
-        },
+        update: (id, patch) =>
+          announced(
+            [{ k: 'user', user: id }],
+            () => users.update(id, patch),
+            (user) => user !== null,
+          ),
+        extendVip: (id, days, now) =>
+          announced(
+            [{ k: 'user', user: id }],
+            () => users.extendVip(id, days, now),
+            (user) => user !== null,
+          ),
       },
+    }
+  }
+
+  /** A notice from any instance, this one included. */
+  private receive(notice: StateNotice): void {
+    if (!Array.isArray(notice.e) || typeof notice.n !== 'number') return
+    for (const e of notice.e) this.apply(e)
+    if (notice.n <= this.seen) return
+    this.ahead.add(notice.n)
+    this.pass(this.seen)
+  }
+
+  /** Moves `seen` to at least `upTo`, then past every ticket that arrived in a row after it. */
+  private pass(upTo: number): void {
+    if (upTo > this.seen) {
+      this.seen = upTo
+      for (const n of this.ahead) if (n <= upTo) this.ahead.delete(n)
+    }
+    while (this.ahead.delete(this.seen + 1)) this.seen++
+  }
+
+  /**
+   * A ticket taken before the previous check that has still not arrived was lost: what it made
+   * stale is unknown, so everything goes.
+   */
+  private async check(): Promise<void> {
+    if (this.checking) return
+    this.checking = true
+    try {
+      const [mark = 0] = await this.bus.marks([stateChannel.name])
+      if (this.seen < this.due) {
+        this.clear()
+        this.pass(this.due)
+        this.onLost()
+      }
+      this.due = mark
+    } catch {
+      // The bus is down: its resync drops everything when it is back.
+    } finally {
+      this.checking = false
     }
   }
 

@@ -84,6 +84,23 @@ function contract(name: string, setup: (t: Test) => Promise<Deployment | null>) 
       t.same(await a.marks([...many, 'marked']), [...many.map(() => 0), 7], 'many channels at once')
     })
 
+    t.test('tickets: bump raises the mark by one, never the same number twice', async (t) => {
+      const a = await deployment.instance()
+      const b = await deployment.instance()
+      t.same(await a.marks(['tickets']), [0])
+      t.equal(await a.bump('tickets'), 1)
+      t.equal(await b.bump('tickets'), 2)
+      const many = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).bump('tickets')))
+      t.same(
+        [...many].sort((x, y) => x - y),
+        Array.from({ length: 200 }, (_, i) => i + 3),
+        '200 at once from two instances: each number once',
+      )
+      t.same(await b.marks(['tickets']), [202], 'the mark is the last ticket')
+      await a.publishMarked('tickets', 'lower', 5)
+      t.same(await a.marks(['tickets']), [202], 'a lower publishMarked does not lower it')
+    })
+
     t.test('ping answers while open', async (t) => {
       const a = await deployment.instance()
       await t.resolves(a.ping())

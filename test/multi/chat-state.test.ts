@@ -3,7 +3,8 @@
 // send on instance B as soon as B has the event, and the window between the write on A and the
 // event on B is measured here (the README quotes it).
 import t from 'tap'
-import { stateChannel } from '../../src/rooms/chat-state.ts'
+import { CHECK_MS, stateChannel } from '../../src/rooms/chat-state.ts'
+import { openMongoStore } from '../../src/store/mongo/index.ts'
 import { call, loginAdmin, newUser } from '../helpers/api.ts'
 import { buildTestApp, sharedEnv } from '../helpers/app.ts'
 import { mongoUrl, needServer, redisUrl } from '../helpers/servers.ts'
@@ -22,7 +23,7 @@ t.test('chat state across instances', async (t) => {
       seen = r
     })
     const off = await b.core.internals.bus.subscribe(stateChannel.name, (raw) => {
-      if (match(stateChannel.decode(raw))) seen()
+      if (stateChannel.decode(raw).e.some(match)) seen()
     })
     return { got, off }
   }
@@ -61,8 +62,8 @@ t.test('chat state across instances', async (t) => {
     t.equal((await send(roomId, user)).status, 201)
     let eventAt = Number.POSITIVE_INFINITY
     const off = await b.core.internals.bus.subscribe(stateChannel.name, (raw) => {
-      const e = stateChannel.decode(raw)
-      if (e.k === 'member' && e.room === roomId) eventAt = performance.now()
+      const { e } = stateChannel.decode(raw)
+      if (e.some((x) => x.k === 'member' && x.room === roomId)) eventAt = performance.now()
     })
     const leaving = call(a, 'POST', `/api/rooms/${roomId}/leave`, { as: user })
     const answers: { status: number; at: number }[] = []
@@ -146,4 +147,31 @@ t.test('chat state across instances', async (t) => {
       t.same((await me(admin)).rooms, [...before, created], 'a room created')
     },
   )
+
+  t.test('a writer that died between its ticket and its notice: B notices within two checks', async (t) => {
+    const roomId = await room('Lost notice')
+    const user = await newUser(a)
+    await call(a, 'POST', `/api/rooms/${roomId}/join`, { as: user })
+    t.equal((await send(roomId, user)).status, 201, 'B keeps the membership')
+    // The dead writer: it took its ticket on A's bus and wrote to the store, and was gone
+    // before it could announce the leave.
+    const raw = await openMongoStore(shared.env.MONGODB_URL!)
+    t.teardown(() => raw.close())
+    await a.core.internals.bus.bump(stateChannel.name)
+    const diedAt = performance.now()
+    t.equal(await raw.rooms.leave(roomId, user.userId), true)
+    t.equal((await send(roomId, user)).status, 201, 'B does not know yet')
+    while (b.core.internals.chatState.size().members > 0) {
+      if (performance.now() - diedAt > 2 * CHECK_MS + 2000) break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    const noticed = performance.now() - diedAt
+    t.equal(b.core.internals.chatState.size().members, 0, 'B dropped what it kept')
+    t.ok(
+      noticed <= 2 * CHECK_MS + 1000,
+      `B noticed the gap ${(noticed / 1000).toFixed(1)} s after the ticket`,
+    )
+    const refused = await send(roomId, user)
+    t.same([refused.status, refused.body.code], [403, 'NOT_MEMBER'], 'and read the store again')
+  })
 })

@@ -1,8 +1,9 @@
 // ChatState against a fake store and bus: what it caches, what drops an entry, the race of a
-// store read with an event, the time bound, the resync, and the memory bound.
+// store read with an event, the time bound, the resync, the memory bound, and the tickets that
+// make a lost notice noticed.
 import t from 'tap'
 import type { Bus, BusHandler } from '../../src/bus/bus.ts'
-import { ChatState, stateChannel } from '../../src/rooms/chat-state.ts'
+import { ChatState, ENTRY_MS, type StateEvent, stateChannel } from '../../src/rooms/chat-state.ts'
 import type { UserRecord } from '../../src/store/records.ts'
 import type { Store } from '../../src/store/store.ts'
 
@@ -10,6 +11,7 @@ function fakeBus() {
   const handlers = new Map<string, BusHandler[]>()
   const resync: (() => void)[] = []
   const published: string[] = []
+  const marks = new Map<string, number>()
   const bus: Bus = {
     kind: 'memory',
     async publish(channel, message) {
@@ -19,8 +21,12 @@ function fakeBus() {
     async publishMarked(channel, message) {
       await bus.publish(channel, message)
     },
+    async bump(channel) {
+      marks.set(channel, (marks.get(channel) ?? 0) + 1)
+      return marks.get(channel)!
+    },
     async marks(channels) {
-      return channels.map(() => 0)
+      return channels.map((c) => marks.get(c) ?? 0)
     },
     async subscribe(channel, handler) {
       handlers.set(channel, [...(handlers.get(channel) ?? []), handler])
@@ -33,6 +39,9 @@ function fakeBus() {
   return {
     bus,
     published,
+    /** Another instance's write: a ticket, then its notice. */
+    notice: async (...e: StateEvent[]) =>
+      bus.publish(stateChannel.name, stateChannel.encode({ n: await bus.bump(stateChannel.name), e })),
     resync: () => {
       for (const l of resync) l()
     },
@@ -87,10 +96,11 @@ function fakeStore() {
 }
 
 t.test('membership: cached when yes, never when no; dropped by a leave anywhere', async (t) => {
-  const { bus, published } = fakeBus()
+  const { bus, published, notice } = fakeBus()
   const s = fakeStore()
   const state = new ChatState(s.store, bus)
   await state.start()
+  t.teardown(() => state.stop())
   const store = state.watch(s.store)
   t.equal(await state.isMember('r', 'u'), false)
   t.equal(await state.isMember('r', 'u'), false)
@@ -101,14 +111,18 @@ t.test('membership: cached when yes, never when no; dropped by a leave anywhere'
   t.equal(s.reads.isMember, 3, 'the second yes came from the cache')
 
   t.equal(await store.rooms.leave('r', 'u'), true)
-  t.same(JSON.parse(published.at(-1)!), { k: 'member', room: 'r', user: 'u' }, 'the leave is announced')
+  t.same(
+    JSON.parse(published.at(-1)!),
+    { n: 1, e: [{ k: 'member', room: 'r', user: 'u' }] },
+    'the leave is announced under its ticket',
+  )
   t.equal(await state.isMember('r', 'u'), false, 'dropped at once on this instance')
 
   // Another instance's leave: the event alone drops the entry.
   s.members.add('r:u')
   t.equal(await state.isMember('r', 'u'), true)
   s.members.delete('r:u')
-  await bus.publish(stateChannel.name, stateChannel.encode({ k: 'member', room: 'r', user: 'u' }))
+  await notice({ k: 'member', room: 'r', user: 'u' })
   t.equal(await state.isMember('r', 'u'), false)
 })
 
@@ -117,6 +131,7 @@ t.test('a room deleted drops all of its members', async (t) => {
   const s = fakeStore()
   const state = new ChatState(s.store, bus)
   await state.start()
+  t.teardown(() => state.stop())
   for (const u of ['a', 'b', 'c']) s.members.add(`room:${u}`)
   s.members.add('other:a')
   for (const u of ['a', 'b', 'c']) t.equal(await state.isMember('room', u), true)
@@ -129,10 +144,11 @@ t.test('a room deleted drops all of its members', async (t) => {
 })
 
 t.test('a read that overlapped an event is not kept', async (t) => {
-  const { bus } = fakeBus()
+  const { bus, notice } = fakeBus()
   const s = fakeStore()
   const state = new ChatState(s.store, bus)
   await state.start()
+  t.teardown(() => state.stop())
   s.members.add('r:u')
   let open!: () => void
   s.setGate(
@@ -144,7 +160,7 @@ t.test('a read that overlapped an event is not kept', async (t) => {
   await new Promise((r) => setImmediate(r))
   // Meanwhile the user leaves on another instance and the event arrives.
   s.members.delete('r:u')
-  await bus.publish(stateChannel.name, stateChannel.encode({ k: 'member', room: 'r', user: 'u' }))
+  await notice({ k: 'member', room: 'r', user: 'u' })
   open()
   s.setGate(null)
   t.equal(await reading, true, 'the answer of the time')
@@ -155,8 +171,9 @@ t.test('sender snapshots: cached, dropped by a user change, a resync, or after t
   const { bus, resync } = fakeBus()
   const s = fakeStore()
   let now = 1_000_000
-  const state = new ChatState(s.store, bus, () => now)
+  const state = new ChatState(s.store, bus, { now: () => now })
   await state.start()
+  t.teardown(() => state.stop())
   s.users.set('u', { username: 'ann', displayName: 'Ann' })
   t.same(await state.sender('u'), { id: 'u', username: 'ann', displayName: 'Ann', banned: false })
   await state.sender('u')
@@ -168,12 +185,12 @@ t.test('sender snapshots: cached, dropped by a user change, a resync, or after t
   t.same(state.size(), { members: 0, senders: 0, owns: 0 }, 'a resync drops everything')
   await state.sender('u')
   t.equal(s.reads.users, 3)
-  now += 29_000
+  now += ENTRY_MS - 1_000
   await state.sender('u')
   t.equal(s.reads.users, 3, 'still fresh')
   now += 2_000
   await state.sender('u')
-  t.equal(s.reads.users, 4, 'read again after 30 s')
+  t.equal(s.reads.users, 4, 'read again after ENTRY_MS')
   t.equal(await state.sender('nobody'), null)
 })
 
@@ -182,6 +199,7 @@ t.test('memory is bounded', async (t) => {
   const s = fakeStore()
   const state = new ChatState(s.store, bus)
   await state.start()
+  t.teardown(() => state.stop())
   // 1,000 rooms of 101 members: past the bound of 100,000 entries.
   for (let r = 0; r < 1000; r++) for (let u = 0; u <= 100; u++) s.members.add(`r${r}:u${u}`)
   for (let r = 0; r < 1000; r++) for (let u = 0; u <= 100; u++) await state.isMember(`r${r}`, `u${u}`)
@@ -191,4 +209,73 @@ t.test('memory is bounded', async (t) => {
   t.equal(s.reads.isMember, before, 'the newest room is still cached')
   await state.isMember('r0', 'u5')
   t.equal(s.reads.isMember, before + 1, 'the oldest room was dropped')
+})
+
+/** Resolves once `check` holds, polling; fails the test after `ms`. */
+async function until(check: () => boolean, ms = 2000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+t.test('tickets: every write is announced under one, even one that changed nothing or failed', async (t) => {
+  const { bus, published } = fakeBus()
+  const s = fakeStore()
+  const state = new ChatState(s.store, bus)
+  await state.start()
+  t.teardown(() => state.stop())
+  const store = state.watch(s.store)
+  t.equal(await store.rooms.leave('r', 'nobody'), false)
+  t.same(JSON.parse(published.at(-1)!), { n: 1, e: [] }, 'a leave of a non-member: its ticket, nothing stale')
+  s.members.add('r:u')
+  t.equal(await state.isMember('r', 'u'), true)
+  const failing = {
+    ...s.store,
+    rooms: { ...s.store.rooms, leave: async () => Promise.reject(new Error('timeout')) },
+  }
+  await t.rejects(state.watch(failing as Store).rooms.leave('r', 'u'), /timeout/)
+  t.same(
+    JSON.parse(published.at(-1)!),
+    { n: 2, e: [{ k: 'member', room: 'r', user: 'u' }] },
+    'a failed write may have been applied: what it would make stale is announced',
+  )
+  t.equal(state.size().members, 0, 'and dropped here')
+})
+
+t.test('tickets: a lost notice drops everything within two checks, and only then', async (t) => {
+  const { bus, notice } = fakeBus()
+  const s = fakeStore()
+  let lost = 0
+  const state = new ChatState(s.store, bus, { checkMs: 30, onLost: () => lost++ })
+  await state.start()
+  t.teardown(() => state.stop())
+  s.members.add('r:u')
+  s.users.set('u', { username: 'ann', displayName: 'Ann' })
+  await state.isMember('r', 'u')
+  await state.sender('u')
+
+  // Notices arriving out of order (two writers), all of them: nothing is lost.
+  const first = await bus.bump(stateChannel.name)
+  const second = await bus.bump(stateChannel.name)
+  await bus.publish(stateChannel.name, stateChannel.encode({ n: second, e: [] }))
+  await bus.publish(stateChannel.name, stateChannel.encode({ n: first, e: [] }))
+  await notice()
+  await new Promise((r) => setTimeout(r, 150))
+  t.equal(lost, 0, 'five checks later, no false alarm')
+  t.same(state.size(), { members: 1, senders: 1, owns: 0 }, 'everything still kept')
+
+  // A writer takes a ticket and dies before announcing (its write went to the store).
+  await bus.bump(stateChannel.name)
+  s.members.delete('r:u')
+  t.equal(await state.isMember('r', 'u'), true, 'stale until the gap is noticed')
+  const takenAt = Date.now()
+  await until(() => lost === 1)
+  const noticedIn = Date.now() - takenAt
+  t.ok(noticedIn <= 3 * 30 + 60, `noticed in ${noticedIn} ms (checks every 30 ms)`)
+  t.same(state.size(), { members: 0, senders: 0, owns: 0 }, 'everything dropped')
+  t.equal(await state.isMember('r', 'u'), false, 'read again from the store')
+  await new Promise((r) => setTimeout(r, 150))
+  t.equal(lost, 1, 'the gap is reported once')
 })
