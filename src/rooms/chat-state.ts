@@ -10,19 +10,17 @@
 // test/multi/chat-state.test.ts measures the window). Only positive answers are cached: a join
 // cannot make one wrong, and a refusal is always read from the store.
 //
-// A lost notice is noticed: before the write, the writer takes a ticket (`Bus.bump`, a number no
-// other writer gets) and announces the write under it, even when it changed nothing or failed.
-// Every CHECK_MS each instance reads the last ticket taken; a ticket taken before the previous
-// check that never arrived (the publish was lost, or the writer died between the ticket and the
-// publish) drops everything, as a bus resync does. So a lost notice costs at most two checks of
-// staleness, and entries can live long (ENTRY_MS, a bound for writes made around the
-// application, such as an operator's edit in the database): in the steady state a member's sends
-// read nothing but the append. An answer read from the store while a notice arrived is not kept
+// A lost notice is noticed (src/bus/ticketed.ts): each write is announced under a ticket taken
+// before it, even when it changed nothing or failed, and a ticket that never arrives drops
+// everything within two checks of CHECK_MS, as a bus resync does. So entries can live long
+// (ENTRY_MS, a bound kept for writes made around the application, such as an operator's edit in
+// the database): in the steady state a member's sends read nothing but the append. An answer read from the store while a notice arrived is not kept
 // (the epoch check), so a read racing a leave cannot keep a member that just left. Bounded
 // memory: at most MAX_MEMBERS membership entries, MAX_SENDERS snapshots and MAX_OWN own views,
 // the oldest dropped first.
 import type { Bus } from '../bus/bus.ts'
-import { jsonChannel, publishOn, subscribeOn } from '../bus/channel.ts'
+import { jsonChannel } from '../bus/channel.ts'
+import { type Notice, TicketedChannel } from '../bus/ticketed.ts'
 import type { UserRecord, UserSnapshot } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
 
@@ -40,10 +38,7 @@ export type StateEvent =
   | { k: 'rooms'; user: string }
 
 /** One write's announcement: its ticket, and what it made stale (nothing when it changed nothing). */
-export interface StateNotice {
-  n: number
-  e: StateEvent[]
-}
+export type StateNotice = Notice<StateEvent>
 
 export const stateChannel = jsonChannel<StateNotice>('chat:state')
 
@@ -83,17 +78,8 @@ export class ChatState {
   private readonly owns = new Map<string, { own: Own; until: number }>()
   /** Bumped by every event: a store read that overlapped one is not cached. */
   private epoch = 0
-  /** Every ticket up to this one arrived here (or was covered by dropping everything). */
-  private seen = 0
-  /** Tickets that arrived past `seen`, while an earlier one is still on its way. */
-  private readonly ahead = new Set<number>()
-  /** The last ticket at the previous check: each of them must have arrived by the next. */
-  private due = 0
-  private checker: NodeJS.Timeout | null = null
-  private checking = false
   private readonly now: () => number
-  private readonly checkMs: number
-  private readonly onLost: () => void
+  private readonly notices: TicketedChannel<StateEvent>
 
   constructor(
     private readonly store: Store,
@@ -101,25 +87,31 @@ export class ChatState {
     options: ChatStateOptions = {},
   ) {
     this.now = options.now ?? Date.now
-    this.checkMs = options.checkMs ?? CHECK_MS
-    this.onLost = options.onLost ?? (() => {})
+    const onLost = options.onLost ?? (() => {})
+    this.notices = new TicketedChannel(
+      bus,
+      stateChannel,
+      {
+        receive: (events) => {
+          for (const e of events) this.apply(e)
+        },
+        lost: () => {
+          this.clear()
+          onLost()
+        },
+      },
+      options.checkMs ?? CHECK_MS,
+    )
   }
 
   /** Subscribes to the notices of every instance and starts checking tickets; resolves when listening. */
   async start(): Promise<void> {
     this.bus.onResync(() => this.clear())
-    await subscribeOn(this.bus, stateChannel, (notice) => this.receive(notice))
-    // Notices published from here on arrive; every ticket up to the mark is accounted for.
-    const [mark = 0] = await this.bus.marks([stateChannel.name])
-    this.due = mark
-    this.pass(mark)
-    this.checker = setInterval(() => void this.check(), this.checkMs)
-    this.checker.unref()
+    await this.notices.start()
   }
 
   stop(): void {
-    if (this.checker) clearInterval(this.checker)
-    this.checker = null
+    this.notices.stop()
   }
 
   /** Whether the user is a member of the room (cached when yes). */
@@ -208,7 +200,7 @@ export class ChatState {
       write: () => Promise<R>,
       changed: (result: R) => boolean = () => true,
     ): Promise<R> => {
-      const n = await this.bus.bump(stateChannel.name)
+      const n = await this.notices.take()
       let stale = events
       try {
         const result = await write()
@@ -216,7 +208,7 @@ export class ChatState {
         return result
       } finally {
         for (const e of stale) this.apply(e)
-        await publishOn(this.bus, stateChannel, { n, e: stale })
+        await this.notices.publish(n, stale)
       }
     }
     const rooms = store.rooms
@@ -267,46 +259,6 @@ export class ChatState {
             (user) => user !== null,
           ),
       },
-    }
-  }
-
-  /** A notice from any instance, this one included. */
-  private receive(notice: StateNotice): void {
-    if (!Array.isArray(notice.e) || typeof notice.n !== 'number') return
-    for (const e of notice.e) this.apply(e)
-    if (notice.n <= this.seen) return
-    this.ahead.add(notice.n)
-    this.pass(this.seen)
-  }
-
-  /** Moves `seen` to at least `upTo`, then past every ticket that arrived in a row after it. */
-  private pass(upTo: number): void {
-    if (upTo > this.seen) {
-      this.seen = upTo
-      for (const n of this.ahead) if (n <= upTo) this.ahead.delete(n)
-    }
-    while (this.ahead.delete(this.seen + 1)) this.seen++
-  }
-
-  /**
-   * A ticket taken before the previous check that has still not arrived was lost: what it made
-   * stale is unknown, so everything goes.
-   */
-  private async check(): Promise<void> {
-    if (this.checking) return
-    this.checking = true
-    try {
-      const [mark = 0] = await this.bus.marks([stateChannel.name])
-      if (this.seen < this.due) {
-        this.clear()
-        this.pass(this.due)
-        this.onLost()
-      }
-      this.due = mark
-    } catch {
-      // The bus is down: its resync drops everything when it is back.
-    } finally {
-      this.checking = false
     }
   }
 
