@@ -1,17 +1,13 @@
 // TicketedChannel (src/bus/ticketed.ts) over every bus: notices reach every instance, notices
 // out of order are no gap, and a ticket never published is reported once, within two checks.
-import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
 import type { Bus } from '../../src/bus/bus.ts'
-import { createMemoryBus } from '../../src/bus/bus-memory.ts'
-import { createRedisBus } from '../../src/bus/bus-redis.ts'
 import { jsonChannel } from '../../src/bus/channel.ts'
 import { type Notice, TicketedChannel } from '../../src/bus/ticketed.ts'
-import { needServer, redisUrl, uniquePrefix } from '../helpers/servers.ts'
+import { type BusDeployment, memoryDeployment, redisDeployment } from '../helpers/buses.ts'
 import { sleep, until } from '../helpers/wait.ts'
 
 const CHECK_MS = 150
-type Deployment = { instance(): Promise<Bus> }
 
 /** One instance's side of the channel, and what it was told. */
 async function member(t: Test, bus: Bus, name: string) {
@@ -28,7 +24,7 @@ async function member(t: Test, bus: Bus, name: string) {
   return { channel, got, lost: () => lost }
 }
 
-function suite(kind: string, setup: (t: Test) => Promise<Deployment | null>) {
+function suite(kind: string, setup: (t: Test) => Promise<BusDeployment | null>) {
   t.test(`${kind} bus`, async (t) => {
     const deployment = await setup(t)
     if (!deployment) return
@@ -78,29 +74,5 @@ function suite(kind: string, setup: (t: Test) => Promise<Deployment | null>) {
   })
 }
 
-suite('memory', async (t) => {
-  const bus = createMemoryBus()
-  t.teardown(() => bus.close())
-  return { instance: async () => bus }
-})
-
-suite('redis', async (t) => {
-  if (!needServer(t, 'Redis', redisUrl)) return null
-  const url = redisUrl
-  const prefix = uniquePrefix()
-  const clients: Redis[] = []
-  const buses: Bus[] = []
-  t.teardown(async () => {
-    for (const b of buses) await b.close()
-    for (const c of clients) c.disconnect()
-  })
-  return {
-    async instance() {
-      const redis = new Redis(url)
-      clients.push(redis)
-      const bus = await createRedisBus(redis, prefix)
-      buses.push(bus)
-      return bus
-    },
-  }
-})
+suite('memory', memoryDeployment)
+suite('redis', redisDeployment)

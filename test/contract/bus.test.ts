@@ -1,15 +1,9 @@
 // The Bus contract (src/bus/bus.ts), run against every adapter.
-import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
-import type { Bus } from '../../src/bus/bus.ts'
-import { createMemoryBus } from '../../src/bus/bus-memory.ts'
-import { createRedisBus } from '../../src/bus/bus-redis.ts'
-import { needServer, redisUrl, uniquePrefix } from '../helpers/servers.ts'
+import { type BusDeployment, memoryDeployment, redisDeployment } from '../helpers/buses.ts'
 import { until } from '../helpers/wait.ts'
 
-type Deployment = { instance(): Promise<Bus> }
-
-function contract(name: string, setup: (t: Test) => Promise<Deployment | null>) {
+function contract(name: string, setup: (t: Test) => Promise<BusDeployment | null>) {
   t.test(`${name} bus`, async (t) => {
     const deployment = await setup(t)
     if (!deployment) return
@@ -108,30 +102,5 @@ function contract(name: string, setup: (t: Test) => Promise<Deployment | null>) 
   })
 }
 
-contract('memory', async (t) => {
-  // One process is one deployment: every "instance" shares the in-process bus.
-  const bus = createMemoryBus()
-  t.teardown(() => bus.close())
-  return { instance: async () => bus }
-})
-
-contract('redis', async (t) => {
-  if (!needServer(t, 'Redis', redisUrl)) return null
-  const url = redisUrl
-  const prefix = uniquePrefix()
-  const clients: Redis[] = []
-  const buses: Bus[] = []
-  t.teardown(async () => {
-    for (const b of buses) await b.close()
-    for (const c of clients) c.disconnect()
-  })
-  return {
-    async instance() {
-      const redis = new Redis(url)
-      clients.push(redis)
-      const bus = await createRedisBus(redis, prefix)
-      buses.push(bus)
-      return bus
-    },
-  }
-})
+contract('memory', memoryDeployment)
+contract('redis', redisDeployment)
