@@ -92,6 +92,11 @@ export default fp(
     app.decorateRequest('socketAuth', null as unknown as Auth)
 
     sessions.onRevoked((r) => hub.closeSessions(new Set(r.sessions), CloseCodes.REVOKED, 'session revoked'))
+    // A revocation may have been missed (a lost notice, a bus outage): the sockets' sessions are
+    // asked of the store again, and the revoked ones closed as above.
+    sessions.onUnsure(() => {
+      void hub.recheckSessions((sid, uid) => sessions.isLive(sid, uid), CloseCodes.REVOKED, 'session revoked')
+    })
 
     async function authenticateUpgrade(request: FastifyRequest) {
       if (app.lifecycle.draining)

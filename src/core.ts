@@ -91,7 +91,12 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
   })
   await chatState.start()
   const store = chatState.watch(instrumented)
-  const sessions = new SessionService(store, bus, config.SESSION_TTL_DAYS)
+  const sessions = new SessionService(store, bus, config.SESSION_TTL_DAYS, {
+    onLost: () =>
+      log.warn(
+        'a session revocation notice never arrived (lost on the bus, or its writer stopped or failed): cached sessions dropped, open sockets checked against the store',
+      ),
+  })
   await sessions.start()
 
   const codes = new CodeService(store)
@@ -124,6 +129,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
   await hub.start().catch((err: unknown) => {
     hub.close()
     chatState.stop()
+    sessions.stop()
     throw err
   })
   const rooms = new RoomService(store, hub, presence, fileBytes)
@@ -167,6 +173,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
       try {
         hub.close()
         chatState.stop()
+        sessions.stop()
       } catch (err) {
         warn(err)
       }

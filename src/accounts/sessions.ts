@@ -1,49 +1,95 @@
 // Sessions: a store record per login, named in the JWT. Checking one must not cost a store
-// round trip per request, so each instance caches the answer for a short while; a revocation
-// is published on the bus and every instance marks the session dead at once. A revocation lost
-// while an instance's bus connection was down is covered twice: the bus resync clears the
-// cache, and no cached "valid" outlives CACHE_MS anyway.
+// round trip per request, so each instance caches the answer; a revocation is published on the
+// bus and every instance marks the session dead at once and closes its sockets.
+//
+// A revocation that does not arrive is noticed (src/bus/ticketed.ts): it is published under a
+// ticket taken before the store write, and a ticket that never arrives (the notice lost, its
+// writer dead between the write and the publish, or the write failed with an unknown outcome,
+// which is left unannounced on purpose) tells every instance within two checks, as a bus
+// resync does. Then the cache is dropped and `onUnsure` listeners check the sessions they hold
+// open against the store. So a cached "valid" may live long (CACHE_MS, a bound kept for writes
+// made around the application).
 
 import type { Bus } from '../bus/bus.ts'
+import { jsonChannel } from '../bus/channel.ts'
+import { type Notice, TicketedChannel } from '../bus/ticketed.ts'
 import { newId } from '../ids.ts'
 import type { SessionRecord } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
-
-const CHANNEL = 'auth:revoked'
-const CACHE_MS = 30_000
-const CACHE_MAX = 100_000
 
 interface Revocation {
   userId: string
   sessions: string[]
 }
 
+export const revokedChannel = jsonChannel<Notice<Revocation>>('auth:revoked')
+/** How long a session's answer may be used without a notice about it. */
+export const CACHE_MS = 10 * 60_000
+/** How often the last revocation ticket is read: a lost one is noticed within two of these. */
+export const CHECK_MS = 5_000
+const CACHE_MAX = 100_000
+
 export type RevocationListener = (r: Revocation) => void
+
+export interface SessionServiceOptions {
+  checkMs?: number
+  /** Called when a revocation may have been missed (besides the `onUnsure` listeners). */
+  onLost?: () => void
+}
 
 export class SessionService {
   /** sid → the answer and when to ask the store again. Map order doubles as an LRU. */
   private readonly cache = new Map<string, { userId: string | null; until: number }>()
   private readonly listeners: RevocationListener[] = []
+  private readonly unsureListeners: (() => void)[] = []
+  private readonly notices: TicketedChannel<Revocation>
 
   constructor(
     private readonly store: Store,
     private readonly bus: Bus,
     private readonly ttlDays: number,
-  ) {}
+    options: SessionServiceOptions = {},
+  ) {
+    this.notices = new TicketedChannel(
+      bus,
+      revokedChannel,
+      {
+        receive: (revocations) => {
+          for (const r of revocations) {
+            for (const sid of r.sessions) this.remember(sid, null, Number.POSITIVE_INFINITY)
+            for (const l of this.listeners) l(r)
+          }
+        },
+        lost: () => {
+          options.onLost?.()
+          this.unsure()
+        },
+      },
+      options.checkMs ?? CHECK_MS,
+    )
+  }
 
   /** Subscribes to revocations from every instance; resolves when listening. */
   async start(): Promise<void> {
-    this.bus.onResync(() => this.cache.clear())
-    await this.bus.subscribe(CHANNEL, (raw) => {
-      const r = JSON.parse(raw) as Revocation
-      for (const sid of r.sessions) this.remember(sid, null, Number.POSITIVE_INFINITY)
-      for (const l of this.listeners) l(r)
-    })
+    this.bus.onResync(() => this.unsure())
+    await this.notices.start()
+  }
+
+  stop(): void {
+    this.notices.stop()
   }
 
   /** Called on every instance when sessions are revoked anywhere (to close their sockets). */
   onRevoked(listener: RevocationListener): void {
     this.listeners.push(listener)
+  }
+
+  /**
+   * Called when revocations may have been missed (a notice lost, the bus reconnected): the
+   * sessions held open (sockets) must be checked again with `isLive`, which asks the store.
+   */
+  onUnsure(listener: () => void): void {
+    this.unsureListeners.push(listener)
   }
 
   async create(userId: string): Promise<SessionRecord> {
@@ -86,20 +132,29 @@ export class SessionService {
     return live && s.userId === userId
   }
 
+  // A write that fails leaves its ticket unannounced: it may have been applied (a timeout after
+  // the store took it), so every instance is to treat it as a lost revocation.
   async revoke(sid: string, userId: string): Promise<void> {
+    const n = await this.notices.take()
     await this.store.sessions.revoke(sid, new Date())
-    await this.announce({ userId, sessions: [sid] })
+    await this.announce(n, { userId, sessions: [sid] })
   }
 
   /** Revokes all of a user's sessions but `exceptSid` (a password change keeps the current one). */
   async revokeAll(userId: string, exceptSid?: string): Promise<void> {
+    const n = await this.notices.take()
     const sessions = await this.store.sessions.revokeAllForUser(userId, new Date(), exceptSid)
-    await this.announce({ userId, sessions })
+    await this.announce(n, { userId, sessions })
   }
 
-  private async announce(r: Revocation): Promise<void> {
+  private async announce(n: number, r: Revocation): Promise<void> {
     for (const sid of r.sessions) this.remember(sid, null, Number.POSITIVE_INFINITY)
-    await this.bus.publish(CHANNEL, JSON.stringify(r))
+    await this.notices.publish(n, [r])
+  }
+
+  private unsure(): void {
+    this.cache.clear()
+    for (const l of this.unsureListeners) l()
   }
 
   private remember(sid: string, userId: string | null, until: number): void {

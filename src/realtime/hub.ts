@@ -42,6 +42,8 @@ export interface Subscriber {
 }
 
 const SWEEP_MS = 2_000
+/** Sessions checked at once by `recheckSessions`: a burst of store reads stays small. */
+const RECHECKS_AT_ONCE = 8
 /** Quiet rooms read from the store per sweep, in turn (see catchUp). */
 const STORE_CHECKS_PER_SWEEP = 2
 
@@ -207,6 +209,29 @@ export class Hub {
   /** Closes the sockets of these sessions (revoked). */
   closeSessions(sessionIds: Set<string>, code: number, reason: string): void {
     for (const sub of [...this.subscribers.keys()]) if (sessionIds.has(sub.sessionId)) sub.close(code, reason)
+  }
+
+  /**
+   * Asks `isLive` about every session held open here (a few at a time) and closes the sockets
+   * of those that are not: for when revocations may have been missed. A session the store cannot
+   * answer for stays open (the next revocation or check tells).
+   */
+  async recheckSessions(
+    isLive: (sessionId: string, userId: string) => Promise<boolean>,
+    code: number,
+    reason: string,
+  ): Promise<void> {
+    const held = new Map<string, string>()
+    for (const sub of this.subscribers.keys()) held.set(sub.sessionId, sub.userId)
+    const queue = [...held]
+    const worker = async () => {
+      for (let next = queue.pop(); next; next = queue.pop()) {
+        const [sessionId, userId] = next
+        if (!(await isLive(sessionId, userId).catch(() => true)))
+          this.closeSessions(new Set([sessionId]), code, reason)
+      }
+    }
+    await Promise.all(Array.from({ length: RECHECKS_AT_ONCE }, worker))
   }
 
   closeAll(code: number, reason: string): void {

@@ -1,8 +1,11 @@
 // Two instances over one Redis and one MongoDB-wire server, as behind a load balancer.
 import t from 'tap'
+import { CHECK_MS, revokedChannel } from '../../src/accounts/sessions.ts'
+import { openMongoStore } from '../../src/store/mongo/index.ts'
 import { call, login, newUser } from '../helpers/api.ts'
 import { buildTestApp, sharedEnv } from '../helpers/app.ts'
 import { mongoUrl, needServer, redisUrl } from '../helpers/servers.ts'
+import { connect, listen } from '../helpers/ws.ts'
 
 t.test('sessions across instances', async (t) => {
   if (!needServer(t, 'MongoDB', mongoUrl) || !needServer(t, 'Redis', redisUrl)) return
@@ -45,6 +48,34 @@ t.test('sessions across instances', async (t) => {
     } while (statuses.includes(200) && Date.now() < deadline)
     t.same(statuses, [401, 401])
   })
+
+  t.test(
+    'a revocation whose notice never came: B notices within two checks and closes the socket',
+    async (t) => {
+      const user = await newUser(a, 'forgotten', 'password-123')
+      const socket = await connect(await listen(b), { token: user.token })
+      t.teardown(() => socket.close())
+      t.equal((await call(b, 'GET', '/api/me', { as: user })).status, 200, 'B knows the session')
+      // The writer: it took its ticket on A's bus, revoked the session in the store, and stopped
+      // before it could announce it.
+      const raw = await openMongoStore(shared.env.MONGODB_URL!)
+      t.teardown(() => raw.close())
+      await a.core.internals.bus.bump(revokedChannel.name)
+      const stoppedAt = Date.now()
+      const { sid } = JSON.parse(Buffer.from(user.token.split('.')[1]!, 'base64url').toString())
+      t.equal(await raw.sessions.revoke(sid, new Date()), true)
+      t.equal((await call(b, 'GET', '/api/me', { as: user })).status, 200, 'B does not know yet')
+      const closed = await socket.waitClosed(2 * CHECK_MS + 2000)
+      const after = Date.now() - stoppedAt
+      t.equal(
+        closed.code,
+        4001,
+        `the socket on B closed with 4001 ${(after / 1000).toFixed(1)} s after the ticket`,
+      )
+      t.ok(after <= 2 * CHECK_MS + 1000, 'within two checks')
+      t.equal((await call(b, 'GET', '/api/me', { as: user })).status, 401, 'and the token is refused on B')
+    },
+  )
 
   t.test('a ws-ticket issued by A is redeemed once, on B', async (t) => {
     const user = await newUser(a)
