@@ -84,18 +84,22 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
   // What a send checks, kept on this instance; every service writes through `watch`, so each
   // write that makes it stale is announced to every instance.
   const chatState = new ChatState(instrumented, bus, {
-    onLost: () =>
+    onLost: () => {
+      metrics.noticesLost.inc({ channel: 'chat:state' })
       log.warn(
         'a chat state notice never arrived (lost on the bus, or its writer stopped): everything kept for sends was dropped, to be read again from the store',
-      ),
+      )
+    },
   })
   await chatState.start()
   const store = chatState.watch(instrumented)
   const sessions = new SessionService(store, bus, config.SESSION_TTL_DAYS, {
-    onLost: () =>
+    onLost: () => {
+      metrics.noticesLost.inc({ channel: 'auth:revoked' })
       log.warn(
         'a session revocation notice never arrived (lost on the bus, or its writer stopped or failed): cached sessions dropped, open sockets checked against the store',
-      ),
+      )
+    },
   })
   await sessions.start()
 

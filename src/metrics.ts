@@ -130,6 +130,12 @@ export function createMetrics() {
       help: 'Times messages missing from the bus were read back from the store',
       registers,
     }),
+    noticesLost: new Counter({
+      name: 'bus_notices_lost_total',
+      help: 'Ticketed notices (chat state, session revocations) that never arrived: everything they cover was dropped and read again',
+      labelNames: ['channel'] as const,
+      registers,
+    }),
     storeLatency: new Histogram({
       name: 'store_operation_seconds',
       help: 'Store operation latency by repository and operation',

@@ -173,5 +173,10 @@ t.test('chat state across instances', async (t) => {
     )
     const refused = await send(roomId, user)
     t.same([refused.status, refused.body.code], [403, 'NOT_MEMBER'], 'and read the store again')
+    t.match(
+      (await b.metricsText()).text,
+      /bus_notices_lost_total\{channel="chat:state"\} 1\n/,
+      'counted in /metrics',
+    )
   })
 })

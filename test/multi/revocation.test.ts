@@ -74,6 +74,11 @@ t.test('sessions across instances', async (t) => {
       )
       t.ok(after <= 2 * CHECK_MS + 1000, 'within two checks')
       t.equal((await call(b, 'GET', '/api/me', { as: user })).status, 401, 'and the token is refused on B')
+      t.match(
+        (await b.metricsText()).text,
+        /bus_notices_lost_total\{channel="auth:revoked"\} 1\n/,
+        'counted in /metrics',
+      )
     },
   )
 
