@@ -11,7 +11,7 @@
 // made around the application).
 
 import type { Bus } from '../bus/bus.ts'
-import { jsonChannel } from '../bus/channel.ts'
+import type { Channel } from '../bus/channel.ts'
 import { type Notice, TicketedChannel } from '../bus/ticketed.ts'
 import { newId } from '../ids.ts'
 import type { SessionRecord } from '../store/records.ts'
@@ -22,7 +22,22 @@ interface Revocation {
   sessions: string[]
 }
 
-export const revokedChannel = jsonChannel<Notice<Revocation>>('auth:revoked')
+/**
+ * One revocation per notice, sent as `{n, userId, sessions}`: the shape of the version before
+ * tickets plus `n`, so that old and new instances understand each other's revocations during a
+ * rolling upgrade (one without `n` is a notice without a ticket).
+ */
+export const revokedChannel: Channel<Notice<Revocation>> = {
+  name: 'auth:revoked',
+  encode: ({ n, e }) => {
+    if (e.length !== 1) throw new Error('one revocation per notice')
+    return JSON.stringify({ n, ...e[0] })
+  },
+  decode: (raw) => {
+    const { n = 0, ...r } = JSON.parse(raw) as Revocation & { n?: number }
+    return { n, e: Array.isArray(r.sessions) ? [r] : [] }
+  },
+}
 /** How long a session's answer may be used without a notice about it. */
 export const CACHE_MS = 10 * 60_000
 /** How often the last revocation ticket is read: a lost one is noticed within two of these. */

@@ -13,7 +13,7 @@
 import type { Bus } from './bus.ts'
 import { type Channel, publishOn, subscribeOn } from './channel.ts'
 
-/** One notice: its ticket and its items (none when the write changed nothing). */
+/** One notice: its ticket (0 for none) and its items (none when the write changed nothing). */
 export interface Notice<T> {
   n: number
   e: T[]
@@ -69,9 +69,10 @@ export class TicketedChannel<T> {
   }
 
   private receive(notice: Notice<T>): void {
-    if (!Array.isArray(notice.e) || typeof notice.n !== 'number') return
+    if (!Array.isArray(notice.e)) return
     this.handlers.receive(notice.e)
-    if (notice.n <= this.seen) return
+    // A notice without a ticket (n 0: from a version before tickets) counts for nothing.
+    if (!(notice.n > this.seen)) return
     this.ahead.add(notice.n)
     this.pass(this.seen)
   }

@@ -19,7 +19,7 @@
 // memory: at most MAX_MEMBERS membership entries, MAX_SENDERS snapshots and MAX_OWN own views,
 // the oldest dropped first.
 import type { Bus } from '../bus/bus.ts'
-import { jsonChannel } from '../bus/channel.ts'
+import type { Channel } from '../bus/channel.ts'
 import { type Notice, TicketedChannel } from '../bus/ticketed.ts'
 import type { UserRecord, UserSnapshot } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
@@ -40,7 +40,18 @@ export type StateEvent =
 /** One write's announcement: its ticket, and what it made stale (nothing when it changed nothing). */
 export type StateNotice = Notice<StateEvent>
 
-export const stateChannel = jsonChannel<StateNotice>('chat:state')
+/**
+ * `{n, e: [...]}`; a payload of the version before tickets (one event, `{k, ...}`) still decodes,
+ * as a notice without a ticket, so that its events are honoured during a rolling upgrade.
+ */
+export const stateChannel: Channel<StateNotice> = {
+  name: 'chat:state',
+  encode: (notice) => JSON.stringify(notice),
+  decode: (raw) => {
+    const v = JSON.parse(raw) as StateNotice | StateEvent
+    return 'k' in v ? { n: 0, e: [v] } : v
+  },
+}
 
 /** How long an entry may be used without a notice about it: the bound for writes around the app. */
 export const ENTRY_MS = 10 * 60_000

@@ -82,6 +82,28 @@ t.test('sessions across instances', async (t) => {
     },
   )
 
+  t.test('revocations of the version before tickets and of this one understand each other', async (t) => {
+    t.same(
+      JSON.parse(revokedChannel.encode({ n: 7, e: [{ userId: 'u', sessions: ['s'] }] })),
+      { n: 7, userId: 'u', sessions: ['s'] },
+      'sent in the old shape plus n, which the old version reads',
+    )
+    const user = await newUser(a, 'upgraded', 'password-123')
+    const socket = await connect(await listen(a), { token: user.token })
+    t.teardown(() => socket.close())
+    const { sid } = JSON.parse(Buffer.from(user.token.split('.')[1]!, 'base64url').toString())
+    // An instance of the old version revoked it: the store write, then the old notice.
+    const raw = await openMongoStore(shared.env.MONGODB_URL!)
+    t.teardown(() => raw.close())
+    await raw.sessions.revoke(sid, new Date())
+    await b.core.internals.bus.publish(
+      revokedChannel.name,
+      JSON.stringify({ userId: user.userId, sessions: [sid] }),
+    )
+    t.equal((await socket.waitClosed(5000)).code, 4001, 'the socket on A closes at once')
+    t.equal((await call(a, 'GET', '/api/me', { as: user })).status, 401)
+  })
+
   t.test('a ws-ticket issued by A is redeemed once, on B', async (t) => {
     const user = await newUser(a)
     const { body } = await call(a, 'POST', '/api/auth/ws-ticket', { as: user })

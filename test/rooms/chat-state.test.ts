@@ -279,3 +279,19 @@ t.test('tickets: a lost notice drops everything within two checks, and only then
   await new Promise((r) => setTimeout(r, 150))
   t.equal(lost, 1, 'the gap is reported once')
 })
+
+t.test('a notice of the version before tickets is honoured (rolling upgrade), and is no gap', async (t) => {
+  const { bus } = fakeBus()
+  const s = fakeStore()
+  let lost = 0
+  const state = new ChatState(s.store, bus, { checkMs: 20, onLost: () => lost++ })
+  await state.start()
+  t.teardown(() => state.stop())
+  s.members.add('r:u')
+  t.equal(await state.isMember('r', 'u'), true)
+  s.members.delete('r:u')
+  await bus.publish(stateChannel.name, JSON.stringify({ k: 'member', room: 'r', user: 'u' }))
+  t.equal(await state.isMember('r', 'u'), false, 'its event dropped the entry')
+  await new Promise((r) => setTimeout(r, 100))
+  t.equal(lost, 0)
+})
