@@ -14,10 +14,10 @@
 // before it, even when it changed nothing or failed, and a ticket that never arrives drops
 // everything within two checks of CHECK_MS, as a bus resync does. So entries can live long
 // (ENTRY_MS, a bound kept for writes made around the application, such as an operator's edit in
-// the database): in the steady state a member's sends read nothing but the append. An answer read from the store while a notice arrived is not kept
-// (the epoch check), so a read racing a leave cannot keep a member that just left. Bounded
-// memory: at most MAX_MEMBERS membership entries, MAX_SENDERS snapshots and MAX_OWN own views,
-// the oldest dropped first.
+// the database): in the steady state a member's sends read nothing but the append. An answer
+// read from the store while a notice arrived is not kept (the epoch check), so a read racing a
+// leave cannot keep a member that just left. Bounded memory: at most MAX_MEMBERS membership
+// entries, MAX_SENDERS snapshots and MAX_OWN own views, the oldest dropped first.
 import type { Bus } from '../bus/bus.ts'
 import type { Channel } from '../bus/channel.ts'
 import { type Notice, TicketedChannel } from '../bus/ticketed.ts'
