@@ -61,7 +61,7 @@ export class SessionService {
 
   constructor(
     private readonly store: Store,
-    private readonly bus: Bus,
+    bus: Bus,
     private readonly ttlDays: number,
     options: SessionServiceOptions = {},
   ) {
@@ -75,8 +75,8 @@ export class SessionService {
             for (const l of this.listeners) l(r)
           }
         },
-        lost: () => {
-          options.onLost?.()
+        lost: (cause) => {
+          if (cause === 'gap') options.onLost?.()
           this.unsure()
         },
       },
@@ -86,7 +86,6 @@ export class SessionService {
 
   /** Subscribes to revocations from every instance; resolves when listening. */
   async start(): Promise<void> {
-    this.bus.onResync(() => this.unsure())
     await this.notices.start()
   }
 

@@ -9,7 +9,7 @@
 //
 // Guarantees (test/bus/ticketed.test.ts): notices arriving out of order (two writers) are not
 // a gap; a ticket never published is reported once, between one and two checks after it was
-// taken; a bus that does not answer a check reports nothing (its resync covers the outage).
+// taken; a bus that does not answer a check reports nothing, and its resync is reported as such.
 import type { Bus } from './bus.ts'
 import { type Channel, publishOn, subscribeOn } from './channel.ts'
 
@@ -22,8 +22,11 @@ export interface Notice<T> {
 export interface TicketedHandlers<T> {
   /** A notice's items, from any instance, this one included. */
   receive(items: T[]): void
-  /** A ticket never arrived: what it announced is unknown. */
-  lost(): void
+  /**
+   * Notices may have been missed: a ticket never arrived (`gap`), or the subscriber connection
+   * came back from an outage (`resync`). What they announced is unknown.
+   */
+  lost(cause: 'gap' | 'resync'): void
 }
 
 export class TicketedChannel<T> {
@@ -45,6 +48,7 @@ export class TicketedChannel<T> {
 
   /** Subscribes and starts checking; resolves when listening. */
   async start(): Promise<void> {
+    this.bus.onResync(() => this.handlers.lost('resync'))
     await subscribeOn(this.bus, this.channel, (notice) => this.receive(notice))
     // Notices published from here on arrive; every ticket up to the mark is accounted for.
     const [mark = 0] = await this.bus.marks([this.channel.name])
@@ -93,11 +97,11 @@ export class TicketedChannel<T> {
       const [mark = 0] = await this.bus.marks([this.channel.name])
       if (this.seen < this.due) {
         this.pass(this.due)
-        this.handlers.lost()
+        this.handlers.lost('gap')
       }
       this.due = mark
     } catch {
-      // The bus is down: its resync tells every subscriber when it is back.
+      // The bus is down: its resync reports the outage when it is back.
     } finally {
       this.checking = false
     }

@@ -94,7 +94,7 @@ export class ChatState {
 
   constructor(
     private readonly store: Store,
-    private readonly bus: Bus,
+    bus: Bus,
     options: ChatStateOptions = {},
   ) {
     this.now = options.now ?? Date.now
@@ -106,9 +106,9 @@ export class ChatState {
         receive: (events) => {
           for (const e of events) this.apply(e)
         },
-        lost: () => {
+        lost: (cause) => {
           this.clear()
-          onLost()
+          if (cause === 'gap') onLost()
         },
       },
       options.checkMs ?? CHECK_MS,
@@ -117,7 +117,6 @@ export class ChatState {
 
   /** Subscribes to the notices of every instance and starts checking tickets; resolves when listening. */
   async start(): Promise<void> {
-    this.bus.onResync(() => this.clear())
     await this.notices.start()
   }
 

@@ -45,6 +45,10 @@ export async function login(app: App, username: string, password: string): Promi
   return { token: res.body.token, userId: res.body.user.id, username }
 }
 
+/** The session a token names (its `sid` claim). */
+export const sessionOf = (token: string): string =>
+  JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sid
+
 export const loginAdmin = (app: App) => login(app, ADMIN.username, ADMIN.password)
 
 export async function mintCodes(

@@ -2,7 +2,7 @@
 import t from 'tap'
 import { CHECK_MS, revokedChannel } from '../../src/accounts/sessions.ts'
 import { openMongoStore } from '../../src/store/mongo/index.ts'
-import { call, login, newUser } from '../helpers/api.ts'
+import { call, login, newUser, sessionOf } from '../helpers/api.ts'
 import { buildTestApp, sharedEnv } from '../helpers/app.ts'
 import { mongoUrl, needServer, redisUrl } from '../helpers/servers.ts'
 import { connect, listen } from '../helpers/ws.ts'
@@ -62,7 +62,7 @@ t.test('sessions across instances', async (t) => {
       t.teardown(() => raw.close())
       await a.core.internals.bus.bump(revokedChannel.name)
       const stoppedAt = Date.now()
-      const { sid } = JSON.parse(Buffer.from(user.token.split('.')[1]!, 'base64url').toString())
+      const sid = sessionOf(user.token)
       t.equal(await raw.sessions.revoke(sid, new Date()), true)
       t.equal((await call(b, 'GET', '/api/me', { as: user })).status, 200, 'B does not know yet')
       const closed = await socket.waitClosed(2 * CHECK_MS + 2000)
@@ -91,7 +91,7 @@ t.test('sessions across instances', async (t) => {
     const user = await newUser(a, 'upgraded', 'password-123')
     const socket = await connect(await listen(a), { token: user.token })
     t.teardown(() => socket.close())
-    const { sid } = JSON.parse(Buffer.from(user.token.split('.')[1]!, 'base64url').toString())
+    const sid = sessionOf(user.token)
     // An instance of the old version revoked it: the store write, then the old notice.
     const raw = await openMongoStore(shared.env.MONGODB_URL!)
     t.teardown(() => raw.close())

@@ -1,9 +1,15 @@
 // ChatState against a fake store and bus: what it caches, what drops an entry, the race of a
 // store read with an event, the time bound, the resync, the memory bound, and the tickets that
 // make a lost notice noticed.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { Bus, BusHandler } from '../../src/bus/bus.ts'
-import { ChatState, ENTRY_MS, type StateEvent, stateChannel } from '../../src/rooms/chat-state.ts'
+import {
+  ChatState,
+  type ChatStateOptions,
+  ENTRY_MS,
+  type StateEvent,
+  stateChannel,
+} from '../../src/rooms/chat-state.ts'
 import type { UserRecord } from '../../src/store/records.ts'
 import type { Store } from '../../src/store/store.ts'
 
@@ -95,12 +101,18 @@ function fakeStore() {
   }
 }
 
-t.test('membership: cached when yes, never when no; dropped by a leave anywhere', async (t) => {
-  const { bus, published, notice } = fakeBus()
+/** A started ChatState over a fresh fake bus and store, stopped when the test ends. */
+async function started(t: Test, options: ChatStateOptions = {}) {
+  const fb = fakeBus()
   const s = fakeStore()
-  const state = new ChatState(s.store, bus)
+  const state = new ChatState(s.store, fb.bus, options)
   await state.start()
   t.teardown(() => state.stop())
+  return { ...fb, s, state }
+}
+
+t.test('membership: cached when yes, never when no; dropped by a leave anywhere', async (t) => {
+  const { published, notice, s, state } = await started(t)
   const store = state.watch(s.store)
   t.equal(await state.isMember('r', 'u'), false)
   t.equal(await state.isMember('r', 'u'), false)
@@ -127,11 +139,7 @@ t.test('membership: cached when yes, never when no; dropped by a leave anywhere'
 })
 
 t.test('a room deleted drops all of its members', async (t) => {
-  const { bus } = fakeBus()
-  const s = fakeStore()
-  const state = new ChatState(s.store, bus)
-  await state.start()
-  t.teardown(() => state.stop())
+  const { s, state } = await started(t)
   for (const u of ['a', 'b', 'c']) s.members.add(`room:${u}`)
   s.members.add('other:a')
   for (const u of ['a', 'b', 'c']) t.equal(await state.isMember('room', u), true)
@@ -144,11 +152,7 @@ t.test('a room deleted drops all of its members', async (t) => {
 })
 
 t.test('a read that overlapped an event is not kept', async (t) => {
-  const { bus, notice } = fakeBus()
-  const s = fakeStore()
-  const state = new ChatState(s.store, bus)
-  await state.start()
-  t.teardown(() => state.stop())
+  const { notice, s, state } = await started(t)
   s.members.add('r:u')
   let open!: () => void
   s.setGate(
@@ -168,12 +172,8 @@ t.test('a read that overlapped an event is not kept', async (t) => {
 })
 
 t.test('sender snapshots: cached, dropped by a user change, a resync, or after their time', async (t) => {
-  const { bus, resync } = fakeBus()
-  const s = fakeStore()
   let now = 1_000_000
-  const state = new ChatState(s.store, bus, { now: () => now })
-  await state.start()
-  t.teardown(() => state.stop())
+  const { resync, s, state } = await started(t, { now: () => now })
   s.users.set('u', { username: 'ann', displayName: 'Ann' })
   t.same(await state.sender('u'), { id: 'u', username: 'ann', displayName: 'Ann', banned: false })
   await state.sender('u')
@@ -195,11 +195,7 @@ t.test('sender snapshots: cached, dropped by a user change, a resync, or after t
 })
 
 t.test('memory is bounded', async (t) => {
-  const { bus } = fakeBus()
-  const s = fakeStore()
-  const state = new ChatState(s.store, bus)
-  await state.start()
-  t.teardown(() => state.stop())
+  const { s, state } = await started(t)
   // 1,000 rooms of 101 members: past the bound of 100,000 entries.
   for (let r = 0; r < 1000; r++) for (let u = 0; u <= 100; u++) s.members.add(`r${r}:u${u}`)
   for (let r = 0; r < 1000; r++) for (let u = 0; u <= 100; u++) await state.isMember(`r${r}`, `u${u}`)
@@ -221,11 +217,7 @@ async function until(check: () => boolean, ms = 2000): Promise<void> {
 }
 
 t.test('tickets: every write is announced under one, even one that changed nothing or failed', async (t) => {
-  const { bus, published } = fakeBus()
-  const s = fakeStore()
-  const state = new ChatState(s.store, bus)
-  await state.start()
-  t.teardown(() => state.stop())
+  const { published, s, state } = await started(t)
   const store = state.watch(s.store)
   t.equal(await store.rooms.leave('r', 'nobody'), false)
   t.same(JSON.parse(published.at(-1)!), { n: 1, e: [] }, 'a leave of a non-member: its ticket, nothing stale')
@@ -245,12 +237,8 @@ t.test('tickets: every write is announced under one, even one that changed nothi
 })
 
 t.test('tickets: a lost notice drops everything within two checks, and only then', async (t) => {
-  const { bus, notice } = fakeBus()
-  const s = fakeStore()
   let lost = 0
-  const state = new ChatState(s.store, bus, { checkMs: 30, onLost: () => lost++ })
-  await state.start()
-  t.teardown(() => state.stop())
+  const { bus, notice, s, state } = await started(t, { checkMs: 30, onLost: () => lost++ })
   s.members.add('r:u')
   s.users.set('u', { username: 'ann', displayName: 'Ann' })
   await state.isMember('r', 'u')
@@ -281,12 +269,8 @@ t.test('tickets: a lost notice drops everything within two checks, and only then
 })
 
 t.test('a notice of the version before tickets is honoured (rolling upgrade), and is no gap', async (t) => {
-  const { bus } = fakeBus()
-  const s = fakeStore()
   let lost = 0
-  const state = new ChatState(s.store, bus, { checkMs: 20, onLost: () => lost++ })
-  await state.start()
-  t.teardown(() => state.stop())
+  const { bus, s, state } = await started(t, { checkMs: 20, onLost: () => lost++ })
   s.members.add('r:u')
   t.equal(await state.isMember('r', 'u'), true)
   s.members.delete('r:u')
