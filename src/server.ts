@@ -5,6 +5,7 @@ import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { listenMetrics } from './metrics-listener.ts'
+import { bootstrapNotice } from './start-notice.ts'
 
 let config: ReturnType<typeof loadConfig>
 try {
@@ -36,12 +37,19 @@ closeWithGrace({ delay: 25_000 }, async ({ signal, err }) => {
 try {
   const admin = await app.core.accounts.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD)
   if (admin.created) app.log.info({ username: admin.created }, 'admin account ready')
+  await app.listen({ port: config.PORT, host: config.HOST })
   if (admin.bootstrapCode) {
     app.log.warn(
+      { bootstrapCode: admin.bootstrapCode },
       `No admin yet. Register the first admin with this single-use invite code (valid 7 days): ${admin.bootstrapCode}`,
     )
+    // Among request logs one JSON line is easy to miss: a person at a terminal also gets a box.
+    if (process.stdout.isTTY) {
+      const any = config.HOST === '0.0.0.0' || config.HOST === '::'
+      const host = any ? 'localhost' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST
+      process.stderr.write(bootstrapNotice(admin.bootstrapCode, `http://${host}:${config.PORT}`))
+    }
   }
-  await app.listen({ port: config.PORT, host: config.HOST })
   if (config.METRICS_PORT) {
     metricsServer = await listenMetrics(
       () => app.metricsText(),
