@@ -5,37 +5,74 @@ import { type Static, Type } from 'typebox'
 import { Value } from 'typebox/value'
 import { LONGEST_VALID_FRAME_BYTES } from './schemas/frames.ts'
 
-const Int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  Type.Integer({ default: def, minimum: min, maximum: max })
+const Int = (description: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  Type.Integer({ default: def, minimum: min, maximum: max, description })
 
+// Every variable's default and description live here once: docs/configuration.md is generated
+// from this schema (npm run docs:config; test/docs-config.test.ts fails when it is stale).
 export const ConfigSchema = Type.Object({
-  NODE_ENV: Type.String({ default: 'development' }),
-  PORT: Int(3000, 0, 65535),
-  HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
-  DATA_DIR: Type.String({ default: './data', minLength: 1 }),
-  MONGODB_URL: Type.Optional(Type.String({ pattern: '^mongodb(\\+srv)?://' })),
-  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
-  /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
-  REDIS_PREFIX: Type.String({ default: 'rc:', pattern: '^[A-Za-z0-9_:.-]{0,64}$' }),
-  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
-  /**
-   * The secret the key for data encrypted at rest (TOTP secrets) is derived from (HKDF). Defaults
-   * to JWT_SECRET; set it on its own to be able to rotate JWT_SECRET.
-   */
-  DATA_KEY: Type.Optional(Type.String({ minLength: 32 })),
-  /** Comma-separated origins allowed by CORS (with credentials). */
-  CORS_ORIGINS: Type.String({ default: '' }),
-  /** Comma-separated origins the SPA is served from; same-origin requests are always allowed. */
-  PUBLIC_ORIGINS: Type.String({ default: '' }),
-  /**
-   * SameSite of the session cookie. `lax` (default) suits an SPA on the API's own site; `none`
-   * lets a cross-site SPA use the cookie, and browsers accept it only with COOKIE_SECURE=true.
-   */
+  NODE_ENV: Type.String({
+    default: 'development',
+    description: '`production` turns the Swagger UI at `/docs` off (unless `DOCS=true`)',
+  }),
+  PORT: Int('HTTP and WebSocket port', 3000, 0, 65535),
+  HOST: Type.String({ default: '0.0.0.0', minLength: 1, description: 'interface to listen on' }),
+  DATA_DIR: Type.String({
+    default: './data',
+    minLength: 1,
+    description: 'embedded store (`chat.db`), uploaded files, the generated JWT secret',
+  }),
+  MONGODB_URL: Type.Optional(
+    Type.String({
+      pattern: '^mongodb(\\+srv)?://',
+      description: '`mongodb://…/dbname`: use MongoDB instead of SQLite',
+    }),
+  ),
+  REDIS_URL: Type.Optional(
+    Type.String({
+      pattern: '^rediss?://',
+      description: '`redis://…`: use Redis for the bus, presence, limits and revocation',
+    }),
+  ),
+  REDIS_PREFIX: Type.String({
+    default: 'rc:',
+    pattern: '^[A-Za-z0-9_:.-]{0,64}$',
+    description: 'prefix of every Redis key and channel (several deployments on one Redis)',
+  }),
+  JWT_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description:
+        'the secret sessions are signed with. Unset (embedded only): generated once into `DATA_DIR/jwt-secret` (mode 600) so restarts keep sessions. Required in the scaled mode, the same on every instance',
+    }),
+  ),
+  DATA_KEY: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description:
+        'the key for secrets kept at rest (TOTP secrets, AES-256-GCM) is derived from it with HKDF. Unset: `JWT_SECRET`. Set it on its own to be able to rotate `JWT_SECRET` without losing two-factor secrets',
+    }),
+  ),
+  CORS_ORIGINS: Type.String({
+    default: '',
+    description: 'comma-separated origins allowed by CORS, with credentials',
+  }),
+  PUBLIC_ORIGINS: Type.String({
+    default: '',
+    description:
+      'comma-separated origins the SPA is served from; they (and same-origin requests, always) may use the cookie for unsafe methods and open sockets',
+  }),
   COOKIE_SAMESITE: Type.Union([Type.Literal('lax'), Type.Literal('strict'), Type.Literal('none')], {
     default: 'lax',
+    description:
+      "SameSite of the session cookie. `lax` suits an SPA on the API's own site; `none` (a cross-site SPA on the cookie) needs `COOKIE_SECURE=true`, else start-up stops",
   }),
-  /** The cookie's Secure flag: unset = over HTTPS only (as the request arrived, see TRUST_PROXY). */
-  COOKIE_SECURE: Type.Optional(Type.Boolean()),
+  COOKIE_SECURE: Type.Optional(
+    Type.Boolean({
+      description:
+        "the cookie's Secure flag; unset: Secure when the request came over HTTPS (see `TRUST_PROXY`)",
+    }),
+  ),
   LOG_LEVEL: Type.Union(
     [
       Type.Literal('fatal'),
@@ -46,76 +83,139 @@ export const ConfigSchema = Type.Object({
       Type.Literal('trace'),
       Type.Literal('silent'),
     ],
-    { default: 'info' },
+    { default: 'info', description: 'the lowest level logged (pino JSON on stdout)' },
   ),
-  /**
-   * The proxies whose X-Forwarded-* headers are believed: `false` (none), a hop count, or a
-   * comma-separated list of addresses / CIDRs (and proxy-addr's `loopback`, `linklocal`,
-   * `uniquelocal`). Never `true`: then the client chooses its own address.
-   */
-  TRUST_PROXY: Type.String({ default: 'false', maxLength: 2000 }),
-  SESSION_TTL_DAYS: Int(30, 1, 365),
-  ADMIN_USERNAME: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{3,32}$' })),
-  ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 256 })),
-  UPLOAD_MAX_BYTES: Int(25 * 1024 * 1024, 1),
-  BODY_LIMIT_BYTES: Int(64 * 1024, 1024),
-  /** Login attempts per client address per minute. */
-  RATE_LOGIN_IP: Int(30, 1),
-  /** Failed logins per (username, client address) per LOGIN_WINDOW_MINUTES, then that pair waits. */
-  RATE_LOGIN_USER_IP: Int(10, 1),
-  /**
-   * Failed logins per username (from any address) per LOGIN_WINDOW_MINUTES; past it only known
-   * devices and addresses (where the user signed in before) may still try.
-   */
-  RATE_LOGIN_USER: Int(50, 1),
-  /** The window of the login failure counts, in minutes. */
-  LOGIN_WINDOW_MINUTES: Int(15, 1, 24 * 60),
-  /** Registrations per client IP per hour. */
-  RATE_REGISTER_IP: Int(20, 1),
-  /** Wall posts per user per minute. */
-  RATE_POST_USER: Int(20, 1),
-  /** When set, GET /metrics is served on the API port and wants `Authorization: Bearer <METRICS_TOKEN>`. */
-  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
-  /** When set, /metrics is served without a token on this port of its own, bound to METRICS_HOST. */
-  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
-  /** Interface of the METRICS_PORT listener: loopback, or e.g. the pod's address (never public). */
-  METRICS_HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
-  /** Serve the Swagger UI at /docs (default: on unless NODE_ENV=production). /openapi.json always is. */
-  DOCS: Type.Optional(Type.Boolean()),
-  /** Chat messages per user per 10 seconds (HTTP and socket together). */
-  RATE_MESSAGE_USER: Int(50, 1),
-  /** File uploads per user per minute. */
-  RATE_UPLOAD_USER: Int(10, 1),
-  /** Largest WebSocket frame a client may send, in bytes: at least the longest valid frame, escaped. */
-  WS_MAX_FRAME_BYTES: Int(64 * 1024, LONGEST_VALID_FRAME_BYTES, 1024 * 1024),
-  /** Bad frames a socket may send within WS_BAD_FRAME_WINDOW_SECONDS before it is closed (1008). */
-  WS_MAX_BAD_FRAMES: Int(20, 1, 10_000),
-  WS_BAD_FRAME_WINDOW_SECONDS: Int(60, 1, 3600),
-  /** Sockets one user may hold open on one instance. */
-  WS_MAX_SOCKETS_PER_USER: Int(20, 1, 10_000),
-  /** Rooms one socket may follow at once (a further `join` gets an error frame RATE_LIMITED). */
-  WS_MAX_ROOMS_PER_SOCKET: Int(100, 1, 10_000),
-  /** Frames per second a socket may send (twice that in a burst) before it is closed with 1008. */
-  WS_FRAMES_PER_SECOND: Int(20, 1),
-  /** A socket whose unsent data passes this many bytes is too slow and is closed (1013). */
-  WS_MAX_BUFFERED_BYTES: Int(1024 * 1024, 1024),
-  /** Seconds between server pings; a socket that missed one pong is dropped. */
-  WS_HEARTBEAT_SECONDS: Int(30, 1, 3600),
-  /** Argon2 memory cost in KiB (OWASP: 19456 with t=2, p=1). */
-  ARGON2_MEMORY_KIB: Int(19456, 1024),
-  ARGON2_TIME_COST: Int(2, 1, 10),
-  /** Seconds a client has to send the request headers. */
-  HTTP_HEADERS_TIMEOUT_SECONDS: Int(10, 1, 600),
-  /** Seconds a client has to send a whole request, body (and upload) included. */
-  HTTP_REQUEST_TIMEOUT_SECONDS: Int(120, 1, 86_400),
-  /** Seconds a connection may stay silent (no byte either way) before it is closed. */
-  HTTP_IDLE_TIMEOUT_SECONDS: Int(30, 1, 3600),
-  /** Seconds an idle keep-alive connection is kept for the client's next request. */
-  HTTP_KEEPALIVE_SECONDS: Int(5, 1, 600),
-  /** Serve the web app at `/` (false: the API only). */
-  WEB_APP: Type.Boolean({ default: true }),
-  /** Where the built web app is (`npm run build:web` writes web/dist). */
-  WEB_DIR: Type.String({ default: './web/dist', minLength: 1 }),
+  TRUST_PROXY: Type.String({
+    default: 'false',
+    maxLength: 2000,
+    description:
+      'the proxies whose `X-Forwarded-*` are believed (client address for the limits, HTTPS for the Secure cookie): `false` (none), their addresses or CIDRs, comma-separated (`loopback`, `linklocal`, `uniquelocal` = private ranges also work), or a hop count (`1`). `true` is refused: it would let any client choose its own address',
+  }),
+  SESSION_TTL_DAYS: Int('lifetime of a session (cookie and token), in days', 30, 1, 365),
+  ADMIN_USERNAME: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9_.-]{3,32}$',
+      description: 'with `ADMIN_PASSWORD`: create (or promote) this admin at start when the store has none',
+    }),
+  ),
+  ADMIN_PASSWORD: Type.Optional(
+    Type.String({
+      minLength: 8,
+      maxLength: 256,
+      description: 'the password of `ADMIN_USERNAME`; the two go together',
+    }),
+  ),
+  UPLOAD_MAX_BYTES: Int('largest uploaded file (25 MiB)', 25 * 1024 * 1024, 1),
+  BODY_LIMIT_BYTES: Int('largest JSON body', 64 * 1024, 1024),
+  RATE_LOGIN_IP: Int('login attempts per minute per client address', 30, 1),
+  RATE_LOGIN_USER_IP: Int(
+    'failed logins per (username, client address) per `LOGIN_WINDOW_MINUTES`; then that pair waits',
+    10,
+    1,
+  ),
+  RATE_LOGIN_USER: Int(
+    'failed logins per username from any address per `LOGIN_WINDOW_MINUTES`; then only known devices and addresses (where the user signed in before) may try',
+    50,
+    1,
+  ),
+  LOGIN_WINDOW_MINUTES: Int('the window of the two login failure counts, in minutes', 15, 1, 24 * 60),
+  RATE_REGISTER_IP: Int('registrations per hour per client address', 20, 1),
+  RATE_POST_USER: Int('wall posts per minute per user', 20, 1),
+  METRICS_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description:
+        'when set, `GET /metrics` is served on the API port and wants `Authorization: Bearer <token>`; unset, the API port has no `/metrics`',
+    }),
+  ),
+  METRICS_PORT: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 65535,
+      description:
+        'when set, `/metrics` is served without a token on this port of its own, bound to `METRICS_HOST`',
+    }),
+  ),
+  METRICS_HOST: Type.String({
+    default: '127.0.0.1',
+    minLength: 1,
+    description:
+      "interface of the `METRICS_PORT` listener: loopback, or the pod's address in Kubernetes; never a public one",
+  }),
+  DOCS: Type.Optional(
+    Type.Boolean({
+      description:
+        'serve the Swagger UI at `/docs` (`/openapi.json` always is); unset: on unless `NODE_ENV=production`',
+    }),
+  ),
+  RATE_MESSAGE_USER: Int('chat messages per 10 s per user (socket and HTTP together)', 50, 1),
+  RATE_UPLOAD_USER: Int('file uploads per minute per user', 10, 1),
+  WS_MAX_FRAME_BYTES: Int(
+    "largest frame a client may send (larger: close 1008; over four times that, the WebSocket library's 1009); at least the longest valid `send` however it is escaped",
+    64 * 1024,
+    LONGEST_VALID_FRAME_BYTES,
+    1024 * 1024,
+  ),
+  WS_MAX_BAD_FRAMES: Int(
+    'bad frames a socket may send within `WS_BAD_FRAME_WINDOW_SECONDS` (more: close 1008)',
+    20,
+    1,
+    10_000,
+  ),
+  WS_BAD_FRAME_WINDOW_SECONDS: Int('the window of `WS_MAX_BAD_FRAMES`, in seconds', 60, 1, 3600),
+  WS_MAX_SOCKETS_PER_USER: Int(
+    'sockets one user may hold on one instance (more: the upgrade answers 429)',
+    20,
+    1,
+    10_000,
+  ),
+  WS_MAX_ROOMS_PER_SOCKET: Int(
+    'rooms one socket may follow at once (a further `join`: error frame `RATE_LIMITED`)',
+    100,
+    1,
+    10_000,
+  ),
+  WS_FRAMES_PER_SECOND: Int('frames per second per socket, bursts of twice that (more: close 1008)', 20, 1),
+  WS_MAX_BUFFERED_BYTES: Int(
+    'unsent bytes after which a socket counts as too slow (close 1013)',
+    1024 * 1024,
+    1024,
+  ),
+  WS_HEARTBEAT_SECONDS: Int('ping interval in seconds; a socket that missed a pong is dropped', 30, 1, 3600),
+  ARGON2_MEMORY_KIB: Int(
+    "argon2id memory cost in KiB (OWASP's recommendation: 19 MiB with t=2, p=1)",
+    19456,
+    1024,
+  ),
+  ARGON2_TIME_COST: Int('argon2id time cost (iterations)', 2, 1, 10),
+  HTTP_HEADERS_TIMEOUT_SECONDS: Int('seconds a client has to send the request headers', 10, 1, 600),
+  HTTP_REQUEST_TIMEOUT_SECONDS: Int(
+    'seconds a client has to send a whole request, body and upload included (then 408 and the connection closes); raise it for large uploads over slow links',
+    120,
+    1,
+    86_400,
+  ),
+  HTTP_IDLE_TIMEOUT_SECONDS: Int(
+    'seconds a connection may stay silent (no byte either way) before it is closed',
+    30,
+    1,
+    3600,
+  ),
+  HTTP_KEEPALIVE_SECONDS: Int(
+    "seconds an idle keep-alive connection waits for the client's next request",
+    5,
+    1,
+    600,
+  ),
+  WEB_APP: Type.Boolean({
+    default: true,
+    description: 'serve the web app at `/`; `false` for an API-only deployment (then `/` is a JSON 404)',
+  }),
+  WEB_DIR: Type.String({
+    default: './web/dist',
+    minLength: 1,
+    description: 'where the built web app is (`npm install` and `npm start` build it when missing or stale)',
+  }),
 })
 
 export type RawConfig = Static<typeof ConfigSchema>
