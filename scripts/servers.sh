@@ -45,25 +45,9 @@ die() {
   exit 1
 }
 
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo "$@"
-  else
-    die "need root (or sudo) to run: $*"
-  fi
-}
-
-APT_UPDATED=0
-apt_install() {
-  command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install $* by hand"
-  if [ "$APT_UPDATED" -eq 0 ]; then
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
-    APT_UPDATED=1
-  fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2
-}
+# as_root, apt_install, apt_install_no_start, port_in_use
+# shellcheck source=lib.sh
+source "$ROOT/scripts/lib.sh"
 
 # ---------------------------------------------------------------------------------------- install
 install_redis() {
@@ -182,15 +166,7 @@ install_postgres() {
     return 0
   fi
   log "installing postgresql from Debian"
-  local policy=/usr/sbin/policy-rc.d added=0 rc=0
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
-    as_root chmod 755 "$policy"
-    added=1
-  fi
-  apt_install postgresql || rc=$?
-  [ "$added" -eq 1 ] && as_root rm -f "$policy"
-  [ "$rc" -eq 0 ] || die "installing postgresql failed"
+  apt_install_no_start postgresql || die "installing postgresql failed"
   pg_bin_dir >/dev/null || die "initdb/pg_ctl still missing after installing postgresql"
 }
 
@@ -208,9 +184,7 @@ pid_alive() { # pidfile
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
-port_open() { # port
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
+port_open() { port_in_use "$1"; }
 
 redis_up() {
   [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null || true)" = "PONG" ]
