@@ -5,7 +5,13 @@
 // native apps keep the token login returns and send it as Bearer (`token`, set by login and
 // register), and open the socket with a ticket (see socketOptions()).
 import { ApiError, ClientCodes } from './errors.ts'
-import { answerError, networkError, type RequestOptions, Transport, type TransportOptions } from './fetch.ts'
+import {
+  answerError,
+  HttpTransport,
+  type HttpTransportOptions,
+  networkError,
+  type RequestOptions,
+} from './http-transport.ts'
 import { newClientMsgId } from './ids.ts'
 import type { ChatSocketOptions } from './socket-types.ts'
 import { type UploadAnswer, type UploadOptions, upload } from './upload.ts'
@@ -38,7 +44,7 @@ import type {
   WsTicket,
 } from './wire.ts'
 
-export type ChatHttpOptions = TransportOptions
+export type ChatHttpOptions = HttpTransportOptions
 
 /** A downloaded file: its bytes and what the server said about them. */
 export interface DownloadedFile {
@@ -55,10 +61,10 @@ export interface Health {
 const enc = encodeURIComponent
 
 export class ChatHttp {
-  private readonly transport: Transport
+  private readonly transport: HttpTransport
 
   constructor(options: ChatHttpOptions) {
-    this.transport = new Transport(options)
+    this.transport = new HttpTransport(options)
   }
 
   /** The Bearer token in use (set by login and register, cleared by logout). */

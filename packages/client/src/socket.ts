@@ -11,12 +11,12 @@
 // Framework-free and browser-safe: no Node API; the WebSocket constructor is an option (the
 // `ws` package in Node 20, the platform's own by default).
 import { type BackoffOptions, backoffDelay, defaultBackoff } from './backoff.ts'
-import { Connection, type ConnectionEnd, GIVE_UP } from './connection.ts'
 import { Emitter } from './emitter.ts'
 import { ApiError, ChatError, ClientCodes } from './errors.ts'
 import { newClientMsgId } from './ids.ts'
 import { Outbox } from './outbox.ts'
-import { RoomSet } from './rooms.ts'
+import { RoomSet } from './room-set.ts'
+import { GIVE_UP, SocketLink, type SocketLinkEnd } from './socket-link.ts'
 import type {
   ChatSocketEvents,
   ChatSocketOptions,
@@ -25,13 +25,13 @@ import type {
   SendOptions,
   SocketState,
 } from './socket-types.ts'
-import { resolveWebSocket, type WebSocketConstructor, type WebSocketLike } from './transport.ts'
+import { resolveWebSocket, type WebSocketConstructor, type WebSocketLike } from './websocket-like.ts'
 import { type AckFrame, type ClientFrame, CloseCode, type JoinedFrame, type ServerFrame } from './wire.ts'
 
 export class ChatSocket extends Emitter<ChatSocketEvents> {
   private readonly options: ChatSocketOptions
   private readonly backoff: BackoffOptions
-  private conn: Connection | null = null
+  private link: SocketLink | null = null
   private current: SocketState = 'idle'
   /** connect() was called and neither close() nor a refusal stopped it. */
   private wanted = false
@@ -48,7 +48,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     this.options = options
     this.backoff = { ...defaultBackoff, ...options.backoff }
     this.rooms = new RoomSet({
-      write: (frame) => this.conn?.write(JSON.stringify(frame)),
+      write: (frame) => this.link?.write(JSON.stringify(frame)),
       deliver: (event) => ('type' in event ? this.emit('update', event) : this.emit('message', event)),
       gapTimeoutMs: options.gapTimeoutMs ?? 3_000,
       retryDelay: (refusals) => backoffDelay(refusals, this.backoff),
@@ -63,7 +63,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
 
   /** The WebSocket in use, if any (for diagnostics and tests). */
   get raw(): WebSocketLike | null {
-    return this.conn?.ws ?? null
+    return this.link?.ws ?? null
   }
 
   /** Rooms this client follows (joined, or joining). */
@@ -104,14 +104,14 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
 
   /** Closes for good: pending sends and joins are rejected with CLOSED; no reconnect. */
   close(code: number = CloseCode.NORMAL, reason = 'closed by the client'): void {
-    const conn = this.conn
-    this.conn = null // closed below with a handshake, not dropped by stop()
+    const link = this.link
+    this.link = null // closed below with a handshake, not dropped by stop()
     const was = this.current
     this.stop(
       new ChatError(ClientCodes.CLOSED, 'the client was closed'),
       was === 'refused' ? 'refused' : 'closed',
     )
-    conn?.close(code, reason)
+    link?.close(code, reason)
     if (was !== 'closed' && was !== 'idle' && was !== 'refused')
       this.emit('close', { code, reason, reconnecting: false })
   }
@@ -121,8 +121,8 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     if (!this.wanted) return
     if (this.retryTimer) clearTimeout(this.retryTimer)
     this.retryTimer = null
-    this.conn?.drop('reconnect')
-    this.conn = null
+    this.link?.drop('reconnect')
+    this.link = null
     this.attempts = 0
     this.rooms.unjoinAll()
     this.emit('close', { code: GIVE_UP, reason: 'reconnect', reconnecting: true, delayMs: 0 })
@@ -167,7 +167,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
       return
     }
     try {
-      this.conn = new Connection(
+      this.link = new SocketLink(
         Ctor,
         {
           url,
@@ -179,7 +179,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
           opened: () => this.opened(),
           frame: (text) => this.receive(text),
           ended: (end) => {
-            this.conn = null
+            this.link = null
             this.lost(end)
           },
         },
@@ -195,7 +195,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     // Re-join first, then re-send: a send needs membership, not live delivery, but this keeps
     // the order in which things happened.
     this.rooms.rejoinAll()
-    for (const frame of this.outbox.frames()) this.conn?.write(frame)
+    for (const frame of this.outbox.frames()) this.link?.write(frame)
     const waiters = this.openWaiters
     this.openWaiters = []
     for (const w of waiters) w.resolve()
@@ -203,7 +203,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   }
 
   /** The connection ended (closed by the server, the network, or a timeout here). */
-  private lost(end: ConnectionEnd): void {
+  private lost(end: SocketLinkEnd): void {
     this.rooms.unjoinAll()
     if (!this.wanted) return
     const { code, reason } = end
@@ -249,7 +249,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     this.retry(end)
   }
 
-  private retry({ code, reason }: ConnectionEnd): void {
+  private retry({ code, reason }: SocketLinkEnd): void {
     const maxRetries = this.options.maxRetries ?? Number.POSITIVE_INFINITY
     if (this.options.reconnect === false || this.attempts >= maxRetries) {
       this.stop(new ChatError(ClientCodes.CLOSED, `connection closed (${code}${reason ? ` ${reason}` : ''})`))
@@ -281,8 +281,8 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   private stop(error: ChatError, state: 'closed' | 'refused' = 'closed'): void {
     this.wanted = false
     this.generation++
-    this.conn?.drop('stopped')
-    this.conn = null
+    this.link?.drop('stopped')
+    this.link = null
     if (this.retryTimer) clearTimeout(this.retryTimer)
     this.retryTimer = null
     this.outbox.rejectAll(error)
@@ -340,7 +340,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
       frame,
       options.timeoutMs ?? this.options.sendTimeoutMs ?? 15_000,
     )
-    if (fresh) this.conn?.write(frame)
+    if (fresh) this.link?.write(frame)
     return answer
   }
 
@@ -349,7 +349,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   }
 
   private write(frame: ClientFrame): void {
-    this.conn?.write(JSON.stringify(frame))
+    this.link?.write(JSON.stringify(frame))
   }
 
   // ------------------------------------------------------------------ incoming

@@ -1,12 +1,19 @@
-// One WebSocket connection of a ChatSocket: opening it (with a timeout), its keepalive pings,
-// and how it ended: the close code, and the HTTP status of a refused upgrade when the platform
-// tells it (the `ws` package does; browsers hide it behind close 1006).
-import { dropSocket, frameText, OPEN, type WebSocketConstructor, type WebSocketLike } from './transport.ts'
+// SocketLink: one WebSocket connection of a ChatSocket (a reconnect makes a new one): opening
+// it (with a timeout), its keepalive pings, and how it ended: the close code, and the HTTP
+// status of a refused upgrade when the platform tells it (the `ws` package does; browsers hide
+// it behind close 1006).
+import {
+  dropSocket,
+  frameText,
+  OPEN,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './websocket-like.ts'
 
 /** The close code this client uses for connections it gives up on (never sent by the server). */
 export const GIVE_UP = 4100
 
-export interface ConnectionEnd {
+export interface SocketLinkEnd {
   code: number
   reason: string
   /** The connection had opened. */
@@ -15,14 +22,17 @@ export interface ConnectionEnd {
   status: number | null
 }
 
-export interface ConnectionHooks {
+/** @deprecated Renamed SocketLinkEnd: a connection is a SocketLink. */
+export type ConnectionEnd = SocketLinkEnd
+
+export interface SocketLinkHooks {
   opened(): void
   frame(text: string): void
   /** Called once, whatever ended it (never after drop()). */
-  ended(end: ConnectionEnd): void
+  ended(end: SocketLinkEnd): void
 }
 
-export interface ConnectionOptions {
+export interface SocketLinkOptions {
   url: string
   token?: string | undefined
   connectTimeoutMs: number
@@ -30,7 +40,7 @@ export interface ConnectionOptions {
   pingIntervalMs: number
 }
 
-export class Connection {
+export class SocketLink {
   readonly ws: WebSocketLike
   private open = false
   private status: number | null = null
@@ -41,8 +51,8 @@ export class Connection {
 
   constructor(
     Ctor: WebSocketConstructor,
-    private readonly options: ConnectionOptions,
-    private readonly hooks: ConnectionHooks,
+    private readonly options: SocketLinkOptions,
+    private readonly hooks: SocketLinkHooks,
   ) {
     const ws = options.token
       ? new Ctor(options.url, undefined, { headers: { authorization: `Bearer ${options.token}` } })
