@@ -34,6 +34,8 @@ export interface SocketLinkHooks {
 
 export interface SocketLinkOptions {
   url: string
+  /** A single-use ticket, sent as `?ticket=` (a browser cannot send headers at the upgrade). */
+  ticket?: string | undefined
   token?: string | undefined
   connectTimeoutMs: number
   /** 0 = no pings. */
@@ -54,9 +56,10 @@ export class SocketLink {
     private readonly options: SocketLinkOptions,
     private readonly hooks: SocketLinkHooks,
   ) {
+    const url = options.ticket === undefined ? options.url : withQuery(options.url, 'ticket', options.ticket)
     const ws = options.token
-      ? new Ctor(options.url, undefined, { headers: { authorization: `Bearer ${options.token}` } })
-      : new Ctor(options.url)
+      ? new Ctor(url, undefined, { headers: { authorization: `Bearer ${options.token}` } })
+      : new Ctor(url)
     this.ws = ws
     this.connectTimer = setTimeout(() => this.giveUp('connect timeout'), options.connectTimeoutMs)
     ws.onopen = () => {
@@ -153,4 +156,10 @@ export class SocketLink {
     ;(timer as { unref?: () => void }).unref?.()
     this.pingTimer = timer
   }
+}
+
+function withQuery(url: string, key: string, value: string): string {
+  const hash = url.indexOf('#')
+  const base = hash >= 0 ? url.slice(0, hash) : url
+  return `${base}${base.includes('?') ? '&' : '?'}${key}=${encodeURIComponent(value)}`
 }

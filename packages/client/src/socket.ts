@@ -10,13 +10,17 @@
 //
 // Framework-free and browser-safe: no Node API; the WebSocket constructor is an option (the
 // `ws` package in Node 20, the platform's own by default).
+// Beside it: one connection is a SocketLink (socket-link.ts), the rooms a RoomSet, frames in are
+// dispatched by socket-frames.ts, and socket-refusals.ts tells a refusal from a failure.
 import { type BackoffOptions, backoffDelay, defaultBackoff } from './backoff.ts'
 import { Emitter } from './emitter.ts'
-import { ApiError, ChatError, ClientCodes } from './errors.ts'
+import { ChatError, ClientCodes, messageOf } from './errors.ts'
 import { newClientMsgId } from './ids.ts'
 import { Outbox } from './outbox.ts'
 import { RoomSet } from './room-set.ts'
+import { dispatchFrame, type FrameTarget, parseFrame } from './socket-frames.ts'
 import { GIVE_UP, SocketLink, type SocketLinkEnd } from './socket-link.ts'
+import { endRefusal, refusalOf, sessionRefusal } from './socket-refusals.ts'
 import type {
   ChatSocketEvents,
   ChatSocketOptions,
@@ -26,7 +30,7 @@ import type {
   SocketState,
 } from './socket-types.ts'
 import { resolveWebSocket, type WebSocketConstructor, type WebSocketLike } from './websocket-like.ts'
-import { type AckFrame, type ClientFrame, CloseCode, type JoinedFrame, type ServerFrame } from './wire.ts'
+import { type AckFrame, type ClientFrame, CloseCode, type JoinedFrame } from './wire.ts'
 
 export class ChatSocket extends Emitter<ChatSocketEvents> {
   private readonly options: ChatSocketOptions
@@ -42,6 +46,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   private readonly outbox = new Outbox()
   private openWaiters: { resolve: () => void; reject: (err: ChatError) => void }[] = []
   private retryTimer: ReturnType<typeof setTimeout> | null = null
+  private readonly frameTarget: FrameTarget
 
   constructor(options: ChatSocketOptions) {
     super()
@@ -53,6 +58,12 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
       gapTimeoutMs: options.gapTimeoutMs ?? 3_000,
       retryDelay: (refusals) => backoffDelay(refusals, this.backoff),
     })
+    this.frameTarget = {
+      rooms: this.rooms,
+      outbox: this.outbox,
+      emit: (event, ...args) => this.emit(event, ...args),
+      listensToErrors: () => this.listenerCount('error') > 0,
+    }
   }
 
   // ------------------------------------------------------------------ state
@@ -138,20 +149,20 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   private async dial(): Promise<void> {
     const generation = ++this.generation
     this.setState('connecting')
-    let url = typeof this.options.url === 'function' ? this.options.url() : this.options.url
+    const url = typeof this.options.url === 'function' ? this.options.url() : this.options.url
+    let ticket: string | undefined
     if (this.options.getTicket) {
       try {
-        const ticket = await this.options.getTicket()
+        ticket = await this.options.getTicket()
         if (generation !== this.generation) return
-        url = withQuery(url, 'ticket', ticket)
       } catch (err) {
         if (generation !== this.generation) return
         const refusal = refusalOf(err)
-        if (refusal) this.refuse(GIVE_UP, `the ticket was refused: ${errorText(err)}`, refusal, err)
+        if (refusal) this.refuse(GIVE_UP, `the ticket was refused: ${messageOf(err)}`, refusal, err)
         else
           this.lost({
             code: GIVE_UP,
-            reason: `could not get a ticket: ${errorText(err)}`,
+            reason: `could not get a ticket: ${messageOf(err)}`,
             opened: false,
             status: null,
           })
@@ -163,7 +174,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
       // Resolved here, not in the constructor: a ChatSocket may be made where there is none (SSR).
       Ctor = resolveWebSocket(this.options.WebSocket)
     } catch (err) {
-      this.stop(new ChatError(ClientCodes.CLOSED, errorText(err)))
+      this.stop(new ChatError(ClientCodes.CLOSED, messageOf(err)))
       return
     }
     try {
@@ -171,6 +182,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
         Ctor,
         {
           url,
+          ticket,
           token: this.options.token,
           connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000,
           pingIntervalMs: this.options.pingIntervalMs ?? 25_000,
@@ -185,7 +197,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
         },
       )
     } catch (err) {
-      this.lost({ code: GIVE_UP, reason: `could not open: ${errorText(err)}`, opened: false, status: null })
+      this.lost({ code: GIVE_UP, reason: `could not open: ${messageOf(err)}`, opened: false, status: null })
     }
   }
 
@@ -207,43 +219,20 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     this.rooms.unjoinAll()
     if (!this.wanted) return
     const { code, reason } = end
-    if (code === CloseCode.REVOKED) {
-      this.refuse(
-        code,
-        reason,
-        'revoked',
-        new ChatError(ClientCodes.REVOKED, reason || 'the sign-in was revoked'),
-      )
-      return
-    }
-    if (!end.opened && end.status === 401) {
-      this.refuse(
-        code,
-        reason,
-        'unauthenticated',
-        new ChatError('UNAUTHENTICATED', 'the upgrade was refused: 401'),
-      )
-      return
-    }
-    if (!end.opened && end.status === 403) {
-      this.refuse(code, reason, 'forbidden', new ChatError('BAD_ORIGIN', 'the upgrade was refused: 403'))
+    const refused = endRefusal(end)
+    if (refused) {
+      this.refuse(code, reason, refused.reason, refused.error)
       return
     }
     if (!end.opened && end.status === null && this.options.checkSession) {
       // The platform does not say why it failed: ask whether the session still holds.
       const generation = this.generation
       this.setState('reconnecting')
-      this.options.checkSession().then(
-        () => {
-          if (generation === this.generation && this.wanted) this.retry(end)
-        },
-        (err: unknown) => {
-          if (generation !== this.generation || !this.wanted) return
-          const refusal = refusalOf(err)
-          if (refusal) this.refuse(code, reason, refusal, err)
-          else this.retry(end)
-        },
-      )
+      void sessionRefusal(this.options.checkSession()).then((refused) => {
+        if (generation !== this.generation || !this.wanted) return
+        if (refused) this.refuse(code, reason, refused.reason, refused.error)
+        else this.retry(end)
+      })
       return
     }
     this.retry(end)
@@ -270,7 +259,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     const error =
       err instanceof ChatError
         ? err
-        : new ChatError('UNAUTHENTICATED', errorText(err) || 'the session was refused')
+        : new ChatError('UNAUTHENTICATED', messageOf(err) || 'the session was refused')
     this.stop(error, 'refused')
     this.emit('close', { code, reason, reconnecting: false })
     if (why === 'revoked') this.emit('revoked')
@@ -352,77 +341,8 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     this.link?.write(JSON.stringify(frame))
   }
 
-  // ------------------------------------------------------------------ incoming
-
   private receive(text: string): void {
-    let frame: ServerFrame
-    try {
-      const parsed: unknown = JSON.parse(text)
-      if (typeof (parsed as { type?: unknown } | null)?.type !== 'string') return
-      frame = parsed as ServerFrame
-    } catch {
-      return
-    }
-    switch (frame.type) {
-      case 'message':
-        this.rooms.onMessage(frame.message)
-        return
-      case 'update':
-        this.rooms.onMessage(frame)
-        return
-      case 'read':
-        this.emit('read', frame)
-        return
-      case 'ack':
-        this.outbox.ack(frame)
-        return
-      case 'joined':
-        if (this.rooms.onJoined(frame)) this.emit('joined', frame)
-        return
-      case 'presence':
-        this.emit('presence', frame)
-        return
-      case 'typing':
-        this.emit('typing', frame)
-        return
-      case 'room':
-        this.emit('room', frame.room)
-        return
-      case 'removed':
-        this.rooms.leave(frame.room, new ChatError('REMOVED', `removed from ${frame.room}: ${frame.reason}`))
-        this.emit('removed', frame)
-        return
-      case 'error': {
-        const error = new ChatError(frame.code, frame.message)
-        if (
-          frame.ref !== undefined &&
-          (this.outbox.fail(frame.ref, error) || this.rooms.failJoin(frame.ref, error))
-        )
-          return
-        if (this.listenerCount('error') > 0) this.emit('error', error)
-        return
-      }
-      case 'pong':
-        return
-    }
+    const frame = parseFrame(text)
+    if (frame) dispatchFrame(frame, this.frameTarget)
   }
-}
-
-/** Whether a failure of the ticket or the session check is the server refusing the session. */
-function refusalOf(err: unknown): RefusedInfo['reason'] | null {
-  if (!(err instanceof ChatError)) return null
-  if (err.code === 'BANNED' || err.code === 'BAD_ORIGIN') return 'forbidden'
-  if (err.code === 'UNAUTHENTICATED' || (err instanceof ApiError && err.status === 401))
-    return 'unauthenticated'
-  return null
-}
-
-function withQuery(url: string, key: string, value: string): string {
-  const hash = url.indexOf('#')
-  const base = hash >= 0 ? url.slice(0, hash) : url
-  return `${base}${base.includes('?') ? '&' : '?'}${key}=${encodeURIComponent(value)}`
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }
