@@ -3,7 +3,7 @@
 import { backoffDelay, defaultBackoff, type Message, RoomStream } from '@roomchat/client'
 import t from 'tap'
 import { ApiError, ChatError, isTemporary } from '../../packages/client/src/errors.ts'
-import { RoomSet } from '../../packages/client/src/rooms.ts'
+import { RoomSet } from '../../packages/client/src/room-set.ts'
 import type { ClientFrame } from '../../packages/client/src/wire.ts'
 
 const msg = (seq: number): Message => ({

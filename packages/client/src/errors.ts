@@ -69,3 +69,8 @@ const TEMPORARY = new Set<string>([
 export function isTemporary(err: unknown): boolean {
   return err instanceof ChatError && TEMPORARY.has(err.code)
 }
+
+/** The message of anything thrown, for a reason or an error of this client's own. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

@@ -3,7 +3,6 @@
 // server's schemas (./wire.ts). No dependencies; in Node 20 pass the `ws` package as the
 // WebSocket option (Node 22+ and browsers have a global one).
 export { type BackoffOptions, backoffDelay, defaultBackoff } from './backoff.ts'
-export type { ConnectionEnd } from './connection.ts'
 export { Emitter, type EventMap, type Listener } from './emitter.ts'
 export {
   ApiError,
@@ -14,11 +13,12 @@ export {
   isSessionRefused,
   isTemporary,
 } from './errors.ts'
-export type { FetchInit, FetchLike, FetchResponseLike, Query, RequestOptions } from './fetch.ts'
 export { ChatHttp, type ChatHttpOptions, type DownloadedFile, fileNameOf, type Health } from './http.ts'
+export type { FetchInit, FetchLike, FetchResponseLike, Query, RequestOptions } from './http-transport.ts'
 export { newClientMsgId } from './ids.ts'
-export { RoomStream, type StreamEvent } from './ordering.ts'
+export { RoomStream, type StreamEvent } from './room-stream.ts'
 export { ChatSocket } from './socket.ts'
+export type { ConnectionEnd, SocketLinkEnd } from './socket-link.ts'
 export type {
   ChatSocketEvents,
   ChatSocketOptions,
@@ -28,12 +28,12 @@ export type {
   SendOptions,
   SocketState,
 } from './socket-types.ts'
+export type { UploadAnswer, UploadOptions, UploadProgress } from './upload.ts'
 export type {
   SocketCloseEvent,
   SocketMessageEvent,
   WebSocketConstructor,
   WebSocketLike,
   WebSocketOptions,
-} from './transport.ts'
-export type { UploadAnswer, UploadOptions, UploadProgress } from './upload.ts'
+} from './websocket-like.ts'
 export * from './wire.ts'

@@ -1,7 +1,7 @@
 // The options, states and events of ChatSocket (./socket.ts).
 import type { BackoffOptions } from './backoff.ts'
 import type { ChatError } from './errors.ts'
-import type { WebSocketConstructor } from './transport.ts'
+import type { WebSocketConstructor } from './websocket-like.ts'
 import type {
   JoinedFrame,
   Message,

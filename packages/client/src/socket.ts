@@ -10,13 +10,17 @@
 //
 // Framework-free and browser-safe: no Node API; the WebSocket constructor is an option (the
 // `ws` package in Node 20, the platform's own by default).
+// Beside it: one connection is a SocketLink (socket-link.ts), the rooms a RoomSet, frames in are
+// dispatched by socket-frames.ts, and socket-refusals.ts tells a refusal from a failure.
 import { type BackoffOptions, backoffDelay, defaultBackoff } from './backoff.ts'
-import { Connection, type ConnectionEnd, GIVE_UP } from './connection.ts'
 import { Emitter } from './emitter.ts'
-import { ApiError, ChatError, ClientCodes } from './errors.ts'
+import { ChatError, ClientCodes, messageOf } from './errors.ts'
 import { newClientMsgId } from './ids.ts'
 import { Outbox } from './outbox.ts'
-import { RoomSet } from './rooms.ts'
+import { RoomSet } from './room-set.ts'
+import { dispatchFrame, type FrameTarget, parseFrame } from './socket-frames.ts'
+import { GIVE_UP, SocketLink, type SocketLinkEnd } from './socket-link.ts'
+import { endRefusal, refusalOf, sessionRefusal } from './socket-refusals.ts'
 import type {
   ChatSocketEvents,
   ChatSocketOptions,
@@ -25,13 +29,13 @@ import type {
   SendOptions,
   SocketState,
 } from './socket-types.ts'
-import { resolveWebSocket, type WebSocketConstructor, type WebSocketLike } from './transport.ts'
-import { type AckFrame, type ClientFrame, CloseCode, type JoinedFrame, type ServerFrame } from './wire.ts'
+import { resolveWebSocket, type WebSocketConstructor, type WebSocketLike } from './websocket-like.ts'
+import { type AckFrame, type ClientFrame, CloseCode, type JoinedFrame } from './wire.ts'
 
 export class ChatSocket extends Emitter<ChatSocketEvents> {
   private readonly options: ChatSocketOptions
   private readonly backoff: BackoffOptions
-  private conn: Connection | null = null
+  private link: SocketLink | null = null
   private current: SocketState = 'idle'
   /** connect() was called and neither close() nor a refusal stopped it. */
   private wanted = false
@@ -42,17 +46,24 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   private readonly outbox = new Outbox()
   private openWaiters: { resolve: () => void; reject: (err: ChatError) => void }[] = []
   private retryTimer: ReturnType<typeof setTimeout> | null = null
+  private readonly frameTarget: FrameTarget
 
   constructor(options: ChatSocketOptions) {
     super()
     this.options = options
     this.backoff = { ...defaultBackoff, ...options.backoff }
     this.rooms = new RoomSet({
-      write: (frame) => this.conn?.write(JSON.stringify(frame)),
+      write: (frame) => this.link?.write(JSON.stringify(frame)),
       deliver: (event) => ('type' in event ? this.emit('update', event) : this.emit('message', event)),
       gapTimeoutMs: options.gapTimeoutMs ?? 3_000,
       retryDelay: (refusals) => backoffDelay(refusals, this.backoff),
     })
+    this.frameTarget = {
+      rooms: this.rooms,
+      outbox: this.outbox,
+      emit: (event, ...args) => this.emit(event, ...args),
+      listensToErrors: () => this.listenerCount('error') > 0,
+    }
   }
 
   // ------------------------------------------------------------------ state
@@ -63,7 +74,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
 
   /** The WebSocket in use, if any (for diagnostics and tests). */
   get raw(): WebSocketLike | null {
-    return this.conn?.ws ?? null
+    return this.link?.ws ?? null
   }
 
   /** Rooms this client follows (joined, or joining). */
@@ -104,14 +115,14 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
 
   /** Closes for good: pending sends and joins are rejected with CLOSED; no reconnect. */
   close(code: number = CloseCode.NORMAL, reason = 'closed by the client'): void {
-    const conn = this.conn
-    this.conn = null // closed below with a handshake, not dropped by stop()
+    const link = this.link
+    this.link = null // closed below with a handshake, not dropped by stop()
     const was = this.current
     this.stop(
       new ChatError(ClientCodes.CLOSED, 'the client was closed'),
       was === 'refused' ? 'refused' : 'closed',
     )
-    conn?.close(code, reason)
+    link?.close(code, reason)
     if (was !== 'closed' && was !== 'idle' && was !== 'refused')
       this.emit('close', { code, reason, reconnecting: false })
   }
@@ -121,8 +132,8 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     if (!this.wanted) return
     if (this.retryTimer) clearTimeout(this.retryTimer)
     this.retryTimer = null
-    this.conn?.drop('reconnect')
-    this.conn = null
+    this.link?.drop('reconnect')
+    this.link = null
     this.attempts = 0
     this.rooms.unjoinAll()
     this.emit('close', { code: GIVE_UP, reason: 'reconnect', reconnecting: true, delayMs: 0 })
@@ -138,20 +149,20 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   private async dial(): Promise<void> {
     const generation = ++this.generation
     this.setState('connecting')
-    let url = typeof this.options.url === 'function' ? this.options.url() : this.options.url
+    const url = typeof this.options.url === 'function' ? this.options.url() : this.options.url
+    let ticket: string | undefined
     if (this.options.getTicket) {
       try {
-        const ticket = await this.options.getTicket()
+        ticket = await this.options.getTicket()
         if (generation !== this.generation) return
-        url = withQuery(url, 'ticket', ticket)
       } catch (err) {
         if (generation !== this.generation) return
         const refusal = refusalOf(err)
-        if (refusal) this.refuse(GIVE_UP, `the ticket was refused: ${errorText(err)}`, refusal, err)
+        if (refusal) this.refuse(GIVE_UP, `the ticket was refused: ${messageOf(err)}`, refusal, err)
         else
           this.lost({
             code: GIVE_UP,
-            reason: `could not get a ticket: ${errorText(err)}`,
+            reason: `could not get a ticket: ${messageOf(err)}`,
             opened: false,
             status: null,
           })
@@ -163,14 +174,15 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
       // Resolved here, not in the constructor: a ChatSocket may be made where there is none (SSR).
       Ctor = resolveWebSocket(this.options.WebSocket)
     } catch (err) {
-      this.stop(new ChatError(ClientCodes.CLOSED, errorText(err)))
+      this.stop(new ChatError(ClientCodes.CLOSED, messageOf(err)))
       return
     }
     try {
-      this.conn = new Connection(
+      this.link = new SocketLink(
         Ctor,
         {
           url,
+          ticket,
           token: this.options.token,
           connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000,
           pingIntervalMs: this.options.pingIntervalMs ?? 25_000,
@@ -179,13 +191,13 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
           opened: () => this.opened(),
           frame: (text) => this.receive(text),
           ended: (end) => {
-            this.conn = null
+            this.link = null
             this.lost(end)
           },
         },
       )
     } catch (err) {
-      this.lost({ code: GIVE_UP, reason: `could not open: ${errorText(err)}`, opened: false, status: null })
+      this.lost({ code: GIVE_UP, reason: `could not open: ${messageOf(err)}`, opened: false, status: null })
     }
   }
 
@@ -195,7 +207,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     // Re-join first, then re-send: a send needs membership, not live delivery, but this keeps
     // the order in which things happened.
     this.rooms.rejoinAll()
-    for (const frame of this.outbox.frames()) this.conn?.write(frame)
+    for (const frame of this.outbox.frames()) this.link?.write(frame)
     const waiters = this.openWaiters
     this.openWaiters = []
     for (const w of waiters) w.resolve()
@@ -203,53 +215,30 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   }
 
   /** The connection ended (closed by the server, the network, or a timeout here). */
-  private lost(end: ConnectionEnd): void {
+  private lost(end: SocketLinkEnd): void {
     this.rooms.unjoinAll()
     if (!this.wanted) return
     const { code, reason } = end
-    if (code === CloseCode.REVOKED) {
-      this.refuse(
-        code,
-        reason,
-        'revoked',
-        new ChatError(ClientCodes.REVOKED, reason || 'the sign-in was revoked'),
-      )
-      return
-    }
-    if (!end.opened && end.status === 401) {
-      this.refuse(
-        code,
-        reason,
-        'unauthenticated',
-        new ChatError('UNAUTHENTICATED', 'the upgrade was refused: 401'),
-      )
-      return
-    }
-    if (!end.opened && end.status === 403) {
-      this.refuse(code, reason, 'forbidden', new ChatError('BAD_ORIGIN', 'the upgrade was refused: 403'))
+    const refused = endRefusal(end)
+    if (refused) {
+      this.refuse(code, reason, refused.reason, refused.error)
       return
     }
     if (!end.opened && end.status === null && this.options.checkSession) {
       // The platform does not say why it failed: ask whether the session still holds.
       const generation = this.generation
       this.setState('reconnecting')
-      this.options.checkSession().then(
-        () => {
-          if (generation === this.generation && this.wanted) this.retry(end)
-        },
-        (err: unknown) => {
-          if (generation !== this.generation || !this.wanted) return
-          const refusal = refusalOf(err)
-          if (refusal) this.refuse(code, reason, refusal, err)
-          else this.retry(end)
-        },
-      )
+      void sessionRefusal(this.options.checkSession()).then((refused) => {
+        if (generation !== this.generation || !this.wanted) return
+        if (refused) this.refuse(code, reason, refused.reason, refused.error)
+        else this.retry(end)
+      })
       return
     }
     this.retry(end)
   }
 
-  private retry({ code, reason }: ConnectionEnd): void {
+  private retry({ code, reason }: SocketLinkEnd): void {
     const maxRetries = this.options.maxRetries ?? Number.POSITIVE_INFINITY
     if (this.options.reconnect === false || this.attempts >= maxRetries) {
       this.stop(new ChatError(ClientCodes.CLOSED, `connection closed (${code}${reason ? ` ${reason}` : ''})`))
@@ -270,7 +259,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     const error =
       err instanceof ChatError
         ? err
-        : new ChatError('UNAUTHENTICATED', errorText(err) || 'the session was refused')
+        : new ChatError('UNAUTHENTICATED', messageOf(err) || 'the session was refused')
     this.stop(error, 'refused')
     this.emit('close', { code, reason, reconnecting: false })
     if (why === 'revoked') this.emit('revoked')
@@ -281,8 +270,8 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   private stop(error: ChatError, state: 'closed' | 'refused' = 'closed'): void {
     this.wanted = false
     this.generation++
-    this.conn?.drop('stopped')
-    this.conn = null
+    this.link?.drop('stopped')
+    this.link = null
     if (this.retryTimer) clearTimeout(this.retryTimer)
     this.retryTimer = null
     this.outbox.rejectAll(error)
@@ -340,7 +329,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
       frame,
       options.timeoutMs ?? this.options.sendTimeoutMs ?? 15_000,
     )
-    if (fresh) this.conn?.write(frame)
+    if (fresh) this.link?.write(frame)
     return answer
   }
 
@@ -349,80 +338,11 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   }
 
   private write(frame: ClientFrame): void {
-    this.conn?.write(JSON.stringify(frame))
+    this.link?.write(JSON.stringify(frame))
   }
-
-  // ------------------------------------------------------------------ incoming
 
   private receive(text: string): void {
-    let frame: ServerFrame
-    try {
-      const parsed: unknown = JSON.parse(text)
-      if (typeof (parsed as { type?: unknown } | null)?.type !== 'string') return
-      frame = parsed as ServerFrame
-    } catch {
-      return
-    }
-    switch (frame.type) {
-      case 'message':
-        this.rooms.onMessage(frame.message)
-        return
-      case 'update':
-        this.rooms.onMessage(frame)
-        return
-      case 'read':
-        this.emit('read', frame)
-        return
-      case 'ack':
-        this.outbox.ack(frame)
-        return
-      case 'joined':
-        if (this.rooms.onJoined(frame)) this.emit('joined', frame)
-        return
-      case 'presence':
-        this.emit('presence', frame)
-        return
-      case 'typing':
-        this.emit('typing', frame)
-        return
-      case 'room':
-        this.emit('room', frame.room)
-        return
-      case 'removed':
-        this.rooms.leave(frame.room, new ChatError('REMOVED', `removed from ${frame.room}: ${frame.reason}`))
-        this.emit('removed', frame)
-        return
-      case 'error': {
-        const error = new ChatError(frame.code, frame.message)
-        if (
-          frame.ref !== undefined &&
-          (this.outbox.fail(frame.ref, error) || this.rooms.failJoin(frame.ref, error))
-        )
-          return
-        if (this.listenerCount('error') > 0) this.emit('error', error)
-        return
-      }
-      case 'pong':
-        return
-    }
+    const frame = parseFrame(text)
+    if (frame) dispatchFrame(frame, this.frameTarget)
   }
-}
-
-/** Whether a failure of the ticket or the session check is the server refusing the session. */
-function refusalOf(err: unknown): RefusedInfo['reason'] | null {
-  if (!(err instanceof ChatError)) return null
-  if (err.code === 'BANNED' || err.code === 'BAD_ORIGIN') return 'forbidden'
-  if (err.code === 'UNAUTHENTICATED' || (err instanceof ApiError && err.status === 401))
-    return 'unauthenticated'
-  return null
-}
-
-function withQuery(url: string, key: string, value: string): string {
-  const hash = url.indexOf('#')
-  const base = hash >= 0 ? url.slice(0, hash) : url
-  return `${base}${base.includes('?') ? '&' : '?'}${key}=${encodeURIComponent(value)}`
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }

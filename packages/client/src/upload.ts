@@ -3,7 +3,7 @@
 // goes through it, since fetch cannot report upload progress; elsewhere through fetch, with one
 // progress report at the end.
 import { ApiError, ClientCodes } from './errors.ts'
-import { answerError, type Transport } from './fetch.ts'
+import { answerError, type HttpTransport } from './http-transport.ts'
 import type { FileInfo, Message } from './wire.ts'
 
 export interface UploadAnswer {
@@ -55,7 +55,7 @@ export function uploadForm(file: Blob, name?: string): FormData {
 }
 
 export async function upload(
-  transport: Transport,
+  transport: HttpTransport,
   path: string,
   file: Blob,
   options: UploadOptions = {},
@@ -75,7 +75,7 @@ export async function upload(
 
 function viaXhr(
   Xhr: XhrConstructor,
-  transport: Transport,
+  transport: HttpTransport,
   path: string,
   form: FormData,
   options: UploadOptions,

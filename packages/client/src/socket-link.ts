@@ -1,12 +1,19 @@
-// One WebSocket connection of a ChatSocket: opening it (with a timeout), its keepalive pings,
-// and how it ended: the close code, and the HTTP status of a refused upgrade when the platform
-// tells it (the `ws` package does; browsers hide it behind close 1006).
-import { dropSocket, frameText, OPEN, type WebSocketConstructor, type WebSocketLike } from './transport.ts'
+// SocketLink: one WebSocket connection of a ChatSocket (a reconnect makes a new one): opening
+// it (with a timeout), its keepalive pings, and how it ended: the close code, and the HTTP
+// status of a refused upgrade when the platform tells it (the `ws` package does; browsers hide
+// it behind close 1006).
+import {
+  dropSocket,
+  frameText,
+  OPEN,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './websocket-like.ts'
 
 /** The close code this client uses for connections it gives up on (never sent by the server). */
 export const GIVE_UP = 4100
 
-export interface ConnectionEnd {
+export interface SocketLinkEnd {
   code: number
   reason: string
   /** The connection had opened. */
@@ -15,22 +22,27 @@ export interface ConnectionEnd {
   status: number | null
 }
 
-export interface ConnectionHooks {
+/** @deprecated Renamed SocketLinkEnd: a connection is a SocketLink. */
+export type ConnectionEnd = SocketLinkEnd
+
+export interface SocketLinkHooks {
   opened(): void
   frame(text: string): void
   /** Called once, whatever ended it (never after drop()). */
-  ended(end: ConnectionEnd): void
+  ended(end: SocketLinkEnd): void
 }
 
-export interface ConnectionOptions {
+export interface SocketLinkOptions {
   url: string
+  /** A single-use ticket, sent as `?ticket=` (a browser cannot send headers at the upgrade). */
+  ticket?: string | undefined
   token?: string | undefined
   connectTimeoutMs: number
   /** 0 = no pings. */
   pingIntervalMs: number
 }
 
-export class Connection {
+export class SocketLink {
   readonly ws: WebSocketLike
   private open = false
   private status: number | null = null
@@ -41,12 +53,13 @@ export class Connection {
 
   constructor(
     Ctor: WebSocketConstructor,
-    private readonly options: ConnectionOptions,
-    private readonly hooks: ConnectionHooks,
+    private readonly options: SocketLinkOptions,
+    private readonly hooks: SocketLinkHooks,
   ) {
+    const url = options.ticket === undefined ? options.url : withQuery(options.url, 'ticket', options.ticket)
     const ws = options.token
-      ? new Ctor(options.url, undefined, { headers: { authorization: `Bearer ${options.token}` } })
-      : new Ctor(options.url)
+      ? new Ctor(url, undefined, { headers: { authorization: `Bearer ${options.token}` } })
+      : new Ctor(url)
     this.ws = ws
     this.connectTimer = setTimeout(() => this.giveUp('connect timeout'), options.connectTimeoutMs)
     ws.onopen = () => {
@@ -143,4 +156,10 @@ export class Connection {
     ;(timer as { unref?: () => void }).unref?.()
     this.pingTimer = timer
   }
+}
+
+function withQuery(url: string, key: string, value: string): string {
+  const hash = url.indexOf('#')
+  const base = hash >= 0 ? url.slice(0, hash) : url
+  return `${base}${base.includes('?') ? '&' : '?'}${key}=${encodeURIComponent(value)}`
 }

@@ -1,4 +1,4 @@
-// The HTTP transport under ChatHttp: fetch (the platform's, or one passed in), the auth header,
+// HttpTransport, under ChatHttp: fetch (the platform's, or one passed in), the auth header,
 // JSON in and out, and every failure turned into an ApiError with the server's machine code.
 import { ApiError, ClientCodes } from './errors.ts'
 import type { ErrorBody } from './wire.ts'
@@ -31,7 +31,7 @@ export interface RequestOptions {
   headers?: Record<string, string>
 }
 
-export interface TransportOptions {
+export interface HttpTransportOptions {
   /** Where the API is: `https://api.example.com`, or '' for the page's own origin. */
   baseUrl: string
   /**
@@ -101,7 +101,7 @@ export function networkError(err: unknown): ApiError {
   )
 }
 
-export class Transport {
+export class HttpTransport {
   token: string | undefined
   readonly baseUrl: string
   readonly credentials: FetchInit['credentials'] | undefined
@@ -109,7 +109,7 @@ export class Transport {
   private readonly fetcher: FetchLike
   private readonly extraHeaders: Record<string, string>
 
-  constructor(options: TransportOptions) {
+  constructor(options: HttpTransportOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
     this.token = options.token
     this.auth = options.auth ?? 'bearer'

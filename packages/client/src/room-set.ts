@@ -2,7 +2,7 @@
 // came on the current connection, the joins waiting for it, and the watch on a gap the server
 // has not filled. The socket writes frames; this decides which and delivers messages.
 import { ChatError, ClientCodes, isTemporary } from './errors.ts'
-import { RoomStream, type StreamEvent } from './ordering.ts'
+import { RoomStream, type StreamEvent } from './room-stream.ts'
 import type { ClientFrame, JoinedFrame } from './wire.ts'
 
 interface Waiter {

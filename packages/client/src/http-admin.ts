@@ -1,0 +1,39 @@
+// ChatHttp's admin routes: invite and activation codes, and users' roles and bans.
+import { enc } from './http-base.ts'
+import { FileRoutes } from './http-files.ts'
+import type {
+  ActivationCodesBody,
+  AdminUserPatch,
+  CodesQuery,
+  CodeView,
+  InviteCodesBody,
+  NewCode,
+  OwnUser,
+  PageOf,
+} from './wire.ts'
+
+export class AdminRoutes extends FileRoutes {
+  // ------------------------------------------------------------------ admin
+
+  async mintInviteCodes(body: InviteCodesBody): Promise<NewCode[]> {
+    return (await this.request<{ codes: NewCode[] }>('POST', '/api/admin/invite-codes', body)).codes
+  }
+
+  async mintActivationCodes(body: ActivationCodesBody): Promise<NewCode[]> {
+    return (await this.request<{ codes: NewCode[] }>('POST', '/api/admin/activation-codes', body)).codes
+  }
+
+  /** Codes without their plain text, filtered by type and status. */
+  codes(query: CodesQuery = {}): Promise<PageOf<CodeView>> {
+    return this.request<PageOf<CodeView>>('GET', '/api/admin/codes', undefined, { query })
+  }
+
+  async revokeCode(id: string): Promise<void> {
+    await this.request<null>('DELETE', `/api/admin/codes/${enc(id)}`)
+  }
+
+  /** Sets a user's role or ban; a ban revokes their sessions and closes their sockets. */
+  async updateUser(id: string, patch: AdminUserPatch): Promise<OwnUser> {
+    return (await this.request<{ user: OwnUser }>('PATCH', `/api/admin/users/${enc(id)}`, patch)).user
+  }
+}

@@ -1,0 +1,115 @@
+// ChatHttp's routes of rooms: the rooms themselves, membership, history, messages and their
+// edits and reactions, read markers, direct rooms and moderation.
+import { AccountRoutes } from './http-account.ts'
+import { enc } from './http-base.ts'
+import { newClientMsgId } from './ids.ts'
+import type {
+  CreateRoomBody,
+  HistoryQuery,
+  Member,
+  Message,
+  PageOf,
+  Room,
+  RoomsQuery,
+  UnreadItem,
+} from './wire.ts'
+
+export class RoomRoutes extends AccountRoutes {
+  // ------------------------------------------------------------------ rooms
+
+  /** Needs active VIP, or the admin role (403 VIP_REQUIRED). */
+  async createRoom(body: CreateRoomBody): Promise<Room> {
+    return (await this.request<{ room: Room }>('POST', '/api/rooms', body)).room
+  }
+
+  rooms(query: RoomsQuery = {}): Promise<PageOf<Room>> {
+    return this.request<PageOf<Room>>('GET', '/api/rooms', undefined, { query })
+  }
+
+  async room(id: string): Promise<Room> {
+    return (await this.request<{ room: Room }>('GET', `/api/rooms/${enc(id)}`)).room
+  }
+
+  /** Becomes a member (idempotent). 409 ROOM_FULL. */
+  async joinRoom(id: string): Promise<Room> {
+    return (await this.request<{ room: Room }>('POST', `/api/rooms/${enc(id)}/join`)).room
+  }
+
+  async leaveRoom(id: string): Promise<void> {
+    await this.request<null>('POST', `/api/rooms/${enc(id)}/leave`)
+  }
+
+  async deleteRoom(id: string): Promise<void> {
+    await this.request<null>('DELETE', `/api/rooms/${enc(id)}`)
+  }
+
+  members(id: string, query: { limit?: number; cursor?: string } = {}): Promise<PageOf<Member>> {
+    return this.request<PageOf<Member>>('GET', `/api/rooms/${enc(id)}/members`, undefined, { query })
+  }
+
+  /** A room's messages by seq: the newest without parameters, `{before}` for older, `{after}` for newer. */
+  history(id: string, query: HistoryQuery = {}): Promise<PageOf<Message>> {
+    return this.request<PageOf<Message>>('GET', `/api/rooms/${enc(id)}/messages`, undefined, { query })
+  }
+
+  /**
+   * Sends over HTTP (same idempotency as the socket's send: pass the same clientMsgId to retry).
+   * `replyTo`: the seq of a message of the same room (400 VALIDATION otherwise, 409 DELETED).
+   */
+  async sendMessage(
+    id: string,
+    text: string,
+    clientMsgId: string = newClientMsgId(),
+    options: { replyTo?: number } = {},
+  ): Promise<Message> {
+    const path = `/api/rooms/${enc(id)}/messages`
+    const body = { text, clientMsgId, ...(options.replyTo !== undefined ? { replyTo: options.replyTo } : {}) }
+    return (await this.request<{ message: Message }>('POST', path, body)).message
+  }
+
+  /** Edits my message (403 FORBIDDEN for another's, 409 DELETED); the room gets an `update`. */
+  async editMessage(id: string, seq: number, text: string): Promise<Message> {
+    const path = `/api/rooms/${enc(id)}/messages/${seq}`
+    return (await this.request<{ message: Message }>('PATCH', path, { text })).message
+  }
+
+  /** Deletes a message (its author, the room's creator or an admin); idempotent. */
+  async deleteMessage(id: string, seq: number): Promise<void> {
+    await this.request<null>('DELETE', `/api/rooms/${enc(id)}/messages/${seq}`)
+  }
+
+  /** Puts my `emoji` (one emoji) on a message; idempotent. 409 TOO_MANY_REACTIONS past 20 emojis. */
+  async react(id: string, seq: number, emoji: string): Promise<void> {
+    await this.request<null>('PUT', `/api/rooms/${enc(id)}/messages/${seq}/reactions/${enc(emoji)}`)
+  }
+
+  /** Takes my `emoji` off a message; idempotent. */
+  async unreact(id: string, seq: number, emoji: string): Promise<void> {
+    await this.request<null>('DELETE', `/api/rooms/${enc(id)}/messages/${seq}/reactions/${enc(emoji)}`)
+  }
+
+  /** Moves my read marker of a room (never back); my other sockets get a `read` frame. */
+  async markRead(id: string, seq: number): Promise<void> {
+    await this.request<null>('POST', `/api/rooms/${enc(id)}/read`, { seq })
+  }
+
+  /** My rooms with unread messages or mentions. */
+  async unread(): Promise<UnreadItem[]> {
+    return (await this.request<{ items: UnreadItem[] }>('GET', '/api/me/unread')).items
+  }
+
+  /** The one direct room with a user, created on first use (no VIP needed). */
+  async openDm(userId: string): Promise<Room> {
+    return (await this.request<{ room: Room }>('POST', '/api/dms', { userId })).room
+  }
+
+  /** Removes a member (the room's creator or an admin); they get `removed` with reason `kicked`. */
+  async kick(id: string, userId: string): Promise<void> {
+    await this.request<null>('POST', `/api/rooms/${enc(id)}/members/${enc(userId)}/kick`)
+  }
+
+  /** Mutes a member for `minutes` (1..10080; 0 lifts it): their sends get 403 MUTED. */
+  async mute(id: string, userId: string, minutes: number): Promise<void> {
+    await this.request<null>('POST', `/api/rooms/${enc(id)}/members/${enc(userId)}/mute`, { minutes })
+  }
+}
