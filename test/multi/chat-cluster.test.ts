@@ -7,19 +7,12 @@ import type { ServerProcess } from '../helpers/instance.ts'
 import { freePort } from '../helpers/ports.ts'
 import { haveRedisServer, RedisProcess } from '../helpers/redis.ts'
 import { seedRoom } from '../helpers/seed.ts'
-import { inCI, mongoUrl, needServer } from '../helpers/servers.ts'
+import { mongoUrl, needProgram, needServer } from '../helpers/servers.ts'
 import { sleep, until, within } from '../helpers/wait.ts'
 
 t.test('chat across three server processes', async (t) => {
   if (!needServer(t, 'MongoDB', mongoUrl)) return
-  if (!haveRedisServer()) {
-    if (inCI) t.fail('redis-server is required in CI (Debian package redis-server)')
-    else {
-      console.error('\n*** SKIPPED: redis-server is not on PATH (see scripts/servers.sh) ***\n')
-      t.plan(0, 'no redis-server')
-    }
-    return
-  }
+  if (!needProgram(t, 'redis-server', haveRedisServer(), 'on PATH; Debian package redis-server')) return
 
   // ------------------------------------------------------------------ the deployment
   const redis = new RedisProcess(await freePort())

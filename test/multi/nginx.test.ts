@@ -21,7 +21,7 @@ import { findNginx, NginxProcess } from '../helpers/nginx.ts'
 import { freePort } from '../helpers/ports.ts'
 import { removeDir, tempDir } from '../helpers/process.ts'
 import { seedRoom } from '../helpers/seed.ts'
-import { inCI, mongoUrl, needServer, redisUrl } from '../helpers/servers.ts'
+import { mongoUrl, needProgram, needServer, redisUrl } from '../helpers/servers.ts'
 import { sleep, until, within } from '../helpers/wait.ts'
 
 // Above the logins the seeding does from 127.0.0.1 (every test client's address but (d)'s).
@@ -64,14 +64,7 @@ function announce(
 t.test('chat through nginx in front of three instances', async (t) => {
   if (!needServer(t, 'MongoDB', mongoUrl) || !needServer(t, 'Redis', redisUrl)) return
   const nginxBinary = findNginx()
-  if (!nginxBinary) {
-    if (inCI) t.fail('nginx is required in CI (Debian package nginx)')
-    else {
-      console.error('\n*** SKIPPED: no nginx (/usr/sbin/nginx or on PATH; apt-get install nginx) ***\n')
-      t.plan(0, 'no nginx')
-    }
-    return
-  }
+  if (!needProgram(t, 'nginx', nginxBinary, '/usr/sbin/nginx or on PATH; Debian package nginx')) return
 
   // ------------------------------------------------------------------ the deployment
   const { servers, outputs: appOutputs } = await startCluster(t, 'nginx', redisUrl!, {
