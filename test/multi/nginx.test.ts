@@ -14,7 +14,7 @@ import t, { type Test } from 'tap'
 import { ADMIN } from '../helpers/app.ts'
 import { ChatRecorder } from '../helpers/chat-recorder.ts'
 import { METRICS_TOKEN, startCluster } from '../helpers/cluster.ts'
-import { settledDelivery, wrongAcks } from '../helpers/delivery.ts'
+import { retriesOf, settledDelivery, wrongAcks } from '../helpers/delivery.ts'
 import { expectHttp, http } from '../helpers/http-caller.ts'
 import type { ServerProcess } from '../helpers/instance.ts'
 import { findNginx, NginxProcess } from '../helpers/nginx.ts'
@@ -159,6 +159,7 @@ t.test('chat through nginx in front of three instances', async (t) => {
       )
       await stream('a', 6, 30, () => {})
       await checkDelivery(t, '(a)')
+      t.same(retriesOf(clients), {}, '(a) no fault, so no send or join was refused or timed out')
     },
   )
 
