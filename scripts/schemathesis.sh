@@ -7,7 +7,8 @@
 #
 # The server runs embedded on a fresh DATA_DIR with the limits raised (a 429 the run provokes is
 # not what it is looking for). Bounded: SCHEMATHESIS_MAX_EXAMPLES cases per operation and phase
-# (default 25) and SCHEMATHESIS_MAX_TIME seconds per role (default 150). Prints the case count.
+# (default 25) and SCHEMATHESIS_MAX_TIME seconds per role (default 150). Prints the case count,
+# and fails when a role's run generated no case at all (a run that tested nothing is no pass).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -47,6 +48,23 @@ for _ in $(seq 1 300); do
 done
 
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+# The number of test cases a run generated, from its JSON report (test_cases.generated); nothing
+# printed, and a non-zero exit, when the report is missing or does not say.
+generated() {
+  python3 - "$1" <<'PY'
+import json, sys
+try:
+    with open(sys.argv[1]) as f:
+        n = json.load(f)["test_cases"]["generated"]
+except (OSError, ValueError, KeyError, TypeError) as err:
+    print(f"schemathesis: no case count in {sys.argv[1]}: {err!r}", file=sys.stderr)
+    sys.exit(1)
+if not isinstance(n, int) or isinstance(n, bool):
+    print(f"schemathesis: no case count in {sys.argv[1]}: {n!r}", file=sys.stderr)
+    sys.exit(1)
+print(n)
+PY
+}
 post() { curl -fsS -X POST -H 'content-type: application/json' "$@"; }
 ADMIN_TOKEN="$(post "$BASE/api/auth/login" -d '{"username":"admin","password":"admin-password-1"}' | json "['token']")"
 CODE="$(post "$BASE/api/admin/invite-codes" -H "authorization: Bearer $ADMIN_TOKEN" -d '{"count":1}' | json "['codes'][0]['code']")"
@@ -68,10 +86,16 @@ for role in admin user; do
     --phases examples,coverage,fuzzing \
     --max-examples "$MAX_EXAMPLES" --max-time "$MAX_TIME" --workers 2 \
     --seed 15 --no-color --request-timeout 20 \
-    --report junit --report-junit-path "$OUT/junit-$role.xml" \
+    --report junit,json --report-junit-path "$OUT/junit-$role.xml" --report-json-path "$OUT/report-$role.json" \
     --warnings off) 2>&1 | tee "$OUT/$role.log" || rc=$?
-  # Schemathesis' summary: "Test cases:\n  N generated, ..."
-  n="$(grep -oE '[0-9]+ generated' "$OUT/$role.log" | tail -n1 | grep -oE '[0-9]+' || echo 0)"
+  # A run that generated no case (a schema that did not load, every operation skipped, no time
+  # left) exits 0 too: it fails here.
+  n="$(generated "$OUT/report-$role.json")" || n=""
+  if [ -z "$n" ] || [ "$n" -eq 0 ]; then
+    echo "schemathesis as $role: no test case generated (exit $rc)" >&2
+    failed=1
+    n=0
+  fi
   total=$((total + n))
   [ "$rc" -eq 0 ] || failed=1
   echo "schemathesis as $role: $n cases, exit $rc"

@@ -77,3 +77,19 @@ export async function newUser(
   if (res.status !== 201) throw new Error(`register ${name}: ${res.status} ${JSON.stringify(res.body)}`)
   return { token: res.body.token, userId: res.body.user.id, username: name }
 }
+
+/**
+ * A room named `name`, created by `creator` on `on.create` and joined by each of `members` on
+ * `on.join` (the same instance when not given); resolves with its id.
+ */
+export async function roomWith(
+  on: { create: App; join?: App },
+  creator: Caller,
+  members: Caller[],
+  name: string,
+): Promise<string> {
+  const id = (await call(on.create, 'POST', '/api/rooms', { as: creator, body: { name } })).body.room
+    .id as string
+  for (const m of members) await call(on.join ?? on.create, 'POST', `/api/rooms/${id}/join`, { as: m })
+  return id
+}

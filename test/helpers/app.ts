@@ -13,6 +13,20 @@ export const scaled = Boolean(process.env.MONGODB_URL || process.env.REDIS_URL)
 export const backendName = scaled ? 'mongodb+redis' : 'sqlite+memory'
 export const ADMIN = { username: 'admin', password: 'admin-password-1' }
 
+/**
+ * The abuse limits raised out of the way: tests that are about a limit lower it again, the
+ * others must not trip over them. For in-process apps (sharedEnv) and server processes (cluster.ts).
+ */
+export const RAISED_LIMITS: Readonly<Record<string, string>> = {
+  RATE_LOGIN_IP: '100000',
+  RATE_LOGIN_USER: '100000',
+  RATE_LOGIN_USER_IP: '100000',
+  RATE_REGISTER_IP: '100000',
+  RATE_POST_USER: '100000',
+  RATE_MESSAGE_USER: '100000',
+  WS_FRAMES_PER_SECOND: '1000',
+}
+
 export interface Shared {
   env: Record<string, string>
   cleanup: () => Promise<void>
@@ -34,14 +48,7 @@ export function sharedEnv(
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
-    // Tests that are about limits lower these; the others must not trip over them.
-    RATE_LOGIN_IP: '100000',
-    RATE_LOGIN_USER: '100000',
-    RATE_LOGIN_USER_IP: '100000',
-    RATE_REGISTER_IP: '100000',
-    RATE_POST_USER: '100000',
-    RATE_MESSAGE_USER: '100000',
-    WS_FRAMES_PER_SECOND: '1000',
+    ...RAISED_LIMITS,
     ...extra,
   }
   // `scaled` asks for the real servers whatever the run's backend (multi-instance tests).

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import type { Test } from 'tap'
-import { inCI } from './servers.ts'
+import { needProgram } from './servers.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -34,14 +34,7 @@ export function ensureWebBuilt(): void {
 
 /** Chromium, closed when the test ends; null (test planned empty) where there is none outside CI. */
 export async function launchBrowser(t: Test): Promise<Browser | null> {
-  if (!existsSync(CHROMIUM)) {
-    if (inCI) t.fail(`Chromium is required in CI (${CHROMIUM}; Debian package chromium)`)
-    else {
-      console.error(`\n*** SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium) ***\n`)
-      t.plan(0, 'no chromium')
-    }
-    return null
-  }
+  if (!needProgram(t, 'Chromium', existsSync(CHROMIUM), `${CHROMIUM}; Debian package chromium`)) return null
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })
   t.teardown(async () => {
     if (!t.passing()) printTraces(browser)

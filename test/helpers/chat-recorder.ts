@@ -7,7 +7,8 @@
 //   (the one it was on may be gone);
 // - it sends again, with the same clientMsgId, a message the server refused for a passing reason
 //   (an outage, a limit) or that timed out, as an app's "retry" does; and it joins again a room
-//   whose join was refused for such a reason;
+//   whose join was refused for such a reason; each retry is counted in `retried`, which the
+//   tests check is empty where no fault is injected (delivery.ts, retriesOf);
 // - it records, per room, the messages and presence as the SDK delivered them, the close codes,
 //   the acks, and every raw frame, noting as `problems` what a well-behaved client never sees.
 import { ChatError, ChatSocket, type Message } from '@roomchat/client'

@@ -2,7 +2,7 @@
 // own and a given Redis, as instances behind a load balancer run.
 import { MongoClient } from 'mongodb'
 import type { Test } from 'tap'
-import { ADMIN } from './app.ts'
+import { ADMIN, RAISED_LIMITS } from './app.ts'
 import { ServerProcess } from './instance.ts'
 import { freePort } from './ports.ts'
 import { removeDir, tempDir } from './process.ts'
@@ -41,13 +41,7 @@ export async function startCluster(
     ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'warn',
     METRICS_TOKEN,
-    RATE_LOGIN_IP: '100000',
-    RATE_LOGIN_USER: '100000',
-    RATE_LOGIN_USER_IP: '100000',
-    RATE_REGISTER_IP: '100000',
-    RATE_POST_USER: '100000',
-    RATE_MESSAGE_USER: '100000',
-    WS_FRAMES_PER_SECOND: '1000',
+    ...RAISED_LIMITS,
     ARGON2_MEMORY_KIB: '1024',
     ARGON2_TIME_COST: '1',
     ...extra,

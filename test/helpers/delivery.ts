@@ -51,6 +51,17 @@ export async function settledDelivery(
   return deliveryProblems(clients, room, n)
 }
 
+/**
+ * The sends and joins the clients tried again, summed by the code that refused them ("join CODE"
+ * for joins); {} when none was. Where no fault is injected it must be {}: a retry there is a
+ * refusal or a timeout the recorder would otherwise hide.
+ */
+export function retriesOf(clients: ChatRecorder[]): Record<string, number> {
+  const sum: Record<string, number> = {}
+  for (const c of clients) for (const [code, n] of c.retried) sum[code] = (sum[code] ?? 0) + n
+  return sum
+}
+
 /** Acks that do not name the message stored at their seq (`reference` holds the room's 1..n). */
 export function wrongAcks(senders: ChatRecorder[], reference: Received[]): string[] {
   const wrong: string[] = []

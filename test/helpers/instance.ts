@@ -1,5 +1,6 @@
 // One server instance as production runs it: the entry point (`node --import tsx src/server.ts`)
-// as a child process on a loopback port, which a test can wait for, kill or terminate.
+// as a child process on a loopback port, which a test can wait for, kill or terminate. A test
+// may load modules of its own before the entry point (`imports`), to inject a fault into it.
 import { type Child, isRunning, startChild, stopChild } from './process.ts'
 import { sleep } from './wait.ts'
 
@@ -12,10 +13,12 @@ export class ServerProcess {
     readonly name: string,
     readonly port: number,
     env: Record<string, string>,
+    options: { imports?: string[] } = {},
   ) {
     this.base = `http://127.0.0.1:${port}`
     this.wsUrl = `ws://127.0.0.1:${port}/ws`
-    this.proc = startChild(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    const imports = (options.imports ?? []).flatMap((path) => ['--import', path])
+    this.proc = startChild(process.execPath, ['--import', 'tsx', ...imports, 'src/server.ts'], {
       ...env,
       PORT: String(port),
       HOST: '127.0.0.1',

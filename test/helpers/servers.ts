@@ -6,7 +6,10 @@ import type { Test } from 'tap'
 
 export const mongoUrl = process.env.MONGODB_URL || process.env.TEST_MONGODB_URL || undefined
 export const redisUrl = process.env.REDIS_URL || process.env.TEST_REDIS_URL || undefined
-export const inCI = process.env.CI === 'true' || process.env.CI === '1'
+// CI systems set CI to many things (true, 1, yes, a provider's name): any value but an explicit
+// no counts, so that a missing server can never pass as a skip there.
+const ci = (process.env.CI ?? '').trim().toLowerCase()
+export const inCI = ci !== '' && ci !== 'false' && ci !== '0'
 
 /** True when the server is there; otherwise fails the test under CI, or skips it loudly. */
 export function needServer(t: Test, name: 'MongoDB' | 'Redis', url: string | undefined): url is string {
@@ -17,6 +20,21 @@ export function needServer(t: Test, name: 'MongoDB' | 'Redis', url: string | und
   } else {
     console.error(`\n*** SKIPPED: no ${name} server (set ${variable}; see scripts/servers.sh) ***\n`)
     t.plan(0, `no ${name} server`)
+  }
+  return false
+}
+
+/**
+ * True when a program the test runs (nginx, redis-server, Chromium) is there; otherwise fails
+ * the test under CI, or skips it loudly, as `needServer` does for servers.
+ */
+export function needProgram<T>(t: Test, name: string, found: T | null | false, hint: string): found is T {
+  if (found !== null && found !== false) return true
+  if (inCI) {
+    t.fail(`${name} is required in CI (${hint})`)
+  } else {
+    console.error(`\n*** SKIPPED: no ${name} (${hint}) ***\n`)
+    t.plan(0, `no ${name}`)
   }
   return false
 }

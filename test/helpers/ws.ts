@@ -1,5 +1,6 @@
 // A raw WebSocket test client: frames are collected as they come, and tests wait for the ones
 // they expect. Raw on purpose: the protocol itself is under test here (the client package has its own).
+import type { Test } from 'tap'
 import WebSocket from 'ws'
 import type { App } from '../../src/app.ts'
 
@@ -107,4 +108,24 @@ export function connect(
     )
     ws.once('error', reject)
   })
+}
+
+/** Opens sockets as a user for the test; every one it opened is closed when the test ends. */
+export function socketOpener(t: Test): (url: string, who: { token: string }) => Promise<RawSocket> {
+  const sockets: RawSocket[] = []
+  t.teardown(() => {
+    for (const s of sockets) s.close()
+  })
+  return async (url, who) => {
+    const s = await connect(url, { token: who.token })
+    sockets.push(s)
+    return s
+  }
+}
+
+/** Joins a room on the socket (from `since` when given); resolves with its `joined` frame. */
+export function joinRoom(s: RawSocket, room: string, since?: number): Promise<Frame> {
+  const from = s.frames.length
+  s.send(since === undefined ? { type: 'join', room } : { type: 'join', room, since })
+  return s.next((f) => f.type === 'joined' && f.room === room, 5000, from)
 }

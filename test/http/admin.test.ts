@@ -140,7 +140,16 @@ t.test(`admin on ${backendName}`, async (t) => {
         }),
       ),
     )
-    t.equal(answers.filter((a) => a.status === 201).length, 1)
+    const created = answers.filter((a) => a.status === 201)
+    t.equal(created.length, 1, 'one registration answered 201')
+    // The accounts themselves, as the user directory lists them: a 201 is not an account.
+    const listed = await call(app, 'GET', '/api/users?q=rush_&limit=100', { as: admin })
+    t.equal(listed.status, 200)
+    t.same(
+      listed.body.items.map((u: { username: string }) => u.username),
+      created.map((a) => a.body.user.username),
+      'exactly one rush_ account exists, the one answered 201',
+    )
   })
 
   t.test('roles and bans: PATCH /api/admin/users/:id', async (t) => {

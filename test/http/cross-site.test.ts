@@ -2,13 +2,13 @@
 // otherwise), headers a cross-origin fetch may read, bodiless POSTs sent with a JSON content
 // type, validation messages that say a thing once, and refused Origins logged with the setting
 // that would allow them.
-import { Writable } from 'node:stream'
 import t from 'tap'
 import { EXPOSED_HEADERS } from '../../plugins/external/cors.ts'
 import { buildApp } from '../../src/app.ts'
 import { ConfigError, loadConfig } from '../../src/config.ts'
 import { call, loginAdmin, newUser } from '../helpers/api.ts'
 import { backendName, buildTestApp, sharedEnv } from '../helpers/app.ts'
+import { captureLogs } from '../helpers/logs.ts'
 
 const SPA = 'http://localhost:5173'
 
@@ -172,15 +172,9 @@ t.test(`cross-site on ${backendName}`, async (t) => {
   })
 
   t.test('a refused Origin is logged with the origin and the setting that would allow it', async (t) => {
-    const lines: Record<string, unknown>[] = []
-    const stream = new Writable({
-      write(chunk, _encoding, callback) {
-        for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line))
-        callback()
-      },
-    })
+    const log = captureLogs()
     const shared = sharedEnv(t)
-    const app = await buildApp(loadConfig(shared.env), { logger: { level: 'warn', stream } })
+    const app = await buildApp(loadConfig(shared.env), { logger: { level: 'warn', stream: log.stream } })
     t.teardown(() => app.close())
     await app.core.accounts.ensureAdmin(shared.env.ADMIN_USERNAME, shared.env.ADMIN_PASSWORD)
     await app.ready()
@@ -195,11 +189,11 @@ t.test(`cross-site on ${backendName}`, async (t) => {
     t.equal(res.statusCode, 403)
     t.equal(res.json().code, 'BAD_ORIGIN')
     t.ok(
-      lines.some((l) => l.origin === evil && l.setting === 'PUBLIC_ORIGINS'),
+      log.entries().some((l) => l.origin === evil && l.setting === 'PUBLIC_ORIGINS'),
       'BAD_ORIGIN names PUBLIC_ORIGINS',
     )
     t.ok(
-      lines.some((l) => l.origin === evil && l.setting === 'CORS_ORIGINS'),
+      log.entries().some((l) => l.origin === evil && l.setting === 'CORS_ORIGINS'),
       'an unlisted CORS origin names CORS_ORIGINS',
     )
   })

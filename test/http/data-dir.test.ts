@@ -4,22 +4,16 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { call, loginAdmin } from '../helpers/api.ts'
 import { ADMIN } from '../helpers/app.ts'
+import { captureLogs, type LogCapture } from '../helpers/logs.ts'
 
 const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8)
 
-async function embedded(t: Test, dataDir: string, lines: string[] = []) {
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(String(chunk))
-      done()
-    },
-  })
+async function embedded(t: Test, dataDir: string, log: LogCapture = captureLogs()) {
   const config = loadConfig({
     DATA_DIR: dataDir,
     ADMIN_USERNAME: ADMIN.username,
@@ -27,7 +21,7 @@ async function embedded(t: Test, dataDir: string, lines: string[] = []) {
     ARGON2_MEMORY_KIB: '1024',
     ARGON2_TIME_COST: '1',
   })
-  const app = await buildApp(config, { logger: { level: 'warn', stream } })
+  const app = await buildApp(config, { logger: { level: 'warn', stream: log.stream } })
   t.teardown(() => app.close())
   await app.core.accounts.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD)
   return app
@@ -37,8 +31,8 @@ t.test('a new DATA_DIR is 700 and what is written there 600', async (t) => {
   const parent = mkdtempSync(join(tmpdir(), 'roomchat-perm-'))
   t.teardown(() => rmSync(parent, { recursive: true, force: true }))
   const dataDir = join(parent, 'data')
-  const lines: string[] = []
-  const app = await embedded(t, dataDir, lines)
+  const log = captureLogs()
+  const app = await embedded(t, dataDir, log)
   const admin = await loginAdmin(app)
   const room = await call(app, 'POST', '/api/rooms', { as: admin, body: { name: 'perm room' } })
   const form = new FormData()
@@ -58,7 +52,7 @@ t.test('a new DATA_DIR is 700 and what is written there 600', async (t) => {
   t.equal(modeOf(roomDir), '700', "the room's folder")
   t.equal(modeOf(join(roomDir, upload.json().file.id)), '600', 'the uploaded file')
   t.notOk(
-    lines.some((l) => /others may read/.test(l)),
+    log.lines.some((l) => /others may read/.test(l)),
     'no warning for a directory it created itself',
   )
 })
@@ -69,9 +63,9 @@ t.test('a DATA_DIR others may read is named in a warning at start', async (t) =>
   chmodSync(dataDir, 0o755)
   mkdirSync(join(dataDir, 'files'), { mode: 0o755 })
   chmodSync(join(dataDir, 'files'), 0o755)
-  const lines: string[] = []
-  await embedded(t, dataDir, lines)
-  const warning = lines.map((l) => JSON.parse(l)).find((l) => /others may read/.test(l.msg))
+  const log = captureLogs()
+  await embedded(t, dataDir, log)
+  const warning = log.entries().find((l) => /others may read/.test(l.msg))
   t.ok(warning, 'warned')
   t.ok(
     warning?.loose.some((x: string) => x.startsWith(dataDir) && x.endsWith('(755)')),

@@ -1,31 +1,25 @@
 // Login throttling that cannot be aimed at a victim: failures count per (username, address) and
 // per username; past the per-username bound a known device or address still signs in. Client
 // addresses come from X-Forwarded-For, believed from the test's own address (TRUST_PROXY).
-import { Writable } from 'node:stream'
 import t from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { type Answer, call, newUser } from '../helpers/api.ts'
 import { backendName, sharedEnv } from '../helpers/app.ts'
+import { captureLogs } from '../helpers/logs.ts'
 
 const PAIR = 3
 const PER_USER = 6
 
 t.test(`login lockouts on ${backendName}`, async (t) => {
-  const lines: string[] = []
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(String(chunk))
-      done()
-    },
-  })
+  const log = captureLogs()
   const config = loadConfig({
     ...sharedEnv(t).env,
     TRUST_PROXY: '127.0.0.1',
     RATE_LOGIN_USER_IP: String(PAIR),
     RATE_LOGIN_USER: String(PER_USER),
   })
-  const app = await buildApp(config, { logger: { level: 'warn', stream } })
+  const app = await buildApp(config, { logger: { level: 'warn', stream: log.stream } })
   t.teardown(() => app.close())
   await app.core.accounts.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD)
 
@@ -85,7 +79,7 @@ t.test(`login lockouts on ${backendName}`, async (t) => {
   )
   t.equal((await login('192.0.2.10', 'guess')).status, 401, 'a known address with a wrong password: 401')
 
-  const lockouts = lines.map((l) => JSON.parse(l)).filter((l) => /login lockout/.test(l.msg))
+  const lockouts = log.entries().filter((l) => /login lockout/.test(l.msg))
   t.ok(
     lockouts.some((l) => l.username === 'victim' && l.ip === '203.0.113.1' && l.until),
     'the pair lockout is logged with its end',

@@ -4,9 +4,9 @@
 // event on B is measured here (the README quotes it).
 import t from 'tap'
 import { CHECK_MS, stateChannel } from '../../src/rooms/chat-state.ts'
-import { openMongoStore } from '../../src/store/mongo/index.ts'
 import { call, loginAdmin, newUser } from '../helpers/api.ts'
 import { buildTestApp, sharedEnv } from '../helpers/app.ts'
+import { startDyingWriter } from '../helpers/dying-writer.ts'
 import { mongoUrl, needServer, redisUrl } from '../helpers/servers.ts'
 
 t.test('chat state across instances', async (t) => {
@@ -148,18 +148,27 @@ t.test('chat state across instances', async (t) => {
     },
   )
 
-  t.test('a writer that died between its ticket and its notice: B notices within two checks', async (t) => {
+  t.test('a writer killed between its ticket and its notice: B notices within two checks', async (t) => {
     const roomId = await room('Lost notice')
     const user = await newUser(a)
     await call(a, 'POST', `/api/rooms/${roomId}/join`, { as: user })
     t.equal((await send(roomId, user)).status, 201, 'B keeps the membership')
-    // The dead writer: it took its ticket on A's bus and wrote to the store, and was gone
-    // before it could announce the leave.
-    const raw = await openMongoStore(shared.env.MONGODB_URL!)
-    t.teardown(() => raw.close())
-    await a.core.internals.bus.bump(stateChannel.name)
+    // The writer: a third instance, a process of its own, asked to leave the room. It takes its
+    // ticket, writes the leave to the store, and is SIGKILLed at the publish of its notice.
+    const writer = await startDyingWriter(t, shared.env, stateChannel.name, roomId)
+    const leaving = fetch(`${writer.server.base}/api/rooms/${roomId}/leave`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user.token}` },
+    }).then(
+      (res) => res.status,
+      () => 'cut',
+    )
+    await writer.reachedNotice()
+    await writer.server.kill('SIGKILL')
     const diedAt = performance.now()
-    t.equal(await raw.rooms.leave(roomId, user.userId), true)
+    t.equal(await writer.server.exited(), null, 'the writer was killed')
+    t.equal(await leaving, 'cut', 'the leave was never answered')
+    t.notOk(await b.core.internals.store.rooms.isMember(roomId, user.userId), 'the leave is in the store')
     t.equal((await send(roomId, user)).status, 201, 'B does not know yet')
     while (b.core.internals.chatState.size().members > 0) {
       if (performance.now() - diedAt > 2 * CHECK_MS + 2000) break
@@ -169,7 +178,7 @@ t.test('chat state across instances', async (t) => {
     t.equal(b.core.internals.chatState.size().members, 0, 'B dropped what it kept')
     t.ok(
       noticed <= 2 * CHECK_MS + 1000,
-      `B noticed the gap ${(noticed / 1000).toFixed(1)} s after the ticket`,
+      `B noticed the gap ${(noticed / 1000).toFixed(1)} s after the writer died`,
     )
     const refused = await send(roomId, user)
     t.same([refused.status, refused.body.code], [403, 'NOT_MEMBER'], 'and read the store again')

@@ -3,10 +3,10 @@
 // once created once, an edit on one racing a delete on the other ending deleted on every
 // client), and what must reach every instance: read markers, kicks, mutes, the update stream.
 import t from 'tap'
-import { type Caller, call, loginAdmin, newUser } from '../helpers/api.ts'
+import { type Caller, call, loginAdmin, newUser, roomWith } from '../helpers/api.ts'
 import { buildTestApp, sharedEnv } from '../helpers/app.ts'
 import { mongoUrl, needServer, redisUrl } from '../helpers/servers.ts'
-import { connect, listen, type RawSocket } from '../helpers/ws.ts'
+import { joinRoom, listen, socketOpener } from '../helpers/ws.ts'
 
 t.test('conversations across instances', async (t) => {
   if (!needServer(t, 'MongoDB', mongoUrl) || !needServer(t, 'Redis', redisUrl)) return
@@ -15,26 +15,9 @@ t.test('conversations across instances', async (t) => {
   const b = await buildTestApp(t, shared)
   const [urlA, urlB] = [await listen(a), await listen(b)]
   const admin = await loginAdmin(a)
-  const sockets: RawSocket[] = []
-  t.teardown(() => {
-    for (const s of sockets) s.close()
-  })
-  const open = async (url: string, who: Caller) => {
-    const s = await connect(url, { token: who.token })
-    sockets.push(s)
-    return s
-  }
-  const join = async (s: RawSocket, room: string, since?: number) => {
-    const from = s.frames.length
-    s.send(since === undefined ? { type: 'join', room } : { type: 'join', room, since })
-    return s.next((f) => f.type === 'joined' && f.room === room, 5000, from)
-  }
-  const room = async (...members: Caller[]) => {
-    const id = (await call(a, 'POST', '/api/rooms', { as: admin, body: { name: 'multi' } })).body.room
-      .id as string
-    for (const m of members) await call(b, 'POST', `/api/rooms/${id}/join`, { as: m })
-    return id
-  }
+  const open = socketOpener(t)
+  // Created on A, joined on B.
+  const room = (...members: Caller[]) => roomWith({ create: a, join: b }, admin, members, 'multi')
   let n = 0
   const send = async (app: typeof a, id: string, as: Caller, text: string) =>
     (await call(app, 'POST', `/api/rooms/${id}/messages`, { as, body: { text, clientMsgId: `c${n++}` } }))
@@ -47,7 +30,7 @@ t.test('conversations across instances', async (t) => {
     const id = await room(ann, bob)
     await send(a, id, ann, 'react')
     const watcher = await open(urlA, ann)
-    await join(watcher, id)
+    await joinRoom(watcher, id)
     const puts = await Promise.all(
       [a, b, a, b, a, b].map((app, i) => call(app, 'PUT', emoji(id, 1, '❤️'), { as: i % 2 ? bob : ann })),
     )
@@ -87,8 +70,8 @@ t.test('conversations across instances', async (t) => {
     const bob = await newUser(a)
     const id = await room(ann, bob)
     const [onA, onB] = [await open(urlA, bob), await open(urlB, bob)]
-    await join(onA, id)
-    await join(onB, id)
+    await joinRoom(onA, id)
+    await joinRoom(onB, id)
     const seqs: number[] = []
     for (let i = 0; i < 4; i++) seqs.push((await send(a, id, ann, `draft ${i}`)).seq)
     await Promise.all(
@@ -109,7 +92,7 @@ t.test('conversations across instances', async (t) => {
     }
     // And a client that was away, resuming on either instance, gets the same.
     const away = await open(urlB, bob)
-    await join(away, id, 0)
+    await joinRoom(away, id, 0)
     await away.next((f) => (f.type === 'update' || f.type === 'message') && (f.seq ?? f.message.seq) === last)
     for (const seq of seqs) {
       const frames = away.frames.filter(
@@ -124,7 +107,7 @@ t.test('conversations across instances', async (t) => {
     const id = await room(ann, bob)
     await send(b, id, bob, 'unread')
     const tabB = await open(urlB, ann)
-    await join(tabB, id)
+    await joinRoom(tabB, id)
     const started = Date.now()
     t.equal((await call(a, 'POST', `/api/rooms/${id}/read`, { as: ann, body: { seq: 1 } })).status, 204)
     t.same(await tabB.next((f) => f.type === 'read', 2000), { type: 'read', room: id, seq: 1 })
@@ -160,7 +143,7 @@ t.test('conversations across instances', async (t) => {
     )
 
     const bobB = await open(urlB, bob)
-    await join(bobB, id)
+    await joinRoom(bobB, id)
     await call(a, 'POST', `/api/rooms/${id}/members/${bob.userId}/kick`, { as: admin })
     t.same(await bobB.next((f) => f.type === 'removed', 2000), {
       type: 'removed',

@@ -2,7 +2,7 @@ import t from 'tap'
 import WebSocket from 'ws'
 import { ChatRecorder } from '../helpers/chat-recorder.ts'
 import { startCluster } from '../helpers/cluster.ts'
-import { deliveryProblems, wrongAcks } from '../helpers/delivery.ts'
+import { deliveryProblems, retriesOf, wrongAcks } from '../helpers/delivery.ts'
 import { expectHttp } from '../helpers/http-caller.ts'
 import type { ServerProcess } from '../helpers/instance.ts'
 import { seedRoom } from '../helpers/seed.ts'
@@ -99,6 +99,7 @@ t.test('an instance drains on SIGTERM under load: no acked message lost', async 
   })()
   await until(() => readyz.length > 0, 'a first /readyz answer', 5_000)
   const acksAtTerm = totalAcked
+  t.same(retriesOf(senders), {}, 'before the SIGTERM no send or join was refused or timed out')
   const termAt = Date.now()
   const exited = i2.exited()
   void i2.kill('SIGTERM')

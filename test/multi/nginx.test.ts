@@ -14,14 +14,14 @@ import t, { type Test } from 'tap'
 import { ADMIN } from '../helpers/app.ts'
 import { ChatRecorder } from '../helpers/chat-recorder.ts'
 import { METRICS_TOKEN, startCluster } from '../helpers/cluster.ts'
-import { settledDelivery, wrongAcks } from '../helpers/delivery.ts'
+import { retriesOf, settledDelivery, wrongAcks } from '../helpers/delivery.ts'
 import { expectHttp, http } from '../helpers/http-caller.ts'
 import type { ServerProcess } from '../helpers/instance.ts'
 import { findNginx, NginxProcess } from '../helpers/nginx.ts'
 import { freePort } from '../helpers/ports.ts'
 import { removeDir, tempDir } from '../helpers/process.ts'
 import { seedRoom } from '../helpers/seed.ts'
-import { inCI, mongoUrl, needServer, redisUrl } from '../helpers/servers.ts'
+import { mongoUrl, needProgram, needServer, redisUrl } from '../helpers/servers.ts'
 import { sleep, until, within } from '../helpers/wait.ts'
 
 // Above the logins the seeding does from 127.0.0.1 (every test client's address but (d)'s).
@@ -64,14 +64,7 @@ function announce(
 t.test('chat through nginx in front of three instances', async (t) => {
   if (!needServer(t, 'MongoDB', mongoUrl) || !needServer(t, 'Redis', redisUrl)) return
   const nginxBinary = findNginx()
-  if (!nginxBinary) {
-    if (inCI) t.fail('nginx is required in CI (Debian package nginx)')
-    else {
-      console.error('\n*** SKIPPED: no nginx (/usr/sbin/nginx or on PATH; apt-get install nginx) ***\n')
-      t.plan(0, 'no nginx')
-    }
-    return
-  }
+  if (!needProgram(t, 'nginx', nginxBinary, '/usr/sbin/nginx or on PATH; Debian package nginx')) return
 
   // ------------------------------------------------------------------ the deployment
   const { servers, outputs: appOutputs } = await startCluster(t, 'nginx', redisUrl!, {
@@ -166,6 +159,7 @@ t.test('chat through nginx in front of three instances', async (t) => {
       )
       await stream('a', 6, 30, () => {})
       await checkDelivery(t, '(a)')
+      t.same(retriesOf(clients), {}, '(a) no fault, so no send or join was refused or timed out')
     },
   )
 

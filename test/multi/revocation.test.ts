@@ -4,6 +4,7 @@ import { CHECK_MS, revokedChannel } from '../../src/accounts/sessions.ts'
 import { openMongoStore } from '../../src/store/mongo/index.ts'
 import { call, login, newUser, sessionOf } from '../helpers/api.ts'
 import { buildTestApp, sharedEnv } from '../helpers/app.ts'
+import { startDyingWriter } from '../helpers/dying-writer.ts'
 import { mongoUrl, needServer, redisUrl } from '../helpers/servers.ts'
 import { connect, listen } from '../helpers/ws.ts'
 
@@ -50,27 +51,41 @@ t.test('sessions across instances', async (t) => {
   })
 
   t.test(
-    'a revocation whose notice never came: B notices within two checks and closes the socket',
+    'a logout whose writer was killed before its notice: B notices within two checks and closes the socket',
     async (t) => {
       const user = await newUser(a, 'forgotten', 'password-123')
       const socket = await connect(await listen(b), { token: user.token })
       t.teardown(() => socket.close())
       t.equal((await call(b, 'GET', '/api/me', { as: user })).status, 200, 'B knows the session')
-      // The writer: it took its ticket on A's bus, revoked the session in the store, and stopped
-      // before it could announce it.
-      const raw = await openMongoStore(shared.env.MONGODB_URL!)
-      t.teardown(() => raw.close())
-      await a.core.internals.bus.bump(revokedChannel.name)
-      const stoppedAt = Date.now()
+      // The writer: a third instance, a process of its own, asked to log the session out. It
+      // takes its ticket, revokes the session in the store, and is SIGKILLed at the publish of
+      // its notice.
       const sid = sessionOf(user.token)
-      t.equal(await raw.sessions.revoke(sid, new Date()), true)
+      const writer = await startDyingWriter(t, shared.env, revokedChannel.name, sid)
+      const logout = fetch(`${writer.server.base}/api/auth/logout`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${user.token}` },
+      }).then(
+        (res) => res.status,
+        () => 'cut',
+      )
+      await writer.reachedNotice()
+      await writer.server.kill('SIGKILL')
+      const stoppedAt = Date.now()
+      t.equal(await writer.server.exited(), null, 'the writer was killed')
+      t.equal(await logout, 'cut', 'the logout was never answered')
+      t.not(
+        (await b.core.internals.store.sessions.get(sid))?.revokedAt ?? null,
+        null,
+        'the store has the revocation',
+      )
       t.equal((await call(b, 'GET', '/api/me', { as: user })).status, 200, 'B does not know yet')
       const closed = await socket.waitClosed(2 * CHECK_MS + 2000)
       const after = Date.now() - stoppedAt
       t.equal(
         closed.code,
         4001,
-        `the socket on B closed with 4001 ${(after / 1000).toFixed(1)} s after the ticket`,
+        `the socket on B closed with 4001 ${(after / 1000).toFixed(1)} s after the writer died`,
       )
       t.ok(after <= 2 * CHECK_MS + 1000, 'within two checks')
       t.equal((await call(b, 'GET', '/api/me', { as: user })).status, 401, 'and the token is refused on B')

@@ -77,7 +77,30 @@ t.test('over real sockets: frames arrive whole and in order, a shared frame is e
     )
   }
   t.same(clients[0]!.got[3], 'text:{"after":"ping"}')
-  t.ok(transports[0]!.bufferedAmount() >= 0)
+
+  // bufferedAmount is what the socket holds unsent (the gateway's slow-consumer rule reads it):
+  // nothing once the frames are through, the frames' bytes while the peer reads nothing, and
+  // nothing again once it reads.
+  const slow = transports[0]!
+  await until(() => slow.bufferedAmount() === 0, 'the written frames flushed')
+  t.equal(slow.bufferedAmount(), 0, 'nothing held once every frame went')
+  clients[0]!.ws.pause()
+  const piece = `{"fill":"${'y'.repeat(256 * 1024)}"}`
+  let written = 0
+  // The kernel's buffers take some: write until the socket itself holds some.
+  while (slow.bufferedAmount() === 0 && written < 64) {
+    slow.write(new SharedFrame(piece))
+    written++
+    await new Promise((r) => setImmediate(r))
+  }
+  const held = slow.bufferedAmount()
+  t.ok(held > 0, `${held} bytes held while the peer reads nothing (after ${written} frames)`)
+  t.equal(held, streams[0]!.writableLength, 'the stream’s own count')
+  t.ok(held <= written * textFrame(piece).length, 'no more than was written')
+  clients[0]!.ws.resume()
+  await until(() => clients[0]!.got.length === 4 + written, 'the held frames read')
+  await until(() => slow.bufferedAmount() === 0, 'the socket drained')
+  t.equal(slow.bufferedAmount(), 0, 'nothing held once the peer read them')
 
   // Once ws began closing, nothing more is written: the peer sees the close, no frame after it.
   const closed = new Promise<number>((resolve) => clients[1]!.ws.on('close', (code) => resolve(code)))

@@ -3,34 +3,16 @@
 // `read` reaches all of the user's sockets, following the room or not; `removed` with reason `kicked`; MUTED on a send;
 // `send` with `replyTo`.
 import t from 'tap'
-import { type Caller, call, loginAdmin, newUser } from '../helpers/api.ts'
+import { type Caller, call, loginAdmin, newUser, roomWith } from '../helpers/api.ts'
 import { backendName, buildTestApp } from '../helpers/app.ts'
-import { connect, type Frame, listen, type RawSocket } from '../helpers/ws.ts'
+import { type Frame, joinRoom, listen, type RawSocket, socketOpener } from '../helpers/ws.ts'
 
 t.test(`conversations on the socket on ${backendName}`, async (t) => {
   const app = await buildTestApp(t)
   const url = await listen(app)
   const admin = await loginAdmin(app)
-  const sockets: RawSocket[] = []
-  t.teardown(() => {
-    for (const s of sockets) s.close()
-  })
-  const open = async (who: Caller) => {
-    const s = await connect(url, { token: who.token })
-    sockets.push(s)
-    return s
-  }
-  const join = async (s: RawSocket, room: string, since?: number) => {
-    const from = s.frames.length
-    s.send(since === undefined ? { type: 'join', room } : { type: 'join', room, since })
-    return s.next((f) => f.type === 'joined' && f.room === room, 5000, from)
-  }
-  const room = async (...members: Caller[]) => {
-    const id = (await call(app, 'POST', '/api/rooms', { as: admin, body: { name: 'ws' } })).body.room
-      .id as string
-    for (const m of members) await call(app, 'POST', `/api/rooms/${id}/join`, { as: m })
-    return id
-  }
+  const open = socketOpener(t)
+  const room = (...members: Caller[]) => roomWith({ create: app }, admin, members, 'ws')
   /** The stream's frames (messages and updates) of a room, by the seq each takes. */
   const stream = (s: RawSocket, roomId: string) =>
     s.frames
@@ -45,10 +27,10 @@ t.test(`conversations on the socket on ${backendName}`, async (t) => {
     async (t) => {
       const [ann, bob] = [await newUser(app), await newUser(app)]
       const id = await room(ann, bob)
-      const live = await open(bob)
-      await join(live, id)
-      const said = await open(ann)
-      await join(said, id)
+      const live = await open(url, bob)
+      await joinRoom(live, id)
+      const said = await open(url, ann)
+      await joinRoom(said, id)
       said.send({ type: 'send', room: id, clientMsgId: 'a1', text: 'first' })
       await said.next((f) => f.type === 'ack' && f.clientMsgId === 'a1')
       said.send({ type: 'send', room: id, clientMsgId: 'a2', text: 'answer', replyTo: 1 })
@@ -79,8 +61,8 @@ t.test(`conversations on the socket on ${backendName}`, async (t) => {
       t.match(got[4]!.f, { seq: 5, message: { seq: 2, deleted: true, text: '' }, change: { kind: 'delete' } })
 
       // Offline since seq 1: the replay gives every event after it, each once, in the final state.
-      const back = await open(bob)
-      const joined = await join(back, id, 1)
+      const back = await open(url, bob)
+      const joined = await joinRoom(back, id, 1)
       t.equal(joined.lastSeq, 5)
       const replayed = stream(back, id)
       t.same(
@@ -95,10 +77,10 @@ t.test(`conversations on the socket on ${backendName}`, async (t) => {
   t.test('read markers reach my other sockets', async (t) => {
     const [ann, bob] = [await newUser(app), await newUser(app)]
     const id = await room(ann, bob)
-    const [tab1, tab2, other] = [await open(ann), await open(ann), await open(bob)]
-    for (const s of [tab1, tab2, other]) await join(s, id)
+    const [tab1, tab2, other] = [await open(url, ann), await open(url, ann), await open(url, bob)]
+    for (const s of [tab1, tab2, other]) await joinRoom(s, id)
     // A tab of ann's that follows no room (another page of the app): its badge clears too.
-    const elsewhere = await open(ann)
+    const elsewhere = await open(url, ann)
     elsewhere.send({ type: 'ping' })
     await elsewhere.next((f) => f.type === 'pong')
     await call(app, 'POST', `/api/rooms/${id}/messages`, { as: bob, body: { text: 'hi', clientMsgId: 'b1' } })
@@ -120,9 +102,9 @@ t.test(`conversations on the socket on ${backendName}`, async (t) => {
   t.test('kick: removed with reason kicked; mute: MUTED on the socket', async (t) => {
     const [ann, bob] = [await newUser(app), await newUser(app)]
     const id = await room(ann, bob)
-    const [a, b] = [await open(ann), await open(bob)]
-    await join(a, id)
-    await join(b, id)
+    const [a, b] = [await open(url, ann), await open(url, bob)]
+    await joinRoom(a, id)
+    await joinRoom(b, id)
     await call(app, 'POST', `/api/rooms/${id}/members/${ann.userId}/mute`, {
       as: admin,
       body: { minutes: 10 },

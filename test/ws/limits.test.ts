@@ -1,22 +1,16 @@
 // Socket limits that a valid client never meets and an abusive one cannot dodge: the longest
 // valid message passes however it is escaped; bad frames are forgiven after a window; sockets
 // per user and rooms per socket are capped; hostile frames log little, at a low level, without stacks.
-import { Writable } from 'node:stream'
 import t from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { call, loginAdmin, newUser } from '../helpers/api.ts'
 import { backendName, sharedEnv } from '../helpers/app.ts'
+import { captureLogs } from '../helpers/logs.ts'
 import { connect, listen } from '../helpers/ws.ts'
 
 t.test(`socket limits on ${backendName}`, async (t) => {
-  const lines: string[] = []
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(String(chunk))
-      done()
-    },
-  })
+  const log = captureLogs()
   const config = loadConfig({
     ...sharedEnv(t).env,
     WS_BAD_FRAME_WINDOW_SECONDS: '2',
@@ -24,7 +18,7 @@ t.test(`socket limits on ${backendName}`, async (t) => {
     WS_MAX_ROOMS_PER_SOCKET: '2',
     LOG_LEVEL: 'debug',
   })
-  const app = await buildApp(config, { logger: { level: 'debug', stream } })
+  const app = await buildApp(config, { logger: { level: 'debug', stream: log.stream } })
   t.teardown(() => app.close())
   await app.core.accounts.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD)
   const url = await listen(app)
@@ -117,14 +111,14 @@ t.test(`socket limits on ${backendName}`, async (t) => {
   })
 
   t.test('hostile frames log little, without stacks', async (t) => {
-    const before = lines.length
+    const before = log.lines.length
     const hostile = await newUser(app, 'hostile', 'password-123')
     const s = await connect(url, { token: hostile.token })
     t.teardown(() => s.close())
     for (let i = 0; i < 15; i++) s.send('{"type":"join","room":"not-an-id"}')
     for (let i = 0; i < 5; i++) s.send({ type: 'join', room: 'ffffffffffffffffffffffff' })
     await s.collect('error', 20)
-    const logged = lines.slice(before).map((l) => JSON.parse(l))
+    const logged = log.entries(before)
     const aboutFrames = logged.filter((l) => /bad frame|socket request failed/.test(l.msg))
     t.ok(aboutFrames.length <= 2, `${aboutFrames.length} lines for 20 hostile frames`)
     t.ok(

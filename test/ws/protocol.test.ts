@@ -4,6 +4,8 @@ import WebSocket from 'ws'
 import { newId } from '../../src/ids.ts'
 import { type Caller, call, loginAdmin, newUser } from '../helpers/api.ts'
 import { backendName, buildTestApp, sharedEnv } from '../helpers/app.ts'
+import { atTime } from '../helpers/clock.ts'
+import { within } from '../helpers/wait.ts'
 import { connect, listen, type RawSocket } from '../helpers/ws.ts'
 
 t.test(`the socket on ${backendName}`, async (t) => {
@@ -189,6 +191,51 @@ t.test(`the socket on ${backendName}`, async (t) => {
     t.equal(b.messages(room.id).length, 0)
     t.same((await call(app, 'GET', '/api/me', { as: bob })).body.user.rooms, [room.id], 'still a member')
     t.equal(a.frames.filter((f) => f.type === 'typing').length, 0, 'no echo of one’s own typing')
+  })
+
+  t.test('typing: one notice per 2 s per socket and room, the next once the 2 s are past', async (t) => {
+    const room = await newRoom()
+    const [alice, bob] = [await member(room.id), await member(room.id)]
+    const a = await open(alice)
+    const b = await open(bob)
+    await join(a, room.id)
+    await join(b, room.id)
+    const notices = () => b.frames.filter((f) => f.type === 'typing' && f.room === room.id).length
+    let k = 0
+    /**
+     * Typing from `s`, then a message from it: the room's events reach bob in the order they
+     * were made, so once he has the message, a notice passed on is there before it.
+     */
+    const typeThenSay = async (s: RawSocket) => {
+      const id = `typing-${k++}`
+      s.send({ type: 'typing', room: room.id })
+      s.send({ type: 'send', room: room.id, clientMsgId: id, text: id })
+      await within(
+        b.next((f) => f.type === 'message' && f.message.clientMsgId === id),
+        `bob got ${id}`,
+        5000,
+      )
+    }
+    // The throttle reads Date.now(): the clock is set, not waited for.
+    const start = Date.now()
+    await atTime(start, () => typeThenSay(a))
+    t.equal(notices(), 1, 'the first typing frame is passed on')
+    await atTime(start + 1999, () => typeThenSay(a))
+    t.equal(notices(), 1, 'a second within 2 s is not')
+    const again = await atTime(start + 1999, async () => {
+      const s = await open(alice)
+      await join(s, room.id)
+      await typeThenSay(s)
+      return s
+    })
+    t.equal(notices(), 2, 'another socket of the same user has a window of its own')
+    again.close()
+    await atTime(start + 2000, () => typeThenSay(a))
+    t.equal(notices(), 3, 'once 2 s have passed, the next one is passed on')
+    t.same(
+      b.frames.filter((f) => f.type === 'typing'),
+      Array(3).fill({ type: 'typing', room: room.id, user: alice.userId }),
+    )
   })
 
   t.test(
