@@ -22,7 +22,7 @@ import {
 } from '../client/fixtures/setup.ts'
 import { sharedEnv } from '../helpers/app.ts'
 import { SPA_TSCONFIG, scratchProject, typecheck } from '../helpers/pack.ts'
-import { inCI } from '../helpers/servers.ts'
+import { needProgram } from '../helpers/servers.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 const ARGS = [
@@ -132,14 +132,8 @@ async function openPage(browser: Browser, t: Test, url: string): Promise<Page> {
 }
 
 t.test(`the packed client in a real browser on ${backendName}`, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    if (inCI) t.fail(`${CHROMIUM} is required in CI (Debian's chromium package)`)
-    else {
-      console.error(`\n*** SKIPPED: no ${CHROMIUM} (apt-get install chromium) ***\n`)
-      t.plan(0, 'no chromium')
-    }
+  if (!needProgram(t, CHROMIUM, existsSync(CHROMIUM), "Debian's chromium package: apt-get install chromium"))
     return
-  }
   const dir = await scratchProject(t, { 'tsconfig.json': SPA_TSCONFIG, 'src/main.ts': MAIN })
   const checked = await typecheck(dir)
   t.ok(checked.ok, checked.output || 'the SPA type-checks with DOM types only')
