@@ -28,4 +28,4 @@ export const PageQuery = Type.Object({
 export const Page = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) })
 
-export { errors } from '../api-docs/error-responses.ts'
+export { errors } from '../http/api-docs/error-responses.ts'

@@ -4,7 +4,7 @@
 // route's shape (a body can be too large or of another type, a cookie-authenticated unsafe method can
 // meet BAD_ORIGIN, anything can fail with INTERNAL).
 import { Type } from 'typebox'
-import { ERROR_CODES, type ErrorCode, statusesOf } from '../schemas/error-codes.ts'
+import { ERROR_CODES, type ErrorCode, statusesOf } from '../../schemas/error-codes.ts'
 
 /** A schema with the properties this module reads and writes; the rest is left alone. */
 type SchemaLike = Record<string, unknown>
