@@ -1,52 +1,13 @@
-// Error answers in the OpenAPI document: per status, the machine codes a route may answer with,
-// as an enum over the one Error schema, with what each code means as the description. Routes
-// name their own codes (errors('NOT_MEMBER', ...)); completeRoute() adds what follows from the
-// route's shape (a body can be too large or of another type, a cookie-authenticated unsafe method can
-// meet BAD_ORIGIN, anything can fail with INTERNAL).
-import { Type } from 'typebox'
-import { ERROR_CODES, type ErrorCode, statusesOf } from '../../schemas/error-codes.ts'
+// Error answers in the OpenAPI document: completeRoute() adds to a route's documented answers
+// what follows from the route's shape (a body can be too large or of another type, a
+// cookie-authenticated unsafe method can meet BAD_ORIGIN, anything can fail with INTERNAL). The
+// routes name their own codes with errors() (src/schemas/common.ts), whose schemas this reads.
+
+import { codesOf, errorResponse } from '../../schemas/common.ts'
+import { ERROR_CODES, type ErrorCode } from '../../schemas/error-codes.ts'
 
 /** A schema with the properties this module reads and writes; the rest is left alone. */
 type SchemaLike = Record<string, unknown>
-
-const describe = (codes: readonly ErrorCode[]) =>
-  codes.map((code) => `\`${code}\`: ${ERROR_CODES[code].meaning}.`).join(' ')
-
-/** The response schema of one error status: the Error shape, `code` one of `codes`. */
-export function errorResponse(codes: readonly ErrorCode[]) {
-  return Type.Unsafe<{ statusCode: number; code: ErrorCode; error: string; message: string }>({
-    description: describe(codes),
-    allOf: [
-      { $ref: 'Error' },
-      { type: 'object', properties: { code: { type: 'string', enum: [...codes] } } },
-    ],
-  })
-}
-
-/**
- * Response schemas for these codes, grouped by their HTTP status: a code alone goes under its
- * usual status, `[code, status]` under one of its other ones (ERROR_CODES[code].also).
- */
-export function errors(
-  ...codes: (ErrorCode | [ErrorCode, number])[]
-): Record<number, ReturnType<typeof errorResponse>> {
-  const byStatus = new Map<number, ErrorCode[]>()
-  for (const entry of codes) {
-    const [code, status] = Array.isArray(entry) ? entry : [entry, ERROR_CODES[entry].status]
-    if (status === 'ws' || !statusesOf(code).includes(status))
-      throw new Error(`${code} is not an HTTP ${status} code (src/schemas/error-codes.ts)`)
-    byStatus.set(status, [...(byStatus.get(status) ?? []), code])
-  }
-  return Object.fromEntries([...byStatus].map(([status, list]) => [status, errorResponse(list)]))
-}
-
-/** The codes of an error response schema made by errorResponse(), else null. */
-export function codesOf(schema: unknown): ErrorCode[] | null {
-  const allOf = (schema as SchemaLike | null)?.allOf
-  if (!Array.isArray(allOf)) return null
-  const code = (allOf[1] as { properties?: { code?: { enum?: unknown } } } | undefined)?.properties?.code
-  return Array.isArray(code?.enum) ? (code.enum as ErrorCode[]) : null
-}
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
