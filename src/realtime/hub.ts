@@ -1,6 +1,6 @@
 // The realtime hub of one instance: which local sockets follow which rooms, the bus channels
 // that bring every instance's messages and events, and what each of them means for the
-// sockets. It implements the room services' Announcer port (src/rooms/announce.ts).
+// sockets. It implements the room services' Announcer port (src/announcer.ts).
 //
 // Delivery (see the README): the sender's instance stores a message (the store gives the seq),
 // then publishes its frame, serialised once, on the room's bus channel (room-channel.ts). Each
@@ -9,6 +9,7 @@
 // socket joining with `since`. Who is online is tracked by room-presence.ts; what concerns a
 // user wherever they follow (a read marker) comes on the users channel (user-channel.ts).
 import { randomUUID } from 'node:crypto'
+import type { Announcer } from '../announcer.ts'
 import type { Bus, Unsubscribe } from '../bus/bus.ts'
 import { publishOn, subscribeOn } from '../bus/channel.ts'
 import type { Logger } from '../logger.ts'
@@ -76,7 +77,7 @@ export interface HubStats {
   gapFills: number
 }
 
-export class Hub {
+export class Hub implements Announcer {
   readonly instanceId = randomUUID()
   private readonly rooms = new Map<string, LocalRoom>()
   /** Every local socket, with the rooms it follows. */
