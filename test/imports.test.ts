@@ -2,7 +2,8 @@
 // none reaches src/errors.ts (the services decide what an outcome means); only the Redis adapters
 // and the scaled adapter set use ioredis; only src/app.ts, src/server.ts and src/http/ know
 // Fastify (plugins/, outside src, is the rest of the HTTP edge); the services in src/rooms and the
-// hub in src/realtime know each other only through ports (no import either way).
+// hub in src/realtime know each other only through ports (no import either way); the Files port
+// and its adapters in src/files know nothing of the rooms that use them.
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import t from 'tap'
@@ -149,4 +150,10 @@ t.test('src/rooms and src/realtime never import each other, types included', asy
   t.ok(srcNamedBy('realtime') > 0 && srcNamedBy('rooms') > 0, 'the check sees their imports')
   t.same(crossing('rooms', 'realtime'), [])
   t.same(crossing('realtime', 'rooms'), [])
+})
+
+t.test('src/files never imports src/rooms, types included', async (t) => {
+  t.ok(under('files').length >= 3, 'the check sees the Files port and its adapters')
+  t.ok(srcNamedBy('files') > 0, 'the check sees their imports')
+  t.same(crossing('files', 'rooms'), [])
 })
