@@ -1,5 +1,5 @@
 // The Announcer port: what the room services tell every instance. The realtime layer implements
-// it (src/realtime/hub.ts) and turns each announcement into frames for the sockets
+// it (src/realtime/publisher.ts) and turns each announcement into frames for the sockets
 // concerned, on every instance. The services know nothing of sockets, frames or bus channels,
 // and the realtime layer nothing of the services: src/rooms and src/realtime may not import each
 // other, so the port lives here, where both sides can name it.
