@@ -1,7 +1,7 @@
 // Completes every route's documented answers from its shape as the route is added (see
-// src/api-docs/error-responses.ts): registered before any route.
+// src/http/api-docs/error-responses.ts): registered before any route.
 import fp from 'fastify-plugin'
-import { completeRoute, type RouteShape } from '../src/api-docs/error-responses.ts'
+import { completeRoute, type RouteShape } from '../src/http/api-docs/error-responses.ts'
 
 export default fp(
   async (app) => {

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Signed } from '../src/accounts/accounts.ts'
 import { AppError, unauthenticated } from '../src/errors.ts'
-import { originChecker } from '../src/origin.ts'
+import { originChecker } from '../src/http/origin.ts'
 
 export interface Auth {
   userId: string

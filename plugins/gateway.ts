@@ -1,5 +1,5 @@
-// The WebSocket gateway at /ws: authenticates the upgrade, then hands frames to a Connection
-// (src/realtime/connection.ts). Heartbeats drop dead peers; a drain closes sockets with 1012
+// The WebSocket gateway at /ws: authenticates the upgrade, then hands frames to a ClientSocket
+// (src/realtime/client-socket.ts). Heartbeats drop dead peers; a drain closes sockets with 1012
 // after the sends in flight were acked.
 import type { ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
 import { AppError, unauthenticated } from '../src/errors.ts'
-import { Connection } from '../src/realtime/connection.ts'
+import { ClientSocket } from '../src/realtime/client-socket.ts'
 import { errors } from '../src/schemas/common.ts'
 import { CloseCodes } from '../src/schemas/frames.ts'
 import type { Auth } from './auth.ts'
@@ -155,7 +155,7 @@ export default fp(
         upgraded?._httpMessage?.detachSocket(upgraded)
         sockets.add(socket)
         alive.set(socket, true)
-        const connection = new Connection(userId, sessionId, new WsTransport(socket, request.raw.socket), {
+        const connection = new ClientSocket(userId, sessionId, new WsTransport(socket, request.raw.socket), {
           hub,
           rooms,
           chat,

@@ -3,7 +3,7 @@
 // this plugin is registered before the others, so its preClose hook runs before theirs (the
 // gateway's drain), and /readyz and upgrades refuse from the first moment.
 import fp from 'fastify-plugin'
-import { Lifecycle } from '../src/lifecycle.ts'
+import { Lifecycle } from '../src/http/lifecycle.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

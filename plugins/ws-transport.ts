@@ -1,4 +1,4 @@
-// A Connection's Transport (src/realtime/connection.ts) over a `ws` WebSocket.
+// A ClientSocket's SocketTransport (src/realtime/client-socket.ts) over a `ws` WebSocket.
 //
 // Frames are built here, whole (header and payload in one buffer), and written to the
 // upgraded TCP socket in one write each: a room's message is framed once for every socket
@@ -9,10 +9,10 @@
 // ws began closing, as `ws.send` would drop them.
 import type { Duplex } from 'node:stream'
 import { WebSocket } from 'ws'
-import type { Transport } from '../src/realtime/connection.ts'
+import type { SocketTransport } from '../src/realtime/client-socket.ts'
 import type { SharedFrame } from '../src/realtime/shared-frame.ts'
 
-export class WsTransport implements Transport {
+export class WsTransport implements SocketTransport {
   constructor(
     private readonly ws: WebSocket,
     /** The upgraded connection ws reads and writes. */

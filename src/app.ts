@@ -28,8 +28,8 @@ import roomRoutes from '../plugins/routes/rooms.ts'
 import userRoutes from '../plugins/routes/users.ts'
 import web from '../plugins/web.ts'
 import type { Config, TrustProxy } from './config.ts'
+import { validationMessage } from './http/validation-message.ts'
 import { ErrorBody } from './schemas/common.ts'
-import { validationMessage } from './validation-message.ts'
 
 export interface BuildOptions {
   /** Overrides the logger (tests pass false or a level). */

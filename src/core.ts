@@ -14,15 +14,16 @@ import { adaptersFor } from './adapters/select.ts'
 import type { Bus } from './bus/bus.ts'
 import type { Config } from './config.ts'
 import { prepareDataDir } from './data-dir.ts'
-import { FileService } from './files/service.ts'
 import type { Logger } from './logger.ts'
 import { createMetrics, instrumentStore, type Metrics } from './metrics.ts'
 import { Hub } from './realtime/hub.ts'
+import { Publisher } from './realtime/publisher.ts'
 import { ChatService } from './rooms/chat.ts'
 import { ChatState } from './rooms/chat-state.ts'
 import { RoomService } from './rooms/rooms.ts'
 import { loadOrCreateSecret } from './secret.ts'
 import type { Store } from './store/store.ts'
+import { FileService } from './transfers/service.ts'
 import { WallService } from './walls/walls.ts'
 
 /** The configuration with the JWT secret resolved (given, or generated once under DATA_DIR). */
@@ -128,7 +129,10 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     log,
   })
 
-  const hub = new Hub(bus, store.messages, presence, log, metrics)
+  // The room services announce through the publisher; the hub publishes typing and presence
+  // through it too, and receives what every instance published.
+  const publisher = new Publisher(bus, metrics)
+  const hub = new Hub(bus, store.messages, presence, publisher, log, metrics)
   // Its per-user channel (read markers) is subscribed before any socket can connect.
   await hub.start().catch((err: unknown) => {
     hub.close()
@@ -136,12 +140,12 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     sessions.stop()
     throw err
   })
-  const rooms = new RoomService(store, hub, presence, fileBytes)
+  const rooms = new RoomService(store, publisher, presence, fileBytes)
   const chat = new ChatService(
     store,
     rooms,
     chatState,
-    hub,
+    publisher,
     limit('message-user', config.RATE_MESSAGE_USER, 10),
     log,
     fileBytes,

@@ -4,7 +4,7 @@ import type { Server } from 'node:http'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
-import { listenMetrics } from './metrics-listener.ts'
+import { listenMetrics } from './http/metrics-listener.ts'
 import { bootstrapNotice } from './start-notice.ts'
 
 let config: ReturnType<typeof loadConfig>

@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
-import { finishOpenApi } from '../../src/api-docs/openapi.ts'
+import { finishOpenApi } from '../../src/http/api-docs/openapi.ts'
 
 // The OpenAPI document is generated from the TypeBox schemas the routes validate with; the
 // Swagger UI at /docs is a setting (DOCS, off in production by default).

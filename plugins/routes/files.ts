@@ -6,16 +6,16 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { AppError, invalid } from '../../src/errors.ts'
+import { errors, IdParams } from '../../src/schemas/common.ts'
+import { FileInfo, Message } from '../../src/schemas/rooms.ts'
 import {
   contentDisposition,
   INLINE_TYPES,
   OCTET_STREAM,
   parseRange,
   presentation,
-} from '../../src/files/policy.ts'
-import { type IncomingFile, tooLarge } from '../../src/files/service.ts'
-import { errors, IdParams } from '../../src/schemas/common.ts'
-import { FileInfo, Message } from '../../src/schemas/rooms.ts'
+} from '../../src/transfers/policy.ts'
+import { type IncomingFile, tooLarge } from '../../src/transfers/service.ts'
 import { toMessageView } from '../../src/views/rooms.ts'
 import { errorBody } from '../errors.ts'
 import multipart from '../external/multipart.ts'

@@ -1,8 +1,8 @@
 // GET /asyncapi.json: the WebSocket protocol of /ws as an AsyncAPI 3 document, generated from
-// the frame schemas (src/api-docs/asyncapi.ts), beside /openapi.json.
+// the frame schemas (src/http/api-docs/asyncapi.ts), beside /openapi.json.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { buildAsyncApi } from '../../src/api-docs/asyncapi.ts'
+import { buildAsyncApi } from '../../src/http/api-docs/asyncapi.ts'
 
 const VERSION = '0.1.0'
 

@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { DIR_MODE, FILE_MODE } from '../data-dir.ts'
 import { isId } from '../ids.ts'
-import type { FileLocation, Files } from './files.ts'
+import type { ByteRange, FileLocation, Files } from './files.ts'
 
 const TEMP = /^\..*\.part$/
 /** Temporary files older than this at start-up were left by a crash. */
@@ -23,56 +23,65 @@ function checked(id: string): string {
 }
 
 export function diskFiles(root: string): Files {
-  const roomDir = (roomId: string) => join(root, checked(roomId))
-  const pathOf = (at: FileLocation) => join(roomDir(at.roomId), checked(at.id))
-
+  const files = new DiskFiles(root)
   // Best effort, in the background: a crash mid-upload can leave a temporary file behind.
   void sweepStale(root).catch(() => {})
+  return files
+}
 
-  return {
-    kind: 'disk',
+class DiskFiles implements Files {
+  readonly kind = 'disk'
 
-    async write(at, source) {
-      const final = pathOf(at)
-      const dir = roomDir(at.roomId)
-      await mkdir(dir, { recursive: true, mode: DIR_MODE })
-      const temp = join(dir, `.${at.id}.${randomBytes(6).toString('hex')}.part`)
-      // Flushed to disk before it is closed, and so before it is linked to its id.
-      const out = createWriteStream(temp, { flags: 'wx', flush: true, mode: FILE_MODE })
-      try {
-        // The file exists before any byte flows, so the cleanup below always has it to remove.
-        await once(out, 'open')
-        await pipeline(source, out)
-        // A link, not a rename: a rename would silently replace a file already under this id.
-        await link(temp, final)
-        await unlink(temp).catch(() => {})
-        return out.bytesWritten
-      } catch (err) {
-        source.destroy()
-        out.destroy()
-        // Removed once closed: a write still in flight cannot bring it back.
-        if (!out.closed) await once(out, 'close').catch(() => {})
-        await rm(temp, { force: true })
-        throw err
-      }
-    },
+  constructor(private readonly root: string) {}
 
-    async read(at, range) {
-      const handle = await open(pathOf(at), 'r').catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return null
-        throw err
-      })
-      if (!handle) return null
-      return handle.createReadStream(range ? { start: range.start, end: range.end } : {}) as Readable
-    },
+  async write(at: FileLocation, source: Readable): Promise<number> {
+    const final = this.pathOf(at)
+    const dir = this.roomDir(at.roomId)
+    await mkdir(dir, { recursive: true, mode: DIR_MODE })
+    const temp = join(dir, `.${at.id}.${randomBytes(6).toString('hex')}.part`)
+    // Flushed to disk before it is closed, and so before it is linked to its id.
+    const out = createWriteStream(temp, { flags: 'wx', flush: true, mode: FILE_MODE })
+    try {
+      // The file exists before any byte flows, so the cleanup below always has it to remove.
+      await once(out, 'open')
+      await pipeline(source, out)
+      // A link, not a rename: a rename would silently replace a file already under this id.
+      await link(temp, final)
+      await unlink(temp).catch(() => {})
+      return out.bytesWritten
+    } catch (err) {
+      source.destroy()
+      out.destroy()
+      // Removed once closed: a write still in flight cannot bring it back.
+      if (!out.closed) await once(out, 'close').catch(() => {})
+      await rm(temp, { force: true })
+      throw err
+    }
+  }
 
-    async delete(at) {
-      await rm(pathOf(at), { force: true })
-    },
+  async read(at: FileLocation, range?: ByteRange): Promise<Readable | null> {
+    const handle = await open(this.pathOf(at), 'r').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null
+      throw err
+    })
+    if (!handle) return null
+    return handle.createReadStream(range ? { start: range.start, end: range.end } : {}) as Readable
+  }
 
-    async deleteByRoom(roomId) {
-      await rm(roomDir(roomId), { recursive: true, force: true })
-    },
+  async delete(at: FileLocation): Promise<void> {
+    await rm(this.pathOf(at), { force: true })
+  }
+
+  async deleteByRoom(roomId: string): Promise<void> {
+    await rm(this.roomDir(roomId), { recursive: true, force: true })
+  }
+
+  private roomDir(roomId: string): string {
+    return join(this.root, checked(roomId))
+  }
+
+  private pathOf(at: FileLocation): string {
+    return join(this.roomDir(at.roomId), checked(at.id))
   }
 }
 

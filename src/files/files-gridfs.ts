@@ -15,7 +15,7 @@ import {
 } from 'mongodb'
 import { isId } from '../ids.ts'
 import { createIndex } from '../store/mongo/index.ts'
-import type { ByteRange, Files } from './files.ts'
+import type { ByteRange, FileLocation, Files } from './files.ts'
 
 /** How long a failed upload's cleanup waits for its chunk inserts in flight. */
 const SETTLE_MS = 15_000
@@ -47,18 +47,72 @@ export async function gridfsFiles(db: Db): Promise<Files> {
   await createIndex(db, 'fs.files', { key: { filename: 1, uploadDate: 1 }, name: 'filename_1_uploadDate_1' })
   await createIndex(db, 'fs.files', { key: { 'metadata.roomId': 1 }, name: 'room' })
   await createIndex(db, 'fs.chunks', { key: { files_id: 1, n: 1 }, name: 'files_id_1_n_1', unique: true })
-  const bucket = new GridFSBucket(db)
-  const files = db.collection('fs.files')
-  const chunks = db.collection<ChunkDoc>('fs.chunks')
+  return new GridFsFiles(db)
+}
 
-  const remove = async (ids: ObjectId[]) => {
+class GridFsFiles implements Files {
+  readonly kind = 'gridfs'
+  private readonly bucket: GridFSBucket
+  private readonly files: Collection
+  private readonly chunks: Collection<ChunkDoc>
+
+  constructor(db: Db) {
+    this.bucket = new GridFSBucket(db)
+    this.files = db.collection('fs.files')
+    this.chunks = db.collection<ChunkDoc>('fs.chunks')
+  }
+
+  async write(at: FileLocation, source: Readable): Promise<number> {
+    // Checked first: the cleanup of a failed upload deletes every chunk of its id, which would
+    // take an existing file's bytes with it.
+    if (await this.files.findOne({ _id: oid(at.id) }, { projection: { _id: 1 } })) {
+      source.destroy()
+      throw new Error(`a file ${at.id} exists already`)
+    }
+    const upload = this.bucket.openUploadStreamWithId(oid(at.id), at.id, {
+      metadata: { roomId: oid(at.roomId) },
+    })
+    try {
+      await pipeline(source, upload)
+      return upload.length
+    } catch (err) {
+      await this.purge(upload)
+      throw err
+    }
+  }
+
+  async read(at: FileLocation, range?: ByteRange): Promise<Readable | null> {
+    const file = await this.files.findOne<FileDoc>(
+      { _id: oid(at.id) },
+      { projection: { length: 1, chunkSize: 1 } },
+    )
+    return file ? readChunks(this.chunks, file, range) : null
+  }
+
+  async delete(at: FileLocation): Promise<void> {
+    await this.remove([oid(at.id)])
+  }
+
+  async deleteByRoom(roomId: string): Promise<void> {
+    const filter = { 'metadata.roomId': oid(roomId) }
+    for (;;) {
+      const batch = await this.files
+        .find(filter, { projection: { _id: 1 } })
+        .limit(500)
+        .toArray()
+      await this.remove(batch.map((d) => d._id as ObjectId))
+      if (batch.length < 500) return
+    }
+  }
+
+  private async remove(ids: ObjectId[]): Promise<void> {
     if (ids.length === 0) return
-    await files.deleteMany({ _id: { $in: ids } })
-    await chunks.deleteMany({ files_id: { $in: ids } })
+    await this.files.deleteMany({ _id: { $in: ids } })
+    await this.chunks.deleteMany({ files_id: { $in: ids } })
   }
 
   /** Removes what a failed upload wrote, once nothing of it is still on its way. */
-  async function purge(upload: GridFSBucketWriteStream): Promise<void> {
+  private async purge(upload: GridFSBucketWriteStream): Promise<void> {
     // Marks the stream aborted (no further chunk is sent) and deletes the chunks stored so far.
     await upload.abort().catch(() => {})
     // After a failed insert the driver's count of requests in flight stops going down: then
@@ -68,54 +122,7 @@ export async function gridfsFiles(db: Db): Promise<Files> {
       upload.state.outstandingRequests === 0 ||
       Date.now() - started > (upload.state.errored ? ERRORED_SETTLE_MS : SETTLE_MS)
     while (!settled()) await new Promise((r) => setTimeout(r, 10))
-    await remove([upload.id])
-  }
-
-  return {
-    kind: 'gridfs',
-
-    async write(at, source) {
-      // Checked first: the cleanup of a failed upload deletes every chunk of its id, which would
-      // take an existing file's bytes with it.
-      if (await files.findOne({ _id: oid(at.id) }, { projection: { _id: 1 } })) {
-        source.destroy()
-        throw new Error(`a file ${at.id} exists already`)
-      }
-      const upload = bucket.openUploadStreamWithId(oid(at.id), at.id, {
-        metadata: { roomId: oid(at.roomId) },
-      })
-      try {
-        await pipeline(source, upload)
-        return upload.length
-      } catch (err) {
-        await purge(upload)
-        throw err
-      }
-    },
-
-    async read(at, range) {
-      const file = await files.findOne<FileDoc>(
-        { _id: oid(at.id) },
-        { projection: { length: 1, chunkSize: 1 } },
-      )
-      return file ? readChunks(chunks, file, range) : null
-    },
-
-    async delete(at) {
-      await remove([oid(at.id)])
-    },
-
-    async deleteByRoom(roomId) {
-      const filter = { 'metadata.roomId': oid(roomId) }
-      for (;;) {
-        const batch = await files
-          .find(filter, { projection: { _id: 1 } })
-          .limit(500)
-          .toArray()
-        await remove(batch.map((d) => d._id as ObjectId))
-        if (batch.length < 500) return
-      }
-    },
+    await this.remove([upload.id])
   }
 }
 

@@ -1,6 +1,7 @@
-// The realtime hub of one instance: which local sockets follow which rooms, the bus channels
-// that bring every instance's messages and events, and what each of them means for the
-// sockets. It implements the room services' Announcer port (src/rooms/announce.ts).
+// The realtime hub of one instance: which local sockets follow which rooms, and the bus
+// subscriptions that follow each room for them. What comes over the bus is the receiver's
+// (receiver.ts), what this instance tells the others the publisher's (publisher.ts, the room
+// services' Announcer port), and the periodic repair the sweep's (sweep.ts).
 //
 // Delivery (see the README): the sender's instance stores a message (the store gives the seq),
 // then publishes its frame, serialised once, on the room's bus channel (room-channel.ts). Each
@@ -10,64 +11,23 @@
 // user wherever they follow (a read marker) comes on the users channel (user-channel.ts).
 import { randomUUID } from 'node:crypto'
 import type { Bus, Unsubscribe } from '../bus/bus.ts'
-import { publishOn, subscribeOn } from '../bus/channel.ts'
+import { subscribeOn } from '../bus/channel.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import type { Presence } from '../presence/presence.ts'
-import type { Room } from '../schemas/rooms.ts'
-import type { MessageRecord } from '../store/records.ts'
 import type { MessageStore } from '../store/store.ts'
-import { type RoomEvent, type RoomPayload, roomChannel } from './room-channel.ts'
-import { type FeedEvents, RoomFeed } from './room-feed.ts'
-import { PresenceTracker, RoomPresence } from './room-presence.ts'
-import {
-  messageFrame,
-  presenceFrame,
-  readFrame,
-  removedFrame,
-  roomFrame,
-  typingFrame,
-} from './server-frames.ts'
-import type { SharedFrame } from './shared-frame.ts'
-import { type UserEvent, userChannel } from './user-channel.ts'
+import { LocalRoom, type Subscriber } from './local-room.ts'
+import type { Publisher } from './publisher.ts'
+import { Receiver } from './receiver.ts'
+import { roomChannel } from './room-channel.ts'
+import type { FeedEvents } from './room-feed.ts'
+import { PresenceTracker } from './room-presence.ts'
+import { presenceFrame } from './server-frames.ts'
+import { Sweep } from './sweep.ts'
+import { userChannel } from './user-channel.ts'
 
-/** A socket, as the hub sees it. The gateway implements it over a WebSocket. */
-export interface Subscriber {
-  readonly userId: string
-  readonly sessionId: string
-  send(frame: string): void
-  /** Writes a message frame encoded once for every socket; counted by the hub, in bulk. */
-  deliver(frame: SharedFrame): void
-  close(code: number, reason: string): void
-}
-
-const SWEEP_MS = 2_000
 /** Sessions checked at once by `recheckSessions`: a burst of store reads stays small. */
 const RECHECKS_AT_ONCE = 8
-/** Quiet rooms read from the store per sweep, in turn (see catchUp). */
-const STORE_CHECKS_PER_SWEEP = 2
-
-/** A room followed on this instance. */
-class LocalRoom {
-  readonly feed: RoomFeed<Subscriber>
-  readonly presence: RoomPresence
-  /** Bus payloads that came before the feed knew where the store was. */
-  early: RoomPayload[] | null = []
-  ready!: Promise<void>
-  unsubscribe: Unsubscribe | null = null
-  lastActivity = Date.now()
-  constructor(
-    readonly id: string,
-    messages: MessageStore,
-    events: FeedEvents,
-  ) {
-    this.feed = new RoomFeed(id, messages, events)
-    this.presence = new RoomPresence(id)
-  }
-  get followers() {
-    return this.feed.followers
-  }
-}
 
 export interface HubStats {
   rooms: number
@@ -85,33 +45,34 @@ export class Hub {
   private readonly byUser = new Map<string, Subscriber[]>()
   private readonly presenceTracker: PresenceTracker
   private readonly feedEvents: FeedEvents
-  private readonly timer: NodeJS.Timeout
+  private readonly receiver: Receiver
+  private readonly sweep: Sweep
   private readonly stats = { delivered: 0, gapFills: 0 }
   private stopUsers: Unsubscribe | null = null
-  /** The quiet room the store check reaches next. */
-  private storeTurn = 0
 
   constructor(
     private readonly bus: Bus,
     private readonly messages: MessageStore,
     presence: Presence,
+    private readonly publisher: Publisher,
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {
     this.presenceTracker = new PresenceTracker(presence, log, {
       changed: (p) => {
         const room = this.rooms.get(p.roomId)
-        if (room?.presence === p) this.broadcast(room, presenceFrame(p.roomId, p.online))
+        if (room?.presence === p) room.broadcast(presenceFrame(p.roomId, p.online))
       },
-      announce: (roomId) => this.publishEvent(roomId, { k: 'presence' }),
+      announce: (roomId) => this.publisher.presenceChanged(roomId),
     })
     // Counted once per message or fill, never per socket.
     this.feedEvents = {
-      delivered: (frame, sockets) => {
+      delivered: (_frame, sockets, createdAt) => {
         this.stats.delivered += sockets
         this.metrics.tally.framesOut += sockets
         this.metrics.messagesDelivered.inc(sockets)
-        this.metrics.deliveryLatency.observe((Date.now() - createdAtOf(frame)) / 1000)
+        // A frame from an instance of the version before carries no createdAt: not timed.
+        if (createdAt !== undefined) this.metrics.deliveryLatency.observe((Date.now() - createdAt) / 1000)
       },
       gapFilled: () => {
         this.stats.gapFills++
@@ -119,12 +80,23 @@ export class Hub {
       },
       fillFailed: (room, err) => this.log.warn({ err, room }, 'gap fill failed; will retry'),
     }
+    this.receiver = new Receiver(
+      {
+        unfollow: (sub, roomId) => this.unfollow(sub, roomId),
+        drop: (room) => this.drop(room),
+        socketsOf: (userId) => this.byUser.get(userId),
+      },
+      this.presenceTracker,
+      metrics,
+    )
     // A resync means the bus lost messages while it was down: catch every room up from the store.
     bus.onResync(() => {
       for (const room of this.rooms.values()) room.feed.fill()
     })
-    this.timer = setInterval(() => this.sweep(), SWEEP_MS)
-    this.timer.unref()
+    this.sweep = new Sweep(bus, log, this.presenceTracker, {
+      list: () => this.rooms.values(),
+      drop: (room) => this.drop(room),
+    })
   }
 
   /** Listens to the users channel; resolves when listening. */
@@ -132,7 +104,7 @@ export class Hub {
     this.stopUsers = await subscribeOn(
       this.bus,
       userChannel,
-      (e) => this.onUserEvent(e),
+      (e) => this.receiver.user(e),
       (err) => this.log.warn({ err }, 'bad user payload'),
     )
   }
@@ -247,52 +219,14 @@ export class Hub {
   }
 
   close(): void {
-    clearInterval(this.timer)
+    this.sweep.stop()
     for (const room of [...this.rooms.values()]) this.drop(room)
     void this.stopUsers?.().catch(() => {})
   }
 
-  // ---------------------------------------------------------------- announcing (the Announcer port)
-
-  /** Tells every instance about a stored message. Resolves once published (not delivered). */
-  async messageStored(message: MessageRecord): Promise<void> {
-    const end = this.metrics.busPublish.startTimer()
-    const ch = roomChannel(message.roomId)
-    // Marked with its seq: an instance that lost this publish sees the mark ahead of what it
-    // delivered at its next sweep, and fills the gap from the store.
-    await this.bus.publishMarked(
-      ch.name,
-      ch.encode({ kind: 'message', seq: message.seq, frame: messageFrame(message) }),
-      message.seq,
-    )
-    end()
-  }
-
-  roomChanged(room: Room): Promise<void> {
-    return this.publishEvent(room.id, { k: 'room', room })
-  }
-
-  memberRemoved(roomId: string, userId: string, reason: 'left' | 'kicked'): Promise<void> {
-    return this.publishEvent(roomId, { k: 'left', user: userId, reason })
-  }
-
-  roomDeleted(roomId: string): Promise<void> {
-    return this.publishEvent(roomId, { k: 'deleted' })
-  }
-
-  readMoved(userId: string, roomId: string, seq: number): Promise<void> {
-    return publishOn(this.bus, userChannel, { k: 'read', user: userId, room: roomId, seq })
-  }
-
   /** A socket's typing notice, for the room's other followers on every instance. */
-  async typing(sub: Subscriber, roomId: string): Promise<void> {
-    await this.publishEvent(roomId, { k: 'typing', user: sub.userId })
-  }
-
-  // ---------------------------------------------------------------- internals
-
-  private publishEvent(roomId: string, event: RoomEvent): Promise<void> {
-    return publishOn(this.bus, roomChannel(roomId), { kind: 'event', event })
+  typing(sub: Subscriber, roomId: string): Promise<void> {
+    return this.publisher.typing(roomId, sub.userId)
   }
 
   private localRoom(roomId: string): LocalRoom {
@@ -307,7 +241,7 @@ export class Hub {
       created.unsubscribe = await subscribeOn(
         this.bus,
         roomChannel(roomId),
-        (payload) => this.receive(created, payload),
+        (payload) => this.receiver.room(created, payload),
         (err) => this.log.warn({ err, room: roomId }, 'bad room payload'),
       )
       const lastSeq = await this.messages.lastSeq(roomId)
@@ -315,7 +249,7 @@ export class Hub {
       created.feed.start(lastSeq)
       const early = created.early ?? []
       created.early = null
-      for (const payload of early) this.receive(created, payload)
+      for (const payload of early) this.receiver.room(created, payload)
     })()
     created.ready.catch((err) => {
       this.log.error({ err, room: roomId }, 'could not follow a room')
@@ -333,119 +267,7 @@ export class Hub {
     if (off) void off().catch((err) => this.log.warn({ err }, 'unsubscribe failed'))
     else void room.ready?.then(() => room.unsubscribe?.()).catch(() => {})
   }
-
-  private receive(room: LocalRoom, payload: RoomPayload): void {
-    if (room.early) {
-      room.early.push(payload)
-      return
-    }
-    room.lastActivity = Date.now()
-    if (payload.kind === 'message') {
-      this.metrics.busLag.observe((Date.now() - createdAtOf(payload.frame)) / 1000)
-      room.feed.push(payload.seq, payload.frame)
-    } else {
-      this.onEvent(room, payload.event)
-    }
-  }
-
-  private onEvent(room: LocalRoom, event: RoomEvent): void {
-    switch (event.k) {
-      case 'room':
-        this.broadcast(room, roomFrame(event.room))
-        return
-      case 'typing': {
-        const frame = typingFrame(room.id, event.user)
-        for (const sub of room.followers.keys()) if (sub.userId !== event.user) sub.send(frame)
-        return
-      }
-      case 'presence':
-        void this.presenceTracker.refresh(room.presence)
-        return
-      case 'left': {
-        const frame = removedFrame(room.id, event.reason ?? 'left')
-        for (const sub of [...room.followers.keys()]) {
-          if (sub.userId !== event.user) continue
-          sub.send(frame)
-          this.unfollow(sub, room.id)
-        }
-        return
-      }
-      case 'deleted': {
-        this.broadcast(room, removedFrame(room.id, 'deleted'))
-        this.drop(room)
-        return
-      }
-    }
-  }
-
-  /** A user event: to every local socket of that user (none here: nothing to do). */
-  private onUserEvent(event: UserEvent): void {
-    const mine = this.byUser.get(event.user)
-    if (!mine) return
-    switch (event.k) {
-      case 'read': {
-        const frame = readFrame(event.room, event.seq)
-        for (const sub of mine) sub.send(frame)
-        return
-      }
-    }
-  }
-
-  private broadcast(room: LocalRoom, frame: string): void {
-    for (const sub of room.followers.keys()) sub.send(frame)
-  }
-
-  /**
-   * Every few seconds, at a cost that does not grow with the rooms followed by a store or
-   * presence round trip each: catch up quiet rooms whose publish was lost (one `marks` read for
-   * all of them, then a store read only for a room whose mark is ahead), and let the presence
-   * tracker refresh its holds and online lists (in batches).
-   */
-  private sweep(): void {
-    const now = Date.now()
-    const quiet: LocalRoom[] = []
-    const followed: RoomPresence[] = []
-    for (const room of [...this.rooms.values()]) {
-      if (room.early) continue
-      // A join that lost the race with its socket's close (the socket left while the join read
-      // the store) leaves a room followed by nobody: drop it, or it stays subscribed and swept
-      // forever. Safe here: a follow adds its socket in the same tick as its room became ready.
-      if (room.followers.size === 0) {
-        this.drop(room)
-        continue
-      }
-      followed.push(room.presence)
-      if (room.lastActivity < now - SWEEP_MS / 2) quiet.push(room)
-    }
-    if (quiet.length > 0) void this.catchUp(quiet)
-    this.presenceTracker.sweep(followed)
-  }
-
-  /**
-   * Quiet rooms: a publish lost with the bus shows as a mark ahead of `delivered`. A message
-   * whose sender died between storing and publishing has no mark: a few quiet rooms per sweep,
-   * in turn, are also read from the store (a constant cost), and any later message in the room
-   * reveals the gap at once anyway.
-   */
-  private async catchUp(quiet: LocalRoom[]): Promise<void> {
-    try {
-      const marks = await this.bus.marks(quiet.map((r) => roomChannel(r.id).name))
-      for (const [i, room] of quiet.entries()) if (marks[i]! > room.feed.delivered) room.feed.fill()
-      for (let k = 0; k < Math.min(STORE_CHECKS_PER_SWEEP, quiet.length); k++) {
-        this.storeTurn = (this.storeTurn + 1) % quiet.length
-        quiet[this.storeTurn]!.feed.fill()
-      }
-    } catch (err) {
-      this.log.warn({ err }, 'quiet room check failed')
-    }
-  }
 }
 
 /** The rooms of a socket that follows none, shared by all of them (never written to). */
 const NO_ROOMS: Set<string> = new Set()
-
-/** The message's createdAt, read from the frame without parsing it all (for latency metrics). */
-function createdAtOf(frame: string): number {
-  const i = frame.lastIndexOf('"createdAt":"')
-  return i < 0 ? Date.now() : Date.parse(frame.slice(i + 13, i + 37))
-}

@@ -30,8 +30,11 @@ export type FeedStore = Pick<MessageStore, 'lastSeq' | 'range'>
 
 /** What a feed reports, once per message or fill, never per follower. */
 export interface FeedEvents {
-  /** `frame` (of seq) was written to `sockets` live followers (more than zero). */
-  delivered(frame: string, sockets: number): void
+  /**
+   * `frame` was written to `sockets` live followers (more than zero). `createdAt` is its record's
+   * (epoch ms), unknown for a frame from an instance of the version before.
+   */
+  delivered(frame: string, sockets: number, createdAt: number | undefined): void
   /** A batch of messages the bus had not brought was read from the store. */
   gapFilled(roomId: string): void
   /** A fill failed; it is tried again GAP_WAIT_MS later while frames wait. */
@@ -53,8 +56,8 @@ export class RoomFeed<F extends FeedFollower> {
   readonly followers = new Map<F, Follow>()
   /** The seq up to which this instance delivered, in order, with no gap. */
   delivered = 0
-  /** Frames that came ahead of a gap, by seq. */
-  private readonly pending = new Map<number, string>()
+  /** Frames that came ahead of a gap, by seq, with their records' createdAt. */
+  private readonly pending = new Map<number, { frame: string; createdAt: number | undefined }>()
   private gapTimer: NodeJS.Timeout | null = null
   private filling: Promise<void> | null = null
   /** Until `start`, where the store is is not known: nothing is delivered or filled. */
@@ -73,22 +76,25 @@ export class RoomFeed<F extends FeedFollower> {
     this.started = true
   }
 
-  /** A message's frame, from the bus or the store: delivered now, or once its gap is filled. */
-  push(seq: number, frame: string): void {
+  /**
+   * A message's frame, from the bus or the store: delivered now, or once its gap is filled.
+   * `createdAt` (the record's, epoch ms) is for the latency metrics only.
+   */
+  push(seq: number, frame: string, createdAt?: number): void {
     if (this.closed || seq <= this.delivered) return
     if (seq > this.delivered + 1) {
-      this.pending.set(seq, frame)
+      this.pending.set(seq, { frame, createdAt })
       this.fillSoon()
       return
     }
-    this.emit(seq, frame)
+    this.emit(seq, frame, createdAt)
     for (
       let next = this.pending.get(this.delivered + 1);
       next !== undefined;
       next = this.pending.get(this.delivered + 1)
     ) {
       this.pending.delete(this.delivered + 1)
-      this.emit(this.delivered + 1, next)
+      this.emit(this.delivered + 1, next.frame, next.createdAt)
     }
     if (this.pending.size === 0 && this.gapTimer) {
       clearTimeout(this.gapTimer)
@@ -104,7 +110,8 @@ export class RoomFeed<F extends FeedFollower> {
         for (;;) {
           const batch = await this.store.range(this.roomId, { after: this.delivered, limit: REPLAY_BATCH })
           if (batch.length > 0) this.events.gapFilled(this.roomId)
-          for (const m of batch) if (m.seq === this.delivered + 1) this.push(m.seq, messageFrame(m))
+          for (const m of batch)
+            if (m.seq === this.delivered + 1) this.push(m.seq, messageFrame(m), m.createdAt.getTime())
           if (batch.length < REPLAY_BATCH) break
         }
         for (const seq of this.pending.keys()) if (seq <= this.delivered) this.pending.delete(seq)
@@ -168,7 +175,7 @@ export class RoomFeed<F extends FeedFollower> {
     }, GAP_WAIT_MS)
   }
 
-  private emit(seq: number, frame: string): void {
+  private emit(seq: number, frame: string, createdAt: number | undefined): void {
     this.delivered = seq
     // One object for all the sockets: the first write encodes it, the others reuse that.
     const shared = new SharedFrame(frame)
@@ -180,7 +187,7 @@ export class RoomFeed<F extends FeedFollower> {
         sockets++
       }
     }
-    if (sockets > 0) this.events.delivered(frame, sockets)
+    if (sockets > 0) this.events.delivered(frame, sockets, createdAt)
   }
 
   /**

@@ -2,6 +2,7 @@
 // limits, the store's seq, then the publish; the caller acks only after the message is stored.
 // In the steady state a message costs one store round trip: membership and the sender come from
 // ChatState, and appends queued for a room are stored as one batch (AppendQueue).
+import type { Announcer } from '../announcer.ts'
 import { enforceLimit } from '../enforce-limit.ts'
 import { AppError, notFound } from '../errors.ts'
 import type { Files } from '../files/files.ts'
@@ -13,7 +14,6 @@ import type { Change, HistoryQuery, Message, UnreadItem } from '../schemas/rooms
 import type { FileRef, MessageRecord, NewMessage, ReplyRef, UserSnapshot } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
 import { toMessageView } from '../views/rooms.ts'
-import type { Announcer } from './announce.ts'
 import { AppendQueue } from './append-queue.ts'
 import type { ChatState } from './chat-state.ts'
 import { isOneEmoji } from './emoji.ts'

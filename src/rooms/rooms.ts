@@ -1,6 +1,7 @@
 // Rooms: creation (VIP or admin), listing, membership, deletion. Every change of membership
 // or details is announced to every instance (the Announcer port), which updates the live sockets.
 import { toPublicUser, vipActive } from '../accounts/views.ts'
+import type { Announcer } from '../announcer.ts'
 import { AppError, notFound } from '../errors.ts'
 import type { Files } from '../files/files.ts'
 import { newId } from '../ids.ts'
@@ -10,7 +11,6 @@ import type { CreateRoomBody, Member, Room, RoomsQuery } from '../schemas/rooms.
 import type { RoomRecord } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
 import { toRoomView } from '../views/rooms.ts'
-import type { Announcer } from './announce.ts'
 
 export const notMember = () => new AppError(403, 'NOT_MEMBER', 'Join the room first')
 

@@ -1,9 +1,12 @@
 // File transfer in rooms: uploads become `file` messages, downloads are for members only.
 // Framework-free: the route hands over a way to open the incoming file, never the request.
+// Apart from src/files, the byte store it writes through: that port knows no rooms, this
+// service joins it to them (memberships, file messages).
 import type { Readable } from 'node:stream'
 import { pipeline, Transform, type TransformCallback } from 'node:stream'
 import { enforceLimit } from '../enforce-limit.ts'
 import { AppError, invalid, notFound } from '../errors.ts'
+import type { ByteRange, Files } from '../files/files.ts'
 import { newId } from '../ids.ts'
 import type { Limiter } from '../limits/limits.ts'
 import type { Logger } from '../logger.ts'
@@ -11,7 +14,6 @@ import type { ChatService } from '../rooms/chat.ts'
 import type { RoomService } from '../rooms/rooms.ts'
 import type { FileRecord, FileRef, MessageRecord } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
-import type { ByteRange, Files } from './files.ts'
 import { normalizeContentType, sanitizeName } from './policy.ts'
 
 /** A file as a client sends it: what it claims, and the bytes. */

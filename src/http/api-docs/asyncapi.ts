@@ -4,7 +4,7 @@
 // client's frames and `send`s its own.
 
 import type { TSchema } from 'typebox'
-import { ERROR_CODES, type ErrorCode } from '../schemas/error-codes.ts'
+import { ERROR_CODES, type ErrorCode } from '../../schemas/error-codes.ts'
 import {
   AckFrame,
   CLOSE_CODES,
@@ -21,7 +21,7 @@ import {
   SendFrame,
   TypingFrame,
   TypingNotice,
-} from '../schemas/frames.ts'
+} from '../../schemas/frames.ts'
 import { nameComponents } from './components.ts'
 
 interface FrameDoc {

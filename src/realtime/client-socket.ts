@@ -1,17 +1,20 @@
-// One WebSocket connection's protocol: frame limits, validation and dispatch. Framework-free:
-// the gateway hands it text frames and a transport; it answers with frames or a close code.
+// One client's socket, as the server serves it: frame limits, validation and dispatch of what
+// the client sends, and the hub's Subscriber for what it is sent. Framework-free: the gateway
+// hands it text frames and a SocketTransport; it answers with frames or a close code.
 import { Compile } from 'typebox/compile'
 import { AppError, type ErrorCode } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import { ClientFrame, CloseCodes } from '../schemas/frames.ts'
-import type { Hub, Subscriber } from './hub.ts'
+import type { Hub } from './hub.ts'
+import type { Subscriber } from './local-room.ts'
 import { ackFrame, errorFrame, joinedFrame, PONG, removedFrame } from './server-frames.ts'
 import type { SharedFrame } from './shared-frame.ts'
 
 const checkFrame = Compile(ClientFrame)
 
-export interface Transport {
+/** What a ClientSocket writes to: its WebSocket, for the gateway (plugins/ws-transport.ts). */
+export interface SocketTransport {
   /** A text frame for this socket alone. */
   send(text: string): void
   /** A text frame written to many sockets: encoded by the first, written as is by the rest. */
@@ -21,7 +24,7 @@ export interface Transport {
   bufferedAmount(): number
 }
 
-export interface ConnectionLimits {
+export interface SocketLimits {
   maxFrameBytes: number
   framesPerSecond: number
   maxBufferedBytes: number
@@ -54,12 +57,12 @@ export interface MembershipCheck {
   isMember(roomId: string, userId: string): Promise<boolean>
 }
 
-export interface ConnectionDeps {
+export interface ClientSocketDeps {
   hub: Hub
   rooms: MembershipCheck
   chat: ChatCalls
   log: Logger
-  limits: ConnectionLimits
+  limits: SocketLimits
   /** Sends in flight anywhere on this instance, so a drain can wait for their acks. */
   inflight: Set<Promise<unknown>>
   metrics: Pick<Metrics, 'tally'>
@@ -69,7 +72,7 @@ const TYPING_INTERVAL_MS = 2_000
 /** What a peer's frames make us log: one line per kind per 10 s per connection, at most. */
 const LOG_INTERVAL_MS = 10_000
 
-export class Connection implements Subscriber {
+export class ClientSocket implements Subscriber {
   private closed = false
   /** When the bad frames within the window arrived, oldest first. */
   private badFrames: number[] = []
@@ -84,8 +87,8 @@ export class Connection implements Subscriber {
   constructor(
     readonly userId: string,
     readonly sessionId: string,
-    private readonly transport: Transport,
-    private readonly deps: ConnectionDeps,
+    private readonly transport: SocketTransport,
+    private readonly deps: ClientSocketDeps,
   ) {
     this.tokens = deps.limits.framesPerSecond * 2
     deps.hub.attach(this)

@@ -1,7 +1,7 @@
 // /metrics on a port of its own (METRICS_PORT), for a scraper on loopback or the pod network:
 // nothing else is served there, and nothing there is reachable through the API's port.
 import { createServer, type Server } from 'node:http'
-import type { Logger } from './logger.ts'
+import type { Logger } from '../logger.ts'
 
 export function listenMetrics(
   exposition: () => Promise<{ contentType: string; text: string }>,

@@ -1,7 +1,7 @@
 // What a client may say about a file, made safe: the name it gave, the type it declared, the
 // range it asks for, and how a download is labelled so a file can never become a page or a
 // script on our origin. Pure functions, no I/O.
-import type { ByteRange } from './files.ts'
+import type { ByteRange } from '../files/files.ts'
 
 export const NAME_MAX = 200
 const EXT_MAX = 16
