@@ -1,6 +1,6 @@
 // The adapters the configuration asks for. MONGODB_URL and REDIS_URL together are the scaled
 // mode, neither is the embedded mode; one alone switches only its own half (a MongoDB store for
-// a single instance, say), as the README's "Running the scaled mode" says.
+// a single instance, say), as docs/operations.md says.
 import type { Config } from '../config.ts'
 import type { Logger } from '../logger.ts'
 import { type Adapters, joinAdapters } from './adapters.ts'

@@ -3,7 +3,7 @@
 // (receiver.ts), what this instance tells the others the publisher's (publisher.ts, the room
 // services' Announcer port), and the periodic repair the sweep's (sweep.ts).
 //
-// Delivery (see the README): the sender's instance stores a message (the store gives the seq),
+// Delivery (docs/design/delivery.md): the sender's instance stores a message (the store gives the seq),
 // then publishes its frame, serialised once, on the room's bus channel (room-channel.ts). Each
 // instance with followers of that room hands it to the room's feed (room-feed.ts), which
 // delivers in seq order, exactly once per socket, fills gaps from the store and replays a

@@ -1,6 +1,6 @@
 // A real browser for the web app's tests: Debian's Chromium driven by playwright-core, each
 // person in a browser context of their own (own cookies, own network switch). Also: the web app
-// built before a test serves it, an axe-core audit of a page, and screenshots for the README.
+// built before a test serves it, an axe-core audit of a page, and screenshots for web/README.md.
 // When a test fails, the last frames each person's socket sent and received and the console's
 // warnings and errors are printed: a failure seen once in CI can then be read, not guessed.
 import { spawnSync } from 'node:child_process'

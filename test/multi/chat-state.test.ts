@@ -1,7 +1,7 @@
 // The state each instance keeps for sends (membership, the sender's snapshot) stays exact
 // across instances: a leave, a room deletion or a profile change on instance A is honoured by a
 // send on instance B as soon as B has the event, and the window between the write on A and the
-// event on B is measured here (the README quotes it).
+// event on B is measured here (docs/design/state-for-sends.md quotes it).
 import t from 'tap'
 import { CHECK_MS, stateChannel } from '../../src/rooms/chat-state.ts'
 import { call, loginAdmin, newUser } from '../helpers/api.ts'
