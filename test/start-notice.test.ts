@@ -43,8 +43,10 @@ t.test('the server at a terminal: the code in a box, one structured log line, no
     },
   )
   t.teardown(() => proc.child.kill('SIGKILL'))
+  // The box (stderr, written at once) and the log line (stdout, written by the logger) in any order.
+  const shown = () => /└─+┘/.test(proc.output()) && /"bootstrapCode"/.test(proc.output())
   await until(
-    () => /└─+┘/.test(proc.output()) || proc.child.exitCode !== null,
+    () => shown() || proc.child.exitCode !== null,
     () => proc.output(),
     60_000,
   )
