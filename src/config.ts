@@ -202,8 +202,8 @@ export const ConfigSchema = Type.Object({
     3600,
   ),
   HTTP_KEEPALIVE_SECONDS: Int(
-    "seconds an idle keep-alive connection waits for the client's next request",
-    5,
+    "seconds an idle keep-alive connection waits for the client's next request: longer than a proxy's or a client's own idle time-out (60 s at most usually), so that none of them sends a request on a connection the server is closing (a reset they would see as a failed request)",
+    72,
     1,
     600,
   ),

@@ -89,3 +89,16 @@ t.test('HTTP timeouts', async (t) => {
     t.equal(res.status, 200)
   })
 })
+
+t.test('by default an idle connection is kept longer than a proxy keeps its own (60 s)', async (t) => {
+  // A proxy or a client that reuses a connection the server is closing sees a reset: the server's
+  // idle time-out must outlast theirs, and the Keep-Alive hint says how long it is.
+  const app = await buildTestApp(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  const res = await fetch(`http://127.0.0.1:${port}/healthz`)
+  await res.arrayBuffer()
+  const hint = Number(/timeout=(\d+)/.exec(res.headers.get('keep-alive') ?? '')?.[1])
+  t.ok(hint > 60, `Keep-Alive: timeout=${hint}`)
+  t.equal(app.server.keepAliveTimeout, hint * 1000)
+})
