@@ -4,6 +4,7 @@
 # user, and every answer must be no 5xx, with a documented status, content type and schema.
 #
 #   bash scripts/schemathesis.sh            # installs Schemathesis into .servers/ when missing
+#   bash scripts/schemathesis.sh --install  # only that install
 #
 # The server runs embedded on a fresh DATA_DIR with the limits raised (a 429 the run provokes is
 # not what it is looking for). Bounded: SCHEMATHESIS_MAX_EXAMPLES cases per operation and phase
@@ -24,6 +25,10 @@ if [ ! -x "$ST" ]; then
   echo "schemathesis: installing $VERSION into .servers/" >&2
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check "schemathesis==$VERSION"
+fi
+# `bash scripts/schemathesis.sh --install`: only the install (CI does it beside its others).
+if [ "${1:-}" = "--install" ]; then
+  exit 0
 fi
 
 rm -rf "$OUT"

@@ -3,6 +3,7 @@
 #
 #   bash scripts/validate-deploy.sh                                  # k8s/ and docker-compose.yml
 #   bash scripts/validate-deploy.sh --k8s FILE_OR_DIR... --compose FILE...
+#   bash scripts/validate-deploy.sh --install                        # only build the tools
 #
 # Kubernetes manifests: kubeconform, built from the Go module proxy, in strict mode (an unknown
 # field, a wrong type or an unknown kind is an error) against the Kubernetes JSON schemas of each
@@ -46,8 +47,10 @@ fail() {
 k8s=()
 compose=()
 mode=""
+install_only=0
 for arg in "$@"; do
   case "$arg" in
+  --install) install_only=1 ;;
   --k8s) mode=k8s ;;
   --compose) mode=compose ;;
   -h | --help)
@@ -183,6 +186,13 @@ install_compose_check() {
 }
 
 # ------------------------------------------------------------------------------------ validate
+if [ "$install_only" -eq 1 ]; then
+  install_kubeconform
+  k8s_schemas
+  install_compose_check
+  say "tools ready"
+  exit 0
+fi
 rc=0
 if [ "${#k8s[@]}" -gt 0 ]; then
   install_kubeconform
