@@ -17,6 +17,8 @@ import { WsTransport } from './ws-transport.ts'
 const DRAIN_WAIT_MS = 10_000
 /** How long a drain waits for the peers to answer the 1012 close before dropping the rest. */
 const CLOSE_WAIT_MS = 3_000
+/** How long a refused upgrade may keep its connection once its answer is written. */
+const UPGRADE_LINGER_MS = 1_000
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -61,7 +63,20 @@ export default fp(
     app.server.on('upgrade', (_request, socket: Duplex) => {
       upgrades.add(socket)
       socket.once('close', () => upgrades.delete(socket))
+      // One that arrives once the drain has begun (a client redialling in a loop) is answered 503
+      // by the listeners after this one; its connection is then ended here, whichever of them
+      // answered, so that no upgrade arriving after the drain's last sweep holds the close.
+      if (app.lifecycle.draining) endSoon(socket)
     })
+
+    /** Ends a refused upgrade's connection once its answer is written; destroys it if it lingers. */
+    function endSoon(socket: Duplex) {
+      setImmediate(() => {
+        if (socket.destroyed) return
+        socket.end()
+        setTimeout(() => socket.destroy(), UPGRADE_LINGER_MS).unref()
+      })
+    }
 
     // On close, instead of the plugin's own preClose (which closes sockets with no code): let
     // the sends in flight be stored and acked, then ask everyone to reconnect elsewhere (1012).

@@ -165,7 +165,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     accounts,
     sessions,
     codes,
-    tickets: new TicketService(ephemeral),
+    tickets: new TicketService(ephemeral, limit('ticket-user', config.RATE_TICKET_USER, 60)),
     directory: new DirectoryService(store),
     walls: new WallService(store, limit('post-user', config.RATE_POST_USER, 60)),
     rooms,

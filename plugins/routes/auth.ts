@@ -143,7 +143,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'wsTicket',
         tags,
         summary: 'A single-use, 30-second ticket for /ws?ticket= (for a socket from another origin)',
-        response: { 200: WsTicket, ...errors('UNAUTHENTICATED') },
+        response: { 200: WsTicket, ...errors('UNAUTHENTICATED', 'RATE_LIMITED') },
       },
     },
     async (request) => tickets.issue(request.auth),

@@ -9,6 +9,7 @@ import type { Files } from '../files/files.ts'
 import { newId } from '../ids.ts'
 import type { Limiter } from '../limits/limits.ts'
 import type { Logger } from '../logger.ts'
+import { LONE_SURROGATE } from '../lone-surrogate.ts'
 import { type Page, toPage } from '../pagination.ts'
 import type { Change, HistoryQuery, Message, UnreadItem } from '../schemas/rooms.ts'
 import type { FileRef, MessageRecord, NewMessage, ReplyRef, UserSnapshot } from '../store/records.ts'
@@ -93,6 +94,7 @@ export class ChatService {
     await enforceLimit(this.perUser, userId)
     const m = await this.message(userId, roomId, seq)
     if (m.from?.id !== userId) throw new AppError(403, 'FORBIDDEN', 'Only its author may edit a message')
+    await this.requireUnmuted(roomId, userId)
     if (m.deleted) throw deletedError()
     if (m.kind !== 'text') throw new AppError(400, 'VALIDATION', 'Only text messages can be edited')
     const result = await this.store.messages.edit(roomId, seq, text, await this.mentionsIn(text), new Date())
@@ -109,12 +111,19 @@ export class ChatService {
 
   /** Deletes a message (its author, the room's creator or an admin): text and file are gone. Idempotent. */
   async delete(userId: string, roomId: string, seq: number): Promise<void> {
-    const m = await this.message(userId, roomId, seq)
+    // An admin moderates every room, member or not; anyone else must be a member.
+    const admin = (await this.store.users.get(userId))?.role === 'admin'
+    if (!admin) await this.requireMember(roomId, userId)
+    const m = await this.store.messages.get(roomId, seq)
+    if (!m) {
+      if (admin) await this.rooms.get(roomId) // 404 for a room that is not there
+      throw notFound('Message')
+    }
     if (m.from?.id !== userId) {
-      const [room, user] = await Promise.all([this.rooms.get(roomId), this.store.users.get(userId)])
+      const room = await this.rooms.get(roomId)
       // A direct room's "creator" only opened it first: no moderator there but an admin.
       const moderator = room.kind !== 'dm' && room.creator.id === userId
-      if (!moderator && user?.role !== 'admin')
+      if (!moderator && !admin)
         throw new AppError(
           403,
           'FORBIDDEN',
@@ -136,6 +145,7 @@ export class ChatService {
     if (!isOneEmoji(emoji)) throw new AppError(400, 'VALIDATION', 'emoji must be one emoji')
     await enforceLimit(this.perUser, userId)
     const m = await this.message(userId, roomId, seq)
+    await this.requireUnmuted(roomId, userId)
     if (m.deleted) throw deletedError()
     const result = await this.store.messages.react(m.id, emoji, userId, MAX_REACTIONS, new Date())
     if (result === 'full')
@@ -248,6 +258,12 @@ export class ChatService {
     if (!(await this.state.isMember(roomId, userId))) await this.rooms.requireMember(roomId, userId)
   }
 
+  /** 403 MUTED while a moderator's mute runs: no message, edit or reaction of the member's. */
+  private async requireUnmuted(roomId: string, userId: string): Promise<void> {
+    if ((await this.state.mutedUntil(roomId, userId)) > Date.now())
+      throw new AppError(403, 'MUTED', 'You are muted in this room')
+  }
+
   /** Loads what a send checks (the sender's snapshot, its mute) as a socket joins the room. */
   async warm(userId: string, roomId: string): Promise<void> {
     await Promise.all([this.state.sender(userId), this.state.mutedUntil(roomId, userId)])
@@ -260,8 +276,7 @@ export class ChatService {
     body: Pick<NewMessage, 'kind' | 'text' | 'file' | 'clientMsgId' | 'replyTo' | 'mentions'>,
   ): Promise<Sent> {
     await this.requireMember(roomId, userId)
-    if ((await this.state.mutedUntil(roomId, userId)) > Date.now())
-      throw new AppError(403, 'MUTED', 'You are muted in this room')
+    await this.requireUnmuted(roomId, userId)
     const user = await this.state.sender(userId)
     if (!user || user.banned) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
     const from: UserSnapshot = { id: user.id, username: user.username, displayName: user.displayName }
@@ -299,4 +314,7 @@ function checkText(text: string): void {
   // U+0000 is never text a person typed, and MongoDB-wire servers over PostgreSQL (FerretDB)
   // cannot store it: refused alike on every backend.
   if (text.includes('\u0000')) throw new AppError(400, 'VALIDATION', 'text must not contain U+0000')
+  // Stored as UTF-8 a lone surrogate comes back as U+FFFD: live and history would differ.
+  if (LONE_SURROGATE.test(text))
+    throw new AppError(400, 'VALIDATION', 'text is not valid Unicode (a lone surrogate)')
 }

@@ -98,6 +98,7 @@ export class RoomService {
     const room = await this.requireModerator(userId, roomId)
     if (targetId === room.creator.id)
       throw new AppError(403, 'FORBIDDEN', "The room's creator cannot be kicked")
+    await this.requireAbove(userId, room, targetId)
     if (!(await this.store.rooms.leave(roomId, targetId))) return
     await this.announce.memberRemoved(roomId, targetId, 'kicked')
     await this.announce.roomChanged(await this.get(roomId))
@@ -108,12 +109,21 @@ export class RoomService {
     const room = await this.requireModerator(userId, roomId)
     if (targetId === room.creator.id)
       throw new AppError(403, 'FORBIDDEN', "The room's creator cannot be muted")
+    await this.requireAbove(userId, room, targetId)
     if (!(await this.store.rooms.isMember(roomId, targetId))) throw notFound('Member')
     await this.store.rooms.mute(
       roomId,
       targetId,
       minutes > 0 ? new Date(Date.now() + minutes * 60_000) : null,
     )
+  }
+
+  /** A room's creator moderates members, never a site admin: only an admin moderates an admin. */
+  private async requireAbove(userId: string, room: RoomRecord, targetId: string): Promise<void> {
+    if (room.creator.id !== userId) return // the actor is an admin (requireModerator said so)
+    const target = await this.store.users.get(targetId)
+    if (target?.role === 'admin')
+      throw new AppError(403, 'FORBIDDEN', "A site admin is not moderated by a room's creator")
   }
 
   private async requireModerator(userId: string, roomId: string): Promise<RoomRecord> {

@@ -1,9 +1,7 @@
 // The rule for a post's text, enforced in the core whatever the caller validated before.
 import { invalid } from '../errors.ts'
+import { LONE_SURROGATE } from '../lone-surrogate.ts'
 import { POST_MAX } from '../schemas/posts.ts'
-
-/** A lone UTF-16 surrogate cannot be stored as UTF-8: it would come back changed. */
-const LONE_SURROGATE = /\p{Cs}/u
 
 /** 1..POST_MAX Unicode code points (not UTF-16 units, not bytes), not only whitespace. */
 export function checkPostText(text: string): void {

@@ -24,6 +24,7 @@ export const RAISED_LIMITS: Readonly<Record<string, string>> = {
   RATE_REGISTER_IP: '100000',
   RATE_POST_USER: '100000',
   RATE_MESSAGE_USER: '100000',
+  RATE_TICKET_USER: '100000',
   WS_FRAMES_PER_SECOND: '1000',
 }
 

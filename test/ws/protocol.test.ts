@@ -5,7 +5,7 @@ import { newId } from '../../src/ids.ts'
 import { type Caller, call, loginAdmin, newUser } from '../helpers/api.ts'
 import { backendName, buildTestApp, sharedEnv } from '../helpers/app.ts'
 import { atTime } from '../helpers/clock.ts'
-import { within } from '../helpers/wait.ts'
+import { sleep, until, within } from '../helpers/wait.ts'
 import { connect, listen, type RawSocket } from '../helpers/ws.ts'
 
 t.test(`the socket on ${backendName}`, async (t) => {
@@ -407,4 +407,40 @@ t.test(`drain on ${backendName}`, async (t) => {
   const s = await connect(url, { token: admin.token })
   await app.close()
   t.equal((await s.waitClosed()).code, 1012)
+})
+
+t.test(`the drain finishes while a client redials /ws every few ms, on ${backendName}`, async (t) => {
+  const app = await buildTestApp(t)
+  const url = await listen(app)
+  const admin = await loginAdmin(app)
+  const first = await connect(url, { token: admin.token })
+  // A client that redials as fast as it can: every upgrade after the drain began must get its 503
+  // and its connection ended, or server.close() waits for it until the grace period runs out.
+  let dialing = true
+  const answers: (number | string)[] = []
+  const dialer = async () => {
+    while (dialing) {
+      answers.push(
+        await connect(url, { token: admin.token }).then(
+          (s) => {
+            s.close()
+            return 101
+          },
+          (err: { status?: number; code?: string }) => err.status ?? err.code ?? 'error',
+        ),
+      )
+      await sleep(2)
+    }
+  }
+  // Several at once, so that some upgrades arrive at every step of the close.
+  const redial = Promise.all(Array.from({ length: 8 }, dialer))
+  await until(() => answers.includes(101), 'a first redial upgraded')
+  const started = Date.now()
+  await app.close()
+  const took = Date.now() - started
+  dialing = false
+  await redial
+  t.equal((await first.waitClosed()).code, 1012)
+  t.ok(took < 8_000, `closed in ${took} ms, well within the 25 s grace period`)
+  t.ok(answers.includes(503), `upgrades during the drain got 503 (${[...new Set(answers)].join(', ')})`)
 })
