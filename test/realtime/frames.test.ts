@@ -100,16 +100,19 @@ t.test('room channel payloads round-trip; garbage is refused', async (t) => {
   t.throws(() => ch.decode('m12'))
 })
 
-t.test('a message carries its createdAt on the bus; the header of the version before still reads', async (t) => {
-  const ch = roomChannel(id)
-  const frame = '{"type":"message","message":{"seq":7,"createdAt":"2026-12-06T10:00:00.000Z"}}'
-  const createdAt = Date.parse('2026-12-06T10:00:00.000Z')
-  const wire = ch.encode({ kind: 'message', seq: 7, frame, createdAt })
-  t.equal(wire, `m7,${createdAt}\n${frame}`, 'seq and createdAt in the header, the frame as is')
-  t.same(ch.decode(wire), { kind: 'message', seq: 7, frame, createdAt })
-  // A message published by an instance of the version before: delivered, not timed.
-  t.same(ch.decode(`m7\n${frame}`), { kind: 'message', seq: 7, frame })
-  for (const bad of ['m7,\n{}', 'm7,x\n{}', 'm,5\n{}', 'm7,5,6\n{}', 'm-1,5\n{}', 'm7 ,5\n{}']) {
-    t.throws(() => ch.decode(bad), `${JSON.stringify(bad)} is refused`)
-  }
-})
+t.test(
+  'a message carries its createdAt on the bus; the header of the version before still reads',
+  async (t) => {
+    const ch = roomChannel(id)
+    const frame = '{"type":"message","message":{"seq":7,"createdAt":"2026-12-06T10:00:00.000Z"}}'
+    const createdAt = Date.parse('2026-12-06T10:00:00.000Z')
+    const wire = ch.encode({ kind: 'message', seq: 7, frame, createdAt })
+    t.equal(wire, `m7,${createdAt}\n${frame}`, 'seq and createdAt in the header, the frame as is')
+    t.same(ch.decode(wire), { kind: 'message', seq: 7, frame, createdAt })
+    // A message published by an instance of the version before: delivered, not timed.
+    t.same(ch.decode(`m7\n${frame}`), { kind: 'message', seq: 7, frame })
+    for (const bad of ['m7,\n{}', 'm7,x\n{}', 'm,5\n{}', 'm7,5,6\n{}', 'm-1,5\n{}', 'm7 ,5\n{}']) {
+      t.throws(() => ch.decode(bad), `${JSON.stringify(bad)} is refused`)
+    }
+  },
+)
