@@ -26,7 +26,12 @@ const app = await buildApp(config).catch((err: unknown) => {
 
 let metricsServer: Server | undefined
 
-closeWithGrace({ delay: 25_000 }, async ({ signal, err }) => {
+// The signals of a fault (a segfault, a bus error, an illegal instruction...) are left to their
+// default, a crash: a handler in JavaScript returns to the faulting instruction, which faults
+// again, and the process spins on it forever instead of dying.
+const FAULTS = ['SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGSEGV']
+
+closeWithGrace({ delay: 25_000, skip: FAULTS }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'closing after an error')
   else app.log.info({ signal }, 'draining')
   metricsServer?.close()

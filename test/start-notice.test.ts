@@ -42,7 +42,12 @@ t.test('the server at a terminal: the code in a box, one structured log line, no
       LOG_LEVEL: 'info',
     },
   )
-  t.teardown(() => proc.child.kill('SIGKILL'))
+  // The server is script's child: killing script alone would leave it behind.
+  let serverPid = 0
+  t.teardown(() => {
+    proc.child.kill('SIGKILL')
+    if (serverPid) killQuietly(serverPid)
+  })
   // The box (stderr, written at once) and the log line (stdout, written by the logger) in any order.
   const shown = () => /└─+┘/.test(proc.output()) && /"bootstrapCode"/.test(proc.output())
   await until(
@@ -56,4 +61,27 @@ t.test('the server at a terminal: the code in a box, one structured log line, no
   t.match(out, new RegExp(`│ +${code} +│`), 'and the box shows it')
   t.match(out, new RegExp(`http://127\\.0\\.0\\.1:${port}`))
   t.notMatch(out, /Warning|SECURITY_RISK/, 'no warning at start')
+
+  // The terminal goes away (its window closed): the server must end, not linger. It used to spin
+  // at full CPU forever: a handler for SIGSEGV caught the fault of its shutdown over and over.
+  serverPid = Number(/"pid":(\d+)/.exec(out)?.[1])
+  t.ok(serverPid > 0 && alive(serverPid), `the server runs as pid ${serverPid}`)
+  proc.child.kill('SIGKILL')
+  await until(() => !alive(serverPid), 'the server to end once its terminal is gone', 30_000)
+  t.pass('the server ended when its terminal went away')
 })
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {}
+}
