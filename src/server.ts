@@ -29,9 +29,9 @@ let metricsServer: Server | undefined
 // The signals of a fault (a segfault, a bus error, an illegal instruction...) are left to their
 // default, a crash: a handler in JavaScript returns to the faulting instruction, which faults
 // again, and the process spins on it forever instead of dying.
-const FAULTS = ['SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGSEGV']
+const FAULTS = ['SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGSEGV'] as const
 
-closeWithGrace({ delay: 25_000, skip: FAULTS }, async ({ signal, err }) => {
+closeWithGrace({ delay: 25_000, skip: [...FAULTS] }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'closing after an error')
   else app.log.info({ signal }, 'draining')
   metricsServer?.close()

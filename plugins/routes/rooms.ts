@@ -141,7 +141,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         body: SendBody,
         response: {
           201: Type.Object({ message: Message }),
-          ...errors('UNAUTHENTICATED', 'NOT_MEMBER', 'NOT_FOUND', 'RATE_LIMITED'),
+          ...errors('UNAUTHENTICATED', 'NOT_MEMBER', 'MUTED', 'NOT_FOUND', 'DELETED', 'RATE_LIMITED'),
         },
       },
     },
