@@ -13,6 +13,12 @@ export interface DyingWriter {
   server: ServerProcess
   /** Resolves once the process is stuck at the held publish (ticket taken, store written). */
   reachedNotice(ms?: number): Promise<void>
+  /**
+   * POSTs `path` to the writer as `token`, SIGKILLs it once it is stuck at the notice, and
+   * resolves with its exit code (null: killed) and the request's status, or 'cut' when the
+   * request was never answered.
+   */
+  killDuring(path: string, token: string): Promise<{ exitCode: number | null; answer: number | 'cut' }>
 }
 
 /**
@@ -42,13 +48,26 @@ export async function startDyingWriter(
   )
   t.teardown(() => server.kill('SIGKILL'))
   await server.ready()
+  const reachedNotice = (ms = 10_000) =>
+    until(
+      () => server.output().includes('HELD NOTICE '),
+      () => `the writer at its notice (alive: ${server.alive}):\n${server.output().slice(-3000)}`,
+      ms,
+    )
   return {
     server,
-    reachedNotice: (ms = 10_000) =>
-      until(
-        () => server.output().includes('HELD NOTICE '),
-        () => `the writer at its notice (alive: ${server.alive}):\n${server.output().slice(-3000)}`,
-        ms,
-      ),
+    reachedNotice,
+    killDuring: async (path, token) => {
+      const request = fetch(`${server.base}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      }).then(
+        (res) => res.status,
+        () => 'cut' as const,
+      )
+      await reachedNotice()
+      await server.kill('SIGKILL')
+      return { exitCode: await server.exited(), answer: await request }
+    },
   }
 }

@@ -156,18 +156,10 @@ t.test('chat state across instances', async (t) => {
     // The writer: a third instance, a process of its own, asked to leave the room. It takes its
     // ticket, writes the leave to the store, and is SIGKILLed at the publish of its notice.
     const writer = await startDyingWriter(t, shared.env, stateChannel.name, roomId)
-    const leaving = fetch(`${writer.server.base}/api/rooms/${roomId}/leave`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${user.token}` },
-    }).then(
-      (res) => res.status,
-      () => 'cut',
-    )
-    await writer.reachedNotice()
-    await writer.server.kill('SIGKILL')
+    const { exitCode, answer } = await writer.killDuring(`/api/rooms/${roomId}/leave`, user.token)
     const diedAt = performance.now()
-    t.equal(await writer.server.exited(), null, 'the writer was killed')
-    t.equal(await leaving, 'cut', 'the leave was never answered')
+    t.equal(exitCode, null, 'the writer was killed')
+    t.equal(answer, 'cut', 'the leave was never answered')
     t.notOk(await b.core.internals.store.rooms.isMember(roomId, user.userId), 'the leave is in the store')
     t.equal((await send(roomId, user)).status, 201, 'B does not know yet')
     while (b.core.internals.chatState.size().members > 0) {

@@ -62,18 +62,10 @@ t.test('sessions across instances', async (t) => {
       // its notice.
       const sid = sessionOf(user.token)
       const writer = await startDyingWriter(t, shared.env, revokedChannel.name, sid)
-      const logout = fetch(`${writer.server.base}/api/auth/logout`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${user.token}` },
-      }).then(
-        (res) => res.status,
-        () => 'cut',
-      )
-      await writer.reachedNotice()
-      await writer.server.kill('SIGKILL')
+      const { exitCode, answer } = await writer.killDuring('/api/auth/logout', user.token)
       const stoppedAt = Date.now()
-      t.equal(await writer.server.exited(), null, 'the writer was killed')
-      t.equal(await logout, 'cut', 'the logout was never answered')
+      t.equal(exitCode, null, 'the writer was killed')
+      t.equal(answer, 'cut', 'the logout was never answered')
       t.not(
         (await b.core.internals.store.sessions.get(sid))?.revokedAt ?? null,
         null,
