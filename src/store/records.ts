@@ -176,3 +176,11 @@ export interface FileRecord extends FileRef {
   uploaderId: string
   createdAt: Date
 }
+
+/** A pinned message of a room: who pinned it and when. */
+export interface PinRecord {
+  roomId: string
+  seq: number
+  pinnedBy: UserSnapshot | null
+  pinnedAt: Date
+}

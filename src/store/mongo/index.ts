@@ -15,8 +15,10 @@ import { reactionIndexes } from './message-changes.ts'
 import { messageIndexes } from './message-docs.ts'
 import { readIndexes } from './message-unread.ts'
 import { mongoMessages } from './messages.ts'
+import { mongoPins, pinIndexes } from './pins.ts'
 import { mongoPosts, postIndexes } from './posts.ts'
 import { memberIndexes, mongoRooms, roomIndexes } from './rooms.ts'
+import { mongoSearch } from './search.ts'
 import { mongoSessions, sessionIndexes } from './sessions.ts'
 import { addDisplayNameLower, mongoUsers, userIndexes, vipGrantIndexes } from './users.ts'
 
@@ -33,6 +35,7 @@ const indexes: Record<string, IndexDescription[]> = {
   reactions: reactionIndexes,
   reads: readIndexes,
   files: fileIndexes,
+  pins: pinIndexes,
 }
 
 /**
@@ -78,6 +81,8 @@ export async function connectMongo(
     rooms: mongoRooms(db),
     messages: mongoMessages(db),
     files: mongoFiles(db),
+    search: mongoSearch(db),
+    pins: mongoPins(db),
     async ping() {
       await db.command({ ping: 1 })
     },

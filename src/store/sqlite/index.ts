@@ -8,9 +8,11 @@ import type { Store } from '../store.ts'
 import { sqliteCodes } from './codes.ts'
 import { sqliteFiles } from './files.ts'
 import { sqliteMessages } from './messages.ts'
+import { sqlitePins } from './pins.ts'
 import { sqlitePosts } from './posts.ts'
 import { sqliteRooms } from './rooms.ts'
 import { migrate } from './schema.ts'
+import { sqliteSearch } from './search.ts'
 import { sqliteSessions } from './sessions.ts'
 import { sqliteUsers } from './users.ts'
 
@@ -34,6 +36,8 @@ export function openSqliteStore(dataDir: string): Store {
     rooms: sqliteRooms(db),
     messages: sqliteMessages(db),
     files: sqliteFiles(db),
+    search: sqliteSearch(db),
+    pins: sqlitePins(db),
     async ping() {
       db.prepare('SELECT 1').get()
     },

@@ -1,6 +1,7 @@
 // Appending to a room's stream in SQLite: the seq is the room's last plus one, taken in the
 // insert itself, inside a transaction, so no other writer sees it.
 import type { Database } from 'better-sqlite3'
+import { indexTerms } from '../../search/terms.ts'
 import type { MessageRecord, NewMessage } from '../records.ts'
 import type { MessageStore } from '../store.ts'
 import { type Row, toMessage } from './message-rows.ts'
@@ -12,14 +13,18 @@ export function sqliteAppends(db: Database): Pick<MessageStore, 'append' | 'appe
   // A repeated clientMsgId inserts nothing (the idempotency index) and returns no row: the
   // common case, a new message, costs one statement instead of a lookup and an insert. Only the
   // seq comes back: the record is the message given (its JSON columns are not parsed again).
-  const insert = db.prepare<Record<string, unknown>, { seq: number }>(
+  // A message (not an update) takes the next search_id and its terms go into the search index
+  // in the same transaction (src/store/sqlite/search.ts).
+  const insert = db.prepare<Record<string, unknown>, { seq: number; search_id: number | null }>(
     `INSERT INTO messages (id, room_id, seq, kind, from_id, from_user, text, file, client_msg_id, created_at,
-                           reply_to, mentions, target)
+                           reply_to, mentions, target, search_id)
      VALUES (@id, @roomId, (SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE room_id = @roomId),
-             @kind, @fromId, @fromUser, @text, @file, @clientMsgId, @createdAt, @replyTo, @mentions, @target)
+             @kind, @fromId, @fromUser, @text, @file, @clientMsgId, @createdAt, @replyTo, @mentions, @target,
+             CASE WHEN @indexed THEN (SELECT max(coalesce(max(search_id), 0), 0) + 1 FROM messages) END)
      ON CONFLICT DO NOTHING
-     RETURNING seq`,
+     RETURNING seq, search_id`,
   )
+  const indexStmt = db.prepare('INSERT INTO message_search (rowid, terms) VALUES (?, ?)')
 
   // Called inside a transaction: the seq and the insert see no other writer.
   const appendOne = (m: NewMessage): { message: MessageRecord; duplicate: boolean } => {
@@ -37,8 +42,10 @@ export function sqliteAppends(db: Database): Pick<MessageStore, 'append' | 'appe
       replyTo: m.replyTo ? JSON.stringify(m.replyTo) : null,
       mentions: JSON.stringify(m.mentions ?? []),
       target: m.target ?? null,
+      indexed: m.kind === 'update' ? 0 : 1,
     })
     if (row) {
+      if (row.search_id !== null) indexStmt.run(row.search_id, indexTerms(m.text).join(' '))
       // What toMessage would read back from the row just written.
       const message: MessageRecord = {
         id: m.id,

@@ -134,6 +134,38 @@ const migrations: string[] = [
    ALTER TABLE rooms ADD COLUMN kind TEXT NOT NULL DEFAULT 'room';
    ALTER TABLE rooms ADD COLUMN dm_pair TEXT;
    CREATE UNIQUE INDEX rooms_dm ON rooms(dm_pair) WHERE dm_pair IS NOT NULL;`,
+  // Message search (src/store/sqlite/search.ts): a contentless FTS5 table of each message's
+  // terms (src/search/terms.ts), keyed by the message's search_id, which orders messages newest
+  // last (new ones count up, the backfill of older ones counts down from 0). The terms are
+  // plain words and CJK bigrams separated by spaces, so the ascii tokenizer only splits on
+  // them; detail=none keeps no positions (phrases are checked on the text). messages_unindexed
+  // holds what the backfill has left. Pins, and leases (one holder of a job at a time).
+  `ALTER TABLE messages ADD COLUMN search_id INTEGER;
+   CREATE UNIQUE INDEX messages_search ON messages(search_id);
+   CREATE INDEX messages_unindexed ON messages(id) WHERE search_id IS NULL AND target IS NULL AND deleted = 0;
+   CREATE VIRTUAL TABLE message_search USING fts5(
+     terms, content='', contentless_delete=1, detail=none, tokenize='ascii'
+   );
+   CREATE TABLE pins (
+     room_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     pinned_by TEXT,
+     pinned_at INTEGER NOT NULL,
+     PRIMARY KEY (room_id, seq)
+   );
+   CREATE INDEX pins_latest ON pins(room_id, pinned_at DESC);
+   CREATE TABLE leases (
+     name TEXT PRIMARY KEY,
+     holder TEXT NOT NULL,
+     until INTEGER NOT NULL
+   );
+   -- A room's deletion takes its messages' terms and its pins with it.
+   CREATE TRIGGER messages_unsearch AFTER DELETE ON messages WHEN old.search_id IS NOT NULL BEGIN
+     DELETE FROM message_search WHERE rowid = old.search_id;
+   END;
+   CREATE TRIGGER rooms_unpin AFTER DELETE ON rooms BEGIN
+     DELETE FROM pins WHERE room_id = old.id;
+   END;`,
 ]
 
 export function migrate(db: Database): void {
