@@ -25,6 +25,7 @@ import meRoutes from '../plugins/routes/me.ts'
 import postRoutes from '../plugins/routes/posts.ts'
 import protocolRoutes from '../plugins/routes/protocol.ts'
 import roomRoutes from '../plugins/routes/rooms.ts'
+import searchRoutes from '../plugins/routes/search.ts'
 import userRoutes from '../plugins/routes/users.ts'
 import web from '../plugins/web.ts'
 import type { Config, TrustProxy } from './config.ts'
@@ -111,6 +112,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(userRoutes, { prefix: '/api/users' })
   await app.register(postRoutes, { prefix: '/api/posts' })
   await app.register(roomRoutes, { prefix: '/api/rooms' })
+  await app.register(searchRoutes, { prefix: '/api/search' })
   await app.register(dmRoutes, { prefix: '/api/dms' })
   // POST /api/rooms/:id/files and GET /api/files/:id, with the multipart parser in their scope.
   await app.register(fileRoutes, { prefix: '/api' })

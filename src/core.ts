@@ -21,6 +21,8 @@ import { Publisher } from './realtime/publisher.ts'
 import { ChatService } from './rooms/chat.ts'
 import { ChatState } from './rooms/chat-state.ts'
 import { RoomService } from './rooms/rooms.ts'
+import { SearchBackfill } from './search/backfill.ts'
+import { SearchService } from './search/search.ts'
 import { loadOrCreateSecret } from './secret.ts'
 import type { Store } from './store/store.ts'
 import { FileService } from './transfers/service.ts'
@@ -41,6 +43,7 @@ export interface Core {
   readonly rooms: RoomService
   readonly chat: ChatService
   readonly files: FileService
+  readonly search: SearchService
   readonly hub: Hub
   readonly metrics: Metrics
   /** Which store and bus this instance runs on, for the start-up log. */
@@ -160,6 +163,10 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     log,
   )
 
+  // Messages stored before search existed are indexed in the background, by one instance at a time.
+  const backfill = new SearchBackfill(store, log, metrics)
+  backfill.start()
+
   return {
     config,
     accounts,
@@ -171,6 +178,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     rooms,
     chat,
     files,
+    search: new SearchService(store),
     hub,
     metrics,
     backend: { store: store.kind, bus: bus.kind },
@@ -178,6 +186,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     ready: () => adapters.ping(),
     async close() {
       const warn = (err: unknown) => log.warn({ err }, 'error while closing')
+      await backfill.stop()
       try {
         hub.close()
         chatState.stop()
