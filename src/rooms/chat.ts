@@ -28,6 +28,12 @@ const REPLY_QUOTE = 200
 
 const deletedError = () => new AppError(409, 'DELETED', 'The message was deleted')
 
+/**
+ * Refusals a repeat of a stored send can meet when its first send did not (a mute or the rate
+ * limit came since, the message replied to was deleted since): the first ack wins over them.
+ */
+const LATER_REFUSALS: ReadonlySet<string> = new Set(['RATE_LIMITED', 'MUTED', 'DELETED'])
+
 export interface Sent {
   message: MessageRecord
   duplicate: boolean
@@ -43,7 +49,7 @@ export class ChatService {
     private readonly state: ChatState,
     private readonly announce: Announcer,
     private readonly perUser: Limiter,
-    log: Logger,
+    private readonly log: Logger,
     /** The bytes of files, removed with their deleted message. */
     private readonly files: Pick<Files, 'delete'>,
   ) {
@@ -64,6 +70,12 @@ export class ChatService {
     )
   }
 
+  /**
+   * A repeated clientMsgId gets the first ack and costs no rate-limit event, whatever came since:
+   * the store finds the repeat as it appends (and the event counted is given back), and a repeat
+   * refused before it got there (muted, rate limited) is looked up then. A new message costs no
+   * lookup of its own.
+   */
   async send(
     userId: string,
     roomId: string,
@@ -72,20 +84,33 @@ export class ChatService {
     replyTo?: number,
   ): Promise<Sent> {
     checkText(text)
-    await enforceLimit(this.perUser, userId)
-    // A reply and mentions cost a read each, only when there is one (a plain send stays one round trip).
-    const [reply, mentions] = await Promise.all([
-      replyTo === undefined ? null : this.replyRef(userId, roomId, replyTo),
-      this.mentionsIn(text),
-    ])
-    return this.post(userId, roomId, {
-      kind: 'text',
-      text,
-      file: null,
-      clientMsgId,
-      replyTo: reply,
-      mentions,
-    })
+    let sent: Sent
+    try {
+      await enforceLimit(this.perUser, userId)
+      // A reply and mentions cost a read each, only when there is one (a plain send stays one round trip).
+      const [reply, mentions] = await Promise.all([
+        replyTo === undefined ? null : this.replyRef(userId, roomId, replyTo),
+        this.mentionsIn(text),
+      ])
+      sent = await this.post(userId, roomId, {
+        kind: 'text',
+        text,
+        file: null,
+        clientMsgId,
+        replyTo: reply,
+        mentions,
+      })
+    } catch (err) {
+      const first =
+        err instanceof AppError && LATER_REFUSALS.has(err.code)
+          ? await this.store.messages.sent(roomId, userId, clientMsgId)
+          : null
+      if (!first) throw err
+      sent = { message: first, duplicate: true }
+    }
+    if (sent.duplicate)
+      await this.perUser.refund(userId).catch((err) => this.log.warn({ err }, 'rate-limit refund failed'))
+    return sent
   }
 
   /** Replaces the text of one's own message; the room gets an `update`. */

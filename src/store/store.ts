@@ -181,6 +181,12 @@ export interface MessageStore {
    */
   appendMany(messages: NewMessage[], hint?: number): Promise<{ message: MessageRecord; duplicate: boolean }[]>
   /**
+   * The message the sender stored in the room with this clientMsgId, as `append` returns it for a
+   * repeat; null when there is none. For a repeat refused before it reaches `append` (a mute, a
+   * rate limit), which still gets the first answer.
+   */
+  sent(roomId: string, senderId: string, clientMsgId: string): Promise<MessageRecord | null>
+  /**
    * The room's stream in seq order: `after` (exclusive) upwards, or the newest below `before`
    * (exclusive). Messages come in their current state with their reactions; an `update` comes
    * with `current`, the message it changed in its current state.
