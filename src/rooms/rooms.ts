@@ -14,6 +14,13 @@ import { toRoomView } from '../views/rooms.ts'
 
 export const notMember = () => new AppError(403, 'NOT_MEMBER', 'Join the room first')
 
+/**
+ * Whether the user may know the room exists: a direct room is its two users' business only.
+ * A room they may not see answers exactly as an id that does not exist, on every route, so its
+ * existence cannot be told from the answers.
+ */
+export const canSee = (room: RoomRecord, userId: string): boolean => !room.dm || room.dm.includes(userId)
+
 export class RoomService {
   constructor(
     private readonly store: Store,
@@ -62,9 +69,7 @@ export class RoomService {
   }
 
   async get(roomId: string, viewer?: string): Promise<Room> {
-    const record = await this.require(roomId)
-    // A direct room is its two users' business only.
-    if (viewer && record.dm && !record.dm.includes(viewer)) throw notFound('Room')
+    const record = viewer ? await this.visible(roomId, viewer) : await this.require(roomId)
     const room = await this.view(record)
     return viewer ? (await this.personal([room], viewer))[0]! : room
   }
@@ -127,7 +132,7 @@ export class RoomService {
   }
 
   private async requireModerator(userId: string, roomId: string): Promise<RoomRecord> {
-    const room = await this.require(roomId)
+    const room = await this.visible(roomId, userId)
     if (room.kind === 'dm') throw new AppError(403, 'FORBIDDEN', 'A direct room has no moderators')
     if (room.creator.id !== userId) {
       const user = await this.store.users.get(userId)
@@ -180,8 +185,7 @@ export class RoomService {
   }
 
   async join(userId: string, roomId: string): Promise<Room> {
-    const record = await this.require(roomId)
-    if (record.dm && !record.dm.includes(userId)) throw notFound('Room')
+    await this.visible(roomId, userId)
     const result = await this.store.rooms.join(roomId, userId, new Date())
     if (result === 'missing') throw notFound('Room')
     if (result === 'full') throw new AppError(409, 'ROOM_FULL', 'The room is full')
@@ -191,7 +195,7 @@ export class RoomService {
   }
 
   async leave(userId: string, roomId: string): Promise<void> {
-    await this.require(roomId)
+    await this.visible(roomId, userId)
     if (!(await this.store.rooms.leave(roomId, userId))) return
     // Live delivery to that user's sockets ends on every instance.
     await this.announce.memberRemoved(roomId, userId, 'left')
@@ -231,8 +235,11 @@ export class RoomService {
     const room = await this.require(roomId)
     if (room.creator.id !== userId) {
       const user = await this.store.users.get(userId)
-      if (user?.role !== 'admin')
+      if (user?.role !== 'admin') {
+        // An admin deletes any room; anyone else learns nothing of a room they may not see.
+        if (!canSee(room, userId)) throw notFound('Room')
         throw new AppError(403, 'FORBIDDEN', 'Only its creator or an admin may delete a room')
+      }
     }
     // The store first: from then on an upload in flight fails to post its message and removes
     // its own file, so no upload can slip in between the two deletions.
@@ -245,10 +252,17 @@ export class RoomService {
     return this.store.rooms.isMember(roomId, userId)
   }
 
-  /** 404 for no such room, 403 NOT_MEMBER when the user is not in it. */
+  /** 404 for no such room (or one the user may not see), 403 NOT_MEMBER when the user is not in it. */
   async requireMember(roomId: string, userId: string): Promise<RoomRecord> {
-    const room = await this.require(roomId)
+    const room = await this.visible(roomId, userId)
     if (!(await this.store.rooms.isMember(roomId, userId))) throw notMember()
+    return room
+  }
+
+  /** The room, or 404 NOT_FOUND, the same answer for a room that exists but the user may not see (`canSee`). */
+  private async visible(roomId: string, userId: string): Promise<RoomRecord> {
+    const room = await this.require(roomId)
+    if (!canSee(room, userId)) throw notFound('Room')
     return room
   }
 
