@@ -40,6 +40,18 @@ const TYPES: [name: string, module: string, schema: string, doc: string][] = [
   ['ProfilePatch', 'users', 'ProfilePatch', 'PATCH /api/me'],
   ['PasswordChange', 'users', 'PasswordChange', 'POST /api/me/password'],
   ['TotpSetup', 'users', 'TotpSetup', 'POST /api/auth/totp/setup: not active until enabled with a code.'],
+  [
+    'TotpSetupBody',
+    'users',
+    'TotpSetupBody',
+    'POST /api/auth/totp/setup: the current password, and a current code when two-factor is on.',
+  ],
+  [
+    'TotpConfirmBody',
+    'users',
+    'TotpConfirmBody',
+    'POST /api/auth/totp/enable and /disable: a code and the current password.',
+  ],
   ['WsTicket', 'users', 'WsTicket', 'POST /api/auth/ws-ticket: single use, for `/ws?ticket=`.'],
   ['AdminUserPatch', 'users', 'AdminUserPatch', 'PATCH /api/admin/users/:id'],
   [

@@ -63,6 +63,12 @@ export type PasswordChange = { currentPassword: string; newPassword: string }
 /** POST /api/auth/totp/setup: not active until enabled with a code. */
 export type TotpSetup = { secret: string; otpauthUrl: string }
 
+/** POST /api/auth/totp/setup: the current password, and a current code when two-factor is on. */
+export type TotpSetupBody = { code?: string | undefined; password: string }
+
+/** POST /api/auth/totp/enable and /disable: a code and the current password. */
+export type TotpConfirmBody = { code: string; password: string }
+
 /** POST /api/auth/ws-ticket: single use, for `/ws?ticket=`. */
 export type WsTicket = { expiresAt: string; ticket: string }
 
