@@ -1,6 +1,7 @@
 // Accounts: registration by invitation, login, profiles, VIP, two-factor, roles and bans.
 // Framework-free: callers pass plain values and get views or AppErrors.
 
+import { type AuditService, userRef } from '../audit/audit.ts'
 import { enforceLimit } from '../enforce-limit.ts'
 import type { Ephemeral } from '../ephemeral/ephemeral.ts'
 import { AppError, notFound } from '../errors.ts'
@@ -63,6 +64,8 @@ export interface AccountDeps {
   passwords: PasswordHasher
   sessions: SessionService
   codes: CodeService
+  /** Role changes and bans are logged. */
+  audit: AuditService
   /** Used TOTP codes and the addresses where users signed in. */
   ephemeral: Ephemeral
   limits: AccountLimits
@@ -77,6 +80,7 @@ export class AccountService {
   private readonly passwords: PasswordHasher
   private readonly sessions: SessionService
   private readonly codes: CodeService
+  private readonly audit: AuditService
   private readonly ephemeral: Ephemeral
   private readonly limits: AccountLimits
   private readonly box: SecretBox
@@ -90,6 +94,7 @@ export class AccountService {
     this.passwords = deps.passwords
     this.sessions = deps.sessions
     this.codes = deps.codes
+    this.audit = deps.audit
     this.ephemeral = deps.ephemeral
     this.limits = deps.limits
     this.box = deps.box
@@ -265,6 +270,11 @@ export class AccountService {
     }
     if (patch.banned) await this.sessions.revokeAll(userId)
     this.log.info({ actorId, userId, patch }, 'admin changed a user')
+    // After the change, one entry for each thing that changed.
+    if (patch.role !== undefined && patch.role !== before.role)
+      await this.audit.record(actorId, 'user.role', userRef(user), { from: before.role, to: patch.role })
+    if (patch.banned !== undefined && patch.banned !== before.banned)
+      await this.audit.record(actorId, patch.banned ? 'user.ban' : 'user.unban', userRef(user))
     return this.view(user)
   }
 

@@ -3,6 +3,7 @@
 // In the steady state a message costs one store round trip: membership and the sender come from
 // ChatState, and appends queued for a room are stored as one batch (AppendQueue).
 import type { Announcer } from '../announcer.ts'
+import { type AuditService, roomRef, userRef } from '../audit/audit.ts'
 import { enforceLimit } from '../enforce-limit.ts'
 import { AppError, notFound } from '../errors.ts'
 import type { Files } from '../files/files.ts'
@@ -52,6 +53,8 @@ export class ChatService {
     private readonly log: Logger,
     /** The bytes of files, removed with their deleted message. */
     private readonly files: Pick<Files, 'delete'>,
+    /** Deletions of others' messages are logged. */
+    private readonly audit: AuditService,
   ) {
     // An update's frame carries the changed message as it is once the update is stored: read
     // after the append, before the publish, for the batch at once (publishes keep seq order).
@@ -144,8 +147,11 @@ export class ChatService {
       if (admin) await this.rooms.get(roomId) // 404 for a room that is not there
       throw notFound('Message')
     }
+    const byOther = m.from !== null && m.from.id !== userId
+    let roomName = ''
     if (m.from?.id !== userId) {
       const room = await this.rooms.get(roomId)
+      roomName = room.name
       // A direct room's "creator" only opened it first: no moderator there but an admin.
       const moderator = room.kind !== 'dm' && room.creator.id === userId
       if (!moderator && !admin)
@@ -163,6 +169,12 @@ export class ChatService {
       await this.files.delete({ id: removed.file.id, roomId })
     }
     await this.change(userId, roomId, seq, { kind: 'delete' })
+    // After the deletion, once (only the caller whose `remove` took it gets here).
+    if (byOther && m.from)
+      await this.audit.record(userId, 'message.delete', userRef(m.from), {
+        room: roomRef({ id: roomId, name: roomName }),
+        seq,
+      })
   }
 
   /** Puts the user's emoji on a message (idempotent); the room gets an `update` when it changed. */
