@@ -9,6 +9,7 @@ import {
   MongoNetworkError,
 } from 'mongodb'
 import type { Store } from '../store.ts'
+import { auditIndexes, mongoAudit } from './audit.ts'
 import { codeIndexes, codeUseIndexes, mongoCodes } from './codes.ts'
 import { fileIndexes, mongoFiles } from './files.ts'
 import { reactionIndexes } from './message-changes.ts'
@@ -17,7 +18,7 @@ import { readIndexes } from './message-unread.ts'
 import { mongoMessages } from './messages.ts'
 import { mongoPins, pinIndexes } from './pins.ts'
 import { mongoPosts, postIndexes } from './posts.ts'
-import { memberIndexes, mongoRooms, roomIndexes } from './rooms.ts'
+import { memberIndexes, mongoRooms, roomBarIndexes, roomIndexes } from './rooms.ts'
 import { mongoSearch } from './search.ts'
 import { mongoSessions, sessionIndexes } from './sessions.ts'
 import { addDisplayNameLower, mongoUsers, userIndexes, vipGrantIndexes } from './users.ts'
@@ -36,6 +37,8 @@ const indexes: Record<string, IndexDescription[]> = {
   reads: readIndexes,
   files: fileIndexes,
   pins: pinIndexes,
+  audit: auditIndexes,
+  room_bars: roomBarIndexes,
 }
 
 /**
@@ -83,6 +86,7 @@ export async function connectMongo(
     files: mongoFiles(db),
     search: mongoSearch(db),
     pins: mongoPins(db),
+    audit: mongoAudit(db),
     async ping() {
       await db.command({ ping: 1 })
     },
