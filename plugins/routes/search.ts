@@ -14,7 +14,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary:
           'Messages of my rooms containing every term of `q`, newest first, with highlights (code point offsets into the text)',
         querystring: SearchQuery,
-        response: { 200: SearchPage, ...errors('UNAUTHENTICATED', 'VALIDATION') },
+        response: { 200: SearchPage, ...errors('UNAUTHENTICATED', 'VALIDATION', 'NOT_MEMBER', 'NOT_FOUND') },
       },
     },
     async (request) => app.core.search.search(request.auth.userId, request.query),

@@ -241,7 +241,6 @@ export class ChatService {
       throw new AppError(409, 'TOO_MANY_PINS', `A room has at most ${MAX_PINS} pinned messages`)
     if (result === 'pinned') {
       await this.change(userId, roomId, seq, { kind: 'pin' })
-      // AUDIT(message.pin): the audit log's entry { actor: by, action: 'message.pin', target: room, details: { seq } } goes here.
     }
   }
 
@@ -250,7 +249,6 @@ export class ChatService {
     await this.requirePinner(userId, roomId)
     if (await this.store.pins.unpin(roomId, seq)) {
       await this.change(userId, roomId, seq, { kind: 'unpin' })
-      // AUDIT(message.unpin): the audit log's entry { actor, action: 'message.unpin', target: room, details: { seq } } goes here.
     }
   }
 

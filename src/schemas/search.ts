@@ -27,7 +27,8 @@ export const SearchHit = Type.Object(
       kind: Type.Union([Type.Literal('room'), Type.Literal('dm')]),
     }),
     message: Message,
-    highlights: Type.Array(Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 })]), {
+    // A pair as an array of two (OpenAPI 3.0 has no tuples).
+    highlights: Type.Array(Type.Array(Type.Integer({ minimum: 0 }), { minItems: 2, maxItems: 2 }), {
       description: 'code point offsets into message.text, [start, end) per occurrence of a term',
     }),
   },

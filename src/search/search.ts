@@ -2,8 +2,9 @@
 // index finds for the query's terms, kept when the query really occurs in them (phrases,
 // character sequences: matchSpans), with their highlights. The work of one request is bounded:
 // at most MAX_EXAMINED candidates, after which the page ends short with a cursor to go on.
-import { invalid } from '../errors.ts'
+import { invalid, notFound } from '../errors.ts'
 import { decodeCursor, encodeCursor } from '../pagination.ts'
+import { canSee, notMember } from '../rooms/rooms.ts'
 import { QUERY_MAX, type SearchHit, type SearchPage, type SearchQuery } from '../schemas/search.ts'
 import type { RoomRecord } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
@@ -31,6 +32,13 @@ export class SearchService {
     // Membership now, from the store: a room left or kicked from a moment ago is not searched.
     const mine = await this.store.rooms.roomsOf(userId)
     const rooms = q.room === undefined ? mine : mine.filter((r) => r === q.room)
+    // A room asked for by id answers as every room route does: 404 for one that is not there or
+    // not the caller's to see (someone else's direct room), 403 for one the caller is not in.
+    if (q.room !== undefined && rooms.length === 0) {
+      const room = await this.store.rooms.get(q.room)
+      if (!room || !canSee(room, userId)) throw notFound('Room')
+      throw notMember()
+    }
     if (terms.length === 0 || rooms.length === 0) return { items: [], nextCursor: null }
 
     const items: SearchHit[] = []

@@ -318,8 +318,10 @@ export interface SearchStore {
     query: SearchQuery,
   ): Promise<{ items: { message: MessageRecord; key: string }[]; next: string | null }>
   /**
-   * Indexes up to `batch` messages stored before the index existed (newest first); `done`
-   * when none is left. Safe to run while chat goes on, and resumable: what is indexed stays.
+   * Indexes messages stored before the index existed, newest first, one batch of about `batch`
+   * per call (each call's work is bounded by it); `done` when none is left, and from then on.
+   * Safe to run while chat goes on, and resumable from any handle on the same data: where it
+   * stands is kept in the store, and what is indexed stays.
    */
   backfill(batch: number): Promise<{ indexed: number; done: boolean }>
   /**

@@ -79,6 +79,14 @@ t.test(`search, jump and pins over HTTP on ${backendName}`, async (t) => {
       t.same(await texts(bob, 'zebra'), ['zebra secret'])
       t.same(await texts(cat, 'zebra'), [])
       t.same(await texts(admin, 'zebra'), ['zebra crossing'], 'an admin searches their own rooms only')
+      // A room asked for by id answers as the room's other routes do.
+      const only = (as: Caller, room: string) => search(as, `q=zebra&room=${room}`)
+      t.same((await only(bob, dm)).body.items.length, 1)
+      t.same([(await only(cat, id)).status, (await only(cat, id)).body.code], [403, 'NOT_MEMBER'])
+      const hidden = await only(cat, dm)
+      const unknown = await only(cat, '0123456789abcdef01234567')
+      t.same([hidden.status, hidden.body.code], [404, 'NOT_FOUND'], "someone else's direct room")
+      t.same(hidden.body, unknown.body, 'as a room that does not exist')
     },
   )
 

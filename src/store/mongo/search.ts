@@ -3,7 +3,7 @@
 // multikey index (terms, roomId, _id). A search is one query: the caller's rooms, every exact
 // term (`$all`), every prefix term as an indexed range on one element (`$elemMatch`), newest
 // first by _id (ObjectIds grow with time), resumed after the last _id examined.
-import type { Db, Filter } from 'mongodb'
+import type { Db, Filter, ObjectId } from 'mongodb'
 import { indexTerms } from '../../search/terms.ts'
 import type { SearchStore } from '../store.ts'
 import { hex, isDuplicateKey, oidOrNull } from './ids.ts'
@@ -11,6 +11,15 @@ import { type MessageDoc, messagesOf, toMessage } from './message-docs.ts'
 
 /** Above every code point: `prefix + TOP` bounds the terms that start with `prefix`. */
 const TOP = '\u{10ffff}'
+
+/** Where the backfill stands: the lowest _id read so far, and whether it read them all. */
+export interface JobDoc {
+  _id: string
+  position: ObjectId | null
+  done: boolean
+  at: Date
+}
+const BACKFILL_JOB = 'search-backfill'
 
 export interface LeaseDoc {
   _id: string
@@ -45,6 +54,7 @@ export const searchFilter = (q: Parameters<SearchStore['candidates']>[0]): Filte
 export function mongoSearch(db: Db): SearchStore {
   const messages = messagesOf(db)
   const leases = db.collection<LeaseDoc>('leases')
+  const jobs = db.collection<JobDoc>('jobs')
   return {
     async candidates(q) {
       if (q.rooms.length === 0 || q.terms.length === 0) return { items: [], next: null }
@@ -61,17 +71,29 @@ export function mongoSearch(db: Db): SearchStore {
       }
     },
     async backfill(batch) {
-      // Newest first, what has no terms yet; an edit or a deletion meanwhile wrote its own terms,
-      // and the update's filter leaves it alone.
+      // Newest first by _id from where the last batch stopped: each batch reads exactly `batch`
+      // documents through the _id index, so the whole backfill reads the collection once (a
+      // filter on the missing terms alone would walk past every indexed message again on each
+      // batch). What has terms already (appended or edited since, or a deletion's empty ones)
+      // is left alone by the update's filter. Once done, the job says so: a later start costs one read.
+      const job = await jobs.findOne({ _id: BACKFILL_JOB })
+      if (job?.done) return { indexed: 0, done: true }
       const docs = await messages
-        .find({ terms: { $exists: false }, kind: { $ne: 'update' } })
+        .find(job?.position ? { _id: { $lt: job.position } } : {})
         .sort({ _id: -1 })
         .limit(batch)
-        .project<Pick<MessageDoc, '_id' | 'text' | 'deleted'>>({ _id: 1, text: 1, deleted: 1 })
+        .project<Pick<MessageDoc, '_id' | 'text' | 'deleted' | 'kind' | 'terms'>>({
+          _id: 1,
+          text: 1,
+          deleted: 1,
+          kind: 1,
+          terms: 1,
+        })
         .toArray()
-      if (docs.length > 0)
+      const todo = docs.filter((d) => d.kind !== 'update' && d.terms === undefined)
+      if (todo.length > 0)
         await messages.bulkWrite(
-          docs.map((d) => ({
+          todo.map((d) => ({
             updateOne: {
               filter: { _id: d._id, terms: { $exists: false } },
               update: { $set: { terms: d.deleted ? [] : indexTerms(d.text) } },
@@ -79,7 +101,14 @@ export function mongoSearch(db: Db): SearchStore {
           })),
           { ordered: false },
         )
-      return { indexed: docs.length, done: docs.length < batch }
+      const done = docs.length < batch
+      const position = docs[docs.length - 1]?._id ?? job?.position ?? null
+      await jobs.updateOne(
+        { _id: BACKFILL_JOB },
+        { $set: { position, done, at: new Date() } },
+        { upsert: true },
+      )
+      return { indexed: todo.length, done }
     },
     async lease(name, holder, ms, now) {
       try {
