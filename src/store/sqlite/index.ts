@@ -14,6 +14,7 @@ import { sqlitePosts } from './posts.ts'
 import { sqliteRooms } from './rooms.ts'
 import { migrate } from './schema.ts'
 import { sqliteSearch } from './search.ts'
+import { sqliteSearchIndex } from './search-index.ts'
 import { sqliteSessions } from './sessions.ts'
 import { sqliteUsers } from './users.ts'
 
@@ -28,6 +29,7 @@ export function openSqliteStore(dataDir: string): Store {
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
   migrate(db)
+  const searchIndex = sqliteSearchIndex(db)
   return {
     kind: 'sqlite',
     users: sqliteUsers(db),
@@ -35,9 +37,9 @@ export function openSqliteStore(dataDir: string): Store {
     codes: sqliteCodes(db),
     posts: sqlitePosts(db),
     rooms: sqliteRooms(db),
-    messages: sqliteMessages(db),
+    messages: sqliteMessages(db, searchIndex),
     files: sqliteFiles(db),
-    search: sqliteSearch(db),
+    search: sqliteSearch(db, searchIndex),
     pins: sqlitePins(db),
     audit: sqliteAudit(db),
     async ping() {

@@ -1,10 +1,13 @@
 // Changing stored messages in SQLite: edits, deletions and reactions, each in a transaction.
 import type { Database } from 'better-sqlite3'
-import { indexTerms } from '../../search/terms.ts'
 import type { MessageStore } from '../store.ts'
 import { type Row, toMessage } from './message-rows.ts'
+import type { SearchIndex } from './search-index.ts'
 
-export function sqliteChanges(db: Database): Pick<MessageStore, 'edit' | 'remove' | 'react' | 'unreact'> {
+export function sqliteChanges(
+  db: Database,
+  search: SearchIndex,
+): Pick<MessageStore, 'edit' | 'remove' | 'react' | 'unreact'> {
   const bySeq = db.prepare<[string, number], Row>(
     'SELECT * FROM messages WHERE room_id = ? AND seq = ? AND target IS NULL',
   )
@@ -25,27 +28,21 @@ export function sqliteChanges(db: Database): Pick<MessageStore, 'edit' | 'remove
     'DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?',
   )
   const deleteReactions = db.prepare('DELETE FROM reactions WHERE message_id = ?')
-  // The search index follows the text in the same transaction: an edit is found by its new
-  // text only, a deletion not at all.
-  const unindex = db.prepare('DELETE FROM message_search WHERE rowid = ?')
-  const index = db.prepare('INSERT INTO message_search (rowid, terms) VALUES (?, ?)')
 
   const edit = db.transaction((roomId: string, seq: number, text: string, mentions: string[], at: number) => {
     const row = bySeq.get(roomId, seq)
     if (!row) return 'missing' as const
     if (row.deleted) return 'deleted' as const
     editStmt.run(text, JSON.stringify(mentions), at, roomId, seq)
-    if (row.search_id != null) {
-      unindex.run(row.search_id)
-      index.run(row.search_id, indexTerms(text).join(' '))
-    }
+    // The search index follows the text in the same transaction: found by the new text only.
+    if (row.search_id != null) search.reindex(row.search_id, text)
     return 'edited' as const
   })
   const remove = db.transaction((roomId: string, seq: number) => {
     const row = bySeq.get(roomId, seq)
     if (!row || row.deleted) return null
     wipe.run(roomId, seq)
-    if (row.search_id != null) unindex.run(row.search_id)
+    if (row.search_id != null) search.unindex(row.search_id)
     deleteReactions.run(row.id)
     return toMessage(row)
   })

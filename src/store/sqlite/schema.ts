@@ -161,7 +161,8 @@ const migrations: string[] = [
    CREATE INDEX audit_action ON audit(action, at DESC, id DESC);`,
   // Message search (src/store/sqlite/search.ts): a contentless FTS5 table of each message's
   // terms (src/search/terms.ts), keyed by the message's search_id, which orders messages newest
-  // last (new ones count up, the backfill of older ones counts down from 0). The terms are
+  // last (new ones count up, the backfill of older ones counts down from 0); new messages go in
+  // together once FLUSH_AT of them wait above the watermark (search-index.ts). The terms are
   // plain words and CJK bigrams separated by spaces, so the ascii tokenizer only splits on
   // them; detail=none keeps no positions (phrases are checked on the text). messages_unindexed
   // holds what the backfill has left. Pins, and leases (one holder of a job at a time).
@@ -185,7 +186,11 @@ const migrations: string[] = [
      until INTEGER NOT NULL
    );
    -- A room's deletion takes its messages' terms and its pins with it.
-   CREATE TRIGGER messages_unsearch AFTER DELETE ON messages WHEN old.search_id IS NOT NULL BEGIN
+   -- Every message with a search_id up to indexed_upto is in message_search (search-index.ts).
+   CREATE TABLE search_state (id INTEGER PRIMARY KEY CHECK (id = 1), indexed_upto INTEGER NOT NULL);
+   INSERT INTO search_state (id, indexed_upto) VALUES (1, 0);
+   CREATE TRIGGER messages_unsearch AFTER DELETE ON messages
+   WHEN old.search_id IS NOT NULL AND old.search_id <= (SELECT indexed_upto FROM search_state) BEGIN
      DELETE FROM message_search WHERE rowid = old.search_id;
    END;
    CREATE TRIGGER rooms_unpin AFTER DELETE ON rooms BEGIN
