@@ -32,12 +32,16 @@ export const searchFilter = (q: Parameters<SearchStore['candidates']>[0]): Filte
     const id = oidOrNull(r)
     return id ? [id] : []
   })
-  const exact = q.terms.filter((t) => !t.prefix).map((t) => t.value)
+  const [first, ...exact] = q.terms.filter((t) => !t.prefix).map((t) => t.value)
   const and: Filter<MessageDoc>[] = q.terms
     .filter((t) => t.prefix)
     .map((t) => ({ terms: { $elemMatch: { $gte: t.value, $lt: t.value + TOP } } }))
   if (exact.length > 0) and.unshift({ terms: { $all: exact } })
-  const filter: Filter<MessageDoc> = { roomId: { $in: rooms }, deleted: { $ne: true }, $and: and }
+  const filter: Filter<MessageDoc> = { roomId: { $in: rooms }, deleted: { $ne: true } }
+  // One exact term as a plain equality: MongoDB takes the same index bounds from it as from
+  // `$all`, and FerretDB hands an equality to PostgreSQL (`@>`) where it filters `$all` itself.
+  if (first !== undefined) filter.terms = first
+  if (and.length > 0) filter.$and = and
   const cursor = q.cursor === null ? null : oidOrNull(q.cursor)
   if (cursor) filter._id = { $lt: cursor }
   if (q.from) filter['from.id'] = q.from
