@@ -189,12 +189,37 @@ export const ConfigSchema = Type.Object({
     1024,
   ),
   ARGON2_TIME_COST: Int('argon2id time cost (iterations)', 2, 1, 10),
-  HTTP_HEADERS_TIMEOUT_SECONDS: Int('seconds a client has to send the request headers', 10, 1, 600),
+  HTTP_HEADERS_TIMEOUT_SECONDS: Int(
+    "seconds a client has to send the request headers, from the connection's opening (a later request on a kept-alive connection: from its first byte); then 408 and the connection closes",
+    10,
+    1,
+    600,
+  ),
   HTTP_REQUEST_TIMEOUT_SECONDS: Int(
     'seconds a client has to send a whole request, body and upload included (then 408 and the connection closes); raise it for large uploads over slow links',
     120,
     1,
     86_400,
+  ),
+  BODY_TIMEOUT_SECONDS: Int(
+    'seconds a client has to send a request body once its headers are in, for every route but uploads (which have `HTTP_REQUEST_TIMEOUT_SECONDS`); then 408 and the connection closes',
+    10,
+    1,
+    3600,
+  ),
+  MAX_CONNECTIONS_PER_ADDRESS: Int(
+    'connections one client address may hold open at once (more are closed as soon as accepted); the proxies `TRUST_PROXY` names are not capped (with a hop count: no peer is). 0: no cap',
+    256,
+    0,
+    1_000_000,
+  ),
+  MAX_CONNECTIONS: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 10_000_000,
+      description:
+        "connections the instance holds at once (more are closed as soon as accepted, counted and logged). Unset: the process's descriptor limit less a reserve of 10% (at least 128) for its files and the store's and the bus's connections. 0: no cap",
+    }),
   ),
   HTTP_IDLE_TIMEOUT_SECONDS: Int(
     'seconds a connection may stay silent (no byte either way) before it is closed',

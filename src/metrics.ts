@@ -73,6 +73,7 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry })
   const registers = [registry]
   const tally: Tally = { framesIn: 0, framesOut: 0 }
+  const http = { connectionsOpen: () => 0 }
   return {
     registry,
     tally,
@@ -88,6 +89,34 @@ export function createMetrics() {
       labelNames: ['method', 'route'],
       buckets: LATENCY_BUCKETS,
       registers,
+    }),
+    connectionsRefused: new Counter({
+      name: 'http_connections_refused_total',
+      help: 'Connections closed as soon as accepted: `per_address` (MAX_CONNECTIONS_PER_ADDRESS), `max_connections` (MAX_CONNECTIONS, which keeps descriptors free)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    acceptErrors: new Counter({
+      name: 'http_accept_errors_total',
+      help: 'Connections the listener failed to accept, by error code (EMFILE, ENFILE...)',
+      labelNames: ['code'] as const,
+      registers,
+    }),
+    requestTimeouts: new Counter({
+      name: 'http_request_timeouts_total',
+      help: 'Requests cut off (408): `headers` (HTTP_HEADERS_TIMEOUT_SECONDS), `body` (BODY_TIMEOUT_SECONDS), `request` (HTTP_REQUEST_TIMEOUT_SECONDS, or the headers of a later request on a kept-alive connection)',
+      labelNames: ['phase'] as const,
+      registers,
+    }),
+    /** What the HTTP layer reports when scraped: set by it, read by the gauges below. */
+    http,
+    connectionsOpen: new Gauge({
+      name: 'http_connections_open',
+      help: 'HTTP connections open on this instance (WebSockets included)',
+      registers,
+      collect() {
+        this.set(http.connectionsOpen())
+      },
     }),
     socketsOpen: new Gauge({ name: 'ws_sockets_open', help: 'WebSockets open on this instance', registers }),
     framesIn: bulkCounter(

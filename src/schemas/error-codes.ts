@@ -16,7 +16,12 @@ export const ERROR_CODES = {
     status: 400,
     meaning: 'The request (body, query, path, headers) breaks the schema or a rule, or its JSON is malformed',
   },
-  BAD_REQUEST: { status: 400, meaning: 'Another client error at the HTTP level, without a code of its own' },
+  BAD_REQUEST: {
+    status: 400,
+    also: [431],
+    meaning:
+      'Another client error at the HTTP level, without a code of its own (431: the request headers are too large)',
+  },
   INVALID_CODE: {
     status: 400,
     meaning: 'The invite or activation code is unknown, used up, expired or revoked',
