@@ -103,6 +103,8 @@ export async function startInstances(options: StartOptions): Promise<Deployment>
     ADMIN_PASSWORD: admin.password,
     // /metrics exists on the API port only with a token: storeOps reads it with this one.
     METRICS_TOKEN: METRICS_TOKEN,
+    // Every bench client connects from 127.0.0.1: the per-address cap would refuse most of them.
+    MAX_CONNECTIONS_PER_ADDRESS: '0',
     ...options.env,
   }
   let mongoUrl: string | undefined

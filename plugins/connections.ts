@@ -27,7 +27,7 @@ export default fp(
         'connections refused: the address holds MAX_CONNECTIONS_PER_ADDRESS already',
       ),
     )
-    const open = capPerAddress(server, {
+    capPerAddress(server, {
       max: config.MAX_CONNECTIONS_PER_ADDRESS,
       exempt: trustedProxy(config.TRUST_PROXY),
       onRefused: (address) => {
@@ -35,7 +35,6 @@ export default fp(
         refusedPerAddress(address)
       },
     })
-    metrics.http.connectionsOpen = open.open
 
     const limit = descriptorLimit()
     const maxConnections = connectionCap(config.MAX_CONNECTIONS, limit)
@@ -63,7 +62,7 @@ export default fp(
 
     const deadlines = enforceDeadlines(server, {
       headersMs: config.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
-      bodyMs: config.BODY_TIMEOUT_SECONDS * 1000,
+      bodyMs: config.HTTP_BODY_TIMEOUT_SECONDS * 1000,
       onTimeout: (phase) => metrics.requestTimeouts.inc({ phase }),
     })
     // Uploads (the routes that read multipart) keep the whole request time-out for their body.

@@ -201,15 +201,15 @@ export const ConfigSchema = Type.Object({
     1,
     86_400,
   ),
-  BODY_TIMEOUT_SECONDS: Int(
+  HTTP_BODY_TIMEOUT_SECONDS: Int(
     'seconds a client has to send a request body once its headers are in, for every route but uploads (which have `HTTP_REQUEST_TIMEOUT_SECONDS`); then 408 and the connection closes',
     10,
     1,
     3600,
   ),
   MAX_CONNECTIONS_PER_ADDRESS: Int(
-    'connections one client address may hold open at once (more are closed as soon as accepted); the proxies `TRUST_PROXY` names are not capped (with a hop count: no peer is). 0: no cap',
-    256,
+    'connections one client address may hold open at once, WebSockets included (more are closed as soon as accepted, counted and logged): about three per person behind one NAT address (a socket and two HTTP connections). The proxies `TRUST_PROXY` names are not capped (with a hop count, no peer is): the proxy caps its clients. 0: no cap',
+    512,
     0,
     1_000_000,
   ),

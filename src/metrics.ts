@@ -73,7 +73,6 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry })
   const registers = [registry]
   const tally: Tally = { framesIn: 0, framesOut: 0 }
-  const http = { connectionsOpen: () => 0 }
   return {
     registry,
     tally,
@@ -104,19 +103,14 @@ export function createMetrics() {
     }),
     requestTimeouts: new Counter({
       name: 'http_request_timeouts_total',
-      help: 'Requests cut off (408): `headers` (HTTP_HEADERS_TIMEOUT_SECONDS), `body` (BODY_TIMEOUT_SECONDS), `request` (HTTP_REQUEST_TIMEOUT_SECONDS, or the headers of a later request on a kept-alive connection)',
+      help: 'Requests cut off (408): `headers` (HTTP_HEADERS_TIMEOUT_SECONDS), `body` (HTTP_BODY_TIMEOUT_SECONDS), `request` (HTTP_REQUEST_TIMEOUT_SECONDS, or the headers of a later request on a kept-alive connection)',
       labelNames: ['phase'] as const,
       registers,
     }),
-    /** What the HTTP layer reports when scraped: set by it, read by the gauges below. */
-    http,
     connectionsOpen: new Gauge({
       name: 'http_connections_open',
       help: 'HTTP connections open on this instance (WebSockets included)',
       registers,
-      collect() {
-        this.set(http.connectionsOpen())
-      },
     }),
     socketsOpen: new Gauge({ name: 'ws_sockets_open', help: 'WebSockets open on this instance', registers }),
     framesIn: bulkCounter(

@@ -3,7 +3,6 @@
 // are trusted proxies are not capped: each carries many clients. A connection over the cap is
 // destroyed as soon as it is accepted, before a byte of it is read.
 import type { Server } from 'node:http'
-import { plainAddress } from './trusted-proxies.ts'
 
 export interface AddressCapOptions {
   /** 0: no cap. */
@@ -13,28 +12,28 @@ export interface AddressCapOptions {
   onRefused: (address: string) => void
 }
 
-/** Counts the server's connections; `open()` is how many are open now (all addresses). */
-export function capPerAddress(server: Server, options: AddressCapOptions): { open: () => number } {
-  const byAddress = new Map<string, number>()
-  let open = 0
-  server.on('connection', (socket) => {
+/** The IPv4 address inside an IPv4-mapped IPv6 one (`::ffff:10.0.0.1`): one client, one key. */
+const plainAddress = (address: string) =>
+  address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
+
+export function capPerAddress(server: Server, options: AddressCapOptions): void {
+  if (options.max <= 0) return
+  const held = new Map<string, number>()
+  // First among the listeners: a refused connection never reaches the HTTP layer's.
+  server.prependListener('connection', (socket) => {
     const address = plainAddress(socket.remoteAddress ?? '')
-    if (options.max > 0 && !options.exempt(address)) {
-      const held = byAddress.get(address) ?? 0
-      if (held >= options.max) {
-        socket.destroy()
-        options.onRefused(address)
-        return
-      }
-      byAddress.set(address, held + 1)
-      socket.once('close', () => {
-        const left = (byAddress.get(address) ?? 1) - 1
-        if (left === 0) byAddress.delete(address)
-        else byAddress.set(address, left)
-      })
+    if (options.exempt(address)) return
+    const count = held.get(address) ?? 0
+    if (count >= options.max) {
+      socket.destroy()
+      options.onRefused(address)
+      return
     }
-    open++
-    socket.once('close', () => open--)
+    held.set(address, count + 1)
+    socket.once('close', () => {
+      const left = (held.get(address) ?? 1) - 1
+      if (left === 0) held.delete(address)
+      else held.set(address, left)
+    })
   })
-  return { open: () => open }
 }

@@ -69,7 +69,8 @@ export function enforceDeadlines(server: Server, options: DeadlineOptions) {
     // Before Fastify's own listener, so that a route's hook can exempt the request it routes.
     server.prependListener('request', (req: IncomingMessage & Timed, res) => {
       const length = req.headers['content-length']
-      const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+      const hasBody =
+        req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
       if (!hasBody) return
       const timer = setTimeout(() => {
         if (!req.complete) cut(req.socket, 'body', res.headersSent)

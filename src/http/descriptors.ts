@@ -27,7 +27,7 @@ export function descriptorLimit(limits = '/proc/self/limits'): number | undefine
  * The connection cap: `configured` when set (0: none), else the descriptor limit less a reserve
  * (at least half the limit), or none when the limit is unknown or unlimited.
  */
-export function connectionCap(configured: number | undefined, limit = descriptorLimit()): number {
+export function connectionCap(configured: number | undefined, limit: number | undefined): number {
   if (configured !== undefined) return configured
   if (limit === undefined) return 0
   const reserve = Math.max(RESERVE_MIN, Math.ceil(limit * RESERVE_SHARE))

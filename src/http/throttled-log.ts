@@ -2,10 +2,7 @@
 // connections, failed accepts): the first is written at once, the others are counted and
 // written as one line with their count when the window ends; a quiet window ends the series.
 
-export function throttled<T>(
-  windowMs: number,
-  write: (count: number, last: T) => void,
-): (detail: T) => void {
+export function throttled<T>(windowMs: number, write: (count: number, last: T) => void): (detail: T) => void {
   let timer: NodeJS.Timeout | undefined
   let count = 0
   let last: T

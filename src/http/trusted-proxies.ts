@@ -1,5 +1,6 @@
 // Which peers are the configured proxies (TRUST_PROXY), by the rule Fastify applies to
-// X-Forwarded-For: per-address bounds apply to clients, and a proxy carries many of them.
+// X-Forwarded-For (the same library, @fastify/proxy-addr): per-address bounds apply to clients,
+// and a proxy carries many of them.
 import proxyAddr from '@fastify/proxy-addr'
 import type { TrustProxy } from '../config.ts'
 
@@ -11,7 +12,3 @@ export function trustedProxy(trust: TrustProxy): (address: string) => boolean {
   const trusted = proxyAddr.compile(trust)
   return (address) => trusted(address, 0)
 }
-
-/** The IPv4 address inside an IPv4-mapped IPv6 one (`::ffff:10.0.0.1`); others unchanged. */
-export const plainAddress = (address: string) =>
-  address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address

@@ -1,11 +1,12 @@
 // A JSON body is checked as sent: a value of the wrong type is a 400 VALIDATION, never converted
-// into the right one (the socket refuses the same input). Query strings and path parameters are
-// text, and still read as the numbers their schemas say.
+// into the right one, as the socket refuses the same input in its frames. Query strings and path
+// parameters are text, and still read as the numbers their schemas say.
 import t from 'tap'
 import { call, loginAdmin } from '../helpers/api.ts'
-import { ADMIN, buildTestApp } from '../helpers/app.ts'
+import { ADMIN, backendName, buildTestApp } from '../helpers/app.ts'
+import { joinRoom, listen, socketOpener } from '../helpers/ws.ts'
 
-t.test('bodies are validated without conversion', async (t) => {
+t.test(`bodies are validated without conversion on ${backendName}`, async (t) => {
   const app = await buildTestApp(t)
   const admin = await loginAdmin(app)
   const room = (await call(app, 'POST', '/api/rooms', { as: admin, body: { name: 'Types' } })).body.room
@@ -22,6 +23,15 @@ t.test('bodies are validated without conversion', async (t) => {
     const res = await send(body)
     t.equal(res.status, 400, what)
     t.equal(res.body.code, 'VALIDATION', what)
+  }
+  // The same sends as socket frames: refused alike, one rule for both ways in.
+  const socket = await socketOpener(t)(await listen(app), admin)
+  await joinRoom(socket, room.id)
+  for (const [what, body] of refused) {
+    const from = socket.frames.length
+    socket.send({ type: 'send', room: room.id, ...body })
+    const answer = await socket.next((f) => f.type === 'error' || f.type === 'ack', 5000, from)
+    t.match(answer, { type: 'error', code: 'BAD_FRAME' }, `socket: ${what}`)
   }
   const history = await call(app, 'GET', `/api/rooms/${room.id}/messages`, { as: admin })
   t.same(history.body.items, [], 'nothing was stored')
