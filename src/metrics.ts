@@ -103,7 +103,7 @@ export function createMetrics() {
     }),
     requestTimeouts: new Counter({
       name: 'http_request_timeouts_total',
-      help: 'Requests cut off (408): `headers` (HTTP_HEADERS_TIMEOUT_SECONDS), `body` (HTTP_BODY_TIMEOUT_SECONDS), `request` (HTTP_REQUEST_TIMEOUT_SECONDS, or the headers of a later request on a kept-alive connection)',
+      help: 'Requests cut off (408): `headers` (HTTP_HEADERS_TIMEOUT_SECONDS), `body` (HTTP_BODY_TIMEOUT_SECONDS), `request` (HTTP_REQUEST_TIMEOUT_SECONDS)',
       labelNames: ['phase'] as const,
       registers,
     }),

@@ -5,7 +5,7 @@ import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { ErrorCode } from '../errors.ts'
-import type { DeadlineError } from './deadlines.ts'
+import { type DeadlineError, nodeTimeoutPhase } from './deadlines.ts'
 
 type ClientError = Error & { code?: string; phase?: DeadlineError['phase'] }
 
@@ -21,7 +21,8 @@ export function clientErrorHandler(this: FastifyInstance, err: ClientError, sock
   if (err.code === 'ECONNRESET' || socket.destroyed) return
   const [status, code, message] = answer(err)
   // The app's own deadlines (deadlines.ts) count theirs where they cut; Node's are counted here.
-  if (status === 408 && !err.phase) this.core?.metrics.requestTimeouts.inc({ phase: 'request' })
+  if (status === 408 && !err.phase)
+    this.core?.metrics.requestTimeouts.inc({ phase: nodeTimeoutPhase(socket) })
   this.log.debug({ code: err.code }, message)
   if (socket.writable) {
     const body = JSON.stringify({ statusCode: status, code, error: STATUS_CODES[status], message })

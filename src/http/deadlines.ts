@@ -34,9 +34,25 @@ export interface DeadlineOptions {
 
 const headersTimer = Symbol('headersDeadline')
 const bodyTimer = Symbol('bodyDeadline')
-type Timed = { [headersTimer]?: NodeJS.Timeout; [bodyTimer]?: NodeJS.Timeout }
+const answering = Symbol('answering')
+type Timed = { [headersTimer]?: NodeJS.Timeout; [bodyTimer]?: NodeJS.Timeout; [answering]?: boolean }
+
+/**
+ * What a time-out of Node's own (headersTimeout, requestTimeout: one error code for both) cut
+ * on `socket`: a request's headers when none is being answered, else the request.
+ */
+export const nodeTimeoutPhase = (socket: Socket): 'headers' | 'request' =>
+  (socket as Socket & Timed)[answering] ? 'request' : 'headers'
 
 export function enforceDeadlines(server: Server, options: DeadlineOptions) {
+  server.on('request', (req: IncomingMessage, res) => {
+    const socket = req.socket as Socket & Timed
+    socket[answering] = true
+    res.once('finish', () => {
+      socket[answering] = false
+    })
+  })
+
   const cut = (socket: Socket, phase: Phase, answered: boolean) => {
     if (socket.destroyed) return
     options.onTimeout(phase)
