@@ -4,12 +4,14 @@ import { FileRoutes } from './http-files.ts'
 import type {
   ActivationCodesBody,
   AdminUserPatch,
+  AdminUserView,
   CodesQuery,
   CodeView,
   InviteCodesBody,
   NewCode,
   OwnUser,
   PageOf,
+  UsersQuery,
 } from './wire.ts'
 
 export class AdminRoutes extends FileRoutes {
@@ -30,6 +32,11 @@ export class AdminRoutes extends FileRoutes {
 
   async revokeCode(id: string): Promise<void> {
     await this.request<null>('DELETE', `/api/admin/codes/${enc(id)}`)
+  }
+
+  /** The user directory as an admin sees it: each user also says whether the account is banned. */
+  adminUsers(query: UsersQuery = {}): Promise<PageOf<AdminUserView>> {
+    return this.request<PageOf<AdminUserView>>('GET', '/api/admin/users', undefined, { query })
   }
 
   /** Sets a user's role or ban; a ban revokes their sessions and closes their sockets. */
