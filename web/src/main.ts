@@ -5,7 +5,7 @@ import { restoreSession, state } from './session.ts'
 import { applyTheme } from './theme.ts'
 import './styles.css'
 
-// One call decides everything the first page needs: who is signed in (GET /api/me).
+// One call decides everything the first page needs: who is signed in (GET /api/auth/session).
 await restoreSession().catch(() => {})
 watch(
   () => state.user?.theme,
