@@ -48,9 +48,10 @@ const EXPECTED = [
     'sendMessage',
   ],
   ...['editMessage', 'deleteMessage', 'addReaction', 'removeReaction', 'markRead'],
-  ...['kickMember', 'muteMember'],
+  ...['kickMember', 'muteMember', 'banFromRoom', 'unbanFromRoom'],
   ...['deleteRoom', 'uploadFile', 'downloadFile', 'downloadFileHead'],
   ...['mintInviteCodes', 'mintActivationCodes', 'listCodes', 'revokeCode', 'listUsersForAdmin', 'updateUser'],
+  ...['listAudit'],
 ]
 
 type Operation = {
