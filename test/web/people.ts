@@ -53,8 +53,8 @@ export async function mintCodes(page: Page, kind: 'invite' | 'activation', count
 export async function openRoom(page: Page, name: string): Promise<void> {
   await page.goto('/rooms')
   await page.getByRole('button', { name: 'All rooms' }).click()
-  await page.getByRole('link', { name }).click()
-  await page.getByRole('heading', { name }).waitFor()
+  await page.locator('main').getByRole('link', { name, exact: true }).click()
+  await page.getByRole('heading', { name, exact: true }).waitFor()
   await page
     .locator('.presence')
     .filter({ hasText: /Online \([1-9]/ })

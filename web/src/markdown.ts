@@ -57,7 +57,9 @@ const defaultLinkOpen = md.renderer.rules.link_open
 md.renderer.rules.link_open = (tokens, i, options, env, self) => {
   tokens[i]!.attrSet('target', '_blank')
   tokens[i]!.attrSet('rel', 'noopener noreferrer')
-  return defaultLinkOpen ? defaultLinkOpen(tokens, i, options, env, self) : self.renderToken(tokens, i, options)
+  return defaultLinkOpen
+    ? defaultLinkOpen(tokens, i, options, env, self)
+    : self.renderToken(tokens, i, options)
 }
 
 const ALLOWED_TAGS = ['p', 'br', 'strong', 'em', 's', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'a']

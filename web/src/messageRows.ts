@@ -27,19 +27,30 @@ export function dayLabel(d: Date, now = new Date()): string {
   return d.toLocaleDateString([], { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' })
 }
 
-/** `readSeq`: the read marker at opening (null: none shown); `me`: the reader, whose messages are never new. */
-export function layoutRows(messages: Message[], readSeq: number | null, me: string | undefined): Row[] {
+/**
+ * The first message new to the reader when the room was opened: after the read marker it had
+ * then (`readSeq`), not the reader's own, not the server's. Null: none (all read, or no marker).
+ * Fixed at opening, so messages arriving while the room is on screen get no divider.
+ */
+export function firstNewSeq(
+  messages: Message[],
+  readSeq: number | null,
+  me: string | undefined,
+): number | null {
+  if (readSeq === null) return null
+  return messages.find((m) => m.seq > readSeq && m.from?.id !== me && m.kind !== 'system')?.seq ?? null
+}
+
+/** `newFrom`: the seq the "new since you were here" divider stands before (firstNewSeq). */
+export function layoutRows(messages: Message[], newFrom: number | null): Row[] {
   const rows: Row[] = []
   let prev: Message | undefined
-  let newShown = false
   const now = new Date()
   for (const m of messages) {
     const at = new Date(m.createdAt)
     const prevAt = prev ? new Date(prev.createdAt) : null
     const newDay = !prevAt || dayKey(prevAt) !== dayKey(at)
-    const firstNew =
-      !newShown && readSeq !== null && m.seq > readSeq && m.from?.id !== me && m.kind !== 'system'
-    if (firstNew) newShown = true
+    const firstNew = m.seq === newFrom
     const grouped =
       !!prev &&
       !newDay &&
