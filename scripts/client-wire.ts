@@ -27,6 +27,12 @@ const TYPES: [name: string, module: string, schema: string, doc: string][] = [
   ['ErrorBody', 'common', 'ErrorBody', 'The one shape of every HTTP error answer.'],
   ['OwnUser', 'users', 'OwnUser', 'The signed-in user, as the index page and the personal centre show it.'],
   ['PublicUser', 'users', 'PublicUser', 'What anyone signed in may see of another user.'],
+  [
+    'AdminUserView',
+    'users',
+    'AdminUserView',
+    "A user in the admin's list: the public view and whether the account is banned.",
+  ],
   ['UserRef', 'users', 'UserRef', 'A user as named on a post, a room or a message.'],
   ['Theme', 'users', 'Theme', 'A user interface theme: a mode and an optional accent colour.'],
   ['RegisterBody', 'users', 'RegisterBody', 'POST /api/auth/register'],

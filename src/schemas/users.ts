@@ -53,6 +53,15 @@ export const PublicUser = Type.Object(
 )
 export type PublicUser = Static<typeof PublicUser>
 
+/** A user in the admin's list: the public view and whether the account is banned. */
+export const AdminUserView = Type.Intersect([PublicUser, Type.Object({ banned: Type.Boolean() })], {
+  title: 'AdminUserView',
+})
+export type AdminUserView = Static<typeof AdminUserView>
+
+/** `GET /api/auth/session`: the signed-in user, or null for a visit without a live session. */
+export const SessionAnswer = Type.Object({ user: Type.Union([OwnUser, Type.Null()]) })
+
 export const UserRef = Type.Object(
   { id: Id, username: Type.String(), displayName: Type.String() },
   { title: 'UserRef' },

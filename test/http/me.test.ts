@@ -32,6 +32,25 @@ t.test(`the personal centre on ${backendName}`, async (t) => {
     t.ok(Date.parse(res.body.user.createdAt))
   })
 
+  t.test('GET /api/auth/session: the own view, or 200 user null without a live session', async (t) => {
+    const user = await newUser(app, 'session_user')
+    const signed = await call(app, 'GET', '/api/auth/session', { as: user })
+    t.equal(signed.status, 200)
+    t.same(
+      signed.body.user,
+      (await call(app, 'GET', '/api/me', { as: user })).body.user,
+      'the same view as /api/me',
+    )
+    const anonymous = await call(app, 'GET', '/api/auth/session')
+    t.equal(anonymous.status, 200, 'a visit without a session is not an error')
+    t.same(anonymous.body, { user: null })
+    const forged = await call(app, 'GET', '/api/auth/session', { as: 'not-a-token' })
+    t.same([forged.status, forged.body], [200, { user: null }], 'a bad token is no session')
+    await call(app, 'POST', '/api/auth/logout', { as: user })
+    const ended = await call(app, 'GET', '/api/auth/session', { as: user })
+    t.same([ended.status, ended.body], [200, { user: null }], 'a revoked session is no session')
+  })
+
   t.test('PATCH /api/me changes display name, bio and theme; rejects bad values', async (t) => {
     const user = await newUser(app)
     // Read first, so that the view and answer kept for the user must give way to the change.

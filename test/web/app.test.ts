@@ -41,7 +41,6 @@ t.test('the web app, end to end in Chromium', async (t) => {
   t.equal(invites.length, 2, 'two invite codes shown once')
   const [vip] = await mintCodes(admin, 'activation', 1)
   t.ok(vip, 'an activation code shown once')
-  await screenshot(admin, 'admin')
   t.same(await seriousA11yViolations(admin), [], 'admin page: no serious accessibility violation')
   t.equal(
     (await admin.getByRole('table').getByRole('row').count()) - 1,
@@ -96,6 +95,11 @@ t.test('the web app, end to end in Chromium', async (t) => {
     'dark #c2410c',
     'and kept with the account',
   )
+  // Back to the system's colours (the screenshots show both schemes), the accent kept.
+  await Promise.all([
+    alice.waitForResponse((r) => r.url().endsWith('/api/me') && r.request().method() === 'PATCH'),
+    alice.getByLabel('system', { exact: true }).check(),
+  ])
   // Two-factor set-up asks for the current password first; a wrong one is told in words.
   await alice.getByLabel('Current password').fill('not-the-password')
   await alice.getByRole('button', { name: 'Set up two-factor sign-in' }).click()
@@ -143,7 +147,7 @@ t.test('the web app, end to end in Chromium', async (t) => {
     16,
     'bob sees the image alice uploaded, loaded (16 px wide)',
   )
-  await screenshot(bob, 'room')
+  await screenshot(bob, 'room-image')
   t.same(await seriousA11yViolations(bob), [], 'room page: no serious accessibility violation')
 
   // ------------------------------------------------------------ offline and back

@@ -93,6 +93,11 @@ export class AccountRoutes extends HttpBase {
 
   // ------------------------------------------------------------------ me
 
+  /** Who is signed in, or null without a live session: never a 401 (a page's first question). */
+  async session(): Promise<OwnUser | null> {
+    return (await this.request<{ user: OwnUser | null }>('GET', '/api/auth/session')).user
+  }
+
   async me(): Promise<OwnUser> {
     return (await this.request<{ user: OwnUser }>('GET', '/api/me')).user
   }

@@ -30,6 +30,9 @@ export type PublicUser = {
   createdAt: string
 }
 
+/** A user in the admin's list: the public view and whether the account is banned. */
+export type AdminUserView = PublicUser & { banned: boolean }
+
 /** A user as named on a post, a room or a message. */
 export type UserRef = { id: string; username: string; displayName: string }
 
