@@ -47,8 +47,15 @@ export const ERROR_CODES = {
   VIP_REQUIRED: { status: 403, meaning: 'Needs an active VIP membership (or the admin role)' },
   NOT_MEMBER: { status: 403, meaning: 'Only members of the room may do this: join it first' },
   NOT_FOUND: { status: 404, meaning: 'No such route or resource (or not visible to you)' },
-  USERNAME_TAKEN: { status: 409, meaning: 'Another account has this username' },
-  NAME_TAKEN: { status: 409, meaning: "The display name is another user's username" },
+  USERNAME_TAKEN: {
+    status: 409,
+    meaning: 'Another account has this username, or a name it is confusable with (Unicode TR39)',
+  },
+  NAME_TAKEN: {
+    status: 409,
+    meaning:
+      "The display name is another user's username or display name, or confusable with one (Unicode TR39)",
+  },
   LAST_ADMIN: { status: 409, meaning: 'The change would leave no admin who is not banned' },
   SELF_CHANGE: { status: 409, meaning: 'Admins cannot ban or demote themselves' },
   ROOM_FULL: { status: 409, meaning: 'The room has maxMembers members already' },

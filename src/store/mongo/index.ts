@@ -16,6 +16,7 @@ import { reactionIndexes } from './message-changes.ts'
 import { messageIndexes } from './message-docs.ts'
 import { readIndexes } from './message-unread.ts'
 import { mongoMessages } from './messages.ts'
+import { addNameKeys } from './name-keys.ts'
 import { mongoPosts, postIndexes } from './posts.ts'
 import { memberIndexes, mongoRooms, roomBarIndexes, roomIndexes } from './rooms.ts'
 import { mongoSessions, sessionIndexes } from './sessions.ts'
@@ -72,6 +73,7 @@ export async function connectMongo(
     for (const spec of specs) await createIndex(db, name, spec)
   }
   await addDisplayNameLower(db)
+  await addNameKeys(db)
   const store: Store = {
     kind: 'mongodb',
     users: mongoUsers(db),
