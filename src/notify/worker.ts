@@ -291,7 +291,7 @@ export class NotifyWorker {
   }
 
   private async deliverPush(job: JobRecord): Promise<'done' | { retryInMs: number }> {
-    const { store, metrics } = this.deps
+    const { metrics } = this.deps
     const due = Number(job.payload.due)
     if (Date.now() - due > GIVE_UP_MS) {
       metrics.failed.inc({ channel: 'push', reason: 'expired' })
