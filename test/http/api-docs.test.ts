@@ -15,12 +15,30 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options']
 const UNSAFE = new Set(['post', 'put', 'patch', 'delete'])
 /** Routes anyone may call: no security, no 401 UNAUTHENTICATED. */
 // (/metrics is on the API port only with METRICS_TOKEN set, so not in the default document.)
-const PUBLIC = ['/healthz', '/readyz', '/asyncapi.json', '/api/auth/register', '/api/auth/login']
+const PUBLIC = [
+  '/healthz',
+  '/readyz',
+  '/asyncapi.json',
+  '/api/auth/register',
+  '/api/auth/login',
+  '/api/push/key',
+  '/api/auth/email/verify',
+  '/api/auth/password/forgot',
+  '/api/auth/password/reset',
+]
 
 const EXPECTED = [
   ...['health', 'ready', 'asyncApi'],
   ...['register', 'login', 'logout', 'totpSetup', 'enableTotp', 'disableTotp', 'wsTicket'],
   ...['getMe', 'updateMe', 'changePassword', 'redeemVip', 'getUnread', 'openDm'],
+  ...[
+    'getPushKey',
+    'subscribePush',
+    'unsubscribePush',
+    'getNotificationSettings',
+    'updateNotificationSettings',
+  ],
+  ...['setEmail', 'verifyEmail', 'forgotPassword', 'resetPassword', 'adminResetLink'],
   ...[
     'listUsers',
     'getUser',
