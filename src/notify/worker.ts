@@ -82,7 +82,9 @@ export class NotifyWorker {
 
   /** Looks at the queue at `at` (a job due then was just enqueued here), unless a round comes sooner. */
   wakeAt(at: number): void {
-    if (this.stopped || this.running) return
+    if (this.stopped) return
+    if (this.wakes.length < 10_000) this.wakes.push(at)
+    if (this.running) return
     const ms = Math.max(0, at - Date.now())
     if (this.timer && this.nextRound <= Date.now() + ms) return
     this.schedule(ms)
@@ -116,15 +118,22 @@ export class NotifyWorker {
       for (;;) {
         if (this.stopped) return
         const jobs = await store.jobs.claim(this.owner, new Date(), LEASE_MS, BATCH)
+        // Work done may have queued more work due now (an event's pushes): go on until none is due.
+        if (jobs.length === 0) break
         await Promise.all(jobs.map((j) => this.run(j)))
-        if (jobs.length < BATCH) break
       }
       await this.housekeeping()
     } catch (err) {
       log.warn({ err }, 'notification queue round failed; trying again at the next poll')
     }
-    this.schedule(this.options.pollMs)
+    // The next poll, or sooner when a job enqueued here falls due before it.
+    const now = Date.now()
+    this.wakes = this.wakes.filter((at) => at > now)
+    this.schedule(Math.min(this.options.pollMs, ...this.wakes.map((at) => at - now)))
   }
+
+  /** Due times of jobs enqueued on this instance, so the worker wakes when they fall due. */
+  private wakes: number[] = []
 
   private async housekeeping(): Promise<void> {
     const now = Date.now()
