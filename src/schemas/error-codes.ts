@@ -48,6 +48,11 @@ export const ERROR_CODES = {
   NOT_MEMBER: { status: 403, meaning: 'Only members of the room may do this: join it first' },
   NOT_FOUND: { status: 404, meaning: 'No such route or resource (or not visible to you)' },
   USERNAME_TAKEN: { status: 409, meaning: 'Another account has this username' },
+  EMAIL_TAKEN: { status: 409, meaning: 'Another account has this mail address' },
+  INVALID_TOKEN: {
+    status: 400,
+    meaning: 'The verification or reset link is unknown, used or expired',
+  },
   NAME_TAKEN: { status: 409, meaning: "The display name is another user's username" },
   LAST_ADMIN: { status: 409, meaning: 'The change would leave no admin who is not banned' },
   SELF_CHANGE: { status: 409, meaning: 'Admins cannot ban or demote themselves' },
