@@ -9,7 +9,7 @@ import t from 'tap'
 import webpush from 'web-push'
 import { eventJobId } from '../../src/notify/trigger.ts'
 import { type Caller, call, loginAdmin, newUser, roomWith } from '../helpers/api.ts'
-import { backendName, buildTestApp, sharedEnv } from '../helpers/app.ts'
+import { backendName, buildTestApp, scaled, sharedEnv } from '../helpers/app.ts'
 import { PushService } from '../helpers/push-service.ts'
 import { until } from '../helpers/wait.ts'
 import { connect, joinRoom, listen } from '../helpers/ws.ts'
@@ -204,15 +204,23 @@ t.test(`web push on ${backendName}`, async (t) => {
 })
 
 t.test(
-  'embedded: the VAPID pair is generated once into DATA_DIR (mode 600) and kept',
-  { skip: Boolean(process.env.MONGODB_URL) },
+  scaled
+    ? 'scaled without a VAPID pair: push is off (404), nothing is written to DATA_DIR'
+    : 'embedded: the VAPID pair is generated once into DATA_DIR (mode 600) and kept',
   async (t) => {
+    const { existsSync, statSync } = await import('node:fs')
     const shared = sharedEnv(t)
     const first = await buildTestApp(t, shared)
-    const key = (await call(first, 'GET', '/api/push/key')).body.publicKey
+    const answer = await call(first, 'GET', '/api/push/key')
+    if (scaled) {
+      t.equal(answer.status, 404)
+      t.equal(answer.body.code, 'NOT_FOUND')
+      t.notOk(existsSync(`${shared.env.DATA_DIR}/vapid.json`), 'instances never make pairs of their own')
+      return
+    }
+    const key = answer.body.publicKey
     t.match(key, /^[A-Za-z0-9_-]{87}$/)
     await first.close()
-    const { statSync } = await import('node:fs')
     t.equal(statSync(`${shared.env.DATA_DIR}/vapid.json`).mode & 0o777, 0o600)
     const second = await buildTestApp(t, shared)
     t.equal((await call(second, 'GET', '/api/push/key')).body.publicKey, key, 'the same after a restart')
