@@ -11,13 +11,16 @@
 import type { Room } from './schemas/rooms.ts'
 import type { MessageRecord } from './store/records.ts'
 
+/** Why a membership ended: left (another tab), or removed by a moderator (`kicked`, `banned`). */
+export type RemovalReason = 'left' | 'kicked' | 'banned'
+
 export interface Announcer {
   /** A message (or update) was stored with the room's next seq: its followers get it. */
   messageStored(message: MessageRecord): Promise<void>
   /** The room's details or member count changed: its followers get its current view. */
   roomChanged(room: Room): Promise<void>
   /** The user's membership ended: their sockets stop following the room, told why. */
-  memberRemoved(roomId: string, userId: string, reason: 'left' | 'kicked'): Promise<void>
+  memberRemoved(roomId: string, userId: string, reason: RemovalReason): Promise<void>
   /** The room is gone: its followers are told and stop following it. */
   roomDeleted(roomId: string): Promise<void>
   /** The user's read marker of the room moved: every socket of the user hears it, following the room or not. */

@@ -11,6 +11,7 @@ import { SessionService } from './accounts/sessions.ts'
 import { TicketService } from './accounts/tickets.ts'
 import type { Adapters } from './adapters/adapters.ts'
 import { adaptersFor } from './adapters/select.ts'
+import { AuditService } from './audit/audit.ts'
 import type { Bus } from './bus/bus.ts'
 import type { Config } from './config.ts'
 import { prepareDataDir } from './data-dir.ts'
@@ -41,6 +42,7 @@ export interface Core {
   readonly rooms: RoomService
   readonly chat: ChatService
   readonly files: FileService
+  readonly audit: AuditService
   readonly hub: Hub
   readonly metrics: Metrics
   /** Which store and bus this instance runs on, for the start-up log. */
@@ -104,7 +106,8 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
   })
   await sessions.start()
 
-  const codes = new CodeService(store)
+  const audit = new AuditService(store)
+  const codes = new CodeService(store, audit)
   const loginWindow = config.LOGIN_WINDOW_MINUTES * 60
   const accounts = new AccountService({
     store,
@@ -112,6 +115,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     passwords: passwordHasher(config.ARGON2_MEMORY_KIB, config.ARGON2_TIME_COST),
     sessions,
     codes,
+    audit,
     ephemeral,
     limits: {
       login: new LoginThrottle(
@@ -140,7 +144,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     sessions.stop()
     throw err
   })
-  const rooms = new RoomService(store, publisher, presence, fileBytes)
+  const rooms = new RoomService(store, publisher, presence, fileBytes, audit)
   const chat = new ChatService(
     store,
     rooms,
@@ -149,6 +153,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     limit('message-user', config.RATE_MESSAGE_USER, 10),
     log,
     fileBytes,
+    audit,
   )
   const files = new FileService(
     store,
@@ -171,6 +176,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     rooms,
     chat,
     files,
+    audit,
     hub,
     metrics,
     backend: { store: store.kind, bus: bus.kind },

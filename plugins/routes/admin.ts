@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { AuditEntry, AuditQuery } from '../../src/schemas/audit.ts'
 import {
   ActivationCodesBody,
   CodesQuery,
@@ -13,7 +14,7 @@ import { AdminUserPatch, OwnUser } from '../../src/schemas/users.ts'
 const Minted = Type.Object({ codes: Type.Array(NewCode) })
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const { codes, accounts } = app.core
+  const { codes, accounts, audit } = app.core
   const tags = ['admin']
   app.addHook('preHandler', app.requireAdmin)
 
@@ -89,7 +90,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await codes.revoke(request.params.id)
+      await codes.revoke(request.params.id, request.auth.userId)
       return reply.code(204).send(null)
     },
   )
@@ -113,6 +114,21 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => ({
       user: await accounts.adminUpdate(request.auth.userId, request.params.id, request.body),
     }),
+  )
+
+  app.get(
+    '/audit',
+    {
+      schema: {
+        operationId: 'listAudit',
+        tags,
+        summary:
+          'The audit log, newest first: every action of an admin or a room creator on someone else. Read only: no route changes or removes an entry',
+        querystring: AuditQuery,
+        response: { 200: Page(AuditEntry), ...errors('UNAUTHENTICATED', 'FORBIDDEN') },
+      },
+    },
+    async (request) => audit.list(request.query),
   )
 }
 

@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { errors } from '../../src/schemas/common.ts'
+import type { ErrorCode } from '../../src/schemas/error-codes.ts'
 import {
   AuthAnswer,
   LoginBody,
   RegisterBody,
-  TotpCode,
+  TotpConfirmBody,
   TotpSetup,
   TotpSetupBody,
   WsTicket,
@@ -14,6 +16,10 @@ import {
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { accounts, tickets } = app.core
   const tags = ['auth']
+  const signInContext = (request: FastifyRequest) => ({
+    ip: request.ip,
+    deviceUserId: app.deviceUserFrom(request),
+  })
 
   app.post(
     '/register',
@@ -52,10 +58,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const signed = await accounts.login(request.body, {
-        ip: request.ip,
-        deviceUserId: app.deviceUserFrom(request),
-      })
+      const signed = await accounts.login(request.body, signInContext(request))
       app.setDeviceCookie(reply, request, signed.userId)
       return { user: signed.user, token: app.issueToken(request, reply, signed) }
     },
@@ -79,6 +82,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
   )
 
+  // Each two-factor change asks for the current password as `POST /api/me/password` does: the
+  // same answer when it is wrong (400 BAD_CREDENTIALS) and the same throttle (the login's).
+  const reauth: (ErrorCode | [ErrorCode, number])[] = [
+    'UNAUTHENTICATED',
+    ['BAD_CREDENTIALS', 400],
+    ['BAD_TOTP', 400],
+    'RATE_LIMITED',
+  ]
+
   app.post(
     '/totp/setup',
     {
@@ -87,16 +99,18 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'totpSetup',
         tags,
         summary:
-          'Start two-factor setup (inactive until enabled). With two-factor on, `code` (a current one) is required: 400 TOTP_REQUIRED without it, BAD_TOTP when wrong',
+          'Start two-factor setup (inactive until enabled); needs the current `password`. With two-factor on, `code` (a current one) is required too: 400 TOTP_REQUIRED without it, BAD_TOTP when wrong',
         body: TotpSetupBody,
-        response: { 200: TotpSetup, ...errors('UNAUTHENTICATED', ['TOTP_REQUIRED', 400], ['BAD_TOTP', 400]) },
-      },
-      // The body is optional: without one (as before two-factor could be replaced) it is `{}`.
-      preValidation: async (request) => {
-        request.body ??= {}
+        response: { 200: TotpSetup, ...errors(...reauth, ['TOTP_REQUIRED', 400]) },
       },
     },
-    async (request) => accounts.totpSetup(request.auth.userId, request.body.code),
+    async (request) =>
+      accounts.totpSetup(
+        request.auth.userId,
+        request.body.password,
+        signInContext(request),
+        request.body.code,
+      ),
   )
 
   app.post(
@@ -106,13 +120,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         operationId: 'enableTotp',
         tags,
-        summary: 'Enable two-factor login',
-        body: TotpCode,
-        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', ['BAD_TOTP', 400]) },
+        summary: 'Enable two-factor login with a code of the pending secret and the current `password`',
+        body: TotpConfirmBody,
+        response: { 204: Type.Null(), ...errors(...reauth) },
       },
     },
     async (request, reply) => {
-      await accounts.totpEnable(request.auth.userId, request.body.code)
+      const { code, password } = request.body
+      await accounts.totpEnable(request.auth.userId, code, password, signInContext(request))
       return reply.code(204).send(null)
     },
   )
@@ -124,13 +139,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         operationId: 'disableTotp',
         tags,
-        summary: 'Disable two-factor login',
-        body: TotpCode,
-        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', ['BAD_TOTP', 400]) },
+        summary: 'Disable two-factor login with a current code and the current `password`',
+        body: TotpConfirmBody,
+        response: { 204: Type.Null(), ...errors(...reauth) },
       },
     },
     async (request, reply) => {
-      await accounts.totpDisable(request.auth.userId, request.body.code)
+      const { code, password } = request.body
+      await accounts.totpDisable(request.auth.userId, code, password, signInContext(request))
       return reply.code(204).send(null)
     },
   )

@@ -71,14 +71,27 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         operationId: 'changePassword',
         tags,
-        summary: 'Change the password; every other session is revoked',
+        summary:
+          'Change the password; every other session is revoked. Wrong `currentPassword`s count as failed logins (429 past the login limits)',
         body: PasswordChange,
-        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', ['BAD_CREDENTIALS', 400]) },
+        response: {
+          204: Type.Null(),
+          ...errors('UNAUTHENTICATED', ['BAD_CREDENTIALS', 400], 'RATE_LIMITED'),
+        },
       },
     },
     async (request, reply) => {
       const { currentPassword, newPassword } = request.body
-      await accounts.changePassword(request.auth.userId, request.auth.sessionId, currentPassword, newPassword)
+      await accounts.changePassword(
+        request.auth.userId,
+        request.auth.sessionId,
+        currentPassword,
+        newPassword,
+        {
+          ip: request.ip,
+          deviceUserId: app.deviceUserFrom(request),
+        },
+      )
       return reply.code(204).send(null)
     },
   )

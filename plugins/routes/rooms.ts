@@ -5,6 +5,7 @@ import {
   CreateRoomBody,
   EditBody,
   HistoryQuery,
+  KickBody,
   Member,
   MemberParams,
   Message,
@@ -76,7 +77,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Become a member (idempotent)',
         params: IdParams,
-        response: { 200: RoomAnswer, ...errors('UNAUTHENTICATED', 'NOT_FOUND', 'ROOM_FULL') },
+        response: {
+          200: RoomAnswer,
+          ...errors('UNAUTHENTICATED', 'BANNED_FROM_ROOM', 'NOT_FOUND', 'ROOM_FULL'),
+        },
       },
     },
     async (request) => ({ room: await rooms.join(request.auth.userId, request.params.id) }),
@@ -276,13 +280,54 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'kickMember',
         tags,
         summary:
-          "Remove a member (the room's creator or an admin); their sockets get `removed` with reason `kicked`",
+          "Remove a member (the room's creator or an admin; not a site admin for a creator) and keep them out for `minutes` (default 10; 0 only removes): their sockets get `removed` with reason `kicked`, a join 403 BANNED_FROM_ROOM",
         params: MemberParams,
+        body: KickBody,
         response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_MEMBER', 'NOT_FOUND') },
+      },
+      // The body is optional: a kick without one is a kick of the default length.
+      preValidation: async (request) => {
+        request.body ??= {}
       },
     },
     async (request, reply) => {
-      await rooms.kick(request.auth.userId, request.params.id, request.params.userId)
+      const { id, userId } = request.params
+      await rooms.kick(request.auth.userId, id, userId, request.body.minutes)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/:id/members/:userId/ban',
+    {
+      schema: {
+        operationId: 'banFromRoom',
+        tags,
+        summary:
+          "Ban a user from the room until lifted (the room's creator or an admin; not a site admin for a creator): a member is removed (`removed` with reason `banned`), a join gets 403 BANNED_FROM_ROOM",
+        params: MemberParams,
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND') },
+      },
+    },
+    async (request, reply) => {
+      await rooms.ban(request.auth.userId, request.params.id, request.params.userId)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.delete(
+    '/:id/members/:userId/ban',
+    {
+      schema: {
+        operationId: 'unbanFromRoom',
+        tags,
+        summary: "Lift a user's ban (and a kick's bar) of the room; idempotent",
+        params: MemberParams,
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND') },
+      },
+    },
+    async (request, reply) => {
+      await rooms.unban(request.auth.userId, request.params.id, request.params.userId)
       return reply.code(204).send(null)
     },
   )
@@ -312,7 +357,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         operationId: 'deleteRoom',
         tags,
-        summary: 'Delete a room with its messages (its creator or an admin)',
+        summary:
+          'Delete a room with its messages (its creator or an admin; a direct room only an admin: its members leave it)',
         params: IdParams,
         response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND') },
       },

@@ -1,6 +1,7 @@
 // Accounts: registration by invitation, login, profiles, VIP, two-factor, roles and bans.
 // Framework-free: callers pass plain values and get views or AppErrors.
 
+import { type AuditService, userRef } from '../audit/audit.ts'
 import { enforceLimit } from '../enforce-limit.ts'
 import type { Ephemeral } from '../ephemeral/ephemeral.ts'
 import { AppError, notFound } from '../errors.ts'
@@ -32,6 +33,7 @@ export interface AccountLimits {
 
 const usernameTaken = () => new AppError(409, 'USERNAME_TAKEN', 'That username is taken')
 const badCredentials = () => new AppError(401, 'BAD_CREDENTIALS', 'Wrong username or password')
+const wrongPassword = () => new AppError(400, 'BAD_CREDENTIALS', 'The current password is wrong')
 const badTotp = (status = 401) => new AppError(status, 'BAD_TOTP', 'That two-factor code is not valid')
 const lastAdmin = () =>
   new AppError(409, 'LAST_ADMIN', 'There must always be at least one admin who is not banned')
@@ -62,6 +64,8 @@ export interface AccountDeps {
   passwords: PasswordHasher
   sessions: SessionService
   codes: CodeService
+  /** Role changes and bans are logged. */
+  audit: AuditService
   /** Used TOTP codes and the addresses where users signed in. */
   ephemeral: Ephemeral
   limits: AccountLimits
@@ -76,6 +80,7 @@ export class AccountService {
   private readonly passwords: PasswordHasher
   private readonly sessions: SessionService
   private readonly codes: CodeService
+  private readonly audit: AuditService
   private readonly ephemeral: Ephemeral
   private readonly limits: AccountLimits
   private readonly box: SecretBox
@@ -89,6 +94,7 @@ export class AccountService {
     this.passwords = deps.passwords
     this.sessions = deps.sessions
     this.codes = deps.codes
+    this.audit = deps.audit
     this.ephemeral = deps.ephemeral
     this.limits = deps.limits
     this.box = deps.box
@@ -175,11 +181,16 @@ export class AccountService {
     return this.view(user)
   }
 
-  async changePassword(userId: string, sessionId: string, current: string, next: string): Promise<void> {
+  /** 400 BAD_CREDENTIALS for a wrong current password, throttled as login failures are. */
+  async changePassword(
+    userId: string,
+    sessionId: string,
+    current: string,
+    next: string,
+    ctx: LoginContext,
+  ): Promise<void> {
     const user = await this.require(userId)
-    if (!(await this.passwords.verify(user.passwordHash, current))) {
-      throw new AppError(400, 'BAD_CREDENTIALS', 'The current password is wrong')
-    }
+    await this.confirmPassword(user, current, ctx)
     await this.store.users.update(userId, { passwordHash: await this.passwords.hash(next) })
     await this.sessions.revokeAll(userId, sessionId)
   }
@@ -193,33 +204,48 @@ export class AccountService {
   }
 
   /**
-   * Starts setting up two-factor. With two-factor already on, replacing it needs a valid code of
-   * the current secret (`currentCode`): a stolen session alone cannot swap the authenticator.
+   * Starts setting up two-factor. The current password is asked first (as a password change asks
+   * it), so a stolen session alone cannot put an authenticator of its own on the account and lock
+   * the owner out. With two-factor already on, replacing it also needs a valid code of the current
+   * secret (`currentCode`).
    */
-  async totpSetup(userId: string, currentCode?: string): Promise<{ secret: string; otpauthUrl: string }> {
+  async totpSetup(
+    userId: string,
+    password: string,
+    ctx: LoginContext,
+    currentCode?: string,
+  ): Promise<{ secret: string; otpauthUrl: string }> {
     const user = await this.require(userId)
+    await this.confirmPassword(user, password, ctx)
     if (user.totpSecret) {
       if (!currentCode)
         throw new AppError(400, 'TOTP_REQUIRED', 'Two-factor is on: give a current code to replace it')
-      if (!(await checkTotp(this.ephemeral, userId, this.box.open(user.totpSecret), currentCode)))
-        throw badTotp(400)
+      await this.confirmCode(user, this.box.open(user.totpSecret), currentCode, ctx)
     }
     const secret = newTotpSecret()
     await this.store.users.update(userId, { totpPending: this.box.seal(secret) })
     return { secret, otpauthUrl: totpUri(user.username, secret) }
   }
 
-  async totpEnable(userId: string, code: string): Promise<void> {
+  /** Turns on the pending secret: the current password and a code of that secret. */
+  async totpEnable(userId: string, code: string, password: string, ctx: LoginContext): Promise<void> {
     const user = await this.require(userId)
+    await this.confirmPassword(user, password, ctx)
     const pending = user.totpPending && this.box.open(user.totpPending)
-    if (!pending || !(await checkTotp(this.ephemeral, userId, pending, code))) throw badTotp(400)
+    if (!pending) throw badTotp(400)
+    await this.confirmCode(user, pending, code, ctx)
     await this.store.users.update(userId, { totpSecret: this.box.seal(pending), totpPending: null })
   }
 
-  async totpDisable(userId: string, code: string): Promise<void> {
+  /**
+   * Turns two-factor off: the current password and a current code, both factors, so neither a
+   * stolen session with the authenticator nor one with the password alone can remove it.
+   */
+  async totpDisable(userId: string, code: string, password: string, ctx: LoginContext): Promise<void> {
     const user = await this.require(userId)
-    if (!user.totpSecret || !(await checkTotp(this.ephemeral, userId, this.box.open(user.totpSecret), code)))
-      throw badTotp(400)
+    await this.confirmPassword(user, password, ctx)
+    if (!user.totpSecret) throw badTotp(400)
+    await this.confirmCode(user, this.box.open(user.totpSecret), code, ctx)
     await this.store.users.update(userId, { totpSecret: null, totpPending: null })
   }
 
@@ -244,6 +270,11 @@ export class AccountService {
     }
     if (patch.banned) await this.sessions.revokeAll(userId)
     this.log.info({ actorId, userId, patch }, 'admin changed a user')
+    // After the change, one entry for each thing that changed.
+    if (patch.role !== undefined && patch.role !== before.role)
+      await this.audit.record(actorId, 'user.role', userRef(user), { from: before.role, to: patch.role })
+    if (patch.banned !== undefined && patch.banned !== before.banned)
+      await this.audit.record(actorId, patch.banned ? 'user.ban' : 'user.unban', userRef(user))
     return this.view(user)
   }
 
@@ -292,6 +323,31 @@ export class AccountService {
     const owner = await this.store.users.getByUsername(name)
     if (owner && owner.id !== userId) throw nameTaken()
     return name
+  }
+
+  /**
+   * The password asked again by a signed-in user: 400 BAD_CREDENTIALS when wrong. Through the
+   * login throttle, under the user's username, so guesses here and at login share one budget and
+   * a stolen token cannot try passwords faster here than a stranger can at the login form.
+   */
+  private async confirmPassword(user: UserRecord, password: string, ctx: LoginContext): Promise<void> {
+    await this.limits.login.before(user.username, user.id, ctx)
+    if (!(await this.passwords.verify(user.passwordHash, password))) {
+      await this.limits.login.failed(user.username, ctx)
+      throw wrongPassword()
+    }
+  }
+
+  /** A code of `secret` (used once): 400 BAD_TOTP when wrong, counted as a failure like a password. */
+  private async confirmCode(
+    user: UserRecord,
+    secret: string,
+    code: string,
+    ctx: LoginContext,
+  ): Promise<void> {
+    if (await checkTotp(this.ephemeral, user.id, secret, code)) return
+    await this.limits.login.failed(user.username, ctx)
+    throw badTotp(400)
   }
 
   private async signIn(user: UserRecord): Promise<Signed> {

@@ -1,6 +1,7 @@
 // Invitation and activation codes: random (crypto), shown once, stored only as a SHA-256 hash,
 // redeemed atomically by the store.
 import { createHash, randomBytes } from 'node:crypto'
+import type { AuditService } from '../audit/audit.ts'
 import { AppError, notFound } from '../errors.ts'
 import { newId } from '../ids.ts'
 import { clampLimit, decodeCursor, type Page, toPage } from '../pagination.ts'
@@ -51,7 +52,11 @@ export interface MintOptions {
 }
 
 export class CodeService {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** Codes an admin mints or revokes are logged (not the bootstrap code the server mints itself). */
+    private readonly audit: AuditService,
+  ) {}
 
   async mint(type: CodeType, o: MintOptions): Promise<NewCode[]> {
     const now = new Date()
@@ -74,6 +79,15 @@ export class CodeService {
       return { code, record }
     })
     await this.store.codes.insertMany(minted.map((m) => m.record))
+    if (o.createdBy)
+      await this.audit.record(o.createdBy, 'code.mint', null, {
+        type,
+        count: o.count,
+        maxUses: o.maxUses ?? 1,
+        vipDays: type === 'activation' ? (o.vipDays ?? null) : null,
+        expiresInDays: o.expiresInDays ?? null,
+        codes: minted.map((m) => m.record.id),
+      })
     return minted.map(({ code, record }) => ({ ...toCodeView(record, now), code }))
   }
 
@@ -120,7 +134,10 @@ export class CodeService {
     }
   }
 
-  async revoke(id: string): Promise<void> {
+  /** Revokes a code (an admin, `actorId`, who is logged). */
+  async revoke(id: string, actorId: string): Promise<void> {
     if (!(await this.store.codes.revoke(id, new Date()))) throw notFound('Code')
+    const code = await this.store.codes.get(id)
+    await this.audit.record(actorId, 'code.revoke', null, { code: id, type: code?.type, hint: code?.hint })
   }
 }

@@ -3,7 +3,15 @@
 import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible'
 import type { Limiter } from './limits.ts'
 
-export function flexibleLimiter(impl: RateLimiterAbstract, points: number): Limiter {
+/**
+ * `refund` is the implementation's own: the library's `reward` would count below zero, and on
+ * a key whose window ended start a new window with a point to spare.
+ */
+export function flexibleLimiter(
+  impl: RateLimiterAbstract,
+  points: number,
+  refund: (key: string) => Promise<void>,
+): Limiter {
   /** The counter after one more event; a refusal rejects with the same shape. */
   const hit = async (key: string): Promise<RateLimiterRes> => {
     try {
@@ -34,5 +42,6 @@ export function flexibleLimiter(impl: RateLimiterAbstract, points: number): Limi
     async reset(key) {
       await impl.delete(key)
     },
+    refund,
   }
 }

@@ -11,6 +11,9 @@
 //   `points` are allowed.
 // - `retryAfter` is the seconds until the key's window frees a point again: above 0 and at most
 //   the rule's `seconds`.
+// - `refund` takes back one event of the key's current window, on every instance; it never
+//   lowers a count below zero nor carries into a later window, so refunds never allow more
+//   than the rule.
 // Implementations report what happened and never throw for a refusal; what a refusal means (a 429
 // RATE_LIMITED, a lockout) is decided by the services (src/enforce-limit.ts).
 
@@ -44,6 +47,11 @@ export interface Limiter {
   wait(key: string): Promise<number>
   /** Forgets `key`'s events (a successful login clears its failures). */
   reset(key: string): Promise<void>
+  /**
+   * Takes back one event counted for `key` in its current window (a repeated send that stored
+   * nothing new); nothing when the key has no event left in the window.
+   */
+  refund(key: string): Promise<void>
 }
 
 /**

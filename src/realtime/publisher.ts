@@ -2,7 +2,7 @@
 // services' Announcer port (src/announcer.ts), and the notices the sockets and the presence
 // tracker send (typing, a changed online list). Only publishes: what a payload means for the
 // sockets of an instance is the receiver's (receiver.ts), on every instance, this one included.
-import type { Announcer } from '../announcer.ts'
+import type { Announcer, RemovalReason } from '../announcer.ts'
 import type { Bus } from '../bus/bus.ts'
 import { publishOn } from '../bus/channel.ts'
 import type { Metrics } from '../metrics.ts'
@@ -41,7 +41,7 @@ export class Publisher implements Announcer {
     return this.event(room.id, { k: 'room', room })
   }
 
-  memberRemoved(roomId: string, userId: string, reason: 'left' | 'kicked'): Promise<void> {
+  memberRemoved(roomId: string, userId: string, reason: RemovalReason): Promise<void> {
     return this.event(roomId, { k: 'left', user: userId, reason })
   }
 

@@ -8,14 +8,15 @@
 // without createdAt: delivered, not timed). That version refuses the new header as a bad payload
 // and, as for any publish it lost, fills the message from the store (the mark tells it): its
 // sockets still get every message, once and in order, later by up to a sweep.
+import type { RemovalReason } from '../announcer.ts'
 import type { Channel } from '../bus/channel.ts'
 import type { Room } from '../schemas/rooms.ts'
 
 /** What instances tell each other about a room, beside its messages. */
 export type RoomEvent =
   | { k: 'room'; room: Room }
-  /** The user's membership ended: left (on another tab), or `kicked` by a moderator. */
-  | { k: 'left'; user: string; reason?: 'left' | 'kicked' }
+  /** The user's membership ended: left (on another tab), or `kicked` or `banned` by a moderator. */
+  | { k: 'left'; user: string; reason?: RemovalReason }
   | { k: 'deleted' }
   | { k: 'typing'; user: string }
   | { k: 'presence' }

@@ -4,7 +4,7 @@
 // them, a user's own record and rooms, which `GET /api/me` shows on every page load.
 //
 // Exact through bus events: every store write that can make a cached answer wrong (a member
-// leaving or joining, a room created or deleted, a user changed, banned or made VIP) goes
+// leaving, joining or removed by a moderator, a room created or deleted, a user changed, banned or made VIP) goes
 // through `watch(store)`, which drops the entry on this instance at once and announces it on the
 // `chat:state` channel, so every other instance drops it when the notice arrives (milliseconds;
 // test/multi/chat-state.test.ts measures the window). Only positive answers are cached: a join
@@ -233,11 +233,16 @@ export class ChatState {
             room.dm.map((user) => ({ k: 'rooms', user })),
             () => rooms.openDm(room),
           ),
+        // A join refused as 'barred' or 'full' may have held a membership for a moment (the
+        // MongoDB adapter inserts, then checks): a read on another instance may have cached it.
         join: (roomId, userId, at) =>
           announced(
-            [{ k: 'rooms', user: userId }],
+            [
+              { k: 'rooms', user: userId },
+              { k: 'member', room: roomId, user: userId },
+            ],
             () => rooms.join(roomId, userId, at),
-            (result) => result === 'joined',
+            (result) => result === 'joined' || result === 'barred' || result === 'full',
           ),
         leave: (roomId, userId) =>
           announced(
@@ -245,8 +250,15 @@ export class ChatState {
             () => rooms.leave(roomId, userId),
             (left) => left,
           ),
-        mute: (roomId, userId, until) =>
-          announced([{ k: 'mute', room: roomId, user: userId }], () => rooms.mute(roomId, userId, until)),
+        mute: (roomId, userId, until, entry) =>
+          announced([{ k: 'mute', room: roomId, user: userId }], () =>
+            rooms.mute(roomId, userId, until, entry),
+          ),
+        // A kick or ban: the membership ends on every instance at once, whatever the store said.
+        exclude: (roomId, userId, bar, entry) =>
+          announced([{ k: 'member', room: roomId, user: userId }], () =>
+            rooms.exclude(roomId, userId, bar, entry),
+          ),
         delete: (roomId) =>
           announced(
             [{ k: 'room', room: roomId }],

@@ -3,6 +3,7 @@
 // In the steady state a message costs one store round trip: membership and the sender come from
 // ChatState, and appends queued for a room are stored as one batch (AppendQueue).
 import type { Announcer } from '../announcer.ts'
+import { type AuditService, roomRef, userRef } from '../audit/audit.ts'
 import { enforceLimit } from '../enforce-limit.ts'
 import { AppError, notFound } from '../errors.ts'
 import type { Files } from '../files/files.ts'
@@ -28,6 +29,12 @@ const REPLY_QUOTE = 200
 
 const deletedError = () => new AppError(409, 'DELETED', 'The message was deleted')
 
+/**
+ * Refusals a repeat of a stored send can meet when its first send did not (a mute or the rate
+ * limit came since, the message replied to was deleted since): the first ack wins over them.
+ */
+const LATER_REFUSALS: ReadonlySet<string> = new Set(['RATE_LIMITED', 'MUTED', 'DELETED'])
+
 export interface Sent {
   message: MessageRecord
   duplicate: boolean
@@ -43,9 +50,11 @@ export class ChatService {
     private readonly state: ChatState,
     private readonly announce: Announcer,
     private readonly perUser: Limiter,
-    log: Logger,
+    private readonly log: Logger,
     /** The bytes of files, removed with their deleted message. */
     private readonly files: Pick<Files, 'delete'>,
+    /** Deletions of others' messages are logged. */
+    private readonly audit: AuditService,
   ) {
     // An update's frame carries the changed message as it is once the update is stored: read
     // after the append, before the publish, for the batch at once (publishes keep seq order).
@@ -64,6 +73,12 @@ export class ChatService {
     )
   }
 
+  /**
+   * A repeated clientMsgId gets the first ack and costs no rate-limit event, whatever came since:
+   * the store finds the repeat as it appends (and the event counted is given back), and a repeat
+   * refused before it got there (muted, rate limited) is looked up then. A new message costs no
+   * lookup of its own.
+   */
   async send(
     userId: string,
     roomId: string,
@@ -72,20 +87,33 @@ export class ChatService {
     replyTo?: number,
   ): Promise<Sent> {
     checkText(text)
-    await enforceLimit(this.perUser, userId)
-    // A reply and mentions cost a read each, only when there is one (a plain send stays one round trip).
-    const [reply, mentions] = await Promise.all([
-      replyTo === undefined ? null : this.replyRef(userId, roomId, replyTo),
-      this.mentionsIn(text),
-    ])
-    return this.post(userId, roomId, {
-      kind: 'text',
-      text,
-      file: null,
-      clientMsgId,
-      replyTo: reply,
-      mentions,
-    })
+    let sent: Sent
+    try {
+      await enforceLimit(this.perUser, userId)
+      // A reply and mentions cost a read each, only when there is one (a plain send stays one round trip).
+      const [reply, mentions] = await Promise.all([
+        replyTo === undefined ? null : this.replyRef(userId, roomId, replyTo),
+        this.mentionsIn(text),
+      ])
+      sent = await this.post(userId, roomId, {
+        kind: 'text',
+        text,
+        file: null,
+        clientMsgId,
+        replyTo: reply,
+        mentions,
+      })
+    } catch (err) {
+      const first =
+        err instanceof AppError && LATER_REFUSALS.has(err.code)
+          ? await this.store.messages.sent(roomId, userId, clientMsgId)
+          : null
+      if (!first) throw err
+      sent = { message: first, duplicate: true }
+    }
+    if (sent.duplicate)
+      await this.perUser.refund(userId).catch((err) => this.log.warn({ err }, 'rate-limit refund failed'))
+    return sent
   }
 
   /** Replaces the text of one's own message; the room gets an `update`. */
@@ -119,8 +147,11 @@ export class ChatService {
       if (admin) await this.rooms.get(roomId) // 404 for a room that is not there
       throw notFound('Message')
     }
+    const byOther = m.from !== null && m.from.id !== userId
+    let roomName = ''
     if (m.from?.id !== userId) {
       const room = await this.rooms.get(roomId)
+      roomName = room.name
       // A direct room's "creator" only opened it first: no moderator there but an admin.
       const moderator = room.kind !== 'dm' && room.creator.id === userId
       if (!moderator && !admin)
@@ -138,6 +169,12 @@ export class ChatService {
       await this.files.delete({ id: removed.file.id, roomId })
     }
     await this.change(userId, roomId, seq, { kind: 'delete' })
+    // After the deletion, once (only the caller whose `remove` took it gets here).
+    if (byOther && m.from)
+      await this.audit.record(userId, 'message.delete', userRef(m.from), {
+        room: roomRef({ id: roomId, name: roomName }),
+        seq,
+      })
   }
 
   /** Puts the user's emoji on a message (idempotent); the room gets an `update` when it changed. */

@@ -2,17 +2,37 @@
 // or details is announced to every instance (the Announcer port), which updates the live sockets.
 import { toPublicUser, vipActive } from '../accounts/views.ts'
 import type { Announcer } from '../announcer.ts'
+import { type AuditService, roomRef, userRef } from '../audit/audit.ts'
 import { AppError, notFound } from '../errors.ts'
 import type { Files } from '../files/files.ts'
 import { newId } from '../ids.ts'
 import { clampLimit, decodeCursor, type Page, toPage } from '../pagination.ts'
 import type { Presence } from '../presence/presence.ts'
 import type { CreateRoomBody, Member, Room, RoomsQuery } from '../schemas/rooms.ts'
-import type { RoomRecord } from '../store/records.ts'
+import type { RoomBar, RoomRecord, UserRecord } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
 import { toRoomView } from '../views/rooms.ts'
 
 export const notMember = () => new AppError(403, 'NOT_MEMBER', 'Join the room first')
+
+/**
+ * Whether the user may know the room exists: a direct room is its two users' business only.
+ * A room they may not see answers exactly as an id that does not exist, on every route, so its
+ * existence cannot be told from the answers.
+ */
+export const canSee = (room: RoomRecord, userId: string): boolean => !room.dm || room.dm.includes(userId)
+
+/** How long a kick keeps the user out when the moderator does not say. */
+export const KICK_BAR_MINUTES = 10
+
+const barredError = (bar: RoomBar | null) =>
+  new AppError(
+    403,
+    'BANNED_FROM_ROOM',
+    bar?.until
+      ? `You were removed from this room and may join again at ${bar.until.toISOString()}`
+      : 'You are banned from this room',
+  )
 
 export class RoomService {
   constructor(
@@ -21,6 +41,8 @@ export class RoomService {
     private readonly presence: Presence,
     /** The bytes of the rooms' files, removed with their room. */
     private readonly files: Pick<Files, 'deleteByRoom'>,
+    /** Kicks, bans and mutes are logged with their action. */
+    private readonly audit: AuditService,
   ) {}
 
   async create(userId: string, body: CreateRoomBody): Promise<Room> {
@@ -62,9 +84,7 @@ export class RoomService {
   }
 
   async get(roomId: string, viewer?: string): Promise<Room> {
-    const record = await this.require(roomId)
-    // A direct room is its two users' business only.
-    if (viewer && record.dm && !record.dm.includes(viewer)) throw notFound('Room')
+    const record = viewer ? await this.visible(roomId, viewer) : await this.require(roomId)
     const room = await this.view(record)
     return viewer ? (await this.personal([room], viewer))[0]! : room
   }
@@ -90,18 +110,63 @@ export class RoomService {
       kind: 'dm',
       dm,
     })
+    // Opening it is the way back to a direct room one left (hid).
+    await this.store.rooms.unhide(room.id, userId)
     return (await this.personal([await this.view(room)], userId))[0]!
   }
 
-  /** Removes a member (the room's creator or an admin); the user's sockets get `removed` with reason `kicked`. */
-  async kick(userId: string, roomId: string, targetId: string): Promise<void> {
+  /**
+   * Removes a member (the room's creator or an admin) and keeps them from joining again for
+   * `minutes` (0: removed only); the user's sockets get `removed` with reason `kicked`.
+   */
+  async kick(userId: string, roomId: string, targetId: string, minutes = KICK_BAR_MINUTES): Promise<void> {
     const room = await this.requireModerator(userId, roomId)
     if (targetId === room.creator.id)
       throw new AppError(403, 'FORBIDDEN', "The room's creator cannot be kicked")
-    await this.requireAbove(userId, room, targetId)
-    if (!(await this.store.rooms.leave(roomId, targetId))) return
-    await this.announce.memberRemoved(roomId, targetId, 'kicked')
-    await this.announce.roomChanged(await this.get(roomId))
+    const target = await this.requireAbove(userId, room, targetId)
+    // Nothing to do (and nothing to log) for no such user, or a non-member with no bar to set.
+    if (!target || (minutes === 0 && !(await this.store.rooms.isMember(roomId, targetId)))) return
+    const bar: RoomBar | null =
+      minutes > 0 ? { kind: 'kick', until: new Date(Date.now() + minutes * 60_000) } : null
+    const entry = await this.audit.entry(userId, 'room.kick', userRef(target), {
+      room: roomRef(room),
+      minutes,
+    })
+    await this.removed(room, targetId, await this.store.rooms.exclude(roomId, targetId, bar, entry), 'kicked')
+  }
+
+  /**
+   * Bans the user from the room until `unban` (the room's creator or an admin): a member is
+   * removed (`removed` with reason `banned`); a join is refused with 403 BANNED_FROM_ROOM.
+   */
+  async ban(userId: string, roomId: string, targetId: string): Promise<void> {
+    const room = await this.requireModerator(userId, roomId)
+    if (targetId === room.creator.id)
+      throw new AppError(403, 'FORBIDDEN', "The room's creator cannot be banned")
+    const target = await this.requireAbove(userId, room, targetId)
+    if (!target) throw notFound('User')
+    const entry = await this.audit.entry(userId, 'room.ban', userRef(target), { room: roomRef(room) })
+    const left = await this.store.rooms.exclude(roomId, targetId, { kind: 'ban', until: null }, entry)
+    await this.removed(room, targetId, left, 'banned')
+  }
+
+  /** Lifts the user's ban (and a kick's bar) of the room; idempotent. */
+  async unban(userId: string, roomId: string, targetId: string): Promise<void> {
+    const room = await this.requireModerator(userId, roomId)
+    const target = await this.requireAbove(userId, room, targetId)
+    if (!target) throw notFound('User')
+    await this.store.rooms.unbar(
+      roomId,
+      targetId,
+      await this.audit.entry(userId, 'room.unban', userRef(target), { room: roomRef(room) }),
+    )
+  }
+
+  /** After a removal: the user's sockets on every instance stop following the room, told why. */
+  private async removed(room: RoomRecord, targetId: string, left: boolean, reason: 'kicked' | 'banned') {
+    if (!left) return
+    await this.announce.memberRemoved(room.id, targetId, reason)
+    await this.announce.roomChanged(await this.get(room.id))
   }
 
   /** Mutes a member for `minutes` (0 lifts it): their sends get 403 MUTED on every instance until then. */
@@ -109,25 +174,30 @@ export class RoomService {
     const room = await this.requireModerator(userId, roomId)
     if (targetId === room.creator.id)
       throw new AppError(403, 'FORBIDDEN', "The room's creator cannot be muted")
-    await this.requireAbove(userId, room, targetId)
-    if (!(await this.store.rooms.isMember(roomId, targetId))) throw notFound('Member')
+    const target = await this.requireAbove(userId, room, targetId)
+    if (!target || !(await this.store.rooms.isMember(roomId, targetId))) throw notFound('Member')
     await this.store.rooms.mute(
       roomId,
       targetId,
       minutes > 0 ? new Date(Date.now() + minutes * 60_000) : null,
+      await this.audit.entry(userId, 'room.mute', userRef(target), { room: roomRef(room), minutes }),
     )
   }
 
-  /** A room's creator moderates members, never a site admin: only an admin moderates an admin. */
-  private async requireAbove(userId: string, room: RoomRecord, targetId: string): Promise<void> {
-    if (room.creator.id !== userId) return // the actor is an admin (requireModerator said so)
+  /**
+   * The user a moderator acts on (null when there is none). A room's creator moderates members,
+   * never a site admin (kick, mute, ban): only an admin moderates an admin.
+   */
+  private async requireAbove(userId: string, room: RoomRecord, targetId: string): Promise<UserRecord | null> {
     const target = await this.store.users.get(targetId)
-    if (target?.role === 'admin')
+    // Otherwise the actor is an admin (requireModerator said so).
+    if (room.creator.id === userId && target?.role === 'admin')
       throw new AppError(403, 'FORBIDDEN', "A site admin is not moderated by a room's creator")
+    return target
   }
 
   private async requireModerator(userId: string, roomId: string): Promise<RoomRecord> {
-    const room = await this.require(roomId)
+    const room = await this.visible(roomId, userId)
     if (room.kind === 'dm') throw new AppError(403, 'FORBIDDEN', 'A direct room has no moderators')
     if (room.creator.id !== userId) {
       const user = await this.store.users.get(userId)
@@ -180,22 +250,40 @@ export class RoomService {
   }
 
   async join(userId: string, roomId: string): Promise<Room> {
-    const record = await this.require(roomId)
-    if (record.dm && !record.dm.includes(userId)) throw notFound('Room')
-    const result = await this.store.rooms.join(roomId, userId, new Date())
+    const record = await this.visible(roomId, userId)
+    const now = new Date()
+    const result = await this.store.rooms.join(roomId, userId, now)
     if (result === 'missing') throw notFound('Room')
     if (result === 'full') throw new AppError(409, 'ROOM_FULL', 'The room is full')
+    if (result === 'barred') throw barredError(await this.store.rooms.barOf(roomId, userId, now))
+    // Joining a direct room one left (hid) lists it again.
+    if (result === 'already' && record.kind === 'dm') await this.store.rooms.unhide(roomId, userId)
     const room = await this.get(roomId)
     if (result === 'joined') await this.announce.roomChanged(room)
     return room
   }
 
   async leave(userId: string, roomId: string): Promise<void> {
-    await this.require(roomId)
+    const room = await this.visible(roomId, userId)
+    if (room.kind === 'dm') return this.hide(userId, room)
     if (!(await this.store.rooms.leave(roomId, userId))) return
     // Live delivery to that user's sockets ends on every instance.
     await this.announce.memberRemoved(roomId, userId, 'left')
     await this.announce.roomChanged(await this.get(roomId))
+  }
+
+  /**
+   * Leaving a direct room hides it from the member's lists until a new message arrives; the
+   * membership stays, so the other side keeps writing to them and nothing of theirs is lost.
+   * The room counts as read (it leaves the unread list too); live delivery to the member's
+   * sockets ends as for any leave.
+   */
+  private async hide(userId: string, room: RoomRecord): Promise<void> {
+    const last = await this.store.messages.lastSeq(room.id)
+    if (!(await this.store.rooms.hide(room.id, userId, last))) return
+    if (await this.store.messages.markRead(room.id, userId, last))
+      await this.announce.readMoved(userId, room.id, last)
+    await this.announce.memberRemoved(room.id, userId, 'left')
   }
 
   async members(
@@ -229,10 +317,21 @@ export class RoomService {
 
   async delete(userId: string, roomId: string): Promise<void> {
     const room = await this.require(roomId)
-    if (room.creator.id !== userId) {
+    // A direct room holds both sides' messages and files: neither of its two deletes it (each
+    // may leave it), only an admin.
+    if (room.creator.id !== userId || room.kind === 'dm') {
       const user = await this.store.users.get(userId)
-      if (user?.role !== 'admin')
-        throw new AppError(403, 'FORBIDDEN', 'Only its creator or an admin may delete a room')
+      if (user?.role !== 'admin') {
+        // An admin deletes any room; anyone else learns nothing of a room they may not see.
+        if (!canSee(room, userId)) throw notFound('Room')
+        throw new AppError(
+          403,
+          'FORBIDDEN',
+          room.kind === 'dm'
+            ? 'A direct room is not deleted by its members: leave it instead'
+            : 'Only its creator or an admin may delete a room',
+        )
+      }
     }
     // The store first: from then on an upload in flight fails to post its message and removes
     // its own file, so no upload can slip in between the two deletions.
@@ -245,10 +344,17 @@ export class RoomService {
     return this.store.rooms.isMember(roomId, userId)
   }
 
-  /** 404 for no such room, 403 NOT_MEMBER when the user is not in it. */
+  /** 404 for no such room (or one the user may not see), 403 NOT_MEMBER when the user is not in it. */
   async requireMember(roomId: string, userId: string): Promise<RoomRecord> {
-    const room = await this.require(roomId)
+    const room = await this.visible(roomId, userId)
     if (!(await this.store.rooms.isMember(roomId, userId))) throw notMember()
+    return room
+  }
+
+  /** The room, or 404 NOT_FOUND, the same answer for a room that exists but the user may not see (`canSee`). */
+  private async visible(roomId: string, userId: string): Promise<RoomRecord> {
+    const room = await this.require(roomId)
+    if (!canSee(room, userId)) throw notFound('Room')
     return room
   }
 

@@ -55,6 +55,11 @@ export const ERROR_CODES = {
   CONFLICT: { status: 409, meaning: 'The resource changed or exists already' },
   DELETED: { status: 409, meaning: 'The message was deleted: it cannot be edited, reacted to or replied to' },
   TOO_MANY_REACTIONS: { status: 409, meaning: 'The message has 20 different emojis already' },
+  BANNED_FROM_ROOM: {
+    status: 403,
+    meaning:
+      "A moderator removed you from the room: you may not join it again until the kick's time runs out or the ban is lifted",
+  },
   MUTED: {
     status: 403,
     meaning: 'A moderator muted you in this room: sends are refused until the mute ends',

@@ -85,7 +85,12 @@ export const RoomFrame = Type.Object({ type: Type.Literal('room'), room: Room })
 export const RemovedFrame = Type.Object({
   type: Type.Literal('removed'),
   room: Id,
-  reason: Type.Union([Type.Literal('left'), Type.Literal('deleted'), Type.Literal('kicked')]),
+  reason: Type.Union([
+    Type.Literal('left'),
+    Type.Literal('deleted'),
+    Type.Literal('kicked'),
+    Type.Literal('banned'),
+  ]),
 })
 export const ErrorFrame = Type.Object({
   type: Type.Literal('error'),

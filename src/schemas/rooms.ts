@@ -126,6 +126,14 @@ export const EditBody = Type.Object({ text: MessageText })
 export const ReadBody = Type.Object({ seq: Type.Integer({ minimum: 0 }) })
 /** Minutes of silence: 1 to 10080 (a week); 0 lifts the mute. */
 export const MuteBody = Type.Object({ minutes: Type.Integer({ minimum: 0, maximum: 10_080 }) })
+/**
+ * A kick's bar: the user may not join again for `minutes` (0 to 10080, a week; 0 only removes).
+ * Optional, as the body itself: a kick without one keeps the user out for 10 minutes.
+ */
+export const KickBody = Type.Object({
+  minutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_080, default: 10 })),
+})
+export type KickBody = Static<typeof KickBody>
 export const DmBody = Type.Object({ userId: Id })
 
 export const UnreadItem = Type.Object({

@@ -87,12 +87,26 @@ export const PasswordChange = Type.Object({
   newPassword: Password,
 })
 export const CodeBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 128 }) })
-export const TotpCode = Type.Object({ code: Type.String({ pattern: '^[0-9]{6}$' }) })
+const SixDigits = Type.String({ pattern: '^[0-9]{6}$' })
+/**
+ * The current password, asked again before two-factor is set up, turned on or off: a stolen
+ * token alone must not be able to change how the owner signs in. Checked (and throttled) as
+ * `POST /api/me/password` checks `currentPassword`.
+ */
+const CurrentPassword = Type.String({
+  minLength: 1,
+  maxLength: 256,
+  description: 'the current password (400 BAD_CREDENTIALS when wrong; failures throttled as logins)',
+})
 export const TotpSetupBody = Type.Object({
+  password: CurrentPassword,
   code: Type.Optional(
     Type.String({ pattern: '^[0-9]{6}$', description: 'a current code, when two-factor is on' }),
   ),
 })
+export type TotpSetupBody = Static<typeof TotpSetupBody>
+export const TotpConfirmBody = Type.Object({ code: SixDigits, password: CurrentPassword })
+export type TotpConfirmBody = Static<typeof TotpConfirmBody>
 export const TotpSetup = Type.Object({ secret: Type.String(), otpauthUrl: Type.String() })
 export const WsTicket = Type.Object({ ticket: Type.String(), expiresAt: Time })
 

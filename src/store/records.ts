@@ -1,5 +1,8 @@
 // What the Store keeps. Plain data with string ids and Date times; each adapter converts at
 // its own edge (ObjectId on MongoDB, integers and text on SQLite).
+import type { AuditAction } from '../schemas/audit.ts'
+
+export type { AuditAction }
 
 export type Role = 'user' | 'admin'
 export type ThemeMode = 'light' | 'dark' | 'system'
@@ -175,4 +178,31 @@ export interface FileRecord extends FileRef {
   roomId: string
   uploaderId: string
   createdAt: Date
+}
+
+/**
+ * What keeps a user from joining a room: a kick's bar runs out at `until`; a ban (`until` null)
+ * holds until a moderator lifts it.
+ */
+export interface RoomBar {
+  kind: 'kick' | 'ban'
+  until: Date | null
+}
+
+/** Who an audit entry names: a user by id and username, or a room by id and name (snapshots). */
+export type AuditUserRef = { id: string; username: string }
+export type AuditRoomRef = { id: string; name: string }
+
+/**
+ * One action of an admin or a room's creator on someone else, as it was when it was done.
+ * Append-only: no port has a way to change or remove one.
+ */
+export interface AuditRecord {
+  id: string
+  at: Date
+  actor: AuditUserRef
+  action: AuditAction
+  target: AuditUserRef | AuditRoomRef | null
+  /** What else the action was about (the room of a kick, a mute's minutes): plain JSON, no nested arrays. */
+  details: Record<string, unknown>
 }

@@ -3,6 +3,8 @@
 // test/contract/store.test.ts runs one suite against both; a guarantee written here is tested there.
 import type { CursorKey } from '../pagination.ts'
 import type {
+  AuditAction,
+  AuditRecord,
   CodeRecord,
   CodeStatus,
   CodeType,
@@ -11,6 +13,7 @@ import type {
   MessageRecord,
   NewMessage,
   PostRecord,
+  RoomBar,
   RoomRecord,
   SessionRecord,
   UserPatch,
@@ -114,7 +117,8 @@ export interface RoomListQuery {
   after: CursorKey | null
 }
 
-export type JoinResult = 'joined' | 'already' | 'full' | 'missing'
+/** `barred`: a kick's bar still runs or a ban holds (see `exclude`). */
+export type JoinResult = 'joined' | 'already' | 'full' | 'missing' | 'barred'
 
 export interface RoomStore {
   /** Inserts the room with its creator as its first member. */
@@ -125,11 +129,16 @@ export interface RoomStore {
    * the Files port's, see RoomService.delete); false when there was no such room.
    */
   delete(id: string): Promise<boolean>
-  /** `limit + 1` rooms, most members first, then newest. */
+  /**
+   * `limit + 1` rooms, most members first, then newest. With `memberOf`, a direct room the user
+   * hid (`hide`) is left out until a message (not an update) with a seq above the hidden one.
+   */
   list(query: RoomListQuery): Promise<RoomRecord[]>
   /**
-   * Makes the user a member unless the room has `maxMembers` already. Concurrent joins never
-   * take a room past `maxMembers`; joining twice is 'already'. `memberCount` follows.
+   * Makes the user a member unless the room has `maxMembers` already, or a bar of the user in
+   * force at `at` (`exclude`) keeps them out ('barred'). Concurrent joins never take a room past
+   * `maxMembers`; a join racing an `exclude` with a bar never leaves a membership behind;
+   * joining twice is 'already'. `memberCount` follows.
    */
   join(roomId: string, userId: string, at: Date): Promise<JoinResult>
   /** Ends the membership; false when the user was not a member. `memberCount` follows. */
@@ -145,10 +154,33 @@ export interface RoomStore {
    * get the same room: the pair is unique in the store.
    */
   openDm(room: RoomRecord & { dm: [string, string] }): Promise<RoomRecord>
-  /** Mutes the member until `until` (null lifts it). The last call wins. */
-  mute(roomId: string, userId: string, until: Date | null): Promise<void>
+  /**
+   * Mutes the member until `until` (null lifts it). The last call wins. `entry`, when given, is
+   * appended to the audit log with it (as in `exclude`).
+   */
+  mute(roomId: string, userId: string, until: Date | null, entry?: AuditRecord): Promise<void>
   /** Until when the member is muted, or null. */
   mutedUntil(roomId: string, userId: string): Promise<Date | null>
+  /**
+   * A moderator removes the user: `bar` (when given) keeps them from joining (a kick's bar
+   * replaces the last kick's; a ban holds until `unbar`), the membership ends, and `entry` is
+   * appended to the audit log. Embedded: one transaction. MongoDB (no transactions on
+   * FerretDB 1.x): the bar, then the membership, then the entry, so a join racing it is refused
+   * (see `join`) and no entry ever tells of a removal that was not made; a failure half way
+   * fails the call, and the moderator's retry (idempotent) completes it. True when a membership ended.
+   */
+  exclude(roomId: string, userId: string, bar: RoomBar | null, entry: AuditRecord): Promise<boolean>
+  /** Lifts the user's bars of the room (kick and ban) and appends `entry`, as `exclude` does; false (and no entry) when there was none. */
+  unbar(roomId: string, userId: string, entry: AuditRecord): Promise<boolean>
+  /** The bar in force at `now`: the ban, else a kick's bar that has not run out; null when none. */
+  barOf(roomId: string, userId: string, now: Date): Promise<RoomBar | null>
+  /**
+   * Hides a direct room from the member's `list({memberOf})` until a message with a seq above
+   * `seq` arrives; the membership and everything else stay. False when not a member.
+   */
+  hide(roomId: string, userId: string, seq: number): Promise<boolean>
+  /** Lists a hidden room again (its member opened it). */
+  unhide(roomId: string, userId: string): Promise<void>
 }
 
 /**
@@ -180,6 +212,12 @@ export interface MessageStore {
    * one round trip when nothing collides. One result per message, in the same order.
    */
   appendMany(messages: NewMessage[], hint?: number): Promise<{ message: MessageRecord; duplicate: boolean }[]>
+  /**
+   * The message the sender stored in the room with this clientMsgId, as `append` returns it for a
+   * repeat; null when there is none. For a repeat refused before it reaches `append` (a mute, a
+   * rate limit), which still gets the first answer.
+   */
+  sent(roomId: string, senderId: string, clientMsgId: string): Promise<MessageRecord | null>
   /**
    * The room's stream in seq order: `after` (exclusive) upwards, or the newest below `before`
    * (exclusive). Messages come in their current state with their reactions; an `update` comes
@@ -243,6 +281,26 @@ export interface FileStore {
   delete(id: string): Promise<boolean>
 }
 
+export interface AuditListQuery {
+  actor?: string
+  action?: AuditAction
+  /** The id of the user or room acted on. */
+  target?: string
+  limit: number
+  /** Newest first: the key `[at (epoch ms), id]` of the last entry of the previous page. */
+  after: CursorKey | null
+}
+
+/**
+ * The audit log: append-only. Nothing here changes or removes an entry, so nothing above the
+ * port can (entries go with their room's or user's deletion neither).
+ */
+export interface AuditStore {
+  append(entry: AuditRecord): Promise<void>
+  /** `limit + 1` entries, newest first (by `at`, then id), matching every filter given. */
+  list(query: AuditListQuery): Promise<AuditRecord[]>
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb'
   readonly users: UserStore
@@ -252,6 +310,7 @@ export interface Store {
   readonly rooms: RoomStore
   readonly messages: MessageStore
   readonly files: FileStore
+  readonly audit: AuditStore
   /** Resolves when the store answers; throws otherwise. */
   ping(): Promise<void>
   close(): Promise<void>

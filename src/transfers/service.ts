@@ -105,11 +105,16 @@ export class FileService {
     }
   }
 
-  /** The file's record, for a member of its room: 404 when there is no such file, 403 NOT_MEMBER. */
+  /**
+   * The file's record, for a member of its room: 404 when there is no such file, or its room is
+   * one the user may not see (the same answer), 403 NOT_MEMBER.
+   */
   async find(userId: string, fileId: string): Promise<FileRecord> {
     const file = await this.store.files.get(fileId)
     if (!file) throw notFound('File')
-    await this.rooms.requireMember(file.roomId, userId)
+    await this.rooms.requireMember(file.roomId, userId).catch((err: unknown) => {
+      throw err instanceof AppError && err.code === 'NOT_FOUND' ? notFound('File') : err
+    })
     return file
   }
 

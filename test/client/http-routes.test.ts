@@ -113,19 +113,34 @@ t.test(`every route through ChatHttp on ${backendName}`, async (t) => {
     t.ok(wrong instanceof ApiError)
   })
 
-  t.test('TOTP: setup, enable, login needs it, disable', async (t) => {
+  t.test('TOTP: setup, enable, login needs it, disable; each with the current password', async (t) => {
     const dave = await user(server)
-    const { secret, otpauthUrl } = await dave.http.totpSetup()
+    const password = 'password-123'
+    const refused = (p: Promise<unknown>) => p.catch((e: unknown) => e)
+    t.match(await refused(dave.http.totpSetup({ password: 'not-the-password' })), {
+      status: 400,
+      code: 'BAD_CREDENTIALS',
+    })
+    const { secret, otpauthUrl } = await dave.http.totpSetup({ password })
     t.match(otpauthUrl, /^otpauth:\/\/totp\//)
-    t.match(await dave.http.enableTotp('000000').catch((e: unknown) => e), { status: 400, code: 'BAD_TOTP' })
-    await dave.http.enableTotp(await generate({ secret }))
+    t.match(await refused(dave.http.enableTotp({ code: '000000', password })), {
+      status: 400,
+      code: 'BAD_TOTP',
+    })
+    const code = await generate({ secret })
+    t.match(await refused(dave.http.enableTotp({ code, password: 'not-the-password' })), {
+      status: 400,
+      code: 'BAD_CREDENTIALS',
+    })
+    await dave.http.enableTotp({ code, password })
     t.equal((await dave.http.me()).totpEnabled, true)
     const without = await new ChatHttp({ baseUrl: server.base })
-      .login({ username: dave.username, password: 'password-123' })
+      .login({ username: dave.username, password })
       .catch((e: unknown) => e)
     t.match(without, { status: 401, code: 'TOTP_REQUIRED' })
     const next = await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 })
-    await dave.http.disableTotp(next)
+    t.match(await refused(dave.http.totpSetup({ password })), { status: 400, code: 'TOTP_REQUIRED' })
+    await dave.http.disableTotp({ code: next, password })
     t.equal((await dave.http.me()).totpEnabled, false)
   })
 

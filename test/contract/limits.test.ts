@@ -98,6 +98,44 @@ function contract(name: string, setup: (t: Test) => Promise<Deployment | null>) 
       t.equal((await la.consume('kept')).allowed, false, 'the other key keeps its count')
       await la.reset('never-seen')
     })
+
+    t.test('refund takes back one event on every instance, never below zero', async (t) => {
+      const [la, lb] = pair({ points: 3, seconds: 30 })
+      for (let i = 0; i < 3; i++) await la.consume('k')
+      t.equal((await lb.consume('k')).allowed, false, 'used up (and the refused event counted)')
+      await lb.refund('k')
+      await la.refund('k')
+      t.equal((await la.consume('k')).allowed, true, 'two refunds: the refused event and one more')
+      t.equal((await lb.consume('k')).allowed, false, 'and no more than that')
+      const [fresh] = pair({ points: 2, seconds: 30 })
+      await fresh.consume('j')
+      for (let i = 0; i < 3; i++) await fresh.refund('j')
+      await fresh.refund('never-seen')
+      const allowed = []
+      for (let i = 0; i < 4; i++) allowed.push((await fresh.consume('j')).allowed)
+      t.same(allowed, [true, true, false, false], 'refunds beyond the events counted give nothing')
+      t.equal((await fresh.consume('never-seen')).allowed, true)
+      t.equal((await fresh.consume('never-seen')).allowed, true)
+      t.equal((await fresh.consume('never-seen')).allowed, false, 'a key never seen gets the rule, no more')
+    })
+
+    t.test('refund does not carry into the next window', async (t) => {
+      const [la, lb] = pair({ points: 1, seconds: 1 })
+      const first = await la.consume('k')
+      t.equal(first.allowed, true)
+      await sleep(first.retryAfter * 1000 + 200)
+      await lb.refund('k')
+      t.equal((await la.consume('k')).allowed, true, 'the new window')
+      t.equal((await lb.consume('k')).allowed, false, 'has the rule and no point more')
+    })
+
+    t.test('of concurrent refunds on two instances, none is lost and none goes below zero', async (t) => {
+      const [la, lb] = pair({ points: 10, seconds: 30 })
+      for (let i = 0; i < 10; i++) await (i % 2 ? la : lb).consume('k')
+      await Promise.all(Array.from({ length: 16 }, (_, i) => (i % 2 ? la : lb).refund('k')))
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? la : lb).consume('k')))
+      t.equal(results.filter((r) => r.allowed).length, 10, 'the ten refunded, no more')
+    })
   })
 }
 

@@ -223,6 +223,19 @@ function contract(name: string, open: (t: Test) => Promise<[Store, Store] | null
       t.equal(await store.messages.lastSeq(r.id), 3)
     })
 
+    t.test('sent: the message a sender stored with a clientMsgId, as a repeat would get it', async (t) => {
+      const r = room()
+      await store.rooms.create(r)
+      const [a, b] = [person(), person()]
+      const first = await store.messages.append(message(r.id, a, 'once', 'c-1'))
+      const found = await other.messages.sent(r.id, a.id, 'c-1')
+      t.match(found, { id: first.message.id, seq: 1, text: 'once', clientMsgId: 'c-1', from: a })
+      t.equal(found?.createdAt.getTime(), first.message.createdAt.getTime())
+      t.equal(await other.messages.sent(r.id, b.id, 'c-1'), null, "another sender's")
+      t.equal(await other.messages.sent(r.id, a.id, 'c-2'), null, 'another clientMsgId')
+      t.equal(await other.messages.sent(room().id, a.id, 'c-1'), null, 'another room')
+    })
+
     t.test('appendMany: one batch, in order, gapless, with repeats and a stale hint', async (t) => {
       const r = room()
       await store.rooms.create(r)

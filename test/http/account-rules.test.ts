@@ -18,14 +18,15 @@ t.test(`two-factor changes need a current code on ${backendName}`, async (t) => 
   const app = await buildTestApp(t)
   const user = await newUser(app, 'guarded', 'password-123')
   if (Date.now() % 30_000 > 25_000) await freshStep()
-  const setup = await call(app, 'POST', '/api/auth/totp/setup', { as: user })
-  t.equal(setup.status, 200, 'setup without a body while two-factor is off')
+  const pw = 'password-123'
+  const setup = await call(app, 'POST', '/api/auth/totp/setup', { as: user, body: { password: pw } })
+  t.equal(setup.status, 200, 'setup with the password only while two-factor is off')
   const first: string = setup.body.secret
   t.equal(
     (
       await call(app, 'POST', '/api/auth/totp/enable', {
         as: user,
-        body: { code: await generate({ secret: first }) },
+        body: { code: await generate({ secret: first }), password: pw },
       })
     ).status,
     204,
@@ -36,14 +37,20 @@ t.test(`two-factor changes need a current code on ${backendName}`, async (t) => 
   t.match(record?.totpSecret, /^v1:/, 'the secret is stored sealed')
   t.notOk(JSON.stringify(record).includes(first), 'the plain secret is not in the store')
 
-  // A stolen session alone cannot replace it.
-  const noCode = await call(app, 'POST', '/api/auth/totp/setup', { as: user })
+  // A stolen session alone cannot replace it, even with the password.
+  const noCode = await call(app, 'POST', '/api/auth/totp/setup', { as: user, body: { password: pw } })
   t.equal(noCode.status, 400)
   t.equal(noCode.body.code, 'TOTP_REQUIRED')
-  const wrong = await call(app, 'POST', '/api/auth/totp/setup', { as: user, body: { code: '000000' } })
+  const wrong = await call(app, 'POST', '/api/auth/totp/setup', {
+    as: user,
+    body: { password: pw, code: '000000' },
+  })
   t.equal(wrong.body.code, 'BAD_TOTP')
   const attacker = await generate({ secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' })
-  const sneaky = await call(app, 'POST', '/api/auth/totp/enable', { as: user, body: { code: attacker } })
+  const sneaky = await call(app, 'POST', '/api/auth/totp/enable', {
+    as: user,
+    body: { code: attacker, password: pw },
+  })
   t.equal(sneaky.status, 400, 'enable without a pending secret changes nothing')
   t.equal(
     (await app.core.internals.store.users.get(user.userId))?.totpSecret,
@@ -55,7 +62,7 @@ t.test(`two-factor changes need a current code on ${backendName}`, async (t) => 
   await freshStep()
   const replace = await call(app, 'POST', '/api/auth/totp/setup', {
     as: user,
-    body: { code: await generate({ secret: first }) },
+    body: { code: await generate({ secret: first }), password: pw },
   })
   t.equal(replace.status, 200, 'a current code allows a new setup')
   const second: string = replace.body.secret
@@ -65,7 +72,7 @@ t.test(`two-factor changes need a current code on ${backendName}`, async (t) => 
     (
       await call(app, 'POST', '/api/auth/totp/enable', {
         as: user,
-        body: { code: await generate({ secret: second }) },
+        body: { code: await generate({ secret: second }), password: pw },
       })
     ).status,
     204,
@@ -76,6 +83,99 @@ t.test(`two-factor changes need a current code on ${backendName}`, async (t) => 
   })
   t.equal(signIn.status, 200, 'the new secret signs in')
 })
+
+t.test(`two-factor changes need the current password on ${backendName}`, async (t) => {
+  const app = await buildTestApp(t)
+  const user = await newUser(app, 'pwguard', 'password-123')
+  const post = (path: string, body?: object) => call(app, 'POST', path, { as: user, body })
+  if (Date.now() % 30_000 > 25_000) await freshStep()
+
+  // Without the password: refused by the schema, nothing started.
+  for (const [path, body] of [
+    ['/api/auth/totp/setup', undefined],
+    ['/api/auth/totp/setup', {}],
+    ['/api/auth/totp/enable', { code: '123456' }],
+    ['/api/auth/totp/disable', { code: '123456' }],
+  ] as const) {
+    const res = await post(path, body)
+    t.equal(res.status, 400, `${path} ${JSON.stringify(body)}`)
+    t.equal(res.body.code, 'VALIDATION')
+  }
+  t.equal((await app.core.internals.store.users.get(user.userId))?.totpPending, null, 'no setup started')
+
+  // A wrong password answers exactly as a password change with a wrong current password does.
+  const change = await post('/api/me/password', {
+    currentPassword: 'not-it-at-all',
+    newPassword: 'new-pass-123',
+  })
+  t.equal(change.status, 400)
+  t.equal(change.body.code, 'BAD_CREDENTIALS')
+  const setupWrong = await post('/api/auth/totp/setup', { password: 'not-it-at-all' })
+  t.same([setupWrong.status, setupWrong.body], [change.status, change.body], 'setup: the same answer')
+  t.equal((await app.core.internals.store.users.get(user.userId))?.totpPending, null, 'and no setup started')
+
+  const setup = await post('/api/auth/totp/setup', { password: 'password-123' })
+  t.equal(setup.status, 200)
+  const code = await generate({ secret: setup.body.secret })
+  const enableWrong = await post('/api/auth/totp/enable', { code, password: 'not-it-at-all' })
+  t.same([enableWrong.status, enableWrong.body], [change.status, change.body], 'enable: the same answer')
+  t.equal((await call(app, 'GET', '/api/me', { as: user })).body.user.totpEnabled, false, 'still off')
+  t.equal((await post('/api/auth/totp/enable', { code, password: 'password-123' })).status, 204)
+
+  // Turning it off needs both factors: a current code and the password.
+  await freshStep()
+  const next = await generate({ secret: setup.body.secret })
+  const disableWrong = await post('/api/auth/totp/disable', { code: next, password: 'not-it-at-all' })
+  t.same([disableWrong.status, disableWrong.body], [change.status, change.body], 'disable: the same answer')
+  t.equal((await call(app, 'GET', '/api/me', { as: user })).body.user.totpEnabled, true, 'still on')
+  t.equal((await post('/api/auth/totp/disable', { code: next, password: 'password-123' })).status, 204)
+  t.equal((await call(app, 'GET', '/api/me', { as: user })).body.user.totpEnabled, false)
+})
+
+t.test(
+  `password guesses through a stolen token are throttled as logins are, on ${backendName}`,
+  async (t) => {
+    const PAIR = 3
+    const app = await buildTestApp(t, sharedEnv(t, { RATE_LOGIN_USER_IP: String(PAIR) }))
+    const guesses: [string, (password: string) => object][] = [
+      ['/api/me/password', (password) => ({ currentPassword: password, newPassword: 'new-pass-123' })],
+      ['/api/auth/totp/setup', (password) => ({ password })],
+      ['/api/auth/totp/enable', (password) => ({ code: '123456', password })],
+      ['/api/auth/totp/disable', (password) => ({ code: '123456', password })],
+    ]
+    // Through each route alone: PAIR wrong passwords, then 429 with Retry-After, the right one too.
+    for (const [path, body] of guesses) {
+      const user = await newUser(app)
+      const statuses: number[] = []
+      for (let k = 0; k <= PAIR; k++)
+        statuses.push((await call(app, 'POST', path, { as: user, body: body('wrong-guess') })).status)
+      t.same(statuses, [...Array(PAIR).fill(400), 429], `${path}: ${PAIR} wrong passwords, then 429`)
+      const right = await call(app, 'POST', path, { as: user, body: body('password-123') })
+      t.equal(right.status, 429, `${path}: then the right password waits too`)
+      t.equal(right.body.code, 'RATE_LIMITED')
+      t.ok(Number(right.headers['retry-after']) >= 1, 'with Retry-After')
+    }
+
+    // One budget for every door: guesses here and at the login form add up.
+    const user = await newUser(app)
+    for (const [path, body] of guesses.slice(0, PAIR))
+      t.equal((await call(app, 'POST', path, { as: user, body: body('wrong-guess') })).status, 400)
+    const atLogin = await call(app, 'POST', '/api/auth/login', {
+      body: { username: user.username, password: 'password-123' },
+    })
+    t.equal(atLogin.status, 429, 'guesses through the routes of a session count at the login form')
+    const other = await newUser(app)
+    for (let k = 0; k < PAIR; k++)
+      await call(app, 'POST', '/api/auth/login', {
+        body: { username: other.username, password: 'wrong-guess' },
+      })
+    const afterLogins = await call(app, 'POST', '/api/auth/totp/setup', {
+      as: other,
+      body: { password: 'password-123' },
+    })
+    t.equal(afterLogins.status, 429, 'and failed logins count here')
+  },
+)
 
 t.test(
   `a TOTP secret stored in plain text still works and is sealed on use, on ${backendName}`,

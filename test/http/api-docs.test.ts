@@ -41,9 +41,9 @@ const EXPECTED = [
     'sendMessage',
   ],
   ...['editMessage', 'deleteMessage', 'addReaction', 'removeReaction', 'markRead'],
-  ...['kickMember', 'muteMember'],
+  ...['kickMember', 'muteMember', 'banFromRoom', 'unbanFromRoom'],
   ...['deleteRoom', 'uploadFile', 'downloadFile', 'downloadFileHead'],
-  ...['mintInviteCodes', 'mintActivationCodes', 'listCodes', 'revokeCode', 'updateUser'],
+  ...['mintInviteCodes', 'mintActivationCodes', 'listCodes', 'revokeCode', 'updateUser', 'listAudit'],
 ]
 
 type Operation = {

@@ -221,7 +221,10 @@ t.test(`two-factor login on ${backendName}`, async (t) => {
   // Start well inside a 30-second step, so the three codes used below stay distinct.
   if (Date.now() % 30_000 > 25_000)
     await new Promise((r) => setTimeout(r, 30_000 - (Date.now() % 30_000) + 50))
-  const setup = await call(app, 'POST', '/api/auth/totp/setup', { as: user })
+  const setup = await call(app, 'POST', '/api/auth/totp/setup', {
+    as: user,
+    body: { password: 'password-123' },
+  })
   t.equal(setup.status, 200)
   t.match(setup.body.otpauthUrl, /^otpauth:\/\/totp\//)
   const secret: string = setup.body.secret
@@ -231,15 +234,22 @@ t.test(`two-factor login on ${backendName}`, async (t) => {
     false,
     'not active until enabled',
   )
-  const wrong = await call(app, 'POST', '/api/auth/totp/enable', { as: user, body: { code: '000000' } })
+  const pw = 'password-123'
+  const wrong = await call(app, 'POST', '/api/auth/totp/enable', {
+    as: user,
+    body: { code: '000000', password: pw },
+  })
   t.equal(wrong.status, 400)
   t.equal(wrong.body.code, 'BAD_TOTP')
-  const malformed = await call(app, 'POST', '/api/auth/totp/enable', { as: user, body: { code: 'abc' } })
+  const malformed = await call(app, 'POST', '/api/auth/totp/enable', {
+    as: user,
+    body: { code: 'abc', password: pw },
+  })
   t.equal(malformed.body.code, 'VALIDATION')
 
   const enable = await call(app, 'POST', '/api/auth/totp/enable', {
     as: user,
-    body: { code: await generate({ secret }) },
+    body: { code: await generate({ secret }), password: pw },
   })
   t.equal(enable.status, 204)
   t.equal((await call(app, 'GET', '/api/me', { as: user })).body.user.totpEnabled, true)
@@ -271,10 +281,16 @@ t.test(`two-factor login on ${backendName}`, async (t) => {
   })
   t.equal(replay.body.code, 'BAD_TOTP', 'a code works once')
 
-  const badDisable = await call(app, 'POST', '/api/auth/totp/disable', { as: user, body: { code: '000000' } })
+  const badDisable = await call(app, 'POST', '/api/auth/totp/disable', {
+    as: user,
+    body: { code: '000000', password: pw },
+  })
   t.equal(badDisable.body.code, 'BAD_TOTP')
   const previous = await generate({ secret, epoch: Math.floor(Date.now() / 1000) - 30 })
-  const disable = await call(app, 'POST', '/api/auth/totp/disable', { as: user, body: { code: previous } })
+  const disable = await call(app, 'POST', '/api/auth/totp/disable', {
+    as: user,
+    body: { code: previous, password: pw },
+  })
   t.equal(disable.status, 204)
   const plain = await login(app, 'twofactor', 'password-123')
   t.ok(plain.token, 'password alone works again')

@@ -38,12 +38,12 @@ t.test(`the public surface on ${backendName}`, async (t) => {
     const login = await call(app, 'POST', '/api/auth/login', { body: ADMIN })
     t.equal(login.headers['cache-control'], 'no-store', 'login')
     const admin = await loginAdmin(app)
-    for (const [method, url] of [
-      ['POST', '/api/auth/ws-ticket'],
-      ['POST', '/api/auth/totp/setup'],
-      ['GET', '/api/me'],
+    for (const [method, url, body] of [
+      ['POST', '/api/auth/ws-ticket', undefined],
+      ['POST', '/api/auth/totp/setup', { password: ADMIN.password }],
+      ['GET', '/api/me', undefined],
     ] as const) {
-      const res = await call(app, method, url, { as: admin })
+      const res = await call(app, method, url, { as: admin, body })
       t.equal(res.status, 200, url)
       t.equal(res.headers['cache-control'], 'no-store', url)
     }

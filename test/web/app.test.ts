@@ -96,6 +96,12 @@ t.test('the web app, end to end in Chromium', async (t) => {
     'dark #c2410c',
     'and kept with the account',
   )
+  // Two-factor set-up asks for the current password first; a wrong one is told in words.
+  await alice.getByLabel('Current password').fill('not-the-password')
+  await alice.getByRole('button', { name: 'Set up two-factor sign-in' }).click()
+  await alice.getByRole('alert').filter({ hasText: 'That is not your current password.' }).waitFor()
+  t.pass('a wrong password is refused, in words')
+  await alice.getByLabel('Current password').fill(PASSWORD)
   await alice.getByRole('button', { name: 'Set up two-factor sign-in' }).click()
   const qr = alice.getByRole('img', { name: 'QR code for the authenticator app' })
   await qr.waitFor()

@@ -222,7 +222,10 @@ t.test('conversations in the web app, two people in Chromium', async (t) => {
     await bob.getByRole('textbox', { name: 'Message' }).isDisabled(),
     'a kicked member sees why and can no longer write',
   )
-  await alice.getByRole('status').filter({ hasText: 'Bob was removed from the room.' }).waitFor()
+  await alice
+    .getByRole('status')
+    .filter({ hasText: 'Bob was removed from the room and may not come back for 10 minutes.' })
+    .waitFor()
 
   t.same(cspViolations, [], 'nothing here is refused by the Content-Security-Policy')
 })

@@ -12,7 +12,9 @@ import type {
   ProfilePatch,
   PublicUser,
   RegisterBody,
+  TotpConfirmBody,
   TotpSetup,
+  TotpSetupBody,
   UsersQuery,
   WallQuery,
   WsTicket,
@@ -66,18 +68,27 @@ export class AccountRoutes extends HttpBase {
     return this.request<WsTicket>('POST', '/api/auth/ws-ticket')
   }
 
-  /** Starts two-factor setup: show `otpauthUrl` as a QR code, then enableTotp with a code from the app. */
-  totpSetup(): Promise<TotpSetup> {
-    return this.request<TotpSetup>('POST', '/api/auth/totp/setup')
+  /**
+   * Starts two-factor setup: show `otpauthUrl` as a QR code, then enableTotp with a code from the
+   * app. Needs the current `password` (400 BAD_CREDENTIALS when wrong; wrong ones count as failed
+   * logins: 429 RATE_LIMITED past the login limits); with two-factor already on, also a current
+   * `code` (400 TOTP_REQUIRED without it, BAD_TOTP when wrong).
+   */
+  totpSetup(body: TotpSetupBody): Promise<TotpSetup> {
+    return this.request<TotpSetup>('POST', '/api/auth/totp/setup', body)
   }
 
-  /** 400 BAD_TOTP when the code is wrong. */
-  async enableTotp(code: string): Promise<void> {
-    await this.request<null>('POST', '/api/auth/totp/enable', { code })
+  /**
+   * Turns on the secret of the last setup: a `code` from the app and the current `password`.
+   * 400 BAD_TOTP or BAD_CREDENTIALS; 429 RATE_LIMITED.
+   */
+  async enableTotp(body: TotpConfirmBody): Promise<void> {
+    await this.request<null>('POST', '/api/auth/totp/enable', body)
   }
 
-  async disableTotp(code: string): Promise<void> {
-    await this.request<null>('POST', '/api/auth/totp/disable', { code })
+  /** Turns two-factor off: a current `code` and the current `password`, as enableTotp. */
+  async disableTotp(body: TotpConfirmBody): Promise<void> {
+    await this.request<null>('POST', '/api/auth/totp/disable', body)
   }
 
   // ------------------------------------------------------------------ me
@@ -90,7 +101,10 @@ export class AccountRoutes extends HttpBase {
     return (await this.request<{ user: OwnUser }>('PATCH', '/api/me', patch)).user
   }
 
-  /** Every other session of the user is revoked; this one stays. */
+  /**
+   * Every other session of the user is revoked; this one stays. 400 BAD_CREDENTIALS for a wrong
+   * `currentPassword`, counted as a failed login (429 RATE_LIMITED past the login limits).
+   */
   async changePassword(body: PasswordChange): Promise<void> {
     await this.request<null>('POST', '/api/me/password', body)
   }

@@ -1,9 +1,11 @@
-// ChatHttp's admin routes: invite and activation codes, and users' roles and bans.
+// ChatHttp's admin routes: invite and activation codes, users' roles and bans, the audit log.
 import { enc } from './http-base.ts'
 import { FileRoutes } from './http-files.ts'
 import type {
   ActivationCodesBody,
   AdminUserPatch,
+  AuditEntry,
+  AuditQuery,
   CodesQuery,
   CodeView,
   InviteCodesBody,
@@ -35,5 +37,13 @@ export class AdminRoutes extends FileRoutes {
   /** Sets a user's role or ban; a ban revokes their sessions and closes their sockets. */
   async updateUser(id: string, patch: AdminUserPatch): Promise<OwnUser> {
     return (await this.request<{ user: OwnUser }>('PATCH', `/api/admin/users/${enc(id)}`, patch)).user
+  }
+
+  /**
+   * The audit log, newest first (admins only): every action of an admin or a room's creator on
+   * someone else, filtered by `actor`, `action` or `target` (a user's or room's id). Read only.
+   */
+  audit(query: AuditQuery = {}): Promise<PageOf<AuditEntry>> {
+    return this.request<PageOf<AuditEntry>>('GET', '/api/admin/audit', undefined, { query })
   }
 }

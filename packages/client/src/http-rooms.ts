@@ -6,6 +6,7 @@ import { newClientMsgId } from './ids.ts'
 import type {
   CreateRoomBody,
   HistoryQuery,
+  KickBody,
   Member,
   Message,
   PageOf,
@@ -39,6 +40,7 @@ export class RoomRoutes extends AccountRoutes {
     await this.request<null>('POST', `/api/rooms/${enc(id)}/leave`)
   }
 
+  /** Deletes a room (its creator or an admin; a direct room only an admin: its members leave it). */
   async deleteRoom(id: string): Promise<void> {
     await this.request<null>('DELETE', `/api/rooms/${enc(id)}`)
   }
@@ -103,9 +105,27 @@ export class RoomRoutes extends AccountRoutes {
     return (await this.request<{ room: Room }>('POST', '/api/dms', { userId })).room
   }
 
-  /** Removes a member (the room's creator or an admin); they get `removed` with reason `kicked`. */
-  async kick(id: string, userId: string): Promise<void> {
-    await this.request<null>('POST', `/api/rooms/${enc(id)}/members/${enc(userId)}/kick`)
+  /**
+   * Removes a member (the room's creator or an admin); they get `removed` with reason `kicked`
+   * and may not join again for `minutes` (0..10080; the server's default, 10, when not given;
+   * 0 only removes): their join gets 403 BANNED_FROM_ROOM until then.
+   */
+  async kick(id: string, userId: string, options: KickBody = {}): Promise<void> {
+    const path = `/api/rooms/${enc(id)}/members/${enc(userId)}/kick`
+    await this.request<null>('POST', path, options.minutes === undefined ? undefined : options)
+  }
+
+  /**
+   * Bans a user from a room until `unbanFromRoom` (the room's creator or an admin): a member
+   * gets `removed` with reason `banned`; their join gets 403 BANNED_FROM_ROOM.
+   */
+  async banFromRoom(id: string, userId: string): Promise<void> {
+    await this.request<null>('POST', `/api/rooms/${enc(id)}/members/${enc(userId)}/ban`)
+  }
+
+  /** Lifts a user's ban (and a kick's bar) of a room; idempotent. */
+  async unbanFromRoom(id: string, userId: string): Promise<void> {
+    await this.request<null>('DELETE', `/api/rooms/${enc(id)}/members/${enc(userId)}/ban`)
   }
 
   /** Mutes a member for `minutes` (1..10080; 0 lifts it): their sends get 403 MUTED. */

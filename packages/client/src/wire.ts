@@ -63,6 +63,12 @@ export type PasswordChange = { currentPassword: string; newPassword: string }
 /** POST /api/auth/totp/setup: not active until enabled with a code. */
 export type TotpSetup = { secret: string; otpauthUrl: string }
 
+/** POST /api/auth/totp/setup: the current password, and a current code when two-factor is on. */
+export type TotpSetupBody = { code?: string | undefined; password: string }
+
+/** POST /api/auth/totp/enable and /disable: a code and the current password. */
+export type TotpConfirmBody = { code: string; password: string }
+
 /** POST /api/auth/ws-ticket: single use, for `/ws?ticket=`. */
 export type WsTicket = { expiresAt: string; ticket: string }
 
@@ -150,6 +156,9 @@ export type ReadBody = { seq: number }
 /** POST /api/rooms/:id/members/:userId/mute */
 export type MuteBody = { minutes: number }
 
+/** POST /api/rooms/:id/members/:userId/kick */
+export type KickBody = { minutes?: number | undefined }
+
 /** GET /api/me/unread: one room with unread messages or mentions. */
 export type UnreadItem = { lastSeq: number; room: string; readSeq: number; unread: number; mentions: number }
 
@@ -194,6 +203,47 @@ export type ActivationCodesBody = { expiresInDays?: number | undefined; count: n
 export type CodesQuery = PageQuery & {
   type?: 'invite' | 'activation' | undefined
   status?: 'unused' | 'used' | 'expired' | 'revoked' | undefined
+}
+
+/** What an audit entry records. */
+export type AuditAction =
+  | 'code.mint'
+  | 'code.revoke'
+  | 'user.role'
+  | 'user.ban'
+  | 'user.unban'
+  | 'room.kick'
+  | 'room.mute'
+  | 'room.ban'
+  | 'room.unban'
+  | 'message.delete'
+
+/** One action of an admin or a room creator on someone else, as the audit log keeps it. */
+export type AuditEntry = {
+  id: string
+  at: string
+  actor: { id: string; username: string }
+  action: AuditAction
+  target: { id: string; username: string } | { id: string; name: string } | null
+  details: Record<string, unknown>
+}
+
+/** GET /api/admin/audit */
+export type AuditQuery = PageQuery & {
+  actor?: string | undefined
+  action?:
+    | 'code.mint'
+    | 'code.revoke'
+    | 'user.role'
+    | 'user.ban'
+    | 'user.unban'
+    | 'room.kick'
+    | 'room.mute'
+    | 'room.ban'
+    | 'room.unban'
+    | 'message.delete'
+    | undefined
+  target?: string | undefined
 }
 
 /** Any frame a client sends on /ws. */
@@ -261,7 +311,7 @@ export type TypingNotice = { user: string; type: 'typing'; room: string }
 export type RoomFrame = { type: 'room'; room: Room }
 
 /** Server → client: live delivery of a room ended without the client asking. */
-export type RemovedFrame = { type: 'removed'; room: string; reason: 'deleted' | 'left' | 'kicked' }
+export type RemovedFrame = { type: 'removed'; room: string; reason: 'banned' | 'deleted' | 'left' | 'kicked' }
 
 /** Server → client: a frame was refused. */
 export type ErrorFrame = { ref?: string | undefined; code: ServerCode; message: string; type: 'error' }
@@ -304,6 +354,7 @@ export const ServerCodes = [
   'CONFLICT',
   'DELETED',
   'TOO_MANY_REACTIONS',
+  'BANNED_FROM_ROOM',
   'MUTED',
   'TIMEOUT',
   'TOO_LARGE',

@@ -9,6 +9,7 @@ import {
   MongoNetworkError,
 } from 'mongodb'
 import type { Store } from '../store.ts'
+import { auditIndexes, mongoAudit } from './audit.ts'
 import { codeIndexes, codeUseIndexes, mongoCodes } from './codes.ts'
 import { fileIndexes, mongoFiles } from './files.ts'
 import { reactionIndexes } from './message-changes.ts'
@@ -16,7 +17,7 @@ import { messageIndexes } from './message-docs.ts'
 import { readIndexes } from './message-unread.ts'
 import { mongoMessages } from './messages.ts'
 import { mongoPosts, postIndexes } from './posts.ts'
-import { memberIndexes, mongoRooms, roomIndexes } from './rooms.ts'
+import { memberIndexes, mongoRooms, roomBarIndexes, roomIndexes } from './rooms.ts'
 import { mongoSessions, sessionIndexes } from './sessions.ts'
 import { addDisplayNameLower, mongoUsers, userIndexes, vipGrantIndexes } from './users.ts'
 
@@ -33,6 +34,8 @@ const indexes: Record<string, IndexDescription[]> = {
   reactions: reactionIndexes,
   reads: readIndexes,
   files: fileIndexes,
+  audit: auditIndexes,
+  room_bars: roomBarIndexes,
 }
 
 /**
@@ -78,6 +81,7 @@ export async function connectMongo(
     rooms: mongoRooms(db),
     messages: mongoMessages(db),
     files: mongoFiles(db),
+    audit: mongoAudit(db),
     async ping() {
       await db.command({ ping: 1 })
     },

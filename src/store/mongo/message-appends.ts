@@ -6,7 +6,7 @@ import type { MessageStore } from '../store.ts'
 import { isDuplicateKey, oid } from './ids.ts'
 import { lastSeqOf, type MessageDoc, messagesOf, toMessage } from './message-docs.ts'
 
-export function mongoAppends(db: Db): Pick<MessageStore, 'append' | 'appendMany'> {
+export function mongoAppends(db: Db): Pick<MessageStore, 'append' | 'appendMany' | 'sent'> {
   const messages = messagesOf(db)
   const lastSeq = (room: ObjectId) => lastSeqOf(messages, room)
 
@@ -42,6 +42,10 @@ export function mongoAppends(db: Db): Pick<MessageStore, 'append' | 'appendMany'
 
   return {
     append,
+    async sent(roomId, senderId, clientMsgId) {
+      const first = await messages.findOne({ dedupe: `${roomId}:${senderId}:${clientMsgId}` })
+      return first ? toMessage(first) : null
+    },
     async appendMany(list, hint) {
       if (list.length <= 1) return list.length === 1 ? [await append(list[0]!, hint)] : []
       // One ordered insert of the whole batch at the next seqs. Ordered means the server stops

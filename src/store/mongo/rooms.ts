@@ -1,6 +1,7 @@
 import type { Collection, Db, Document, Filter, IndexDescription, ObjectId } from 'mongodb'
-import type { MemberRecord, RoomRecord } from '../records.ts'
+import type { AuditRecord, MemberRecord, RoomBar, RoomRecord } from '../records.ts'
 import type { RoomStore } from '../store.ts'
+import { appendAudit, auditOf } from './audit.ts'
 import { syncCount } from './counts.ts'
 import { hex, isDuplicateKey, oid, oidOrNull } from './ids.ts'
 
@@ -21,6 +22,8 @@ export interface MemberDoc {
   userId: ObjectId
   ticket: number
   joinedAt: Date
+  /** A direct room its member hid: the room's last seq then (see `hide`). */
+  hiddenSeq?: number | null
 }
 
 /** The direct room of a pair: `_id` is the two user ids, sorted, joined by ':'. Unique, so one per pair. */
@@ -34,6 +37,20 @@ export interface MuteDoc {
   _id: string
   until: Date
 }
+
+/**
+ * A bar: `_id` is `${roomId}:${userId}:${kind}`, one of each kind per member, the last writer
+ * wins (a kick's bar replaces the last kick's). `until` null: a ban, until lifted.
+ */
+export interface RoomBarDoc {
+  _id: string
+  roomId: string
+  userId: string
+  kind: RoomBar['kind']
+  until: Date | null
+}
+
+export const roomBarIndexes: IndexDescription[] = [{ key: { roomId: 1 }, name: 'room' }]
 
 export const roomIndexes: IndexDescription[] = [{ key: { memberCount: -1, _id: -1 }, name: 'busiest' }]
 export const memberIndexes: IndexDescription[] = [
@@ -64,6 +81,19 @@ export function mongoRooms(db: Db): RoomStore {
   const dms = db.collection<DmDoc>('dms')
   const mutes = db.collection<MuteDoc>('mutes')
   const reads = db.collection<{ _id: string; roomId: string }>('reads')
+  const bars = db.collection<RoomBarDoc>('room_bars')
+  const audit = auditOf(db)
+  const messageDocs = db.collection<{ roomId: ObjectId; seq: number; kind: string }>('messages')
+  const barKey = (roomId: string, userId: string, kind: RoomBar['kind']) => `${roomId}:${userId}:${kind}`
+  /** The ban, else a kick's bar still running at `now`. */
+  async function barAt(roomId: string, userId: string, now: Date): Promise<RoomBar | null> {
+    const found = await bars
+      .find({ _id: { $in: [barKey(roomId, userId, 'ban'), barKey(roomId, userId, 'kick')] } })
+      .toArray()
+    if (found.some((b) => b.kind === 'ban')) return { kind: 'ban', until: null }
+    const kick = found.find((b) => b.kind === 'kick' && b.until !== null && b.until > now)
+    return kick ? { kind: 'kick', until: kick.until } : null
+  }
   const recount = (roomId: ObjectId) =>
     syncCount(rooms, roomId, 'memberCount', members as unknown as Collection<Document>, { roomId })
 
@@ -118,6 +148,7 @@ export function mongoRooms(db: Db): RoomStore {
       await files.deleteMany({ roomId: _id })
       await reads.deleteMany({ roomId: id })
       await mutes.deleteMany({ _id: { $regex: `^${id}:` } })
+      await bars.deleteMany({ roomId: id })
       await dms.deleteMany({ roomId: _id })
       return r.deletedCount > 0
     },
@@ -126,8 +157,22 @@ export function mongoRooms(db: Db): RoomStore {
       if (q) filter.nameLower = { $regex: escapeRegex(q.toLowerCase()) }
       if (memberOf) {
         const userId = oidOrNull(memberOf)
-        const mine = userId ? await members.find({ userId }, { projection: { roomId: 1 } }).toArray() : []
-        filter._id = { $in: mine.map((m) => m.roomId) }
+        const mine = userId
+          ? await members.find({ userId }, { projection: { roomId: 1, hiddenSeq: 1 } }).toArray()
+          : []
+        // A hidden direct room comes back with the first message after it was hidden: one
+        // look-up per hidden room (a user hides few), in parallel.
+        const shown = await Promise.all(
+          mine.map(
+            async (m) =>
+              m.hiddenSeq == null ||
+              (await messageDocs.findOne(
+                { roomId: m.roomId, seq: { $gt: m.hiddenSeq }, kind: { $ne: 'update' } },
+                { projection: { _id: 1 } },
+              )) !== null,
+          ),
+        )
+        filter._id = { $in: mine.filter((_, i) => shown[i]).map((m) => m.roomId) }
       } else {
         // Direct rooms are listed to their two members only.
         filter.kind = { $ne: 'dm' }
@@ -149,8 +194,17 @@ export function mongoRooms(db: Db): RoomStore {
       if (!_id || !room) return 'missing'
       const uid = oid(userId)
       if (await members.findOne({ roomId: _id, userId: uid }, { projection: { _id: 1 } })) return 'already'
+      if (await barAt(roomId, userId, at)) return 'barred'
       const ticket = await takeTicket(_id, uid, at)
       if (ticket === null) return 'already'
+      // Checked again once the membership is stored: `exclude` writes the bar before it removes
+      // the membership, so a bar written while we joined is either seen here (and we leave) or
+      // came after our insert, and then its removal takes our membership away.
+      if (await barAt(roomId, userId, at)) {
+        await members.deleteOne({ _id: `${roomId}:${ticket}` })
+        await recount(_id)
+        return 'barred'
+      }
       // Tickets are ordered like the joins, so whoever is ahead of us stays ahead: if the room
       // was full before our ticket, we are the one who leaves, whatever joins meanwhile.
       const ahead = await members.countDocuments({ roomId: _id, ticket: { $lt: ticket } })
@@ -216,10 +270,47 @@ export function mongoRooms(db: Db): RoomStore {
       await recount(roomId)
       return toRoom((await rooms.findOne({ _id: roomId }))!)
     },
-    async mute(roomId, userId, until) {
+    async mute(roomId, userId, until, entry) {
       const _id = `${roomId}:${userId}`
       if (until) await mutes.replaceOne({ _id }, { until }, { upsert: true })
       else await mutes.deleteOne({ _id })
+      // After the mute (no transactions): an entry never tells of a mute that was not set.
+      if (entry) await appendAudit(audit, entry)
+    },
+    async exclude(roomId, userId, bar, entry: AuditRecord) {
+      if (bar)
+        await bars.replaceOne(
+          { _id: barKey(roomId, userId, bar.kind) },
+          { roomId, userId, kind: bar.kind, until: bar.until },
+          { upsert: true },
+        )
+      const _id = oidOrNull(roomId)
+      let left = false
+      if (_id) {
+        left = (await members.deleteOne({ roomId: _id, userId: oid(userId) })).deletedCount > 0
+        if (left) await recount(_id)
+      }
+      await appendAudit(audit, entry)
+      return left
+    },
+    async unbar(roomId, userId, entry) {
+      const r = await bars.deleteMany({
+        _id: { $in: [barKey(roomId, userId, 'ban'), barKey(roomId, userId, 'kick')] },
+      })
+      if (r.deletedCount === 0) return false
+      await appendAudit(audit, entry)
+      return true
+    },
+    barOf: barAt,
+    async hide(roomId, userId, seq) {
+      const _id = oidOrNull(roomId)
+      if (!_id) return false
+      const r = await members.updateOne({ roomId: _id, userId: oid(userId) }, { $set: { hiddenSeq: seq } })
+      return r.matchedCount > 0
+    },
+    async unhide(roomId, userId) {
+      const _id = oidOrNull(roomId)
+      if (_id) await members.updateOne({ roomId: _id, userId: oid(userId) }, { $set: { hiddenSeq: null } })
     },
     async mutedUntil(roomId, userId) {
       return (await mutes.findOne({ _id: `${roomId}:${userId}` }))?.until ?? null

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { DIR_MODE, FILE_MODE } from '../../data-dir.ts'
 import type { Store } from '../store.ts'
+import { sqliteAudit } from './audit.ts'
 import { sqliteCodes } from './codes.ts'
 import { sqliteFiles } from './files.ts'
 import { sqliteMessages } from './messages.ts'
@@ -34,6 +35,7 @@ export function openSqliteStore(dataDir: string): Store {
     rooms: sqliteRooms(db),
     messages: sqliteMessages(db),
     files: sqliteFiles(db),
+    audit: sqliteAudit(db),
     async ping() {
       db.prepare('SELECT 1').get()
     },

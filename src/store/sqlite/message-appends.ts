@@ -5,7 +5,7 @@ import type { MessageRecord, NewMessage } from '../records.ts'
 import type { MessageStore } from '../store.ts'
 import { type Row, toMessage } from './message-rows.ts'
 
-export function sqliteAppends(db: Database): Pick<MessageStore, 'append' | 'appendMany'> {
+export function sqliteAppends(db: Database): Pick<MessageStore, 'append' | 'appendMany' | 'sent'> {
   const existing = db.prepare<[string, string | null, string], Row>(
     'SELECT * FROM messages WHERE room_id = ? AND from_id IS ? AND client_msg_id = ?',
   )
@@ -73,6 +73,10 @@ export function sqliteAppends(db: Database): Pick<MessageStore, 'append' | 'appe
     },
     async appendMany(list) {
       return appendMany(list)
+    },
+    async sent(roomId, senderId, clientMsgId) {
+      const row = existing.get(roomId, senderId, clientMsgId)
+      return row ? toMessage(row) : null
     },
   }
 }

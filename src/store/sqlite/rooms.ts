@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
-import type { MemberRecord, RoomRecord } from '../records.ts'
+import type { AuditRecord, MemberRecord, RoomBar, RoomRecord } from '../records.ts'
 import type { RoomStore } from '../store.ts'
+import { auditWriter } from './audit.ts'
 
 interface RoomRow {
   id: string
@@ -93,11 +94,29 @@ export function sqliteRooms(db: Database): RoomStore {
   const mutedUntil = db.prepare<[string, string], { until: number }>(
     'SELECT until FROM mutes WHERE room_id = ? AND user_id = ?',
   )
+  const writeAudit = auditWriter(db)
+  const setBar = db.prepare(
+    `INSERT INTO room_bars (room_id, user_id, kind, until) VALUES (?, ?, ?, ?)
+     ON CONFLICT (room_id, user_id, kind) DO UPDATE SET until = excluded.until`,
+  )
+  const barsOf = db.prepare<[string, string], { kind: RoomBar['kind']; until: number | null }>(
+    'SELECT kind, until FROM room_bars WHERE room_id = ? AND user_id = ?',
+  )
+  const liftBars = db.prepare('DELETE FROM room_bars WHERE room_id = ? AND user_id = ?')
+  /** The ban, else a kick's bar still running at `now`. */
+  const barAt = (roomId: string, userId: string, now: number): RoomBar | null => {
+    const rows = barsOf.all(roomId, userId)
+    const ban = rows.find((r) => r.kind === 'ban')
+    if (ban) return { kind: 'ban', until: null }
+    const kick = rows.find((r) => r.kind === 'kick' && r.until !== null && r.until > now)
+    return kick ? { kind: 'kick', until: new Date(kick.until!) } : null
+  }
   // A transaction: the capacity check and the insert happen with no other writer in between.
   const join = db.transaction((roomId: string, userId: string, at: number) => {
     const room = byId.get(roomId)
     if (!room) return 'missing' as const
     if (member.get(roomId, userId)) return 'already' as const
+    if (barAt(roomId, userId, at)) return 'barred' as const
     if (room.member_count >= room.max_members) return 'full' as const
     insertMember.run(roomId, userId, roomId, at)
     recount.run(roomId)
@@ -114,8 +133,30 @@ export function sqliteRooms(db: Database): RoomStore {
     db.prepare('DELETE FROM members WHERE room_id = ?').run(id)
     db.prepare('DELETE FROM read_markers WHERE room_id = ?').run(id)
     db.prepare('DELETE FROM mutes WHERE room_id = ?').run(id)
+    db.prepare('DELETE FROM room_bars WHERE room_id = ?').run(id)
     return db.prepare('DELETE FROM rooms WHERE id = ?').run(id).changes > 0
   })
+
+  // A moderator's action and its audit entry in one transaction: both are stored, or neither.
+  const mute = db.transaction((roomId: string, userId: string, until: Date | null, entry?: AuditRecord) => {
+    if (until) muteStmt.run(roomId, userId, until.getTime())
+    else unmute.run(roomId, userId)
+    if (entry) writeAudit(entry)
+  })
+  const exclude = db.transaction(
+    (roomId: string, userId: string, bar: RoomBar | null, entry: AuditRecord) => {
+      if (bar) setBar.run(roomId, userId, bar.kind, bar.until?.getTime() ?? null)
+      const left = leave(roomId, userId)
+      writeAudit(entry)
+      return left
+    },
+  )
+  const unbar = db.transaction((roomId: string, userId: string, entry: AuditRecord) => {
+    const lifted = liftBars.run(roomId, userId).changes > 0
+    if (lifted) writeAudit(entry)
+    return lifted
+  })
+  const hide = db.prepare('UPDATE members SET hidden_seq = ? WHERE room_id = ? AND user_id = ?')
 
   return {
     async create(room) {
@@ -136,7 +177,10 @@ export function sqliteRooms(db: Database): RoomStore {
         params.q = q
       }
       if (memberOf) {
-        where.push('id IN (SELECT room_id FROM members WHERE user_id = @memberOf)')
+        // A hidden direct room comes back with the first message after it was hidden.
+        where.push(`id IN (SELECT m.room_id FROM members m WHERE m.user_id = @memberOf AND (m.hidden_seq IS NULL
+                      OR EXISTS (SELECT 1 FROM messages x WHERE x.room_id = m.room_id
+                                 AND x.seq > m.hidden_seq AND x.kind != 'update')))`)
         params.memberOf = memberOf
       } else {
         // Direct rooms are listed to their two members only.
@@ -169,13 +213,27 @@ export function sqliteRooms(db: Database): RoomStore {
     async openDm(room) {
       return openDm(room)
     },
-    async mute(roomId, userId, until) {
-      if (until) muteStmt.run(roomId, userId, until.getTime())
-      else unmute.run(roomId, userId)
+    async mute(roomId, userId, until, entry) {
+      mute(roomId, userId, until, entry)
     },
     async mutedUntil(roomId, userId) {
       const row = mutedUntil.get(roomId, userId)
       return row ? new Date(row.until) : null
+    },
+    async exclude(roomId, userId, bar, entry) {
+      return exclude(roomId, userId, bar, entry)
+    },
+    async unbar(roomId, userId, entry) {
+      return unbar(roomId, userId, entry)
+    },
+    async barOf(roomId, userId, now) {
+      return barAt(roomId, userId, now.getTime())
+    },
+    async hide(roomId, userId, seq) {
+      return hide.run(seq, roomId, userId).changes > 0
+    },
+    async unhide(roomId, userId) {
+      hide.run(null, roomId, userId)
     },
   }
 }

@@ -134,6 +134,31 @@ const migrations: string[] = [
    ALTER TABLE rooms ADD COLUMN kind TEXT NOT NULL DEFAULT 'room';
    ALTER TABLE rooms ADD COLUMN dm_pair TEXT;
    CREATE UNIQUE INDEX rooms_dm ON rooms(dm_pair) WHERE dm_pair IS NOT NULL;`,
+  // Moderation: what keeps a user out of a room (a kick's bar with its end, a ban with none);
+  // a direct room a member hid (hidden_seq: the room's last seq then); the audit log,
+  // newest first by (at, id), filtered by actor, target or action.
+  `CREATE TABLE room_bars (
+     room_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     until INTEGER,
+     PRIMARY KEY (room_id, user_id, kind)
+   );
+   ALTER TABLE members ADD COLUMN hidden_seq INTEGER;
+   CREATE TABLE audit (
+     id TEXT PRIMARY KEY,
+     at INTEGER NOT NULL,
+     actor_id TEXT NOT NULL,
+     actor TEXT NOT NULL,
+     action TEXT NOT NULL,
+     target_id TEXT,
+     target TEXT,
+     details TEXT NOT NULL
+   );
+   CREATE INDEX audit_newest ON audit(at DESC, id DESC);
+   CREATE INDEX audit_actor ON audit(actor_id, at DESC, id DESC);
+   CREATE INDEX audit_target ON audit(target_id, at DESC, id DESC);
+   CREATE INDEX audit_action ON audit(action, at DESC, id DESC);`,
 ]
 
 export function migrate(db: Database): void {

@@ -1,5 +1,5 @@
 // What the room's creator or an admin does to members: the member list (which also names who is
-// online), kicking, and muting for a while or lifting it.
+// online), kicking (kept out for a while), banning from the room, and muting for a while or lifting it.
 import type { Member } from '@roomchat/client'
 import { computed, type Ref, ref } from 'vue'
 import { describe, http, state } from '../session.ts'
@@ -14,6 +14,15 @@ export const DURATIONS: [number, string][] = [
   [0, 'no longer (lift)'],
 ]
 const durationName = (minutes: number) => DURATIONS.find(([m]) => m === minutes)?.[1] ?? `${minutes} minutes`
+
+/** How long a kick keeps the member out, in minutes (0 only removes); the server's default first. */
+export const KEEP_OUT: [number, string][] = [
+  [10, '10 minutes'],
+  [60, '1 hour'],
+  [1440, '1 day'],
+  [10080, '1 week'],
+  [0, 'not at all (only remove)'],
+]
 
 interface ModerationDeps {
   room: Ref<Room | null>
@@ -40,11 +49,19 @@ export function useModeration(props: { id: string }, { room, me, error, names, o
     // `joined` and the presence frames keep it from there.
     online.value = page.items.filter((m) => m.online).map((m) => m.user.id)
   }
-  async function kick(member: Member) {
+  /** Removes a member, kept out for `keepOut` minutes, or until lifted with `'ban'`. */
+  async function kick(member: Member, keepOut: number | 'ban' = KEEP_OUT[0]![0]) {
     modNotice.value = ''
+    const who = member.user.displayName
     try {
-      await http.kick(props.id, member.user.id)
-      modNotice.value = `${member.user.displayName} was removed from the room.`
+      if (keepOut === 'ban') await http.banFromRoom(props.id, member.user.id)
+      else await http.kick(props.id, member.user.id, { minutes: keepOut })
+      modNotice.value =
+        keepOut === 'ban'
+          ? `${who} is banned from the room.`
+          : keepOut === 0
+            ? `${who} was removed from the room.`
+            : `${who} was removed from the room and may not come back for ${KEEP_OUT.find(([m]) => m === keepOut)?.[1] ?? `${keepOut} minutes`}.`
       await loadMembers()
     } catch (err) {
       error.value = describe(err)
