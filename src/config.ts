@@ -181,15 +181,15 @@ export const ConfigSchema = Type.Object({
     20,
     1,
   ),
-  REPLAY_MAX_EVENTS: Int(
-    'events one `join {since}` replays at most; past that its `joined` says `skipped` and the client pages through `GET /api/rooms/:id/messages`',
-    300,
+  WS_REPLAY_MAX_EVENTS: Int(
+    'events one `join {since}` replays at most; past that, its `joined` says `skipped` and the client pages that part through `GET /api/rooms/:id/messages`',
+    500,
     1,
     10_000,
   ),
   WS_REPLAY_EVENTS_PER_MINUTE: Int(
-    'events replayed to one socket per minute, all its joins together (bursts of that many); a join past it is answered as past `REPLAY_MAX_EVENTS`',
-    3000,
+    'events replayed to one socket per minute, all its joins together (bursts of that many); a join past it is answered `skipped` as one past `WS_REPLAY_MAX_EVENTS`',
+    5000,
     1,
   ),
   WS_MAX_BUFFERED_BYTES: Int(

@@ -73,6 +73,11 @@ export interface ClientSocketDeps {
   metrics: Pick<Metrics, 'tally'>
 }
 
+/** A join under way: `left` once a `leave` of its room came meanwhile. */
+interface JoinSlot {
+  left: boolean
+}
+
 const TYPING_INTERVAL_MS = 2_000
 /** What a peer's frames make us log: one line per kind per 10 s per connection, at most. */
 const LOG_INTERVAL_MS = 10_000
@@ -90,7 +95,8 @@ export class ClientSocket implements Subscriber {
   // Created on first use: most sockets sit idle, and each holds only what it uses.
   private lastTyping: Map<string, number> | null = null
   private sending: Promise<void> | null = null
-  private joins: Map<string, Promise<void>> | null = null
+  /** The rooms whose join is under way, each with that join's slot. */
+  private joins: Map<string, JoinSlot> | null = null
 
   constructor(
     readonly userId: string,
@@ -168,17 +174,20 @@ export class ClientSocket implements Subscriber {
         // the server replay the room again and again. A join while one runs is refused.
         const room = frame.room
         this.joins ??= new Map()
-        const joins = this.joins
-        if (joins.has(room))
+        if (this.joins.has(room))
           return this.error('JOIN_IN_PROGRESS', 'A join of this room is under way: wait for its joined', room)
-        const p = this.join(room, frame.since)
-        joins.set(room, p)
-        void p.finally(() => joins.get(room) === p && joins.delete(room))
+        const slot: JoinSlot = { left: false }
+        this.joins.set(room, slot)
+        void this.join(room, frame.since, slot)
         return
       }
-      case 'leave':
+      case 'leave': {
+        // A join still under way ends without following the room, whichever step it is at.
+        const slot = this.joins?.get(frame.room)
+        if (slot) slot.left = true
         this.deps.hub.unfollow(this, frame.room)
         return
+      }
       case 'typing':
         return void this.typing(frame.room)
       case 'send': {
@@ -194,7 +203,11 @@ export class ClientSocket implements Subscriber {
     }
   }
 
-  private async join(roomId: string, since: number | undefined): Promise<void> {
+  private async join(roomId: string, since: number | undefined, slot: JoinSlot): Promise<void> {
+    /** The join is over once its `joined` is written: another may begin. */
+    const done = () => {
+      if (this.joins?.get(roomId) === slot) this.joins.delete(roomId)
+    }
     try {
       const followed = this.deps.hub.followedRooms(this)
       if (!followed.has(roomId) && followed.size >= this.deps.limits.maxRooms) {
@@ -202,11 +215,17 @@ export class ClientSocket implements Subscriber {
       }
       await this.deps.chat.requireMember(roomId, this.userId)
       await this.deps.chat.warm(this.userId, roomId)
+      if (slot.left) return
       const { lastSeq, online, skipped } = await this.deps.hub.follow(this, roomId, since, (events) =>
         this.takeReplay(events),
       )
+      // Left (or removed) while the join ran: the leave answered it, and a `joined` now would
+      // read as the answer to a join sent after the leave.
+      if (slot.left) this.deps.hub.unfollow(this, roomId)
+      if (!this.deps.hub.isFollowing(this, roomId)) return
       // Sent in the tick the socket went live: `joined` separates the replay from live messages.
       this.send(joinedFrame(roomId, lastSeq, online, skipped))
+      done()
       // A leave that landed between the membership check and the follow was announced before
       // this socket followed the room: check once more, now that later leaves reach it.
       if (!(await this.deps.rooms.isMember(roomId, this.userId)) && this.deps.hub.isFollowing(this, roomId)) {
@@ -215,6 +234,8 @@ export class ClientSocket implements Subscriber {
       }
     } catch (err) {
       this.fail(err, roomId)
+    } finally {
+      done()
     }
   }
 
@@ -297,8 +318,11 @@ export class ClientSocket implements Subscriber {
     if (held === null) {
       this.tokens = Math.min(cap, this.tokens + (now - this.lastRefill) * perMs)
     } else {
+      // The cap bounds what accrued while the loop ran freely, not what the hold gave: a batch
+      // read frame by frame keeps what its first frame found.
       const from = Math.max(held, this.lastRefill)
-      this.tokens = Math.min(cap, this.tokens + (from - this.lastRefill) * perMs) + (now - from) * perMs
+      const free = Math.max(this.tokens, Math.min(cap, this.tokens + (from - this.lastRefill) * perMs))
+      this.tokens = free + (now - from) * perMs
     }
     this.lastRefill = now
     if (this.tokens < 1) return false

@@ -8,7 +8,7 @@
 // for HELD_MS was held since its last tick: frames read in the I/O phase that follows a hold
 // come before the timer's next tick, or, when the hold was in a timer itself, in the same
 // iteration as the tick that noticed it.
-const TICK_MS = 25
+const TICK_MS = 50
 /** Later than this, a tick was held up (timers are late by a few ms on a busy loop anyway). */
 const HELD_MS = 4 * TICK_MS
 

@@ -226,7 +226,8 @@ export class RoomFeed<F extends FeedFollower> {
         return
       }
       const batch = await this.store.range(this.roomId, { after: follow.lastSent, limit: REPLAY_BATCH })
-      if (!this.followers.has(follower)) return
+      // Removed meanwhile (and maybe added again, with a replay of its own): this one ends.
+      if (this.followers.get(follower) !== follow) return
       const before = follow.lastSent
       for (const m of batch) {
         if (m.seq !== follow.lastSent + 1) break

@@ -36,7 +36,7 @@ export type ClientFrame = Static<typeof ClientFrame>
 // Server → client
 /**
  * The events of a `join {since}` that were not replayed, because there were more of them than
- * REPLAY_MAX_EVENTS (or than the socket's replay budget had left): the socket is live from
+ * WS_REPLAY_MAX_EVENTS (or than the socket's replay budget had left): the socket is live from
  * `through`, and the client pages `(after, through]` through `GET /api/rooms/:id/messages?after=`.
  */
 export const SkippedReplay = Type.Object(
