@@ -176,7 +176,22 @@ export const ConfigSchema = Type.Object({
     1,
     10_000,
   ),
-  WS_FRAMES_PER_SECOND: Int('frames per second per socket, bursts of twice that (more: close 1008)', 20, 1),
+  WS_FRAMES_PER_SECOND: Int(
+    'frames per second per socket, bursts of twice that, counted by when they reached the instance (more: close 1008)',
+    20,
+    1,
+  ),
+  WS_REPLAY_MAX_EVENTS: Int(
+    'events one `join {since}` replays at most; past that, its `joined` says `skipped` and the client pages that part through `GET /api/rooms/:id/messages`',
+    500,
+    1,
+    10_000,
+  ),
+  WS_REPLAY_EVENTS_PER_MINUTE: Int(
+    'events replayed to one socket per minute, all its joins together (bursts of that many); a join past it is answered `skipped` as one past `WS_REPLAY_MAX_EVENTS`',
+    5000,
+    1,
+  ),
   WS_MAX_BUFFERED_BYTES: Int(
     'unsent bytes after which a socket counts as too slow (close 1013)',
     1024 * 1024,

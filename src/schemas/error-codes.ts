@@ -77,6 +77,10 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, meaning: 'Too many requests: wait Retry-After seconds' },
   INTERNAL: { status: 500, meaning: 'The server failed; nothing about it is shown' },
   UNAVAILABLE: { status: 503, meaning: 'The instance is draining or its store or bus is unreachable: retry' },
+  JOIN_IN_PROGRESS: {
+    status: 'ws',
+    meaning: 'A join of this room is still under way on this socket (its replay runs): wait for its `joined`',
+  },
   BAD_FRAME: {
     status: 'ws',
     meaning: 'A socket frame that is not JSON, or not a known frame of valid shape',

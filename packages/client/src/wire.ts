@@ -321,7 +321,13 @@ export type SendFrame = {
 }
 
 /** Server → client: the answer to `join`. */
-export type JoinedFrame = { type: 'joined'; lastSeq: number; room: string; online: string[] }
+export type JoinedFrame = {
+  skipped?: { after: number; through: number } | undefined
+  type: 'joined'
+  lastSeq: number
+  room: string
+  online: string[]
+}
 
 /** Server → client: a `send` was stored. */
 export type AckFrame = { id: string; type: 'ack'; createdAt: string; seq: number; clientMsgId: string }
@@ -406,6 +412,7 @@ export const ServerCodes = [
   'RATE_LIMITED',
   'INTERNAL',
   'UNAVAILABLE',
+  'JOIN_IN_PROGRESS',
   'BAD_FRAME',
 ] as const
 export type ServerCode = (typeof ServerCodes)[number]
