@@ -162,6 +162,11 @@ t.test(`web push on ${backendName}`, async (t) => {
         body: { rooms: { [room]: 'all' } },
       })
       t.same(settings.body, { push: true, email: 'off', rooms: { [room]: 'all' } })
+      for (const rooms of [{ 'not-a-room': 'all' }, { [room]: {} }, { [room.toUpperCase()]: 'none' }]) {
+        const bad = await call(app, 'PATCH', '/api/me/notifications', { as: fay, body: { rooms } })
+        t.equal(bad.status, 400, `rooms ${JSON.stringify(rooms)} refused`)
+        t.equal(bad.body.code, 'VALIDATION')
+      }
       t.same((await call(app, 'GET', '/api/me/notifications', { as: fay })).body, settings.body)
       const plain = await say(gus, room, 'a message naming no one, in a room set to all')
       await pushes(sub, 1)
