@@ -2,6 +2,7 @@
 // Two adapters implement it: SQLite (embedded, one process) and MongoDB (scaled, many).
 // test/contract/store.test.ts runs one suite against both; a guarantee written here is tested there.
 import type { CursorKey } from '../pagination.ts'
+import type { NotifyParts } from './notify-store.ts'
 import type {
   AuditAction,
   AuditRecord,
@@ -311,7 +312,8 @@ export interface AuditStore {
   list(query: AuditListQuery): Promise<AuditRecord[]>
 }
 
-export interface Store {
+/** The parts for reaching people who are away are declared in notify-store.ts. */
+export interface Store extends NotifyParts {
   readonly kind: 'sqlite' | 'mongodb'
   readonly users: UserStore
   readonly sessions: SessionStore

@@ -24,6 +24,8 @@ const user = (username: string, extra: Partial<UserRecord> = {}): UserRecord => 
   totpPending: null,
   banned: false,
   createdAt: new Date(),
+  email: null,
+  emailVerified: false,
   ...extra,
 })
 

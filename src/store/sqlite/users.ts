@@ -18,6 +18,8 @@ interface Row {
   totp_pending: string | null
   banned: number
   created_at: number
+  email: string | null
+  email_verified: number
 }
 
 const toRecord = (r: Row): UserRecord => ({
@@ -33,6 +35,8 @@ const toRecord = (r: Row): UserRecord => ({
   totpPending: r.totp_pending,
   banned: r.banned === 1,
   createdAt: new Date(r.created_at),
+  email: r.email,
+  emailVerified: r.email_verified === 1,
 })
 
 const columns: Record<keyof UserPatch, [string, (v: never) => unknown]> = {
@@ -44,6 +48,8 @@ const columns: Record<keyof UserPatch, [string, (v: never) => unknown]> = {
   passwordHash: ['password_hash', (v: string) => v],
   totpSecret: ['totp_secret', (v: string | null) => v],
   totpPending: ['totp_pending', (v: string | null) => v],
+  email: ['email', (v: string | null) => v],
+  emailVerified: ['email_verified', (v: boolean) => (v ? 1 : 0)],
 }
 
 export function sqliteUsers(db: Database): UserStore {
