@@ -28,6 +28,8 @@ const user = (username: string, displayName = username): UserRecord => ({
   totpPending: null,
   banned: false,
   createdAt: new Date(),
+  email: null,
+  emailVerified: false,
 })
 
 interface Backend {
