@@ -1,7 +1,7 @@
 // What the push and settings routes call: the VAPID key, a browser's subscriptions, a user's
 // notification settings. Framework-free.
 import { AppError, invalid, notFound } from '../errors.ts'
-import { newId } from '../ids.ts'
+import { isId, newId } from '../ids.ts'
 import type { NotifySettings, NotifySettingsPatch, PushSubscriptionBody } from '../schemas/notify.ts'
 import type { Store } from '../store/store.ts'
 import type { Push } from './push.ts'
@@ -65,6 +65,7 @@ export class NotifyService {
 
   async update(userId: string, patch: NotifySettingsPatch): Promise<NotifySettings> {
     const rooms = patch.rooms ?? {}
+    for (const room of Object.keys(rooms)) if (!isId(room)) throw invalid('rooms: the keys are room ids')
     if (Object.keys(rooms).length > 0) {
       const now = await this.store.notifySettings.get(userId)
       const after = new Set(Object.keys(now.rooms))

@@ -6,8 +6,7 @@ import { ERROR_CODES, type ErrorCode, statusesOf } from './error-codes.ts'
 export const DEFAULT_LIMIT = 50
 export const MAX_LIMIT = 200
 
-export const ID_PATTERN = '^[0-9a-f]{24}$'
-export const Id = Type.String({ pattern: ID_PATTERN, description: '24-hex id' })
+export const Id = Type.String({ pattern: '^[0-9a-f]{24}$', description: '24-hex id' })
 export const Time = Type.String({ format: 'date-time' })
 
 export const IdParams = Type.Object({ id: Id })

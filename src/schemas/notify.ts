@@ -1,7 +1,7 @@
 // The wire schemas of push subscriptions, notification settings, mail addresses and password
 // resets (the contract's "Reaching people who are away").
 import { type Static, Type } from 'typebox'
-import { ID_PATTERN, Id, Time } from './common.ts'
+import { Id, Time } from './common.ts'
 import { Password } from './users.ts'
 
 const Base64Url = (max: number, description: string) =>
@@ -52,12 +52,9 @@ export const NotifySettingsPatch = Type.Object(
     push: Type.Optional(Type.Boolean()),
     email: Type.Optional(EmailMode),
     rooms: Type.Optional(
-      // `propertyNames` too: a Record's patternProperties alone let any other key through.
-      Type.Record(Id, RoomLevel, {
-        maxProperties: 200,
-        propertyNames: { pattern: ID_PATTERN },
-        description: 'merged in; `mentions` resets a room',
-      }),
+      // A Record's patternProperties let any other key through (OpenAPI 3.0 has no
+      // propertyNames): the service refuses keys that are not ids.
+      Type.Record(Id, RoomLevel, { maxProperties: 200, description: 'merged in; `mentions` resets a room' }),
     ),
   },
   { additionalProperties: false },
