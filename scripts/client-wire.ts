@@ -60,6 +60,18 @@ const TYPES: [name: string, module: string, schema: string, doc: string][] = [
   ],
   ['WsTicket', 'users', 'WsTicket', 'POST /api/auth/ws-ticket: single use, for `/ws?ticket=`.'],
   ['AdminUserPatch', 'users', 'AdminUserPatch', 'PATCH /api/admin/users/:id'],
+  ['PushKey', 'notify', 'PushKey', 'GET /api/push/key: the VAPID public key (`applicationServerKey`).'],
+  [
+    'PushSubscriptionBody',
+    'notify',
+    'PushSubscriptionBody',
+    "POST /api/push/subscriptions: a browser's `PushSubscription.toJSON()`.",
+  ],
+  ['NotifySettings', 'notify', 'NotifySettings', 'GET /api/me/notifications'],
+  ['NotifySettingsPatch', 'notify', 'NotifySettingsPatch', 'PATCH /api/me/notifications'],
+  ['ForgotBody', 'notify', 'ForgotBody', 'POST /api/auth/password/forgot: a username or a mail address.'],
+  ['ResetBody', 'notify', 'ResetBody', 'POST /api/auth/password/reset'],
+  ['ResetLink', 'notify', 'ResetLink', 'POST /api/admin/users/:id/reset-link'],
   [
     'PageQuery',
     'common',

@@ -25,6 +25,8 @@ import healthRoutes from '../plugins/routes/health.ts'
 import meRoutes from '../plugins/routes/me.ts'
 import postRoutes from '../plugins/routes/posts.ts'
 import protocolRoutes from '../plugins/routes/protocol.ts'
+import pushRoutes from '../plugins/routes/push.ts'
+import recoveryRoutes from '../plugins/routes/recovery.ts'
 import roomRoutes from '../plugins/routes/rooms.ts'
 import userRoutes from '../plugins/routes/users.ts'
 import web from '../plugins/web.ts'
@@ -122,6 +124,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(postRoutes, { prefix: '/api/posts' })
   await app.register(roomRoutes, { prefix: '/api/rooms' })
   await app.register(dmRoutes, { prefix: '/api/dms' })
+  // Push, notification settings, mail addresses and resets: routes under /api/push, /api/me,
+  // /api/auth and /api/admin, kept together by feature.
+  await app.register(pushRoutes, { prefix: '/api' })
+  await app.register(recoveryRoutes, { prefix: '/api' })
   // POST /api/rooms/:id/files and GET /api/files/:id, with the multipart parser in their scope.
   await app.register(fileRoutes, { prefix: '/api' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

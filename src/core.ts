@@ -6,6 +6,7 @@ import { CodeService } from './accounts/codes.ts'
 import { DirectoryService } from './accounts/directory.ts'
 import { LoginThrottle } from './accounts/login-throttle.ts'
 import { passwordHasher } from './accounts/passwords.ts'
+import type { RecoveryService } from './accounts/recovery.ts'
 import { secretBox } from './accounts/secret-box.ts'
 import { SessionService } from './accounts/sessions.ts'
 import { TicketService } from './accounts/tickets.ts'
@@ -17,6 +18,8 @@ import type { Config } from './config.ts'
 import { prepareDataDir } from './data-dir.ts'
 import type { Logger } from './logger.ts'
 import { createMetrics, instrumentStore, type Metrics } from './metrics.ts'
+import type { NotifyService } from './notify/service.ts'
+import { createNotifications } from './notify/wire.ts'
 import { Hub } from './realtime/hub.ts'
 import { Publisher } from './realtime/publisher.ts'
 import { ChatService } from './rooms/chat.ts'
@@ -43,6 +46,9 @@ export interface Core {
   readonly chat: ChatService
   readonly files: FileService
   readonly audit: AuditService
+  /** Push subscriptions and notification settings; mail addresses and password resets. */
+  readonly notify: NotifyService
+  readonly recovery: RecoveryService
   readonly hub: Hub
   readonly metrics: Metrics
   /** Which store and bus this instance runs on, for the start-up log. */
@@ -108,11 +114,23 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
 
   const audit = new AuditService(store)
   const codes = new CodeService(store, audit)
+  const passwords = passwordHasher(config.ARGON2_MEMORY_KIB, config.ARGON2_TIME_COST)
+  const notifications = createNotifications({
+    config,
+    store,
+    presence,
+    limit,
+    metrics,
+    sessions,
+    audit,
+    passwords,
+    log,
+  })
   const loginWindow = config.LOGIN_WINDOW_MINUTES * 60
   const accounts = new AccountService({
     store,
     ownViews: chatState,
-    passwords: passwordHasher(config.ARGON2_MEMORY_KIB, config.ARGON2_TIME_COST),
+    passwords,
     sessions,
     codes,
     audit,
@@ -149,7 +167,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     store,
     rooms,
     chatState,
-    publisher,
+    notifications.announcing(publisher),
     limit('message-user', config.RATE_MESSAGE_USER, 10),
     log,
     fileBytes,
@@ -165,6 +183,8 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     log,
   )
 
+  await notifications.start()
+
   return {
     config,
     accounts,
@@ -177,6 +197,8 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     chat,
     files,
     audit,
+    notify: notifications.notify,
+    recovery: notifications.recovery,
     hub,
     metrics,
     backend: { store: store.kind, bus: bus.kind },
@@ -184,6 +206,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     ready: () => adapters.ping(),
     async close() {
       const warn = (err: unknown) => log.warn({ err }, 'error while closing')
+      await notifications.stop().catch(warn)
       try {
         hub.close()
         chatState.stop()

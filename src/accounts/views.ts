@@ -18,6 +18,8 @@ export const toOwnUser = (u: UserRecord, rooms: string[], now = new Date()): Own
   banned: u.banned,
   rooms,
   createdAt: u.createdAt.toISOString(),
+  email: u.email ?? null,
+  emailVerified: u.emailVerified ?? false,
 })
 
 export const toPublicUser = (u: UserRecord, now = new Date()): PublicUser => ({

@@ -33,6 +33,8 @@ export const OwnUser = Type.Object(
     banned: Type.Boolean(),
     rooms: Type.Array(Id),
     createdAt: Time,
+    email: Type.Union([Type.String(), Type.Null()], { description: 'the mail address given, or null' }),
+    emailVerified: Type.Boolean({ description: "whether the address's verification link was followed" }),
   },
   { title: 'User' },
 )

@@ -22,12 +22,24 @@ const PUBLIC = [
   '/api/auth/register',
   '/api/auth/login',
   '/api/auth/session',
+  '/api/push/key',
+  '/api/auth/email/verify',
+  '/api/auth/password/forgot',
+  '/api/auth/password/reset',
 ]
 
 const EXPECTED = [
   ...['health', 'ready', 'asyncApi'],
   ...['register', 'login', 'getSession', 'logout', 'totpSetup', 'enableTotp', 'disableTotp', 'wsTicket'],
   ...['getMe', 'updateMe', 'changePassword', 'redeemVip', 'getUnread', 'openDm'],
+  ...[
+    'getPushKey',
+    'subscribePush',
+    'unsubscribePush',
+    'getNotificationSettings',
+    'updateNotificationSettings',
+  ],
+  ...['setEmail', 'verifyEmail', 'forgotPassword', 'resetPassword', 'adminResetLink'],
   ...[
     'listUsers',
     'getUser',

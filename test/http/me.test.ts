@@ -20,6 +20,8 @@ t.test(`the personal centre on ${backendName}`, async (t) => {
         'bio',
         'createdAt',
         'displayName',
+        'email',
+        'emailVerified',
         'id',
         'role',
         'rooms',
@@ -30,6 +32,8 @@ t.test(`the personal centre on ${backendName}`, async (t) => {
       ].sort(),
     )
     t.ok(Date.parse(res.body.user.createdAt))
+    t.equal(res.body.user.email, null, 'no mail address until one is given')
+    t.equal(res.body.user.emailVerified, false)
   })
 
   t.test('GET /api/auth/session: the own view, or 200 user null without a live session', async (t) => {

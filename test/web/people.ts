@@ -72,8 +72,11 @@ export function shownTexts(page: Page): Promise<string[]> {
 }
 
 /** The server on a loopback port (argon2 cheap: the browsers sign in often); its base URL. */
-export async function serveApp(t: Test): Promise<string> {
-  const app = await buildTestApp(t, sharedEnv(t, { ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' }))
+export async function serveApp(t: Test, env: Record<string, string> = {}): Promise<string> {
+  const app = await buildTestApp(
+    t,
+    sharedEnv(t, { ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', ...env }),
+  )
   await app.listen({ port: 0, host: '127.0.0.1' })
   return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
 }

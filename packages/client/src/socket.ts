@@ -55,6 +55,8 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     this.rooms = new RoomSet({
       write: (frame) => this.link?.write(JSON.stringify(frame)),
       deliver: (event) => ('type' in event ? this.emit('update', event) : this.emit('message', event)),
+      joined: (frame) => this.emit('joined', frame),
+      history: options.history,
       gapTimeoutMs: options.gapTimeoutMs ?? 3_000,
       retryDelay: (refusals) => backoffDelay(refusals, this.backoff),
     })

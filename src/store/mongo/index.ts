@@ -16,6 +16,8 @@ import { reactionIndexes } from './message-changes.ts'
 import { messageIndexes } from './message-docs.ts'
 import { readIndexes } from './message-unread.ts'
 import { mongoMessages } from './messages.ts'
+import { addNameKeys } from './name-keys.ts'
+import { mongoNotify, notifyIndexes } from './notify.ts'
 import { mongoPosts, postIndexes } from './posts.ts'
 import { memberIndexes, mongoRooms, roomBarIndexes, roomIndexes } from './rooms.ts'
 import { mongoSessions, sessionIndexes } from './sessions.ts'
@@ -36,6 +38,7 @@ const indexes: Record<string, IndexDescription[]> = {
   files: fileIndexes,
   audit: auditIndexes,
   room_bars: roomBarIndexes,
+  ...notifyIndexes,
 }
 
 /**
@@ -72,6 +75,7 @@ export async function connectMongo(
     for (const spec of specs) await createIndex(db, name, spec)
   }
   await addDisplayNameLower(db)
+  await addNameKeys(db)
   const store: Store = {
     kind: 'mongodb',
     users: mongoUsers(db),
@@ -82,6 +86,7 @@ export async function connectMongo(
     messages: mongoMessages(db),
     files: mongoFiles(db),
     audit: mongoAudit(db),
+    ...mongoNotify(db),
     async ping() {
       await db.command({ ping: 1 })
     },

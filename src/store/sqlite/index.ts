@@ -9,6 +9,8 @@ import { sqliteAudit } from './audit.ts'
 import { sqliteCodes } from './codes.ts'
 import { sqliteFiles } from './files.ts'
 import { sqliteMessages } from './messages.ts'
+import { sqliteNotify } from './notify.ts'
+import { ensureNotifySchema } from './notify-schema.ts'
 import { sqlitePosts } from './posts.ts'
 import { sqliteRooms } from './rooms.ts'
 import { migrate } from './schema.ts'
@@ -26,6 +28,7 @@ export function openSqliteStore(dataDir: string): Store {
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
   migrate(db)
+  ensureNotifySchema(db)
   return {
     kind: 'sqlite',
     users: sqliteUsers(db),
@@ -36,6 +39,7 @@ export function openSqliteStore(dataDir: string): Store {
     messages: sqliteMessages(db),
     files: sqliteFiles(db),
     audit: sqliteAudit(db),
+    ...sqliteNotify(db),
     async ping() {
       db.prepare('SELECT 1').get()
     },
