@@ -138,6 +138,20 @@ export async function settled(page: Page): Promise<void> {
 }
 
 /**
+ * Waits until the expression is truthy in the page. Not `page.waitForFunction(string)`: that one
+ * evaluates the text with `eval` inside the page, which the app's CSP (`script-src 'self'`) may
+ * refuse; `page.evaluate` of an expression runs through the debugging protocol, outside the CSP.
+ */
+export async function waitForTrue(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (await page.evaluate(expression)) return
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`)
+    await new Promise((done) => setTimeout(done, 25))
+  }
+}
+
+/**
  * With SCREENSHOTS=1, saves the page as docs/screenshots/<name>-<desktop|phone>-<light|dark>.png
  * (`npm run screenshots`): at 1280×800 and 390×844, each in the light and the dark scheme (the
  * people shown keep the theme "system", which follows the scheme). The page is left as it was.

@@ -14,6 +14,7 @@ import {
   png16,
   screenshot,
   seriousA11yViolations,
+  waitForTrue,
 } from '../helpers/browser.ts'
 import { mintCodes, openRoom, register, say, serveApp, shownTexts, signIn } from './people.ts'
 
@@ -74,9 +75,10 @@ t.test('the web app, end to end in Chromium', async (t) => {
   )
   // The theme applies as it is picked, and is saved with the account.
   await alice.getByLabel('dark', { exact: true }).check()
-  await alice.waitForFunction(`document.documentElement.dataset.theme === 'dark'`)
+  await waitForTrue(alice, `document.documentElement.dataset.theme === 'dark'`)
   await alice.getByLabel('Accent colour').fill('#c2410c')
-  await alice.waitForFunction(
+  await waitForTrue(
+    alice,
     `getComputedStyle(document.documentElement).getPropertyValue('--accent').trim() === '#c2410c'`,
   )
   t.equal(
@@ -142,7 +144,7 @@ t.test('the web app, end to end in Chromium', async (t) => {
     .setInputFiles({ name: 'blue.png', mimeType: 'image/png', buffer: png16() })
   const image = bob.getByRole('img', { name: 'blue.png' })
   await image.waitFor()
-  await bob.waitForFunction(`document.querySelector('img[alt="blue.png"]')?.naturalWidth === 16`)
+  await waitForTrue(bob, `document.querySelector('img[alt="blue.png"]')?.naturalWidth === 16`)
   t.equal(
     await bob.evaluate(`document.querySelector('img[alt="blue.png"]')?.naturalWidth`),
     16,

@@ -18,6 +18,7 @@ import {
   screenshot,
   seriousA11yViolations,
   settled,
+  waitForTrue,
 } from '../helpers/browser.ts'
 import { shiftedClock } from '../helpers/clock.ts'
 import { until } from '../helpers/wait.ts'
@@ -336,7 +337,7 @@ t.test('the web app as a chat app, in Chromium', async (t) => {
   await box.press('Enter')
   const wave = message(alice, 'hi @alice')
   await wave.waitFor()
-  await alice.waitForFunction(`document.fonts.check('20px "Noto Color Emoji"', '👋')`)
+  await waitForTrue(alice, `document.fonts.check('20px "Noto Color Emoji"', '👋')`)
   t.ok(
     await alice.evaluate(
       `[...document.fonts].some((f) => f.family.includes('Noto Color Emoji') && f.status === 'loaded')`,
