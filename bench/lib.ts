@@ -73,6 +73,8 @@ export interface StartOptions {
   env?: Record<string, string>
   /** Instance output, for when one fails. */
   quiet?: boolean
+  /** The instances' descriptor limit (`ulimit -n`, soft and hard: Node raises the soft one to the hard). */
+  nofile?: number
 }
 
 /**
@@ -103,6 +105,8 @@ export async function startInstances(options: StartOptions): Promise<Deployment>
     ADMIN_PASSWORD: admin.password,
     // /metrics exists on the API port only with a token: storeOps reads it with this one.
     METRICS_TOKEN: METRICS_TOKEN,
+    // Every bench client connects from 127.0.0.1: the per-address cap would refuse most of them.
+    MAX_CONNECTIONS_PER_ADDRESS: '0',
     ...options.env,
   }
   let mongoUrl: string | undefined
@@ -151,7 +155,12 @@ export async function startInstances(options: StartOptions): Promise<Deployment>
         ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
         ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       ]
-      const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'src/server.ts'], {
+      const node = [process.execPath, ...prof, '--import', 'tsx', 'src/server.ts']
+      const [command, ...args] =
+        options.nofile === undefined
+          ? node
+          : ['sh', '-c', `ulimit -n ${Math.floor(options.nofile)} && exec "$@"`, 'sh', ...node]
+      const child = spawn(command!, args, {
         cwd: ROOT,
         env: { ...env, PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -42,6 +42,8 @@ export default fp(
       maxBadFrames: config.WS_MAX_BAD_FRAMES,
       badFrameWindowMs: config.WS_BAD_FRAME_WINDOW_SECONDS * 1000,
       maxRooms: config.WS_MAX_ROOMS_PER_SOCKET,
+      maxReplayEvents: config.WS_REPLAY_MAX_EVENTS,
+      replayEventsPerMinute: config.WS_REPLAY_EVENTS_PER_MINUTE,
     }
 
     const heartbeat = setInterval(() => {

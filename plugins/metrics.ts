@@ -4,6 +4,7 @@
 // of its own (server.ts), bound to METRICS_HOST (loopback unless set, e.g. the pod's address).
 
 import { timingSafeEqual } from 'node:crypto'
+import type { Server } from 'node:http'
 import fp from 'fastify-plugin'
 import { AppError } from '../src/errors.ts'
 import type { CountCell } from '../src/metrics.ts'
@@ -58,6 +59,7 @@ export default fp(
 
     app.decorate('metricsText', async () => {
       metrics.socketsOpen.set(hub.socketCount())
+      metrics.connectionsOpen.set(await connectionCount(app.server))
       return { contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }
     })
 
@@ -88,3 +90,7 @@ export default fp(
   },
   { name: 'metrics', dependencies: ['core'] },
 )
+
+/** The connections the server holds (0 when it has never listened, as under `inject`). */
+const connectionCount = (server: Server) =>
+  new Promise<number>((resolve) => server.getConnections((err, count) => resolve(err ? 0 : count)))

@@ -328,10 +328,14 @@ start_ferret() {
   rm -f "$FERRET_PID"
   # setsid + nohup: the server outlives this script and the terminal or CI step that started it.
   # A state directory and no debug listener of its own, so several FerretDBs run side by side.
+  # FerretDB holds a pooled PostgreSQL connection across the steps of one command (creating a
+  # database and its indexes acquires a second), and its pool of 50 ran dry under many test
+  # processes at once, after which every command, ping included, waited forever. A pool of 200
+  # (PostgreSQL allows 300) leaves room.
   (
     cd "$FERRET_STATE"
     setsid nohup "$FERRET_BIN" --handler=postgresql \
-      --postgresql-url="postgres://$PG_USER@127.0.0.1:$PG_PORT/$PG_DB" \
+      --postgresql-url="postgres://$PG_USER@127.0.0.1:$PG_PORT/$PG_DB?pool_max_conns=200" \
       --listen-addr="127.0.0.1:$FERRET_PORT" --telemetry=disable --log-level=warn \
       --state-dir="$FERRET_STATE" --debug-addr=- \
       </dev/null >>"$FERRET_LOG" 2>&1 &

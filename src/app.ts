@@ -5,6 +5,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify'
 import apiDocs from '../plugins/api-docs.ts'
 import authPlugin from '../plugins/auth.ts'
 import cacheControl from '../plugins/cache-control.ts'
+import connections from '../plugins/connections.ts'
 import corePlugin from '../plugins/core.ts'
 import errorsPlugin, { frameworkErrors } from '../plugins/errors.ts'
 import cookie from '../plugins/external/cookie.ts'
@@ -24,12 +25,16 @@ import healthRoutes from '../plugins/routes/health.ts'
 import meRoutes from '../plugins/routes/me.ts'
 import postRoutes from '../plugins/routes/posts.ts'
 import protocolRoutes from '../plugins/routes/protocol.ts'
+import pushRoutes from '../plugins/routes/push.ts'
+import recoveryRoutes from '../plugins/routes/recovery.ts'
 import roomRoutes from '../plugins/routes/rooms.ts'
 import searchRoutes from '../plugins/routes/search.ts'
 import userRoutes from '../plugins/routes/users.ts'
 import web from '../plugins/web.ts'
 import type { Config, TrustProxy } from './config.ts'
+import { clientErrorHandler } from './http/client-errors.ts'
 import { validationMessage } from './http/validation-message.ts'
+import { buildValidator } from './http/validator.ts'
 import { ErrorBody } from './schemas/common.ts'
 
 export interface BuildOptions {
@@ -68,8 +73,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
       headersTimeout:
         Math.min(config.HTTP_HEADERS_TIMEOUT_SECONDS, config.HTTP_REQUEST_TIMEOUT_SECONDS) * 1000,
       // How often Node checks the two bounds above (its default, 30 s, would let them overrun).
-      connectionsCheckingInterval: 1000,
+      // A new connection's headers have an exact deadline of their own (src/http/deadlines.ts).
+      connectionsCheckingInterval: 500,
     },
+    // Time-outs and malformed HTTP answered in the contract's shape (no request exists yet).
+    clientErrorHandler,
     requestTimeout: config.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
     connectionTimeout: config.HTTP_IDLE_TIMEOUT_SECONDS * 1000,
     keepAliveTimeout: config.HTTP_KEEPALIVE_SECONDS * 1000,
@@ -81,7 +89,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     frameworkErrors,
     genReqId: () => randomUUID(),
     // Unknown body properties are dropped, not rejected: clients may be newer than the server.
+    // Query strings and path parameters convert ("10" is 10); bodies do not (src/http/validator.ts).
     ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true } },
+    schemaController: { compilersFactory: { buildValidator } },
     schemaErrorFormatter: (errors, dataVar) => new Error(validationMessage(errors, dataVar)),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -103,6 +113,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(authPlugin)
   await app.register(gateway)
   await app.register(metrics)
+  // Before the routes: it exempts the upload routes' bodies from the body deadline as they are added.
+  await app.register(connections)
 
   await app.register(healthRoutes)
   await app.register(protocolRoutes)
@@ -114,6 +126,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(roomRoutes, { prefix: '/api/rooms' })
   await app.register(searchRoutes, { prefix: '/api/search' })
   await app.register(dmRoutes, { prefix: '/api/dms' })
+  // Push, notification settings, mail addresses and resets: routes under /api/push, /api/me,
+  // /api/auth and /api/admin, kept together by feature.
+  await app.register(pushRoutes, { prefix: '/api' })
+  await app.register(recoveryRoutes, { prefix: '/api' })
   // POST /api/rooms/:id/files and GET /api/files/:id, with the multipart parser in their scope.
   await app.register(fileRoutes, { prefix: '/api' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -176,7 +176,22 @@ export const ConfigSchema = Type.Object({
     1,
     10_000,
   ),
-  WS_FRAMES_PER_SECOND: Int('frames per second per socket, bursts of twice that (more: close 1008)', 20, 1),
+  WS_FRAMES_PER_SECOND: Int(
+    'frames per second per socket, bursts of twice that, counted by when they reached the instance (more: close 1008)',
+    20,
+    1,
+  ),
+  WS_REPLAY_MAX_EVENTS: Int(
+    'events one `join {since}` replays at most; past that, its `joined` says `skipped` and the client pages that part through `GET /api/rooms/:id/messages`',
+    500,
+    1,
+    10_000,
+  ),
+  WS_REPLAY_EVENTS_PER_MINUTE: Int(
+    'events replayed to one socket per minute, all its joins together (bursts of that many); a join past it is answered `skipped` as one past `WS_REPLAY_MAX_EVENTS`',
+    5000,
+    1,
+  ),
   WS_MAX_BUFFERED_BYTES: Int(
     'unsent bytes after which a socket counts as too slow (close 1013)',
     1024 * 1024,
@@ -189,12 +204,37 @@ export const ConfigSchema = Type.Object({
     1024,
   ),
   ARGON2_TIME_COST: Int('argon2id time cost (iterations)', 2, 1, 10),
-  HTTP_HEADERS_TIMEOUT_SECONDS: Int('seconds a client has to send the request headers', 10, 1, 600),
+  HTTP_HEADERS_TIMEOUT_SECONDS: Int(
+    "seconds a client has to send the request headers, from the connection's opening (a later request on a kept-alive connection: from its first byte); then 408 and the connection closes",
+    10,
+    1,
+    600,
+  ),
   HTTP_REQUEST_TIMEOUT_SECONDS: Int(
     'seconds a client has to send a whole request, body and upload included (then 408 and the connection closes); raise it for large uploads over slow links',
     120,
     1,
     86_400,
+  ),
+  HTTP_BODY_TIMEOUT_SECONDS: Int(
+    'seconds a client has to send a request body once its headers are in, for every route but uploads (which have `HTTP_REQUEST_TIMEOUT_SECONDS`); then 408 and the connection closes',
+    10,
+    1,
+    3600,
+  ),
+  MAX_CONNECTIONS_PER_ADDRESS: Int(
+    'connections one client address may hold open at once, WebSockets included (more are closed as soon as accepted, counted and logged): about three per person behind one NAT address (a socket and two HTTP connections). The proxies `TRUST_PROXY` names are not capped (with a hop count, no peer is): the proxy caps its clients. 0: no cap',
+    512,
+    0,
+    1_000_000,
+  ),
+  MAX_CONNECTIONS: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 10_000_000,
+      description:
+        "connections the instance holds at once (more are closed as soon as accepted, counted and logged). Unset: the process's descriptor limit less a reserve of 10% (at least 128) for its files and the store's and the bus's connections. 0: no cap",
+    }),
   ),
   HTTP_IDLE_TIMEOUT_SECONDS: Int(
     'seconds a connection may stay silent (no byte either way) before it is closed',
@@ -208,6 +248,75 @@ export const ConfigSchema = Type.Object({
     1,
     600,
   ),
+  // Reaching people who are away: push, mail, password reset (docs/notifications.md).
+  NOTIFICATIONS: Type.Boolean({
+    default: true,
+    description:
+      '`false`: no message causes a push or a mail (the routes still answer); the queue is not worked off',
+  }),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^/\\s]+(/[^\\s]*)?$',
+      description:
+        'the address people open the web app at, for the links in mails and the `url` of pushes; unset: `http://localhost:PORT`',
+    }),
+  ),
+  VAPID_PUBLIC_KEY: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9_-]{87}$',
+      description:
+        'the VAPID public key (base64url, RFC 8292) pushes are signed with; with `VAPID_PRIVATE_KEY`. Unset (embedded): a pair is generated once into `DATA_DIR/vapid.json` (mode 600). In the scaled mode every instance needs the same pair: without it push is off (`GET /api/push/key` answers 404)',
+    }),
+  ),
+  VAPID_PRIVATE_KEY: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9_-]{43}$',
+      description: 'the VAPID private key (base64url); `npx web-push generate-vapid-keys` makes a pair',
+    }),
+  ),
+  VAPID_SUBJECT: Type.String({
+    default: 'mailto:admin@localhost',
+    pattern: '^(mailto:|https://)',
+    description: 'how push services reach the operator: `mailto:` or an `https:` URL',
+  }),
+  PUSH_ALLOW_HTTP: Type.Boolean({
+    default: false,
+    description: 'accept `http:` push endpoints (tests with a push service on loopback); never in production',
+  }),
+  PUSH_PER_MINUTE: Int(
+    'pushes one user gets per minute; past it, one "n new messages" per device at the end of the minute',
+    10,
+    1,
+    1000,
+  ),
+  NOTIFY_DELAY_SECONDS: Int(
+    'how long after a message a notification waits: sent only if the user has not read past it and follows the room on no socket by then',
+    10,
+    0,
+    3600,
+  ),
+  SMTP_URL: Type.Optional(
+    Type.String({
+      pattern: '^smtps?://',
+      description:
+        "`smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…:465`: mail on. Unset: the mail routes answer 404 and an admin's reset link is the way back in",
+    }),
+  ),
+  MAIL_FROM: Type.String({
+    default: 'Roomchat <no-reply@localhost>',
+    minLength: 3,
+    maxLength: 320,
+    description: 'the `From` of every mail',
+  }),
+  RESET_TOKEN_MINUTES: Int('how long a password reset link works, in minutes', 30, 1, 7 * 24 * 60),
+  EMAIL_VERIFY_HOURS: Int('how long an address verification link works, in hours', 48, 1, 24 * 30),
+  EMAIL_DIGEST_MINUTES: Int(
+    'the period of the digest mail (`email: "digest"`), in minutes',
+    60,
+    1,
+    7 * 24 * 60,
+  ),
+  RATE_FORGOT_IP: Int('password reset requests per hour per client address', 10, 1),
   WEB_APP: Type.Boolean({
     default: true,
     description: 'serve the web app at `/`; `false` for an API-only deployment (then `/` is a JSON 404)',
@@ -270,6 +379,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (Boolean(raw.ADMIN_USERNAME) !== Boolean(raw.ADMIN_PASSWORD)) {
     throw new ConfigError(
       'Invalid environment variable ADMIN_PASSWORD: ADMIN_USERNAME and ADMIN_PASSWORD go together',
+    )
+  }
+  if (Boolean(raw.VAPID_PUBLIC_KEY) !== Boolean(raw.VAPID_PRIVATE_KEY)) {
+    throw new ConfigError(
+      'Invalid environment variable VAPID_PRIVATE_KEY: VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY go together',
     )
   }
   if (raw.COOKIE_SAMESITE === 'none' && raw.COOKIE_SECURE !== true) {

@@ -6,6 +6,7 @@ import { CodeService } from './accounts/codes.ts'
 import { DirectoryService } from './accounts/directory.ts'
 import { LoginThrottle } from './accounts/login-throttle.ts'
 import { passwordHasher } from './accounts/passwords.ts'
+import type { RecoveryService } from './accounts/recovery.ts'
 import { secretBox } from './accounts/secret-box.ts'
 import { SessionService } from './accounts/sessions.ts'
 import { TicketService } from './accounts/tickets.ts'
@@ -17,6 +18,8 @@ import type { Config } from './config.ts'
 import { prepareDataDir } from './data-dir.ts'
 import type { Logger } from './logger.ts'
 import { createMetrics, instrumentStore, type Metrics } from './metrics.ts'
+import type { NotifyService } from './notify/service.ts'
+import { createNotifications } from './notify/wire.ts'
 import { Hub } from './realtime/hub.ts'
 import { Publisher } from './realtime/publisher.ts'
 import { ChatService } from './rooms/chat.ts'
@@ -46,6 +49,9 @@ export interface Core {
   readonly files: FileService
   readonly search: SearchService
   readonly audit: AuditService
+  /** Push subscriptions and notification settings; mail addresses and password resets. */
+  readonly notify: NotifyService
+  readonly recovery: RecoveryService
   readonly hub: Hub
   readonly metrics: Metrics
   /** Which store and bus this instance runs on, for the start-up log. */
@@ -111,11 +117,23 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
 
   const audit = new AuditService(store)
   const codes = new CodeService(store, audit)
+  const passwords = passwordHasher(config.ARGON2_MEMORY_KIB, config.ARGON2_TIME_COST)
+  const notifications = createNotifications({
+    config,
+    store,
+    presence,
+    limit,
+    metrics,
+    sessions,
+    audit,
+    passwords,
+    log,
+  })
   const loginWindow = config.LOGIN_WINDOW_MINUTES * 60
   const accounts = new AccountService({
     store,
     ownViews: chatState,
-    passwords: passwordHasher(config.ARGON2_MEMORY_KIB, config.ARGON2_TIME_COST),
+    passwords,
     sessions,
     codes,
     audit,
@@ -152,7 +170,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     store,
     rooms,
     chatState,
-    publisher,
+    notifications.announcing(publisher),
     limit('message-user', config.RATE_MESSAGE_USER, 10),
     log,
     fileBytes,
@@ -171,6 +189,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
   // Messages stored before search existed are indexed in the background, by one instance at a time.
   const backfill = new SearchBackfill(store, log, metrics)
   backfill.start()
+  await notifications.start()
 
   return {
     config,
@@ -185,6 +204,8 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     files,
     search: new SearchService(store),
     audit,
+    notify: notifications.notify,
+    recovery: notifications.recovery,
     hub,
     metrics,
     backend: { store: store.kind, bus: bus.kind },
@@ -193,6 +214,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     async close() {
       const warn = (err: unknown) => log.warn({ err }, 'error while closing')
       await backfill.stop()
+      await notifications.stop().catch(warn)
       try {
         hub.close()
         chatState.stop()

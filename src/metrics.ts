@@ -89,6 +89,29 @@ export function createMetrics() {
       buckets: LATENCY_BUCKETS,
       registers,
     }),
+    connectionsRefused: new Counter({
+      name: 'http_connections_refused_total',
+      help: 'Connections closed as soon as accepted: `per_address` (MAX_CONNECTIONS_PER_ADDRESS), `max_connections` (MAX_CONNECTIONS, which keeps descriptors free)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    acceptErrors: new Counter({
+      name: 'http_accept_errors_total',
+      help: 'Connections the listener failed to accept, by error code (EMFILE, ENFILE...)',
+      labelNames: ['code'] as const,
+      registers,
+    }),
+    requestTimeouts: new Counter({
+      name: 'http_request_timeouts_total',
+      help: 'Requests cut off (408): `headers` (HTTP_HEADERS_TIMEOUT_SECONDS), `body` (HTTP_BODY_TIMEOUT_SECONDS), `request` (HTTP_REQUEST_TIMEOUT_SECONDS)',
+      labelNames: ['phase'] as const,
+      registers,
+    }),
+    connectionsOpen: new Gauge({
+      name: 'http_connections_open',
+      help: 'HTTP connections open on this instance (WebSockets included)',
+      registers,
+    }),
     socketsOpen: new Gauge({ name: 'ws_sockets_open', help: 'WebSockets open on this instance', registers }),
     framesIn: bulkCounter(
       'ws_frames_in_total',

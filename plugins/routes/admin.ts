@@ -9,12 +9,13 @@ import {
   NewCode,
 } from '../../src/schemas/codes.ts'
 import { errors, IdParams, Page } from '../../src/schemas/common.ts'
-import { AdminUserPatch, OwnUser } from '../../src/schemas/users.ts'
+import { UsersQuery } from '../../src/schemas/directory.ts'
+import { AdminUserPatch, AdminUserView, OwnUser } from '../../src/schemas/users.ts'
 
 const Minted = Type.Object({ codes: Type.Array(NewCode) })
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const { codes, accounts, audit } = app.core
+  const { codes, accounts, audit, directory } = app.core
   const tags = ['admin']
   app.addHook('preHandler', app.requireAdmin)
 
@@ -93,6 +94,20 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       await codes.revoke(request.params.id, request.auth.userId)
       return reply.code(204).send(null)
     },
+  )
+
+  app.get(
+    '/users',
+    {
+      schema: {
+        operationId: 'listUsersForAdmin',
+        tags,
+        summary: 'The user directory as an admin sees it: each user also says whether the account is banned',
+        querystring: UsersQuery,
+        response: { 200: Page(AdminUserView), ...errors('UNAUTHENTICATED', 'FORBIDDEN') },
+      },
+    },
+    async (request) => directory.listForAdmin(request.query),
   )
 
   app.patch(

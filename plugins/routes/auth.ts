@@ -7,6 +7,7 @@ import {
   AuthAnswer,
   LoginBody,
   RegisterBody,
+  SessionAnswer,
   TotpConfirmBody,
   TotpSetup,
   TotpSetupBody,
@@ -61,6 +62,28 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const signed = await accounts.login(request.body, signInContext(request))
       app.setDeviceCookie(reply, request, signed.userId)
       return { user: signed.user, token: app.issueToken(request, reply, signed) }
+    },
+  )
+
+  // The first question a page load asks: answered 200 with `user: null` for a visit without a
+  // live session, so a signed-out visit is not an error (GET /api/me answers 401 for it).
+  app.get(
+    '/session',
+    {
+      schema: {
+        operationId: 'getSession',
+        tags,
+        summary: 'The signed-in user, or `user: null` without a live session (never 401)',
+        security: [],
+        response: { 200: SessionAnswer },
+      },
+    },
+    async (request) => {
+      const found = app.tokenFrom(request)
+      const auth = found ? await app.resolveToken(found.token) : null
+      if (!auth) return { user: null }
+      // A session whose user is gone is no session either.
+      return { user: await accounts.me(auth.userId).catch(() => null) }
     },
   )
 

@@ -114,7 +114,10 @@ export class AccountService {
       }
       const passwordHash = await this.passwords.hash(body.password)
       const user = newUser(body.username, passwordHash, code.grantsAdmin ? 'admin' : 'user', displayName)
-      if ((await this.store.users.create(user)) === 'taken') throw usernameTaken()
+      // A name confusable with another user's is refused as an exact copy is.
+      const created = await this.store.users.create(user)
+      if (created === 'taken') throw usernameTaken()
+      if (created === 'name-taken') throw nameTaken()
       return await this.signIn(user)
     } catch (err) {
       // Someone took the username meanwhile, or the hash failed: the code stays usable.
@@ -178,6 +181,7 @@ export class AccountService {
       patch = { ...patch, displayName: await this.checkName(patch.displayName, userId) }
     const user = await this.store.users.update(userId, patch)
     if (!user) throw notFound('User')
+    if (user === 'name-taken') throw nameTaken()
     return this.view(user)
   }
 
@@ -264,6 +268,7 @@ export class AccountService {
     if (removesAdmin && (await this.store.users.countAdmins()) <= 1) throw lastAdmin()
     const user = await this.store.users.update(userId, patch)
     if (!user) throw notFound('User')
+    if (user === 'name-taken') throw nameTaken() // no name in an admin's patch: never
     if (removesAdmin && (await this.store.users.countAdmins()) === 0) {
       await this.store.users.update(userId, { role: before.role, banned: before.banned })
       throw lastAdmin()
@@ -300,8 +305,13 @@ export class AccountService {
         await this.store.users.update(existing.id, { role: 'admin' })
         return { created: existing.username }
       }
-      // 'taken': another instance starting at the same moment created it first.
-      await this.store.users.create(newUser(username, await this.passwords.hash(password), 'admin'))
+      // 'taken': another instance starting at the same moment created it first, unless the
+      // name is confusable with another user's, which no admin may take either.
+      const created = await this.store.users.create(
+        newUser(username, await this.passwords.hash(password), 'admin'),
+      )
+      if (created !== 'created' && !(await this.store.users.getByUsername(username)))
+        throw new Error(`ADMIN_USERNAME "${username}" is confusable with another user's name: choose another`)
       return { created: username }
     }
     // One bootstrap code at a time: a restart's new code revokes the ones printed before.
@@ -316,7 +326,10 @@ export class AccountService {
     return { bootstrapCode: code!.code }
   }
 
-  /** The cleaned display name, or 400 (empty, too long) or 409 (another user's username). */
+  /**
+   * The cleaned display name, or 400 (empty, too long) or 409 (another user's username: the
+   * store refuses the confusable ones, and other users' display names, when it writes).
+   */
   private async checkName(raw: string, userId?: string): Promise<string> {
     const name = cleanDisplayName(raw)
     checkDisplayName(name)

@@ -4,15 +4,25 @@ import { invalid, notFound } from '../errors.ts'
 import { isId } from '../ids.ts'
 import { clampLimit, decodeCursor, type Page, toPage } from '../pagination.ts'
 import type { UsersQuery } from '../schemas/directory.ts'
-import type { PublicUser } from '../schemas/users.ts'
+import type { AdminUserView, PublicUser } from '../schemas/users.ts'
+import type { UserRecord } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
-import { toPublicUser } from './views.ts'
+import { toAdminUserView, toPublicUser } from './views.ts'
 
 export class DirectoryService {
   constructor(private readonly store: Store) {}
 
   /** Ordered by the lowercased username (then id), the keyset of the cursor. */
-  async list(query: UsersQuery): Promise<Page<PublicUser>> {
+  list(query: UsersQuery): Promise<Page<PublicUser>> {
+    return this.page(query, toPublicUser)
+  }
+
+  /** The same list for an admin: each user also says whether the account is banned. */
+  listForAdmin(query: UsersQuery): Promise<Page<AdminUserView>> {
+    return this.page(query, toAdminUserView)
+  }
+
+  private async page<T>(query: UsersQuery, view: (u: UserRecord, now: Date) => T): Promise<Page<T>> {
     const limit = clampLimit(query.limit)
     const after = decodeCursor<[string, string]>(query.cursor, ['string', 'string'])
     if (after && !isId(after[1])) throw invalid('Malformed cursor')
@@ -22,7 +32,7 @@ export class DirectoryService {
       rows,
       limit,
       (u) => [u.username.toLowerCase(), u.id],
-      (u) => toPublicUser(u, now),
+      (u) => view(u, now),
     )
   }
 

@@ -21,4 +21,5 @@ export function checkDisplayName(name: string): void {
   if ([...name].length > 64) throw invalid('The display name is longer than 64 characters')
 }
 
-export const nameTaken = () => new AppError(409, 'NAME_TAKEN', "That display name is another user's username")
+export const nameTaken = () =>
+  new AppError(409, 'NAME_TAKEN', "That display name is another user's name, or can be mistaken for one")

@@ -1,6 +1,6 @@
 // Records to wire views. The only place that decides what of a user leaves the server.
 
-import type { OwnUser, PublicUser, UserRef } from '../schemas/users.ts'
+import type { AdminUserView, OwnUser, PublicUser, UserRef } from '../schemas/users.ts'
 import type { UserRecord } from '../store/records.ts'
 
 export const vipActive = (u: Pick<UserRecord, 'vipExpiresAt'>, now = new Date()) =>
@@ -18,6 +18,8 @@ export const toOwnUser = (u: UserRecord, rooms: string[], now = new Date()): Own
   banned: u.banned,
   rooms,
   createdAt: u.createdAt.toISOString(),
+  email: u.email ?? null,
+  emailVerified: u.emailVerified ?? false,
 })
 
 export const toPublicUser = (u: UserRecord, now = new Date()): PublicUser => ({
@@ -28,6 +30,11 @@ export const toPublicUser = (u: UserRecord, now = new Date()): PublicUser => ({
   role: u.role,
   vip: { active: vipActive(u, now) },
   createdAt: u.createdAt.toISOString(),
+})
+
+export const toAdminUserView = (u: UserRecord, now = new Date()): AdminUserView => ({
+  ...toPublicUser(u, now),
+  banned: u.banned,
 })
 
 export const toUserRef = (u: Pick<UserRecord, 'id' | 'username' | 'displayName'>): UserRef => ({

@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics.ts'
 import { ClientFrame, CloseCodes } from '../schemas/frames.ts'
 import type { Hub } from './hub.ts'
 import type { Subscriber } from './local-room.ts'
+import { loopHeldSince } from './loop-clock.ts'
 import { ackFrame, errorFrame, joinedFrame, PONG, removedFrame } from './server-frames.ts'
 import type { SharedFrame } from './shared-frame.ts'
 
@@ -34,6 +35,10 @@ export interface SocketLimits {
   badFrameWindowMs: number
   /** Rooms one connection may follow at once. */
   maxRooms: number
+  /** Events one `join {since}` replays at most; past that its `joined` says `skipped`. */
+  maxReplayEvents: number
+  /** Events replayed to this socket per minute, all its joins together (bursts of that many). */
+  replayEventsPerMinute: number
 }
 
 /** What a socket asks of the chat services (ChatService provides it). */
@@ -68,6 +73,11 @@ export interface ClientSocketDeps {
   metrics: Pick<Metrics, 'tally'>
 }
 
+/** A join under way: `left` once a `leave` of its room came meanwhile. */
+interface JoinSlot {
+  left: boolean
+}
+
 const TYPING_INTERVAL_MS = 2_000
 /** What a peer's frames make us log: one line per kind per 10 s per connection, at most. */
 const LOG_INTERVAL_MS = 10_000
@@ -79,10 +89,14 @@ export class ClientSocket implements Subscriber {
   private readonly logged = new Map<string, { at: number; suppressed: number }>()
   private tokens: number
   private lastRefill = Date.now()
+  /** The replay budget (events), refilled at `replayEventsPerMinute`. */
+  private replayTokens: number
+  private replayRefill = Date.now()
   // Created on first use: most sockets sit idle, and each holds only what it uses.
   private lastTyping: Map<string, number> | null = null
   private sending: Promise<void> | null = null
-  private joins: Map<string, Promise<void>> | null = null
+  /** The rooms whose join is under way, each with that join's slot. */
+  private joins: Map<string, JoinSlot> | null = null
 
   constructor(
     readonly userId: string,
@@ -91,6 +105,7 @@ export class ClientSocket implements Subscriber {
     private readonly deps: ClientSocketDeps,
   ) {
     this.tokens = deps.limits.framesPerSecond * 2
+    this.replayTokens = deps.limits.replayEventsPerMinute
     deps.hub.attach(this)
   }
 
@@ -154,19 +169,25 @@ export class ClientSocket implements Subscriber {
       case 'ping':
         return this.send(PONG)
       case 'join': {
-        // Joins of one room run one after the other: two replays of a room interleaving on one
-        // socket send messages twice, or leave it live from a `since` it never reaches.
+        // One join of a room at a time: two replays of a room interleaving on one socket would
+        // send messages twice, and queued ones would let a client that re-joins in a loop make
+        // the server replay the room again and again. A join while one runs is refused.
         const room = frame.room
         this.joins ??= new Map()
-        const joins = this.joins
-        const p = (joins.get(room) ?? Promise.resolve()).then(() => this.join(room, frame.since))
-        joins.set(room, p)
-        void p.finally(() => joins.get(room) === p && joins.delete(room))
+        if (this.joins.has(room))
+          return this.error('JOIN_IN_PROGRESS', 'A join of this room is under way: wait for its joined', room)
+        const slot: JoinSlot = { left: false }
+        this.joins.set(room, slot)
+        void this.join(room, frame.since, slot)
         return
       }
-      case 'leave':
+      case 'leave': {
+        // A join still under way ends without following the room, whichever step it is at.
+        const slot = this.joins?.get(frame.room)
+        if (slot) slot.left = true
         this.deps.hub.unfollow(this, frame.room)
         return
+      }
       case 'typing':
         return void this.typing(frame.room)
       case 'send': {
@@ -182,7 +203,11 @@ export class ClientSocket implements Subscriber {
     }
   }
 
-  private async join(roomId: string, since: number | undefined): Promise<void> {
+  private async join(roomId: string, since: number | undefined, slot: JoinSlot): Promise<void> {
+    /** The join is over once its `joined` is written: another may begin. */
+    const done = () => {
+      if (this.joins?.get(roomId) === slot) this.joins.delete(roomId)
+    }
     try {
       const followed = this.deps.hub.followedRooms(this)
       if (!followed.has(roomId) && followed.size >= this.deps.limits.maxRooms) {
@@ -190,9 +215,17 @@ export class ClientSocket implements Subscriber {
       }
       await this.deps.chat.requireMember(roomId, this.userId)
       await this.deps.chat.warm(this.userId, roomId)
-      const { lastSeq, online } = await this.deps.hub.follow(this, roomId, since)
+      if (slot.left) return
+      const { lastSeq, online, skipped } = await this.deps.hub.follow(this, roomId, since, (events) =>
+        this.takeReplay(events),
+      )
+      // Left (or removed) while the join ran: the leave answered it, and a `joined` now would
+      // read as the answer to a join sent after the leave.
+      if (slot.left) this.deps.hub.unfollow(this, roomId)
+      if (!this.deps.hub.isFollowing(this, roomId)) return
       // Sent in the tick the socket went live: `joined` separates the replay from live messages.
-      this.send(joinedFrame(roomId, lastSeq, online))
+      this.send(joinedFrame(roomId, lastSeq, online, skipped))
+      done()
       // A leave that landed between the membership check and the follow was announced before
       // this socket followed the room: check once more, now that later leaves reach it.
       if (!(await this.deps.rooms.isMember(roomId, this.userId)) && this.deps.hub.isFollowing(this, roomId)) {
@@ -201,6 +234,8 @@ export class ClientSocket implements Subscriber {
       }
     } catch (err) {
       this.fail(err, roomId)
+    } finally {
+      done()
     }
   }
 
@@ -267,17 +302,48 @@ export class ClientSocket implements Subscriber {
     this.logged.set(msg, { at: now, suppressed: 0 })
   }
 
-  /** A token bucket: `framesPerSecond`, bursts of twice that. */
+  /**
+   * A token bucket: `framesPerSecond`, bursts of twice that, by when the frames arrived. Frames
+   * read after the event loop was held up (loop-clock.ts) arrived during the hold: the bucket
+   * refills for that time without its cap, as it would have while they came in one by one, and
+   * is capped again once the loop runs freely. A client that paced itself under the rate is
+   * not closed because the server was busy; one that flooded meanwhile still is.
+   */
   private takeToken(): boolean {
     const { framesPerSecond } = this.deps.limits
     const now = Date.now()
-    this.tokens = Math.min(
-      framesPerSecond * 2,
-      this.tokens + ((now - this.lastRefill) / 1000) * framesPerSecond,
-    )
+    const cap = framesPerSecond * 2
+    const perMs = framesPerSecond / 1000
+    const held = loopHeldSince(now)
+    if (held === null) {
+      this.tokens = Math.min(cap, this.tokens + (now - this.lastRefill) * perMs)
+    } else {
+      // The cap bounds what accrued while the loop ran freely, not what the hold gave: a batch
+      // read frame by frame keeps what its first frame found.
+      const from = Math.max(held, this.lastRefill)
+      const free = Math.max(this.tokens, Math.min(cap, this.tokens + (from - this.lastRefill) * perMs))
+      this.tokens = free + (now - from) * perMs
+    }
     this.lastRefill = now
     if (this.tokens < 1) return false
     this.tokens--
+    return true
+  }
+
+  /**
+   * Whether a replay of `events` may run: at most `maxReplayEvents`, and within the socket's
+   * replay budget, which it then uses up. Refused, the join answers `skipped` and replays nothing.
+   */
+  private takeReplay(events: number): boolean {
+    const { maxReplayEvents, replayEventsPerMinute } = this.deps.limits
+    const now = Date.now()
+    this.replayTokens = Math.min(
+      replayEventsPerMinute,
+      this.replayTokens + ((now - this.replayRefill) / 60_000) * replayEventsPerMinute,
+    )
+    this.replayRefill = now
+    if (events > maxReplayEvents || events > this.replayTokens) return false
+    this.replayTokens -= events
     return true
   }
 }

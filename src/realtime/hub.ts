@@ -20,7 +20,7 @@ import { LocalRoom, type Subscriber } from './local-room.ts'
 import type { Publisher } from './publisher.ts'
 import { Receiver } from './receiver.ts'
 import { roomChannel } from './room-channel.ts'
-import type { FeedEvents } from './room-feed.ts'
+import type { CaughtUp, FeedEvents, ReplayAllowance } from './room-feed.ts'
 import { PresenceTracker } from './room-presence.ts'
 import { presenceFrame } from './server-frames.ts'
 import { Sweep } from './sweep.ts'
@@ -145,13 +145,15 @@ export class Hub {
   /**
    * Starts live delivery of a room to a socket (membership is the caller's check). With `since`,
    * every stored message after it is sent first, in order; then live ones, with no gap and no
-   * repeat. Resolves with the seq it is live from and who is online.
+   * repeat (unless `allow` refuses the replay: then `skipped` says what was not sent). Resolves
+   * with the seq it is live from and who is online.
    */
   async follow(
     sub: Subscriber,
     roomId: string,
     since?: number,
-  ): Promise<{ lastSeq: number; online: string[] }> {
+    allow?: ReplayAllowance,
+  ): Promise<CaughtUp & { online: string[] }> {
     const room = this.localRoom(roomId)
     await room.ready
     let joined = this.subscribers.get(sub)
@@ -165,8 +167,8 @@ export class Hub {
       joined.add(roomId)
       await this.presenceTracker.add(room.presence, sub.userId)
     }
-    const lastSeq = await room.feed.catchUp(sub, follow)
-    return { lastSeq, online: room.presence.online }
+    const caught = await room.feed.catchUp(sub, follow, allow)
+    return { ...caught, online: room.presence.online }
   }
 
   /** Stops live delivery of a room to a socket. */

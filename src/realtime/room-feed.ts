@@ -48,6 +48,17 @@ export interface Follow {
   lastSent: number
 }
 
+/** Asked whether a replay of this many events may run (and, if so, counts them). */
+export type ReplayAllowance = (events: number) => boolean
+const ALLOW_ALL: ReplayAllowance = () => true
+
+export interface CaughtUp {
+  /** The seq the follower is live from. */
+  lastSeq: number
+  /** Set when the replay was refused: the events in `(after, through]` were not sent. */
+  skipped?: { after: number; through: number }
+}
+
 export const REPLAY_BATCH = 500
 /** How long a frame ahead of a gap waits for the missing ones before the store is asked. */
 export const GAP_WAIT_MS = 100
@@ -143,15 +154,28 @@ export class RoomFeed<F extends FeedFollower> {
     return { follow, isNew: false }
   }
 
-  /** Replays a follower that is not live yet and makes it live; resolves with the seq it is live from. */
-  async catchUp(follower: F, follow: Follow): Promise<number> {
+  /**
+   * Replays a follower that is not live yet and makes it live; resolves with the seq it is live
+   * from. `allow` is asked how many events the replay would send (the stream has no gaps: the
+   * seqs between); refused, nothing is replayed, the follower goes live from here and `skipped`
+   * says what it missed, for the client to page through history.
+   */
+  async catchUp(follower: F, follow: Follow, allow: ReplayAllowance = ALLOW_ALL): Promise<CaughtUp> {
     if (!follow.live) {
       // A `since` beyond what exists (a client's bad memory) would silence the room for it.
       if (follow.lastSent > this.delivered)
         follow.lastSent = Math.min(follow.lastSent, await this.store.lastSeq(this.roomId))
+      // Decided and made live in one tick, as a replay's end is: no live frame falls between.
+      const backlog = this.delivered - follow.lastSent
+      if (backlog > 0 && !allow(backlog)) {
+        const after = follow.lastSent
+        follow.lastSent = this.delivered
+        follow.live = true
+        return { lastSeq: follow.lastSent, skipped: { after, through: follow.lastSent } }
+      }
       await this.replay(follower, follow)
     }
-    return follow.lastSent
+    return { lastSeq: follow.lastSent }
   }
 
   /** Stops delivery to a follower; false when it was not following. */
@@ -202,7 +226,8 @@ export class RoomFeed<F extends FeedFollower> {
         return
       }
       const batch = await this.store.range(this.roomId, { after: follow.lastSent, limit: REPLAY_BATCH })
-      if (!this.followers.has(follower)) return
+      // Removed meanwhile (and maybe added again, with a replay of its own): this one ends.
+      if (this.followers.get(follower) !== follow) return
       const before = follow.lastSent
       for (const m of batch) {
         if (m.seq !== follow.lastSent + 1) break

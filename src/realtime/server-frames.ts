@@ -14,6 +14,7 @@ import type {
   ReadFrame,
   RemovedFrame,
   RoomFrame,
+  SkippedReplay,
   TypingNotice,
   UpdateFrame,
 } from '../schemas/frames.ts'
@@ -23,8 +24,15 @@ import { changeOf, toMessageView } from '../views/rooms.ts'
 
 const text = <T>(frame: T): string => JSON.stringify(frame)
 
-export const joinedFrame = (room: string, lastSeq: number, online: string[]): string =>
-  text<Static<typeof JoinedFrame>>({ type: 'joined', room, lastSeq, online })
+export const joinedFrame = (
+  room: string,
+  lastSeq: number,
+  online: string[],
+  skipped?: Static<typeof SkippedReplay>,
+): string =>
+  text<Static<typeof JoinedFrame>>(
+    skipped ? { type: 'joined', room, lastSeq, online, skipped } : { type: 'joined', room, lastSeq, online },
+  )
 
 export const ackFrame = (clientMsgId: string, id: string, seq: number, createdAt: Date): string =>
   text<Static<typeof AckFrame>>({ type: 'ack', clientMsgId, id, seq, createdAt: createdAt.toISOString() })

@@ -272,7 +272,7 @@ export class ChatState {
           announced(
             [{ k: 'user', user: id }],
             () => users.update(id, patch),
-            (user) => user !== null,
+            (user) => typeof user === 'object' && user !== null,
           ),
         extendVip: (id, days, now) =>
           announced(

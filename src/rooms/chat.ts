@@ -97,7 +97,7 @@ export class ChatService {
       // A reply and mentions cost a read each, only when there is one (a plain send stays one round trip).
       const [reply, mentions] = await Promise.all([
         replyTo === undefined ? null : this.replyRef(userId, roomId, replyTo),
-        this.mentionsIn(text),
+        this.mentionsIn(roomId, text),
       ])
       sent = await this.post(userId, roomId, {
         kind: 'text',
@@ -129,7 +129,13 @@ export class ChatService {
     await this.requireUnmuted(roomId, userId)
     if (m.deleted) throw deletedError()
     if (m.kind !== 'text') throw new AppError(400, 'VALIDATION', 'Only text messages can be edited')
-    const result = await this.store.messages.edit(roomId, seq, text, await this.mentionsIn(text), new Date())
+    const result = await this.store.messages.edit(
+      roomId,
+      seq,
+      text,
+      await this.mentionsIn(roomId, text),
+      new Date(),
+    )
     if (result === 'missing') throw notFound('Message')
     if (result === 'overridden') {
       // The deletion's own update may have been overwritten by ours before we wiped again, and
@@ -326,12 +332,23 @@ export class ChatService {
     return { seq, from: target.from, text: [...target.text].slice(0, REPLY_QUOTE).join('') }
   }
 
-  /** The ids of the users `@username` names in the text (unknown names are plain text). */
-  private async mentionsIn(text: string): Promise<string[]> {
+  /**
+   * The ids of the members of the room that `@username` names in the text, as they are when the
+   * text is written (unknown names and people not in the room are plain text). Only members: a
+   * mention written before someone joined must not count among their unread mentions once they
+   * join, and the stored list is what every count reads. A member's membership is the answer
+   * kept by `ChatState` (no read); anyone else's costs one read.
+   */
+  private async mentionsIn(roomId: string, text: string): Promise<string[]> {
     const names = mentionedNames(text)
     if (names.length === 0) return []
-    const users = await Promise.all(names.map((n) => this.store.users.getByUsername(n)))
-    return [...new Set(users.flatMap((u) => (u && !u.banned ? [u.id] : [])))]
+    const ids = await Promise.all(
+      names.map(async (n) => {
+        const u = await this.store.users.getByUsername(n)
+        return u && !u.banned && (await this.state.isMember(roomId, u.id)) ? [u.id] : []
+      }),
+    )
+    return [...new Set(ids.flat())]
   }
 
   /**

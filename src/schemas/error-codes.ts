@@ -16,7 +16,12 @@ export const ERROR_CODES = {
     status: 400,
     meaning: 'The request (body, query, path, headers) breaks the schema or a rule, or its JSON is malformed',
   },
-  BAD_REQUEST: { status: 400, meaning: 'Another client error at the HTTP level, without a code of its own' },
+  BAD_REQUEST: {
+    status: 400,
+    also: [431],
+    meaning:
+      'Another client error at the HTTP level, without a code of its own (431: the request headers are too large)',
+  },
   INVALID_CODE: {
     status: 400,
     meaning: 'The invite or activation code is unknown, used up, expired or revoked',
@@ -47,8 +52,20 @@ export const ERROR_CODES = {
   VIP_REQUIRED: { status: 403, meaning: 'Needs an active VIP membership (or the admin role)' },
   NOT_MEMBER: { status: 403, meaning: 'Only members of the room may do this: join it first' },
   NOT_FOUND: { status: 404, meaning: 'No such route or resource (or not visible to you)' },
-  USERNAME_TAKEN: { status: 409, meaning: 'Another account has this username' },
-  NAME_TAKEN: { status: 409, meaning: "The display name is another user's username" },
+  USERNAME_TAKEN: {
+    status: 409,
+    meaning: 'Another account has this username, or a name it is confusable with (Unicode TR39)',
+  },
+  NAME_TAKEN: {
+    status: 409,
+    meaning:
+      "The display name is another user's username or display name, or confusable with one (Unicode TR39)",
+  },
+  EMAIL_TAKEN: { status: 409, meaning: 'Another account has this mail address' },
+  INVALID_TOKEN: {
+    status: 400,
+    meaning: 'The verification or reset link is unknown, used or expired',
+  },
   LAST_ADMIN: { status: 409, meaning: 'The change would leave no admin who is not banned' },
   SELF_CHANGE: { status: 409, meaning: 'Admins cannot ban or demote themselves' },
   ROOM_FULL: { status: 409, meaning: 'The room has maxMembers members already' },
@@ -73,6 +90,10 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, meaning: 'Too many requests: wait Retry-After seconds' },
   INTERNAL: { status: 500, meaning: 'The server failed; nothing about it is shown' },
   UNAVAILABLE: { status: 503, meaning: 'The instance is draining or its store or bus is unreachable: retry' },
+  JOIN_IN_PROGRESS: {
+    status: 'ws',
+    meaning: 'A join of this room is still under way on this socket (its replay runs): wait for its `joined`',
+  },
   BAD_FRAME: {
     status: 'ws',
     meaning: 'A socket frame that is not JSON, or not a known frame of valid shape',

@@ -34,11 +34,27 @@ export const ClientFrame = Type.Union([JoinFrame, LeaveFrame, SendFrame, TypingF
 export type ClientFrame = Static<typeof ClientFrame>
 
 // Server → client
+/**
+ * The events of a `join {since}` that were not replayed, because there were more of them than
+ * WS_REPLAY_MAX_EVENTS (or than the socket's replay budget had left): the socket is live from
+ * `through`, and the client pages `(after, through]` through `GET /api/rooms/:id/messages?after=`.
+ */
+export const SkippedReplay = Type.Object(
+  {
+    after: Type.Integer({ minimum: 0, description: 'the `since` of the join' }),
+    through: Type.Integer({
+      minimum: 0,
+      description: 'the last seq not replayed; live frames follow from the next one (= `lastSeq`)',
+    }),
+  },
+  { title: 'SkippedReplay' },
+)
 export const JoinedFrame = Type.Object({
   type: Type.Literal('joined'),
   room: Id,
   lastSeq: Type.Integer(),
   online: Type.Array(Id),
+  skipped: Type.Optional(SkippedReplay),
 })
 export const AckFrame = Type.Object({
   type: Type.Literal('ack'),

@@ -33,6 +33,8 @@ export const OwnUser = Type.Object(
     banned: Type.Boolean(),
     rooms: Type.Array(Id),
     createdAt: Time,
+    email: Type.Union([Type.String(), Type.Null()], { description: 'the mail address given, or null' }),
+    emailVerified: Type.Boolean({ description: "whether the address's verification link was followed" }),
   },
   { title: 'User' },
 )
@@ -52,6 +54,15 @@ export const PublicUser = Type.Object(
   { title: 'PublicUser' },
 )
 export type PublicUser = Static<typeof PublicUser>
+
+/** A user in the admin's list: the public view and whether the account is banned. */
+export const AdminUserView = Type.Intersect([PublicUser, Type.Object({ banned: Type.Boolean() })], {
+  title: 'AdminUserView',
+})
+export type AdminUserView = Static<typeof AdminUserView>
+
+/** `GET /api/auth/session`: the signed-in user, or null for a visit without a live session. */
+export const SessionAnswer = Type.Object({ user: Type.Union([OwnUser, Type.Null()]) })
 
 export const UserRef = Type.Object(
   { id: Id, username: Type.String(), displayName: Type.String() },

@@ -26,12 +26,24 @@ export interface UserRecord {
   totpPending: string | null
   banned: boolean
   createdAt: Date
+  /** The mail address given (`PUT /api/me/email`) and whether its link was followed; absent: none. */
+  email?: string | null
+  emailVerified?: boolean
 }
 
 export type UserPatch = Partial<
   Pick<
     UserRecord,
-    'displayName' | 'bio' | 'theme' | 'role' | 'banned' | 'passwordHash' | 'totpSecret' | 'totpPending'
+    | 'displayName'
+    | 'bio'
+    | 'theme'
+    | 'role'
+    | 'banned'
+    | 'passwordHash'
+    | 'totpSecret'
+    | 'totpPending'
+    | 'email'
+    | 'emailVerified'
   >
 >
 

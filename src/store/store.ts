@@ -3,6 +3,7 @@
 // test/contract/store.test.ts runs one suite against both; a guarantee written here is tested there.
 import type { CursorKey } from '../pagination.ts'
 import type { LookupTerm } from '../search/terms.ts'
+import type { NotifyParts } from './notify-store.ts'
 import type {
   AuditAction,
   AuditRecord,
@@ -24,15 +25,25 @@ import type {
 
 export interface UserStore {
   /**
-   * Inserts a user, or inserts nothing and says `'taken'` when the username exists, compared
-   * case-insensitively. Of concurrent creates of one name (on any instance) exactly one is `'created'`.
+   * Inserts a user, or inserts nothing and says why:
+   * - `'taken'`: the username exists (compared case-insensitively), or is confusable with another
+   *   user's username or display name (they share a key of `nameKeys`, src/store/name-key.ts);
+   * - `'name-taken'`: the display name is confusable with another user's username or display name.
+   * Each key belongs to one user under a unique index, claimed by the write itself: of
+   * concurrent creates of one name or of confusable names (on any instance), at most one is
+   * `'created'` (exactly one for one name).
    */
-  create(user: UserRecord): Promise<'created' | 'taken'>
+  create(user: UserRecord): Promise<'created' | 'taken' | 'name-taken'>
   get(id: string): Promise<UserRecord | null>
   /** Case-insensitive lookup. */
   getByUsername(username: string): Promise<UserRecord | null>
-  /** Applies the patch and returns the updated user, or null when there is no such user. */
-  update(id: string, patch: UserPatch): Promise<UserRecord | null>
+  /**
+   * Applies the patch and returns the updated user, or null when there is no such user. A new
+   * `displayName` confusable with another user's username or display name is refused
+   * (`'name-taken'`, nothing written), its keys claimed as in create; a key the user's names have
+   * already (their username's, their display name's so far) is always theirs to keep.
+   */
+  update(id: string, patch: UserPatch): Promise<UserRecord | null | 'name-taken'>
   /**
    * Atomically sets `vipExpiresAt = max(now, vipExpiresAt) + days`; concurrent extensions all count.
    * Returns the updated user, or null when there is no such user.
@@ -365,7 +376,8 @@ export interface AuditStore {
   list(query: AuditListQuery): Promise<AuditRecord[]>
 }
 
-export interface Store {
+/** The parts for reaching people who are away are declared in notify-store.ts. */
+export interface Store extends NotifyParts {
   readonly kind: 'sqlite' | 'mongodb'
   readonly users: UserStore
   readonly sessions: SessionStore

@@ -81,6 +81,142 @@ t.test('RoomStream', async (t) => {
   })
 })
 
+t.test('RoomStream: a part the server did not replay, read from history', async (t) => {
+  const s = new RoomStream(2)
+  t.same(seqsOf(s.push(msg(5))), [], 'a stale frame ahead: held')
+  s.joined(20)
+  s.skipping(20)
+  t.equal(s.hasGap, true, 'the skipped part is a gap until read')
+  t.same(seqsOf(s.push(msg(21))), [], 'live after it: held')
+  t.same(seqsOf(s.fill([msg(3), msg(4), msg(5)], 20)), [3, 4, 5], 'a page, in order')
+  t.same(
+    seqsOf(s.fill([msg(4), msg(7), msg(19), msg(21)], 20)),
+    [7, 19],
+    'repeats and what comes live left out',
+  )
+  t.equal(s.lastSeq, 19)
+  t.same(seqsOf(s.skipped(20)), [21], 'read: on from through, with what came live meanwhile')
+  t.equal(s.lastSeq, 21)
+  t.equal(s.hasGap, false)
+  t.same(seqsOf(s.push(msg(20))), [], 'the skipped part is not delivered again')
+})
+
+t.test('RoomSet: a replay the server bounded', async (t) => {
+  const room = 'r'.padStart(24, '0')
+  const skippedAt = (rooms: RoomSet, after: number, through: number) =>
+    rooms.onJoined({ type: 'joined', room, lastSeq: through, online: [], skipped: { after, through } })
+  const setup = (
+    history?: (room: string, after: number) => Promise<{ items: Message[]; nextCursor: string | null }>,
+  ) => {
+    const writes: ClientFrame[] = []
+    const delivered: number[] = []
+    const answers: { skipped?: unknown }[] = []
+    const rooms = new RoomSet({
+      write: (frame) => writes.push(frame),
+      deliver: (event) => delivered.push(event.seq),
+      joined: (frame) => answers.push(frame),
+      history,
+      gapTimeoutMs: 30,
+      retryDelay: () => 10,
+    })
+    return { rooms, writes, delivered, answers }
+  }
+  /** History of messages 1..n (every third seq an edit: no message), pages of `size`. */
+  const historyOf = (n: number, size: number, asked: number[], failFirst = 0) => {
+    let failures = failFirst
+    return async (_room: string, after: number) => {
+      asked.push(after)
+      if (failures-- > 0) throw new ChatError('NETWORK', 'offline')
+      const items = Array.from({ length: n }, (_, i) => msg(i + 1)).filter(
+        (m) => m.seq > after && m.seq % 3 !== 0,
+      )
+      const page = items.slice(0, size)
+      return { items: page, nextCursor: items.length > size ? String(page.at(-1)!.seq) : null }
+    }
+  }
+
+  t.test('read page by page, then the join is answered and live messages follow', async (t) => {
+    const asked: number[] = []
+    const { rooms, delivered, answers } = setup(historyOf(30, 4, asked, 1))
+    const answered = rooms.join(room, 2, 5000)
+    skippedAt(rooms, 2, 25)
+    rooms.onMessage(msg(26))
+    const frame = await answered
+    t.same(frame.skipped, { after: 2, through: 25 })
+    t.same(
+      delivered,
+      [4, 5, 7, 8, 10, 11, 13, 14, 16, 17, 19, 20, 22, 23, 25, 26],
+      'every message of the part, in order, then the live one held meanwhile',
+    )
+    t.same(asked, [2, 2, 8, 14, 20], 'a failed page is asked again; each next page after the last seq read')
+    t.equal(answers.length, 1, 'the joined event once, when read')
+    t.ok(rooms.isJoined(room))
+    rooms.onMessage(msg(27))
+    t.equal(delivered.at(-1), 27)
+  })
+
+  t.test('a lost connection ends the read: the re-join goes on from where it got', async (t) => {
+    const asked: number[] = []
+    let release!: () => void
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    const pages = historyOf(30, 4, asked)
+    let calls = 0
+    const { rooms, writes, delivered } = setup(async (r, after) => {
+      if (++calls === 2) await gate
+      return pages(r, after)
+    })
+    const answered = rooms.join(room, 2, 5000)
+    skippedAt(rooms, 2, 25)
+    while (calls < 2) await new Promise((r) => setTimeout(r, 1))
+    rooms.unjoinAll()
+    release()
+    await new Promise((r) => setTimeout(r, 20))
+    t.same(delivered, [4, 5, 7, 8], 'the page read before the drop')
+    rooms.rejoinAll()
+    t.same(writes.at(-1), { type: 'join', room, since: 8 }, 're-joined from the last message read')
+    skippedAt(rooms, 8, 25)
+    await answered
+    t.same(
+      delivered,
+      [4, 5, 7, 8, 10, 11, 13, 14, 16, 17, 19, 20, 22, 23, 25],
+      'the late page was dropped; the new read went on from 8',
+    )
+    t.same(asked, [2, 8, 8, 14, 20], 'the page asked again by the new read')
+  })
+
+  t.test('without history, the stream goes on after the part and the app is told', async (t) => {
+    const { rooms, delivered, answers } = setup()
+    const answered = rooms.join(room, 2, 5000)
+    skippedAt(rooms, 2, 25)
+    t.same((await answered).skipped, { after: 2, through: 25 })
+    t.same(answers[0]!.skipped, { after: 2, through: 25 }, 'the joined event says what to read')
+    rooms.onMessage(msg(26))
+    t.same(delivered, [26], 'live from after the part, no gap re-join')
+  })
+
+  t.test('JOIN_IN_PROGRESS is neither a refusal nor an app error: the join is tried again', async (t) => {
+    const { rooms, writes } = setup()
+    const answered = rooms.join(room, 2, 5000)
+    t.ok(rooms.failJoin(room, new ChatError('JOIN_IN_PROGRESS', 'under way')), 'handled')
+    await new Promise((r) => setTimeout(r, 30))
+    t.same(
+      writes,
+      [
+        { type: 'join', room, since: 2 },
+        { type: 'join', room, since: 2 },
+      ],
+      'sent again',
+    )
+    rooms.onJoined({ type: 'joined', room, lastSeq: 2, online: [] })
+    t.equal((await answered).lastSeq, 2, 'the waiter was kept')
+    t.ok(rooms.failJoin(room, new ChatError('JOIN_IN_PROGRESS', 'a re-join')), 'once joined: dropped')
+    await new Promise((r) => setTimeout(r, 30))
+    t.equal(writes.length, 2, 'and not sent again')
+  })
+})
+
 t.test('backoff', async (t) => {
   const o = { ...defaultBackoff, initialMs: 100, maxMs: 1000, factor: 2, jitter: 0.5 }
   t.same(
@@ -107,6 +243,7 @@ t.test('RoomSet: a refused re-join after a reconnect', async (t) => {
     const rooms = new RoomSet({
       write: (frame) => writes.push(frame),
       deliver: () => {},
+      joined: () => {},
       gapTimeoutMs: 60_000,
       retryDelay: (refusals) => {
         delays.push(refusals)

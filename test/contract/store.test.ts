@@ -24,6 +24,8 @@ const user = (username: string, extra: Partial<UserRecord> = {}): UserRecord => 
   totpPending: null,
   banned: false,
   createdAt: new Date(),
+  email: null,
+  emailVerified: false,
   ...extra,
 })
 
@@ -67,10 +69,10 @@ function contract(name: string, open: (t: Test) => Promise<Store | null>) {
       const clash = user('ALICE_1')
       t.equal(await store.users.create(clash), 'taken', 'the same name in other case is taken')
       t.equal(await store.users.get(clash.id), null, 'and nothing was stored')
-      const updated = await store.users.update(u.id, {
+      const updated = (await store.users.update(u.id, {
         displayName: 'Ålice 🌸',
         theme: { mode: 'dark', accent: '#ff0000' },
-      })
+      })) as UserRecord | null
       t.equal(updated?.displayName, 'Ålice 🌸')
       t.same(updated?.theme, { mode: 'dark', accent: '#ff0000' })
       t.equal(await store.users.update(newId(), { bio: 'x' }), null)

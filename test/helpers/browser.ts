@@ -75,7 +75,8 @@ export const cspViolations: string[] = []
 
 /** A page in a fresh context (a person of their own); browser errors fail loudly in the output. */
 export async function newPerson(browser: Browser, base: string): Promise<Page> {
-  const context = await browser.newContext({ baseURL: base, viewport: { width: 1100, height: 800 } })
+  // Reduced motion: the phone's drawer shows at once, so what a test or a screenshot sees is settled.
+  const context = await browser.newContext({ baseURL: base, viewport: DESKTOP, reducedMotion: 'reduce' })
   const page = await context.newPage()
   page.setDefaultTimeout(15_000)
   page.on('pageerror', (err) => console.error(`[browser] ${err.message}`))
@@ -125,12 +126,55 @@ export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]>
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
 }
 
-/** With SCREENSHOTS=1, saves the page as docs/screenshots/<name>.png (`npm run screenshots`). */
+/** The window sizes the app is shown at: a laptop, and a phone (held upright). */
+export const DESKTOP = { width: 1280, height: 800 } as const
+export const PHONE = { width: 390, height: 844 } as const
+
+/** Lets the page lay itself out after a change of size or colour scheme: fonts in, two frames drawn. */
+export async function settled(page: Page): Promise<void> {
+  await page.evaluate(
+    'document.fonts.ready.then(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))))',
+  )
+}
+
+/**
+ * Waits until the expression is truthy in the page. Not `page.waitForFunction(string)`: that one
+ * evaluates the text with `eval` inside the page, which the app's CSP (`script-src 'self'`) may
+ * refuse; `page.evaluate` of an expression runs through the debugging protocol, outside the CSP.
+ */
+export async function waitForTrue(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (await page.evaluate(expression)) return
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`)
+    await new Promise((done) => setTimeout(done, 25))
+  }
+}
+
+/**
+ * With SCREENSHOTS=1, saves the page as docs/screenshots/<name>-<desktop|phone>-<light|dark>.png
+ * (`npm run screenshots`): at 1280×800 and 390×844, each in the light and the dark scheme (the
+ * people shown keep the theme "system", which follows the scheme). The page is left as it was.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
   if (process.env.SCREENSHOTS !== '1') return
   const dir = join(ROOT, 'docs', 'screenshots')
   mkdirSync(dir, { recursive: true })
-  await page.screenshot({ path: join(dir, `${name}.png`) })
+  const size = page.viewportSize() ?? DESKTOP
+  for (const [form, viewport] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
+    await page.setViewportSize(viewport)
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme })
+      await settled(page)
+      await page.screenshot({ path: join(dir, `${name}-${form}-${scheme}.png`) })
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' })
+  await page.setViewportSize(size)
+  await settled(page)
 }
 
 /** A small PNG (16×16, one colour), made here so the test needs no fixture file. */

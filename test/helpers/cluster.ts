@@ -22,7 +22,7 @@ export async function startCluster(
   redis: string,
   extra: Record<string, string> = {},
   count = 3,
-): Promise<{ servers: ServerProcess[]; outputs: () => string }> {
+): Promise<{ servers: ServerProcess[]; outputs: () => string; mongo: string }> {
   const mongo = isolatedMongoUrl(mongoUrl!)
   t.teardown(async () => {
     const client = new MongoClient(mongo)
@@ -60,5 +60,5 @@ export async function startCluster(
     servers
       .map((s) => `--- ${s.name} (${s.alive ? 'alive' : 'dead'}):\n${s.output().slice(-3000)}`)
       .join('\n')
-  return { servers, outputs }
+  return { servers, outputs, mongo }
 }

@@ -47,6 +47,18 @@ export class ServerProcess {
     throw new Error(`${this.name} did not become ready:\n${this.output().slice(-4000)}`)
   }
 
+  /**
+   * Holds the process where it is (SIGSTOP) until `resume()`: its event loop stands still while
+   * the kernel queues what peers send, as on an instance too busy to read.
+   */
+  pause(): void {
+    this.proc.child.kill('SIGSTOP')
+  }
+
+  resume(): void {
+    this.proc.child.kill('SIGCONT')
+  }
+
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     return stopChild(this.proc, signal)
   }

@@ -1,7 +1,7 @@
 // Account rules that must hold against a stolen session or a careless admin: two-factor cannot be
 // replaced without a current code; there is always an admin who is not banned, and no admin bans
-// or demotes themselves; display names cannot hide characters or pass for another user; one
-// bootstrap code at a time.
+// or demotes themselves; display names cannot hide characters or pass for another user, nor can
+// names that read as another user's (Unicode TR39 confusables); one bootstrap code at a time.
 import { generate } from 'otplib'
 import t from 'tap'
 import { call, login, loginAdmin, newUser } from '../helpers/api.ts'
@@ -256,6 +256,42 @@ t.test(`display names are cleaned on ${backendName}`, async (t) => {
     body: { username: 'impostor', password: 'password-123', inviteCode: minted!.code, displayName: 'Admin' },
   })
   t.equal(reg.body.code, 'NAME_TAKEN', 'registration too')
+})
+
+t.test(`names confusable with another user's are refused as exact copies on ${backendName}`, async (t) => {
+  const app = await buildTestApp(t)
+  const register = async (username: string, displayName?: string) => {
+    const [minted] = await app.core.codes.mint('invite', { count: 1, createdBy: null })
+    return call(app, 'POST', '/api/auth/register', {
+      body: { username, password: 'password-123', inviteCode: minted!.code, displayName },
+    })
+  }
+  const mike = await register('mike_rules', 'Mike Rules')
+  t.equal(mike.status, 201)
+  for (const [username, displayName] of [['rnike_rules'], ['MIKE_RULES'], ['other_rules', 'Мikе Rules']]) {
+    const res = await register(username!, displayName)
+    t.equal(res.status, 409, `${username} ${displayName ?? ''} reads as mike's`)
+    t.equal(res.body.code, displayName ? 'NAME_TAKEN' : 'USERNAME_TAKEN')
+  }
+  const eve = await newUser(app, 'eve_rules')
+  const set = (displayName: string) => call(app, 'PATCH', '/api/me', { as: eve, body: { displayName } })
+  for (const name of ['аdmin', 'ａｄｍｉｎ', 'Mike Rules', 'MIKE RULES', 'mike_ruIes']) {
+    const taken = await set(name)
+    t.equal(taken.status, 409, `"${name}" passes for another user's name`)
+    t.equal(taken.body.code, 'NAME_TAKEN')
+  }
+  t.equal((await set('Eve Rules')).status, 200)
+  // Two at once with confusable names: one wins, the other gets what an exact copy gets.
+  const racing = await Promise.all([register('race_rules_m'), register('race_rules_rn')])
+  t.same(racing.map((r) => r.status).sort(), [201, 409])
+  t.equal(racing.find((r) => r.status === 409)!.body.code, 'USERNAME_TAKEN')
+  const renames = await Promise.all(
+    [eve, await newUser(app, 'zed_rules')].map((as, i) =>
+      call(app, 'PATCH', '/api/me', { as, body: { displayName: i ? 'Zoë Omega' : 'ZOË 0MEGA' } }),
+    ),
+  )
+  t.same(renames.map((r) => r.status).sort(), [200, 409])
+  t.equal(renames.find((r) => r.status === 409)!.body.code, 'NAME_TAKEN')
 })
 
 t.test(`one bootstrap code at a time on ${backendName}`, async (t) => {

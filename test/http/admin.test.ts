@@ -15,6 +15,27 @@ t.test(`admin on ${backendName}`, async (t) => {
     t.equal((await call(app, 'GET', '/api/admin/codes', { as: user })).status, 403)
   })
 
+  t.test('GET /api/admin/users: the directory with each user banned or not; admins only', async (t) => {
+    const user = await newUser(app, 'listed_user')
+    t.equal((await call(app, 'GET', '/api/admin/users', { as: user })).status, 403, 'not for users')
+    const ban = await call(app, 'PATCH', `/api/admin/users/${user.userId}`, {
+      as: admin,
+      body: { banned: true },
+    })
+    t.equal(ban.status, 200)
+    const res = await call(app, 'GET', '/api/admin/users?q=listed', { as: admin })
+    t.equal(res.status, 200)
+    t.equal(res.body.items.length, 1)
+    t.match(res.body.items[0], { id: user.userId, username: 'listed_user', role: 'user', banned: true })
+    t.notOk('totpEnabled' in res.body.items[0], 'no more than the public view and the ban')
+    const all = await call(app, 'GET', '/api/admin/users?limit=200', { as: admin })
+    t.match(
+      all.body.items.find((u: { role: string }) => u.role === 'admin'),
+      { banned: false },
+      'the admin is listed, not banned',
+    )
+  })
+
   t.test('minting: 201 with plain codes once; validation of count, maxUses, vipDays', async (t) => {
     const res = await call(app, 'POST', '/api/admin/invite-codes', {
       as: admin,

@@ -15,12 +15,31 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options']
 const UNSAFE = new Set(['post', 'put', 'patch', 'delete'])
 /** Routes anyone may call: no security, no 401 UNAUTHENTICATED. */
 // (/metrics is on the API port only with METRICS_TOKEN set, so not in the default document.)
-const PUBLIC = ['/healthz', '/readyz', '/asyncapi.json', '/api/auth/register', '/api/auth/login']
+const PUBLIC = [
+  '/healthz',
+  '/readyz',
+  '/asyncapi.json',
+  '/api/auth/register',
+  '/api/auth/login',
+  '/api/auth/session',
+  '/api/push/key',
+  '/api/auth/email/verify',
+  '/api/auth/password/forgot',
+  '/api/auth/password/reset',
+]
 
 const EXPECTED = [
   ...['health', 'ready', 'asyncApi'],
-  ...['register', 'login', 'logout', 'totpSetup', 'enableTotp', 'disableTotp', 'wsTicket'],
+  ...['register', 'login', 'getSession', 'logout', 'totpSetup', 'enableTotp', 'disableTotp', 'wsTicket'],
   ...['getMe', 'updateMe', 'changePassword', 'redeemVip', 'getUnread', 'openDm'],
+  ...[
+    'getPushKey',
+    'subscribePush',
+    'unsubscribePush',
+    'getNotificationSettings',
+    'updateNotificationSettings',
+  ],
+  ...['setEmail', 'verifyEmail', 'forgotPassword', 'resetPassword', 'adminResetLink'],
   ...[
     'listUsers',
     'getUser',
@@ -44,7 +63,8 @@ const EXPECTED = [
   ...['kickMember', 'muteMember', 'banFromRoom', 'unbanFromRoom'],
   ...['searchMessages', 'listPins', 'pinMessage', 'unpinMessage'],
   ...['deleteRoom', 'uploadFile', 'downloadFile', 'downloadFileHead'],
-  ...['mintInviteCodes', 'mintActivationCodes', 'listCodes', 'revokeCode', 'updateUser', 'listAudit'],
+  ...['mintInviteCodes', 'mintActivationCodes', 'listCodes', 'revokeCode', 'listUsersForAdmin', 'updateUser'],
+  ...['listAudit'],
 ]
 
 type Operation = {

@@ -225,6 +225,35 @@ t.test(`conversations over HTTP on ${backendName}`, async (t) => {
     t.equal((await call(app, 'POST', `/api/rooms/${a}/read`, { as: ann, body: { seq: -1 } })).status, 400)
   })
 
+  t.test('mentions count for those who were members when the message was written', async (t) => {
+    const [ann, bob] = [await newUser(app), await newUser(app)]
+    const id = await room(ann)
+    const early = await send(id, ann, `hi @${bob.username}, come and see`)
+    t.same(early.body.message.mentions, [], 'bob is not in the room yet: no mention of him')
+    t.equal((await call(app, 'POST', `/api/rooms/${id}/join`, { as: bob })).status, 200)
+    const unread = async () =>
+      ((await call(app, 'GET', '/api/me/unread', { as: bob })).body.items as any[]).find((i) => i.room === id)
+    t.match(await unread(), { unread: 1, mentions: 0 }, 'the message before he joined is unread, no mention')
+    t.same((await send(id, ann, `welcome @${bob.username}`)).body.message.mentions, [bob.userId])
+    t.match(await unread(), { unread: 2, mentions: 1 }, 'a mention once he is a member counts')
+    // Away and back: what was written while he was away mentions no one.
+    t.equal((await call(app, 'POST', `/api/rooms/${id}/leave`, { as: bob })).status, 204)
+    await send(id, ann, `@${bob.username} left?`)
+    t.equal((await call(app, 'POST', `/api/rooms/${id}/join`, { as: bob })).status, 200)
+    t.match(await unread(), { unread: 3, mentions: 1 })
+    // An edit mentions the members of when it is made.
+    t.same(
+      (
+        await call(app, 'PATCH', `/api/rooms/${id}/messages/1`, {
+          as: ann,
+          body: { text: `hi @${bob.username}` },
+        })
+      ).body.message.mentions,
+      [bob.userId],
+    )
+    t.match(await unread(), { mentions: 2 })
+  })
+
   t.test('direct rooms: one per pair, even opened from both sides at once', async (t) => {
     const [ann, bob, eve] = [await newUser(app), await newUser(app), await newUser(app)]
     const opened = await Promise.all([

@@ -20,6 +20,8 @@ t.test(`the personal centre on ${backendName}`, async (t) => {
         'bio',
         'createdAt',
         'displayName',
+        'email',
+        'emailVerified',
         'id',
         'role',
         'rooms',
@@ -30,6 +32,27 @@ t.test(`the personal centre on ${backendName}`, async (t) => {
       ].sort(),
     )
     t.ok(Date.parse(res.body.user.createdAt))
+    t.equal(res.body.user.email, null, 'no mail address until one is given')
+    t.equal(res.body.user.emailVerified, false)
+  })
+
+  t.test('GET /api/auth/session: the own view, or 200 user null without a live session', async (t) => {
+    const user = await newUser(app, 'session_user')
+    const signed = await call(app, 'GET', '/api/auth/session', { as: user })
+    t.equal(signed.status, 200)
+    t.same(
+      signed.body.user,
+      (await call(app, 'GET', '/api/me', { as: user })).body.user,
+      'the same view as /api/me',
+    )
+    const anonymous = await call(app, 'GET', '/api/auth/session')
+    t.equal(anonymous.status, 200, 'a visit without a session is not an error')
+    t.same(anonymous.body, { user: null })
+    const forged = await call(app, 'GET', '/api/auth/session', { as: 'not-a-token' })
+    t.same([forged.status, forged.body], [200, { user: null }], 'a bad token is no session')
+    await call(app, 'POST', '/api/auth/logout', { as: user })
+    const ended = await call(app, 'GET', '/api/auth/session', { as: user })
+    t.same([ended.status, ended.body], [200, { user: null }], 'a revoked session is no session')
   })
 
   t.test('PATCH /api/me changes display name, bio and theme; rejects bad values', async (t) => {

@@ -168,7 +168,7 @@ t.test('since: the replay comes first, then live frames, no gap, no repeat', asy
   t.same(a.seqs, [], 'not live during the replay: the live frame passes it by')
   state.gate = null
   open()
-  t.equal(await caught, 6, 'live from the last seq it was sent')
+  t.equal((await caught).lastSeq, 6, 'live from the last seq it was sent')
   t.same(a.seqs, [2, 3, 4, 5, 6], 'the replay caught up with the live frame, once')
   t.same(a.live, [], 'all of it replayed')
   add()
@@ -184,13 +184,17 @@ t.test('a since beyond the store is clamped; a re-join with since goes back', as
   feed.start(3)
   const a = new Recorder()
   const first = feed.add(a, 99)
-  t.equal(await feed.catchUp(a, first.follow), 3, 'a since ahead of the room is clamped to its last seq')
+  t.equal(
+    (await feed.catchUp(a, first.follow)).lastSeq,
+    3,
+    'a since ahead of the room is clamped to its last seq',
+  )
   add()
   feed.push(4, frameOf(4))
   t.same(a.seqs, [4], 'and the socket is live, not silenced')
   const again = feed.add(a, 1)
   t.notOk(again.isNew, 'the same follower')
-  t.equal(await feed.catchUp(a, again.follow), 4)
+  t.equal((await feed.catchUp(a, again.follow)).lastSeq, 4)
   t.same(a.seqs, [4, 2, 3, 4], 'replayed from its new since')
   feed.close()
 })
@@ -218,8 +222,60 @@ t.test('a long replay is read in batches, in order', async (t) => {
   feed.start(1234)
   const a = new Recorder()
   const { follow } = feed.add(a, 0)
-  t.equal(await feed.catchUp(a, follow), 1234)
+  t.equal((await feed.catchUp(a, follow)).lastSeq, 1234)
   t.same(a.seqs, range(1, 1234))
   t.equal(state.ranges, 3, '500 at a time')
+  feed.close()
+})
+
+t.test(
+  'a replay the allowance refuses sends nothing, goes live from the end and says what it skipped',
+  async (t) => {
+    const { store, state, add } = fakeStore(40)
+    const feed = new RoomFeed<Recorder>(ROOM, store, counting().events)
+    feed.start(40)
+    const asked: number[] = []
+    const a = new Recorder()
+    const refused = await feed.catchUp(a, feed.add(a, 5).follow, (events) => {
+      asked.push(events)
+      return events <= 10
+    })
+    t.same(asked, [35], 'asked with the events the replay would send: the seqs between')
+    t.same(refused, { lastSeq: 40, skipped: { after: 5, through: 40 } })
+    t.same(a.seqs, [], 'nothing replayed')
+    t.equal(state.ranges, 0, 'nor read from the store')
+    add()
+    feed.push(41, frameOf(41))
+    t.same(a.seqs, [41], 'live from the next seq, with no gap after what was skipped')
+
+    const b = new Recorder()
+    const allowed = await feed.catchUp(b, feed.add(b, 31).follow, (events) => events <= 10)
+    t.same(allowed, { lastSeq: 41 }, 'within the allowance: no skipped')
+    t.same(b.seqs, range(32, 41), 'replayed as before')
+
+    const c = new Recorder()
+    const live = await feed.catchUp(c, feed.add(c, 41).follow, () => t.fail('nothing to replay: not asked'))
+    t.same(live, { lastSeq: 41 })
+    feed.close()
+  },
+)
+
+t.test('a replay whose follower was removed and added again stops: the new one replays alone', async (t) => {
+  const { store, state } = fakeStore(1200)
+  const feed = new RoomFeed<Recorder>(ROOM, store, counting().events)
+  feed.start(1200)
+  const a = new Recorder()
+  let open!: () => void
+  state.gate = new Promise<void>((r) => {
+    open = r
+  })
+  const first = feed.catchUp(a, feed.add(a, 0).follow)
+  while (state.ranges === 0) await sleep(1)
+  feed.remove(a)
+  state.gate = null
+  const second = feed.catchUp(a, feed.add(a, 1190).follow)
+  open()
+  await Promise.all([first, second])
+  t.same(a.seqs, range(1191, 1200), 'each seq once: the first replay ended when its follow did')
   feed.close()
 })

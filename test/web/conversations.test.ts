@@ -14,7 +14,7 @@ const PASSWORD = 'correct-horse-1'
 /** The delivered message whose own text is exactly `text` (not a reply quoting it). */
 const message = (page: Page, text: string): Locator =>
   page.locator('.messages article.msg:not(.pending)').filter({
-    has: page.locator('p.text', { hasText: new RegExp(`^${text.replace(/[.?*+()[\]]/g, '\\$&')}$`) }),
+    has: page.locator('.text', { hasText: new RegExp(`^${text.replace(/[.?*+()[\]]/g, '\\$&')}$`) }),
   })
 
 /** A room's line in the room list. */
@@ -76,7 +76,7 @@ t.test('conversations in the web app, two people in Chromium', async (t) => {
 
   // ------------------------------------------------------------ reactions
   await edited.getByRole('button', { name: 'React', exact: true }).click()
-  await edited.getByRole('button', { name: 'React with 👍' }).click()
+  await edited.getByRole('button', { name: 'thumbs up 👍' }).click()
   const aliceThumb = message(alice, 'first message, fixed').getByRole('button', { name: /^👍 1, add mine/ })
   await aliceThumb.waitFor()
   t.equal(await aliceThumb.getAttribute('aria-pressed'), 'false', "alice sees bob's 👍, not hers")
@@ -102,6 +102,7 @@ t.test('conversations in the web app, two people in Chromium', async (t) => {
   await say(alice, 'oops, wrong room')
   await message(bob, 'oops, wrong room').waitFor()
   await message(alice, 'oops, wrong room').getByRole('button', { name: 'Delete' }).click()
+  await message(alice, 'oops, wrong room').getByRole('button', { name: 'Yes, delete' }).click()
   await bob.locator('.messages .tombstone').waitFor()
   t.equal(
     await bob.locator('.messages').getByText('oops, wrong room').count(),

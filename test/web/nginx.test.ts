@@ -4,7 +4,7 @@
 // drops off the network and comes back (perhaps to the other instance) with nothing lost.
 import t from 'tap'
 import { ADMIN } from '../helpers/app.ts'
-import { ensureWebBuilt, launchBrowser, newPerson, png16 } from '../helpers/browser.ts'
+import { ensureWebBuilt, launchBrowser, newPerson, png16, waitForTrue } from '../helpers/browser.ts'
 import { METRICS_TOKEN, startCluster } from '../helpers/cluster.ts'
 import { expectHttp, http } from '../helpers/http-caller.ts'
 import { findNginx, NginxProcess } from '../helpers/nginx.ts'
@@ -104,7 +104,7 @@ t.test('the web app through nginx in front of two instances', async (t) => {
       .locator('input[type=file]')
       .setInputFiles({ name: 'green.png', mimeType: 'image/png', buffer: png16([40, 160, 80]) })
     await bob.getByRole('img', { name: 'green.png' }).waitFor()
-    await bob.waitForFunction(`document.querySelector('img[alt="green.png"]')?.naturalWidth === 16`)
+    await waitForTrue(bob, `document.querySelector('img[alt="green.png"]')?.naturalWidth === 16`)
     t.equal(
       await bob.evaluate(`document.querySelector('img[alt="green.png"]')?.naturalWidth`),
       16,

@@ -29,9 +29,12 @@ export async function register(
   await page.getByRole('heading', { name: /^Hello, / }).waitFor()
 }
 
-/** On the admin page: mints codes of one kind and reads the plain codes it shows once. */
+/**
+ * On the admin page: mints codes of one kind, reads the plain codes it shows once (the newest
+ * batch, shown first) and dismisses them, so that leaving the page does not ask.
+ */
 export async function mintCodes(page: Page, kind: 'invite' | 'activation', count: number): Promise<string[]> {
-  await page.goto('/admin')
+  if (!new URL(page.url(), 'http://x').pathname.startsWith('/admin')) await page.goto('/admin')
   const form = page.getByRole('form', { name: kind === 'invite' ? 'Invite codes' : 'Activation codes' })
   await form.getByLabel(kind === 'invite' ? 'Invite codes' : 'Activation codes').fill(String(count))
   await form.getByRole('button').click()
@@ -39,15 +42,19 @@ export async function mintCodes(page: Page, kind: 'invite' | 'activation', count
     .getByRole('status')
     .filter({ hasText: `${count} ${kind} code(s) minted` })
     .waitFor()
-  return page.locator('.new-code').allInnerTexts()
+  const batch = page.locator('section.minted').first()
+  const codes = await batch.locator('.new-code').allInnerTexts()
+  await batch.getByRole('button', { name: /^Dismiss/ }).click()
+  await batch.waitFor({ state: 'detached' })
+  return codes
 }
 
 /** Opens a room from the list of all rooms (joining it). */
 export async function openRoom(page: Page, name: string): Promise<void> {
   await page.goto('/rooms')
   await page.getByRole('button', { name: 'All rooms' }).click()
-  await page.getByRole('link', { name }).click()
-  await page.getByRole('heading', { name }).waitFor()
+  await page.locator('main').getByRole('link', { name, exact: true }).click()
+  await page.getByRole('heading', { name, exact: true }).waitFor()
   await page
     .locator('.presence')
     .filter({ hasText: /Online \([1-9]/ })
@@ -65,8 +72,11 @@ export function shownTexts(page: Page): Promise<string[]> {
 }
 
 /** The server on a loopback port (argon2 cheap: the browsers sign in often); its base URL. */
-export async function serveApp(t: Test): Promise<string> {
-  const app = await buildTestApp(t, sharedEnv(t, { ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' }))
+export async function serveApp(t: Test, env: Record<string, string> = {}): Promise<string> {
+  const app = await buildTestApp(
+    t,
+    sharedEnv(t, { ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', ...env }),
+  )
   await app.listen({ port: 0, host: '127.0.0.1' })
   return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
 }

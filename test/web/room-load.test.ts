@@ -49,7 +49,7 @@ t.test('a message delivered while the history loads is shown, not overwritten', 
     const response = await route.fetch()
     held = { route, body: await response.text() }
   })
-  await bob.getByRole('link', { name: 'Slow', exact: true }).click()
+  await bob.locator('main').getByRole('link', { name: 'Slow', exact: true }).click()
   await until(() => held !== null, 'the history read')
   t.same(JSON.parse(held!.body).items, [], 'the history was read while the room was empty')
 

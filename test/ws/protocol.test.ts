@@ -350,7 +350,8 @@ t.test(`the socket on ${backendName}`, async (t) => {
 t.test(`slow consumers and heartbeats on ${backendName}`, async (t) => {
   const app = await buildTestApp(
     t,
-    sharedEnv(t, { WS_MAX_BUFFERED_BYTES: '1024', WS_HEARTBEAT_SECONDS: '1' }),
+    // The replay below is 600 events: within the bound of one join here.
+    sharedEnv(t, { WS_MAX_BUFFERED_BYTES: '1024', WS_HEARTBEAT_SECONDS: '1', WS_REPLAY_MAX_EVENTS: '600' }),
   )
   const url = await listen(app)
   const admin = await loginAdmin(app)

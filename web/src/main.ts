@@ -3,9 +3,10 @@ import App from './App.vue'
 import { router } from './router.ts'
 import { restoreSession, state } from './session.ts'
 import { applyTheme } from './theme.ts'
+import './emoji-font.css'
 import './styles.css'
 
-// One call decides everything the first page needs: who is signed in (GET /api/me).
+// One call decides everything the first page needs: who is signed in (GET /api/auth/session).
 await restoreSession().catch(() => {})
 watch(
   () => state.user?.theme,

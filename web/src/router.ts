@@ -26,7 +26,8 @@ export const router = createRouter({
       path: '/rooms/:id',
       component: () => import('./pages/RoomPage.vue'),
       props: true,
-      meta: { title: 'Room' },
+      // Fills the middle of the layout: the page scrolls its own message list.
+      meta: { title: 'Room', fills: true },
     },
     {
       path: '/admin',

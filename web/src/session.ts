@@ -92,13 +92,10 @@ function ended() {
   onSignedOut()
 }
 
-/** Once at start: who am I (the cookie answers), and connect if signed in. */
+/** Once at start: who am I (the cookie answers; a visit without a session is no error), and connect if signed in. */
 export async function restoreSession(): Promise<void> {
-  try {
-    signedIn(await http.me())
-  } catch (err) {
-    if (!(err instanceof ApiError) || err.status !== 401) throw err
-  }
+  const user = await http.session()
+  if (user) signedIn(user)
 }
 
 export function signedIn(user: OwnUser) {
@@ -113,8 +110,40 @@ export async function signOut() {
   ended()
 }
 
-/** A message for people from any failure. */
+/**
+ * What the server's machine codes mean, in words for people (the validator's own text is for
+ * developers). A code not here keeps the server's message.
+ */
+const WORDS: Partial<Record<string, string>> = {
+  VALIDATION: 'Some of what was entered is not accepted: check the fields and try again.',
+  UNAUTHENTICATED: 'Your session ended: sign in again.',
+  BAD_CREDENTIALS: 'Wrong username or password.',
+  TOTP_REQUIRED: 'Enter the 6-digit code from your authenticator app.',
+  BAD_TOTP: 'That code is wrong or was used already: wait for the next one.',
+  INVALID_CODE: 'This code is unknown, used up, expired or revoked.',
+  USERNAME_TAKEN: 'This username is taken: pick another one.',
+  NAME_TAKEN: 'This display name is the username of someone else: pick another one.',
+  FORBIDDEN: 'You are not allowed to do this.',
+  BANNED: 'This account is banned.',
+  VIP_REQUIRED: 'This needs an active VIP membership.',
+  NOT_MEMBER: 'Join the room first.',
+  NOT_FOUND: 'This does not exist (any more), or is not visible to you.',
+  ROOM_FULL: 'The room is full.',
+  SELF_CHANGE: 'You cannot ban or demote yourself.',
+  LAST_ADMIN: 'There must always be at least one admin who is not banned.',
+  DELETED: 'That message was deleted.',
+  TOO_MANY_REACTIONS: 'This message has as many different reactions as it can hold.',
+  MUTED: 'You are muted in this room: a moderator has stopped your messages for a while.',
+  TOO_LARGE: 'That is larger than the server accepts.',
+  UNSUPPORTED_MEDIA_TYPE: 'That kind of file is not accepted.',
+  RATE_LIMITED: 'Too many tries: wait a minute and try again.',
+  UNAVAILABLE: 'The server is busy for a moment: try again.',
+  INTERNAL: 'Something went wrong on the server: try again.',
+  TIMEOUT: 'That took too long: try again.',
+}
+
+/** A message for people from any failure: the words for its code, else its own message. */
 export function describe(err: unknown): string {
-  if (err instanceof ApiError) return err.message
+  if (err instanceof ApiError) return WORDS[err.code] ?? err.message
   return err instanceof Error ? err.message : String(err)
 }

@@ -1,14 +1,18 @@
 // Applies the user's theme to the page: `data-theme` picks the palette (styles.css; "system"
 // follows prefers-color-scheme) and the accent colour sets three variables. Any accent a person
 // picks stays readable: `--accent-ink` (links, text in the accent colour) is the accent moved
-// toward white on dark pages or black on light ones until it contrasts 4.5:1 with the panels
+// toward white on dark pages or black on light ones until it contrasts 4.5:1 with every surface
 // (WCAG AA), and `--on-accent` (text on accent buttons) is white or near-black, whichever reads
 // better. Called on every change, so the personal centre shows a choice before it is saved.
 import type { OwnUser } from '@roomchat/client'
 
 export type Theme = OwnUser['theme']
 export const DEFAULT_ACCENT = '#3b6fd8'
-const PANEL = { light: [255, 255, 255], dark: [30, 33, 39] } as const
+/** The surfaces text in the accent colour may sit on (styles.css: panels, sidebar, hover, mine). */
+const SURFACES = {
+  light: ['#ffffff', '#f5f6f8', '#eef0f4', '#f2f4f7', '#e7eefc'],
+  dark: ['#1e2127', '#24282f', '#16181c', '#262a31', '#23304a'],
+} as const
 const DARK_TEXT = [27, 29, 34] as const
 
 type Rgb = readonly number[]
@@ -37,10 +41,11 @@ export function applyTheme(theme: Theme | undefined) {
   const mode = theme?.mode ?? 'system'
   const accent = parse(/^#[0-9a-fA-F]{6}$/.test(theme?.accent ?? '') ? theme!.accent! : DEFAULT_ACCENT)
   const dark = isDark(mode)
-  const panel = dark ? PANEL.dark : PANEL.light
+  const surfaces = (dark ? SURFACES.dark : SURFACES.light).map(parse)
   const toward = dark ? [255, 255, 255] : [0, 0, 0]
+  const readable = (c: Rgb) => surfaces.every((s) => contrast(c, s) >= 4.5)
   let ink = accent
-  for (let t = 0.1; contrast(ink, panel) < 4.5 && t <= 1; t += 0.1) ink = mix(accent, toward, t)
+  for (let t = 0.05; !readable(ink) && t <= 1; t += 0.05) ink = mix(accent, toward, t)
   root.dataset.theme = mode
   root.style.setProperty('--accent', toHex(accent))
   root.style.setProperty('--accent-ink', toHex(ink))

@@ -5,6 +5,7 @@ import type { ChatSocketOptions } from './socket-types.ts'
 import type {
   AuthAnswer,
   LoginBody,
+  Message,
   OwnUser,
   PageOf,
   PasswordChange,
@@ -27,9 +28,14 @@ export class AccountRoutes extends HttpBase {
    * cookie. Either way a connection refused before it opened is checked against GET /api/me, so
    * a session that is gone ends the socket (state 'unauthenticated') instead of redialling.
    */
-  socketOptions(): Pick<ChatSocketOptions, 'url' | 'getTicket' | 'checkSession'> {
+  socketOptions(): Pick<ChatSocketOptions, 'url' | 'getTicket' | 'checkSession' | 'history'> {
     return {
       url: () => this.wsUrl(),
+      // A replay the server bounded is read from history, as many messages a page as it gives.
+      history: (room, after) =>
+        this.request<PageOf<Message>>('GET', `/api/rooms/${enc(room)}/messages`, undefined, {
+          query: { after, limit: 200 },
+        }),
       ...(this.token ? { getTicket: async () => (await this.wsTicket()).ticket } : {}),
       checkSession: async () => {
         await this.me()
@@ -92,6 +98,11 @@ export class AccountRoutes extends HttpBase {
   }
 
   // ------------------------------------------------------------------ me
+
+  /** Who is signed in, or null without a live session: never a 401 (a page's first question). */
+  async session(): Promise<OwnUser | null> {
+    return (await this.request<{ user: OwnUser | null }>('GET', '/api/auth/session')).user
+  }
 
   async me(): Promise<OwnUser> {
     return (await this.request<{ user: OwnUser }>('GET', '/api/me')).user

@@ -4,6 +4,7 @@ import { FileRoutes } from './http-files.ts'
 import type {
   ActivationCodesBody,
   AdminUserPatch,
+  AdminUserView,
   AuditEntry,
   AuditQuery,
   CodesQuery,
@@ -12,6 +13,7 @@ import type {
   NewCode,
   OwnUser,
   PageOf,
+  UsersQuery,
 } from './wire.ts'
 
 export class AdminRoutes extends FileRoutes {
@@ -32,6 +34,11 @@ export class AdminRoutes extends FileRoutes {
 
   async revokeCode(id: string): Promise<void> {
     await this.request<null>('DELETE', `/api/admin/codes/${enc(id)}`)
+  }
+
+  /** The user directory as an admin sees it: each user also says whether the account is banned. */
+  adminUsers(query: UsersQuery = {}): Promise<PageOf<AdminUserView>> {
+    return this.request<PageOf<AdminUserView>>('GET', '/api/admin/users', undefined, { query })
   }
 
   /** Sets a user's role or ban; a ban revokes their sessions and closes their sockets. */

@@ -1,9 +1,13 @@
 // The rooms a ChatSocket follows: for each, its ordered stream (RoomStream), whether `joined`
 // came on the current connection, the joins waiting for it, and the watch on a gap the server
 // has not filled. The socket writes frames; this decides which and delivers messages.
-import { ChatError, ClientCodes, isTemporary } from './errors.ts'
+//
+// A replay the server bounded (`joined` with `skipped`) is read from history instead, page by
+// page, before the join counts as answered: its messages are delivered in order, then what
+// came live meanwhile (held by the stream until then).
+import { ChatError, ClientCodes, isTemporary, messageOf } from './errors.ts'
 import { RoomStream, type StreamEvent } from './room-stream.ts'
-import type { ClientFrame, JoinedFrame } from './wire.ts'
+import type { ClientFrame, JoinedFrame, Message } from './wire.ts'
 
 interface Waiter {
   resolve: (frame: JoinedFrame) => void
@@ -20,13 +24,25 @@ interface RoomEntry {
   /** A refused re-join waiting to be tried again, and how many times it was refused. */
   retryTimer: ReturnType<typeof setTimeout> | null
   refusals: number
+  /** The history read of a skipped replay under way, if any (a token: a newer read replaces it). */
+  paging: object | null
 }
+
+/** A page of a room's history after a seq, oldest first (`GET /api/rooms/:id/messages?after=`). */
+export type HistoryAfter = (
+  room: string,
+  after: number,
+) => Promise<{ items: Message[]; nextCursor: string | null }>
 
 export interface RoomSetHooks {
   /** Writes a frame if the connection is open (dropped otherwise: a reconnect re-joins). */
   write(frame: ClientFrame): void
   /** A message or an update, in seq order, once. */
   deliver(event: StreamEvent): void
+  /** A join was answered: `joined`, and any skipped part read from history. */
+  joined(frame: JoinedFrame): void
+  /** Reads a skipped replay; without it, the app is left to read it (the `joined` event says what). */
+  history?: HistoryAfter | undefined
   gapTimeoutMs: number
   /** How long to wait before re-joining after a temporary refusal, by refusals so far (from 0). */
   retryDelay(refusals: number): number
@@ -64,6 +80,7 @@ export class RoomSet {
         gapTimer: null,
         retryTimer: null,
         refusals: 0,
+        paging: null,
       }
       this.rooms.set(room, entry)
     }
@@ -101,6 +118,8 @@ export class RoomSet {
   unjoinAll(): void {
     for (const entry of this.rooms.values()) {
       entry.joined = null
+      // The re-join on the next connection says afresh what is skipped, from where the pages got to.
+      entry.paging = null
       if (entry.gapTimer) clearTimeout(entry.gapTimer)
       entry.gapTimer = null
       // The next connection re-joins every room anyway.
@@ -127,19 +146,70 @@ export class RoomSet {
     this.watchGap(message.room, entry)
   }
 
-  /** Returns false when the room is not followed (a late answer). */
-  onJoined(frame: JoinedFrame): boolean {
+  /** Ignored when the room is not followed (a late answer). */
+  onJoined(frame: JoinedFrame): void {
     const entry = this.rooms.get(frame.room)
-    if (!entry) return false
-    entry.joined = frame
+    if (!entry) return
     entry.refusals = 0
+    entry.paging = null
     for (const m of entry.stream.joined(frame.lastSeq)) this.hooks.deliver(m)
+    if (frame.skipped) {
+      entry.stream.skipping(frame.skipped.through)
+      if (this.hooks.history) return void this.readSkipped(frame.room, entry, frame, frame.skipped.through)
+      for (const m of entry.stream.skipped(frame.skipped.through)) this.hooks.deliver(m)
+    }
+    this.answered(frame.room, entry, frame)
+  }
+
+  private answered(room: string, entry: RoomEntry, frame: JoinedFrame): void {
+    entry.joined = frame
     for (const w of entry.waiters.splice(0)) {
       clearTimeout(w.timer)
       w.resolve(frame)
     }
-    this.watchGap(frame.room, entry)
-    return true
+    this.watchGap(room, entry)
+    this.hooks.joined(frame)
+  }
+
+  /**
+   * Reads the part of the room the server did not replay from history, page by page, delivering
+   * its messages in order; then the join is answered. A failure that passes is tried again after
+   * a growing delay; any other one (no longer a member, the room gone) ends following the room.
+   * A lost connection ends the read: the re-join says afresh what is skipped, from where it got.
+   */
+  private async readSkipped(
+    room: string,
+    entry: RoomEntry,
+    frame: JoinedFrame,
+    through: number,
+  ): Promise<void> {
+    const read = {}
+    entry.paging = read
+    const current = () => this.rooms.get(room) === entry && entry.paging === read
+    for (let failures = 0; ; ) {
+      const after = entry.stream.lastSeq ?? 0
+      if (after >= through) break
+      let page: Awaited<ReturnType<HistoryAfter>>
+      try {
+        page = await this.hooks.history!(room, after)
+      } catch (err) {
+        if (!current()) return
+        const error = err instanceof ChatError ? err : new ChatError(ClientCodes.NETWORK, messageOf(err))
+        if (!isTemporary(error)) return this.forget(room, entry, error)
+        await new Promise((resolve) => setTimeout(resolve, this.hooks.retryDelay(failures++)))
+        if (!current()) return
+        continue
+      }
+      if (!current()) return
+      failures = 0
+      for (const m of entry.stream.fill(page.items, through)) this.hooks.deliver(m)
+      const last = page.items.at(-1)?.seq
+      // The rest of the part, if any, is edits and reactions: shown in the messages read.
+      if (page.nextCursor === null || last === undefined || last >= through || last <= after) break
+    }
+    entry.paging = null
+    for (const m of entry.stream.skipped(through)) this.hooks.deliver(m)
+    this.answered(room, entry, frame)
   }
 
   /**
@@ -151,7 +221,14 @@ export class RoomSet {
    */
   failJoin(room: string, error: ChatError): boolean {
     const entry = this.rooms.get(room)
-    if (!entry || entry.joined) return false
+    if (!entry) return false
+    if (error.code === 'JOIN_IN_PROGRESS') {
+      // A join sent while one ran (a re-join, or a join just after a leave): the one that runs
+      // answers, or else this one, tried again after a while, does.
+      if (!entry.joined && !entry.paging) this.retryLater(room, entry)
+      return true
+    }
+    if (entry.joined || entry.paging) return false
     if (entry.waiters.length > 0) {
       this.forget(room, entry, error)
       return true
@@ -160,15 +237,19 @@ export class RoomSet {
       this.forget(room, entry, error)
       return false
     }
-    if (entry.retryTimer) return true
+    this.retryLater(room, entry)
+    return true
+  }
+
+  private retryLater(room: string, entry: RoomEntry): void {
+    if (entry.retryTimer) return
     entry.retryTimer = setTimeout(
       () => {
         entry.retryTimer = null
-        if (this.rooms.get(room) === entry && !entry.joined) this.sendJoin(room, entry)
+        if (this.rooms.get(room) === entry && !entry.joined && !entry.paging) this.sendJoin(room, entry)
       },
       this.hooks.retryDelay(entry.refusals++),
     )
-    return true
   }
 
   private sendJoin(room: string, entry: RoomEntry): void {
@@ -178,6 +259,7 @@ export class RoomSet {
 
   private forget(room: string, entry: RoomEntry, error: ChatError): void {
     this.rooms.delete(room)
+    entry.paging = null
     if (entry.gapTimer) clearTimeout(entry.gapTimer)
     if (entry.retryTimer) clearTimeout(entry.retryTimer)
     for (const w of entry.waiters.splice(0)) {
@@ -191,7 +273,8 @@ export class RoomSet {
    * with `since` = the last seq delivered: the replay fills it, repeats are dropped.
    */
   private watchGap(room: string, entry: RoomEntry): void {
-    if (!entry.stream.hasGap) {
+    // While a skipped part is read from history, the gap is that part: no re-join.
+    if (!entry.stream.hasGap || entry.paging) {
       if (entry.gapTimer) clearTimeout(entry.gapTimer)
       entry.gapTimer = null
       return

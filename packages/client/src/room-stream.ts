@@ -75,6 +75,40 @@ export class RoomStream<T extends { seq: number } = Message> {
     return out
   }
 
+  /**
+   * The server did not replay the events up to `through` (its `joined` said `skipped`): the
+   * stream is read from history up to there instead (`fill`), so what is held from that part is
+   * dropped: the pages bring those messages as they are now.
+   */
+  skipping(through: number): void {
+    if (through > this.known) this.known = through
+    for (const seq of [...this.pending.keys()]) if (seq <= through) this.pending.delete(seq)
+  }
+
+  /**
+   * A page of history (oldest first) read for a skipped part: its messages after the last one
+   * delivered and up to `through`, in order. History has no seqs of edits or reactions: the
+   * stream moves from message to message.
+   */
+  fill(page: T[], through: number): T[] {
+    const out: T[] = []
+    for (const m of page) {
+      if (this.last === null || m.seq <= this.last || m.seq > through) continue
+      this.last = m.seq
+      out.push(m)
+    }
+    return out
+  }
+
+  /** The skipped part is read: the stream goes on after `through`, with what came live meanwhile. */
+  skipped(through: number): T[] {
+    if (this.last === null || this.last < through) this.last = through
+    for (const seq of [...this.pending.keys()]) if (seq <= through) this.pending.delete(seq)
+    const out: T[] = []
+    this.drain(out)
+    return out
+  }
+
   private drain(out: T[]): void {
     if (this.last === null) return
     for (let next = this.pending.get(this.last + 1); next; next = this.pending.get(this.last + 1)) {

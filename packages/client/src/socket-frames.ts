@@ -42,7 +42,7 @@ export function dispatchFrame(frame: ServerFrame, to: FrameTarget): void {
       to.outbox.ack(frame)
       return
     case 'joined':
-      if (to.rooms.onJoined(frame)) to.emit('joined', frame)
+      to.rooms.onJoined(frame)
       return
     case 'presence':
       to.emit('presence', frame)

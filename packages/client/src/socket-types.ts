@@ -51,6 +51,13 @@ export interface ChatSocketOptions {
   pingIntervalMs?: number
   /** A gap in a room that the server has not filled after this long triggers a re-join with `since` (default 3 s). */
   gapTimeoutMs?: number
+  /**
+   * Reads a page of a room's history after a seq (`GET /api/rooms/:id/messages?after=`): a
+   * join whose replay the server bounded (`joined.skipped`) is read through it, its messages
+   * delivered in order before the live ones. ChatHttp.socketOptions() passes it. Without it the
+   * stream goes on after `skipped.through`, and reading that part is the app's (`joined` event).
+   */
+  history?: (room: string, after: number) => Promise<{ items: Message[]; nextCursor: string | null }>
   /** Makes clientMsgIds (default crypto.randomUUID). */
   newClientMsgId?: () => string
 }
@@ -93,7 +100,10 @@ export type ChatSocketEvents = {
   refused: [info: RefusedInfo]
   /** The sign-in was revoked (close 4001); `refused` follows too. Kept for clients that only care about this one. */
   revoked: []
-  /** The server answered a join (also after every reconnect). */
+  /**
+   * The server answered a join (also after every reconnect); with `skipped`, once that part
+   * was read from history (when `history` is given: else it is the app's to read).
+   */
   joined: [frame: JoinedFrame]
   /** A room's next message, in seq order, once. */
   message: [message: Message]

@@ -59,6 +59,8 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
         else if (event.type === 'pin') this.emit('pin', event)
         else this.emit('update', event)
       },
+      joined: (frame) => this.emit('joined', frame),
+      history: options.history,
       gapTimeoutMs: options.gapTimeoutMs ?? 3_000,
       retryDelay: (refusals) => backoffDelay(refusals, this.backoff),
     })

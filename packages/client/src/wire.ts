@@ -17,6 +17,8 @@ export type OwnUser = {
   banned: boolean
   rooms: string[]
   createdAt: string
+  email: string | null
+  emailVerified: boolean
 }
 
 /** What anyone signed in may see of another user. */
@@ -29,6 +31,9 @@ export type PublicUser = {
   vip: { active: boolean }
   createdAt: string
 }
+
+/** A user in the admin's list: the public view and whether the account is banned. */
+export type AdminUserView = PublicUser & { banned: boolean }
 
 /** A user as named on a post, a room or a message. */
 export type UserRef = { id: string; username: string; displayName: string }
@@ -74,6 +79,39 @@ export type WsTicket = { expiresAt: string; ticket: string }
 
 /** PATCH /api/admin/users/:id */
 export type AdminUserPatch = { role?: 'user' | 'admin' | undefined; banned?: boolean | undefined }
+
+/** GET /api/push/key: the VAPID public key (`applicationServerKey`). */
+export type PushKey = { publicKey: string }
+
+/** POST /api/push/subscriptions: a browser's `PushSubscription.toJSON()`. */
+export type PushSubscriptionBody = {
+  expirationTime?: number | null | undefined
+  endpoint: string
+  keys: { p256dh: string; auth: string }
+}
+
+/** GET /api/me/notifications */
+export type NotifySettings = {
+  rooms: Record<string, 'mentions' | 'all' | 'none'>
+  email: 'off' | 'mentions' | 'digest'
+  push: boolean
+}
+
+/** PATCH /api/me/notifications */
+export type NotifySettingsPatch = {
+  rooms?: Record<string, 'mentions' | 'all' | 'none'> | undefined
+  email?: 'off' | 'mentions' | 'digest' | undefined
+  push?: boolean | undefined
+}
+
+/** POST /api/auth/password/forgot: a username or a mail address. */
+export type ForgotBody = { username: string } | { email: string }
+
+/** POST /api/auth/password/reset */
+export type ResetBody = { password: string; token: string }
+
+/** POST /api/admin/users/:id/reset-link */
+export type ResetLink = { expiresAt: string; url: string }
 
 /** The paging of every list: `?limit=` (1..200) and `?cursor=` from the last page. */
 export type PageQuery = { limit?: number | undefined; cursor?: string | undefined }
@@ -122,6 +160,7 @@ export type Message = {
   clientMsgId?: string | undefined
   id: string
   createdAt: string
+  mentions: string[]
   text: string
   kind: 'system' | 'text' | 'file'
   room: string
@@ -130,7 +169,6 @@ export type Message = {
   editedAt: string | null
   deleted: boolean
   replyTo: { text: string; seq: number; from: UserRef | null } | null
-  mentions: string[]
   reactions: Reaction[]
 }
 
@@ -169,7 +207,7 @@ export type MuteBody = { minutes: number }
 export type KickBody = { minutes?: number | undefined }
 
 /** GET /api/me/unread: one room with unread messages or mentions. */
-export type UnreadItem = { lastSeq: number; room: string; readSeq: number; unread: number; mentions: number }
+export type UnreadItem = { mentions: number; lastSeq: number; room: string; readSeq: number; unread: number }
 
 /** One emoji on a message: how many put it there, and whether I did. */
 export type Reaction = { mine: boolean; emoji: string; count: number }
@@ -249,6 +287,7 @@ export type AuditAction =
   | 'user.role'
   | 'user.ban'
   | 'user.unban'
+  | 'user.reset-link'
   | 'room.kick'
   | 'room.mute'
   | 'room.ban'
@@ -274,6 +313,7 @@ export type AuditQuery = PageQuery & {
     | 'user.role'
     | 'user.ban'
     | 'user.unban'
+    | 'user.reset-link'
     | 'room.kick'
     | 'room.mute'
     | 'room.ban'
@@ -319,7 +359,13 @@ export type SendFrame = {
 }
 
 /** Server → client: the answer to `join`. */
-export type JoinedFrame = { type: 'joined'; lastSeq: number; room: string; online: string[] }
+export type JoinedFrame = {
+  skipped?: { after: number; through: number } | undefined
+  type: 'joined'
+  lastSeq: number
+  room: string
+  online: string[]
+}
 
 /** Server → client: a `send` was stored. */
 export type AckFrame = { id: string; type: 'ack'; createdAt: string; seq: number; clientMsgId: string }
@@ -389,6 +435,8 @@ export const ServerCodes = [
   'NOT_FOUND',
   'USERNAME_TAKEN',
   'NAME_TAKEN',
+  'EMAIL_TAKEN',
+  'INVALID_TOKEN',
   'LAST_ADMIN',
   'SELF_CHANGE',
   'ROOM_FULL',
@@ -406,6 +454,7 @@ export const ServerCodes = [
   'RATE_LIMITED',
   'INTERNAL',
   'UNAVAILABLE',
+  'JOIN_IN_PROGRESS',
   'BAD_FRAME',
 ] as const
 export type ServerCode = (typeof ServerCodes)[number]

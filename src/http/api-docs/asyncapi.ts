@@ -42,7 +42,7 @@ const CLIENT_FRAMES: FrameDoc[] = [
     schema: JoinFrame,
     type: 'join',
     summary:
-      'Start live delivery of a room the user is a member of. With `since`, every message after that seq comes first, in order; then `joined`; then live messages: no gap, no repeat. Not a member: `error` NOT_MEMBER with `ref` = the room.',
+      "Start live delivery of a room the user is a member of. With `since`, every message after that seq comes first, in order; then `joined`; then live messages: no gap, no repeat. A replay past WS_REPLAY_MAX_EVENTS events (or past the socket's replay budget, WS_REPLAY_EVENTS_PER_MINUTE) is not sent: `joined` then carries `skipped` {after, through}, and the client pages that part through GET /api/rooms/{id}/messages?after=. Not a member: `error` NOT_MEMBER with `ref` = the room. A second join of the room before the first's `joined`: `error` JOIN_IN_PROGRESS.",
     reply: 'joined',
   },
   {
@@ -80,7 +80,8 @@ const SERVER_FRAMES: FrameDoc[] = [
     name: 'JoinedFrame',
     schema: JoinedFrame,
     type: 'joined',
-    summary: 'The answer to `join`: the last seq and who is online.',
+    summary:
+      'The answer to `join`: the seq it is live from and who is online; `skipped` when the replay was over its bound and not sent (page `(after, through]` through history).',
   },
   { name: 'AckFrame', schema: AckFrame, type: 'ack', summary: 'A `send` was stored, with its id and seq.' },
   {

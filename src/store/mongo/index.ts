@@ -16,6 +16,8 @@ import { reactionIndexes } from './message-changes.ts'
 import { messageIndexes } from './message-docs.ts'
 import { readIndexes } from './message-unread.ts'
 import { mongoMessages } from './messages.ts'
+import { addNameKeys } from './name-keys.ts'
+import { mongoNotify, notifyIndexes } from './notify.ts'
 import { mongoPins, pinIndexes } from './pins.ts'
 import { mongoPosts, postIndexes } from './posts.ts'
 import { memberIndexes, mongoRooms, roomBarIndexes, roomIndexes } from './rooms.ts'
@@ -39,6 +41,7 @@ const indexes: Record<string, IndexDescription[]> = {
   pins: pinIndexes,
   audit: auditIndexes,
   room_bars: roomBarIndexes,
+  ...notifyIndexes,
 }
 
 /**
@@ -75,6 +78,7 @@ export async function connectMongo(
     for (const spec of specs) await createIndex(db, name, spec)
   }
   await addDisplayNameLower(db)
+  await addNameKeys(db)
   const store: Store = {
     kind: 'mongodb',
     users: mongoUsers(db),
@@ -87,6 +91,7 @@ export async function connectMongo(
     search: mongoSearch(db),
     pins: mongoPins(db),
     audit: mongoAudit(db),
+    ...mongoNotify(db),
     async ping() {
       await db.command({ ping: 1 })
     },

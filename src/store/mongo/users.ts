@@ -1,14 +1,19 @@
-import { type Db, type Filter, type IndexDescription, ObjectId } from 'mongodb'
+import type { Db, Filter, IndexDescription, ObjectId } from 'mongodb'
+import { newId } from '../../ids.ts'
+import { nameKeys, userNameKeys } from '../name-key.ts'
 import { prefixRegex } from '../prefix.ts'
 import type { UserRecord } from '../records.ts'
 import type { UserStore } from '../store.ts'
 import { hex, isDuplicateKey, oid, oidOrNull } from './ids.ts'
+import { mongoNameKeys } from './name-keys.ts'
 
 export interface UserDoc extends Omit<UserRecord, 'id'> {
   _id: ObjectId
   usernameLower: string
   /** Kept in step with displayName by create and update, for the directory's prefix search. */
   displayNameLower: string
+  /** Set once the user's name keys are claimed (src/store/mongo/name-keys.ts). */
+  nameKeyed?: true
 }
 
 /** One VIP extension: `days` added to max(at, the expiry so far). */
@@ -27,7 +32,13 @@ export const userIndexes: IndexDescription[] = [
   { key: { role: 1 }, name: 'role' },
 ]
 
-export const toUser = ({ _id, usernameLower: _, displayNameLower: __, ...rest }: UserDoc): UserRecord => ({
+export const toUser = ({
+  _id,
+  usernameLower: _,
+  displayNameLower: __,
+  nameKeyed: ___,
+  ...rest
+}: UserDoc): UserRecord => ({
   id: hex(_id),
   ...rest,
 })
@@ -44,18 +55,31 @@ export async function addDisplayNameLower(db: Db): Promise<void> {
 export function mongoUsers(db: Db): UserStore {
   const users = db.collection<UserDoc>('users')
   const grants = db.collection<VipGrantDoc>('vip_grants')
+  const keys = mongoNameKeys(db)
   return {
     async create({ id, ...u }) {
+      const _id = oid(id)
+      // The keys first (each one user's under the unique _id), then the user; a refusal
+      // releases what was claimed.
+      const claimed: string[] = []
+      const refuse = async (why: 'taken' | 'name-taken') => {
+        await keys.release(claimed, _id)
+        return why
+      }
+      if (!(await keys.claimAll(nameKeys(u.username), _id, claimed))) return refuse('taken')
+      if (!(await keys.claimAll(nameKeys(u.displayName), _id, claimed))) return refuse('name-taken')
       try {
         await users.insertOne({
-          _id: oid(id),
+          _id,
           usernameLower: u.username.toLowerCase(),
           displayNameLower: u.displayName.toLowerCase(),
+          nameKeyed: true,
           ...u,
         })
         return 'created'
       } catch (err) {
-        if (isDuplicateKey(err)) return 'taken'
+        if (isDuplicateKey(err)) return refuse('taken')
+        await keys.release(claimed, _id)
         throw err
       }
     },
@@ -72,12 +96,42 @@ export function mongoUsers(db: Db): UserStore {
       const _id = oidOrNull(id)
       if (!_id) return null
       const $set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined))
-      if (patch.displayName !== undefined) $set.displayNameLower = patch.displayName.toLowerCase()
-      const doc =
-        Object.keys($set).length === 0
-          ? await users.findOne({ _id })
-          : await users.findOneAndUpdate({ _id }, { $set }, { returnDocument: 'after' })
-      return doc ? toUser(doc) : null
+      const name = patch.displayName
+      if (name === undefined || Object.keys($set).length === 0) {
+        const doc =
+          Object.keys($set).length === 0
+            ? await users.findOne({ _id })
+            : await users.findOneAndUpdate({ _id }, { $set }, { returnDocument: 'after' })
+        return doc ? toUser(doc) : null
+      }
+      $set.displayNameLower = name.toLowerCase()
+      const before = await users.findOne({ _id }, { projection: { username: 1, displayName: 1 } })
+      if (!before) return null
+      // Keys the user's names have already stay theirs (even one an older user holds too); the
+      // new ones are claimed before the write, and the replaced name's are released after it.
+      const held = new Set(userNameKeys(before))
+      const claimed: string[] = []
+      if (
+        !(await keys.claimAll(
+          nameKeys(name).filter((k) => !held.has(k)),
+          _id,
+          claimed,
+        ))
+      ) {
+        await keys.release(claimed, _id)
+        return 'name-taken'
+      }
+      const replaced = await users.findOneAndUpdate({ _id }, { $set }, { returnDocument: 'before' })
+      if (!replaced) {
+        await keys.release(claimed, _id)
+        return null
+      }
+      const keep = userNameKeys({ username: replaced.username, displayName: name })
+      await keys.release(
+        userNameKeys(replaced).filter((k) => !keep.includes(k)),
+        _id,
+      )
+      return toUser({ ...replaced, ...$set })
     },
     async extendVip(id, days, now) {
       const _id = oidOrNull(id)
@@ -85,7 +139,7 @@ export function mongoUsers(db: Db): UserStore {
       // Every extension is an insert into a ledger (inserts never lose one another); the expiry
       // is folded from the whole ledger and cached on the user. A writer that finds the ledger
       // grew while it wrote folds and writes again, so the last write always saw every grant.
-      await grants.insertOne({ _id: new ObjectId(), userId: _id, days, at: now })
+      await grants.insertOne({ _id: oid(newId()), userId: _id, days, at: now })
       for (;;) {
         const all = await grants.find({ userId: _id }).sort({ at: 1, _id: 1 }).toArray()
         let expiry = null as Date | null

@@ -9,6 +9,8 @@ import { sqliteAudit } from './audit.ts'
 import { sqliteCodes } from './codes.ts'
 import { sqliteFiles } from './files.ts'
 import { sqliteMessages } from './messages.ts'
+import { sqliteNotify } from './notify.ts'
+import { ensureNotifySchema } from './notify-schema.ts'
 import { sqlitePins } from './pins.ts'
 import { sqlitePosts } from './posts.ts'
 import { sqliteRooms } from './rooms.ts'
@@ -29,6 +31,7 @@ export function openSqliteStore(dataDir: string): Store {
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
   migrate(db)
+  ensureNotifySchema(db)
   const searchIndex = sqliteSearchIndex(db)
   return {
     kind: 'sqlite',
@@ -42,6 +45,7 @@ export function openSqliteStore(dataDir: string): Store {
     search: sqliteSearch(db, searchIndex),
     pins: sqlitePins(db),
     audit: sqliteAudit(db),
+    ...sqliteNotify(db),
     async ping() {
       db.prepare('SELECT 1').get()
     },

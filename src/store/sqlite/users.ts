@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3'
+import { nameKeys, userNameKeys } from '../name-key.ts'
 import { prefixEnd } from '../prefix.ts'
 import type { UserPatch, UserRecord } from '../records.ts'
 import type { UserStore } from '../store.ts'
@@ -17,6 +18,8 @@ interface Row {
   totp_pending: string | null
   banned: number
   created_at: number
+  email: string | null
+  email_verified: number
 }
 
 const toRecord = (r: Row): UserRecord => ({
@@ -32,6 +35,8 @@ const toRecord = (r: Row): UserRecord => ({
   totpPending: r.totp_pending,
   banned: r.banned === 1,
   createdAt: new Date(r.created_at),
+  email: r.email,
+  emailVerified: r.email_verified === 1,
 })
 
 const columns: Record<keyof UserPatch, [string, (v: never) => unknown]> = {
@@ -43,6 +48,8 @@ const columns: Record<keyof UserPatch, [string, (v: never) => unknown]> = {
   passwordHash: ['password_hash', (v: string) => v],
   totpSecret: ['totp_secret', (v: string | null) => v],
   totpPending: ['totp_pending', (v: string | null) => v],
+  email: ['email', (v: string | null) => v],
+  emailVerified: ['email_verified', (v: boolean) => (v ? 1 : 0)],
 }
 
 export function sqliteUsers(db: Database): UserStore {
@@ -60,20 +67,70 @@ export function sqliteUsers(db: Database): UserStore {
   const admins = db.prepare<[], { n: number }>(
     "SELECT count(*) AS n FROM users WHERE role = 'admin' AND banned = 0",
   )
+  const keyOwner = db.prepare<[string], { user_id: string }>('SELECT user_id FROM name_keys WHERE key = ?')
+  const claimKey = db.prepare('INSERT OR IGNORE INTO name_keys (key, user_id) VALUES (?, ?)')
+  const dropKey = db.prepare('DELETE FROM name_keys WHERE key = ? AND user_id = ?')
+  /** Whether another user holds one of the keys. Checked and claimed in one transaction. */
+  const clash = (keys: string[], userId: string) =>
+    keys.some((k) => {
+      const owner = keyOwner.get(k)?.user_id
+      return owner !== undefined && owner !== userId
+    })
+  const createTx = db.transaction((u: UserRecord): 'created' | 'taken' | 'name-taken' => {
+    if (clash(nameKeys(u.username), u.id)) return 'taken'
+    if (clash(nameKeys(u.displayName), u.id)) return 'name-taken'
+    insert.run({
+      ...u,
+      usernameLower: u.username.toLowerCase(),
+      displayNameLower: u.displayName.toLowerCase(),
+      theme: JSON.stringify(u.theme),
+      vipExpiresAt: ms(u.vipExpiresAt),
+      banned: u.banned ? 1 : 0,
+      createdAt: u.createdAt.getTime(),
+    })
+    for (const k of userNameKeys(u)) claimKey.run(k, u.id)
+    return 'created'
+  })
+  const updateTx = db.transaction((id: string, patch: UserPatch): Row | null | 'name-taken' => {
+    const sets: string[] = []
+    const values: unknown[] = []
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) continue
+      const [col, conv] = columns[key as keyof UserPatch]
+      sets.push(`${col} = ?`)
+      values.push(conv(value as never))
+      if (key === 'displayName') {
+        sets.push('display_name_lower = ?')
+        values.push(String(value).toLowerCase())
+      }
+    }
+    const before = byId.get(id)
+    if (!before) return null
+    if (sets.length === 0) return before
+    const name = patch.displayName
+    if (name !== undefined) {
+      // Keys the user's names have already stay theirs (even one an older user holds too).
+      const held = new Set(userNameKeys({ username: before.username, displayName: before.display_name }))
+      if (
+        clash(
+          nameKeys(name).filter((k) => !held.has(k)),
+          id,
+        )
+      )
+        return 'name-taken'
+      const keep = userNameKeys({ username: before.username, displayName: name })
+      for (const k of held) if (!keep.includes(k)) dropKey.run(k, id)
+      for (const k of keep) claimKey.run(k, id)
+    }
+    return db
+      .prepare<unknown[], Row>(`UPDATE users SET ${sets.join(', ')} WHERE id = ? RETURNING *`)
+      .get(...values, id)!
+  })
 
   return {
     async create(u) {
       try {
-        insert.run({
-          ...u,
-          usernameLower: u.username.toLowerCase(),
-          displayNameLower: u.displayName.toLowerCase(),
-          theme: JSON.stringify(u.theme),
-          vipExpiresAt: ms(u.vipExpiresAt),
-          banned: u.banned ? 1 : 0,
-          createdAt: u.createdAt.getTime(),
-        })
-        return 'created'
+        return createTx(u)
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return 'taken'
         throw err
@@ -88,23 +145,8 @@ export function sqliteUsers(db: Database): UserStore {
       return r ? toRecord(r) : null
     },
     async update(id, patch) {
-      const sets: string[] = []
-      const values: unknown[] = []
-      for (const [key, value] of Object.entries(patch)) {
-        if (value === undefined) continue
-        const [col, conv] = columns[key as keyof UserPatch]
-        sets.push(`${col} = ?`)
-        values.push(conv(value as never))
-        if (key === 'displayName') {
-          sets.push('display_name_lower = ?')
-          values.push(String(value).toLowerCase())
-        }
-      }
-      if (sets.length === 0) return this.get(id)
-      const r = db
-        .prepare<unknown[], Row>(`UPDATE users SET ${sets.join(', ')} WHERE id = ? RETURNING *`)
-        .get(...values, id)
-      return r ? toRecord(r) : null
+      const r = updateTx(id, patch)
+      return r === null || r === 'name-taken' ? r : toRecord(r)
     },
     async extendVip(id, days, now) {
       const r = extend.get(now.getTime(), days * 86_400_000, id)

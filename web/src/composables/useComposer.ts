@@ -66,7 +66,7 @@ export function useComposer(props: { id: string }, live: ChatSocket, toBottom: (
   async function reply(m: Message) {
     replyingTo.value = m
     await nextTick()
-    document.querySelector<HTMLInputElement>('.composer input[name=message]')?.focus()
+    document.querySelector<HTMLElement>('.composer [name=message]')?.focus()
   }
   /** Messages of the room stored (delivered live, or read with history): no longer on their way. */
   function stored(clientMsgIds: Set<string | undefined>) {
