@@ -21,11 +21,17 @@ export const router = createRouter({
       props: true,
       meta: { title: 'User' },
     },
+    {
+      path: '/search',
+      component: () => import('./pages/SearchPage.vue'),
+      meta: { title: 'Search' },
+    },
     { path: '/rooms', component: () => import('./pages/RoomsPage.vue'), meta: { title: 'Rooms' } },
     {
       path: '/rooms/:id',
       component: () => import('./pages/RoomPage.vue'),
-      props: true,
+      // `?at=SEQ` opens the room at that message (a search hit, a pin).
+      props: (to) => ({ id: String(to.params.id), at: Number(to.query.at) || undefined }),
       // Fills the middle of the layout: the page scrolls its own message list.
       meta: { title: 'Room', fills: true },
     },
