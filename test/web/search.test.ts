@@ -160,6 +160,7 @@ t.test('search and pins in the web app, two people in Chromium', async (t) => {
   )
   t.same((await bob.locator('.group h2 a').allInnerTexts()).sort(), ['#Garden', '#Tea'], 'grouped by room')
   t.same(await seriousA11yViolations(bob), [], 'the search results: no serious accessibility violation')
+  await bob.locator('main').focus()
   await screenshot(bob, 'search')
   await bob.getByLabel('Room', { exact: true }).selectOption({ label: '#Garden' })
   await waitForTrue(bob, `document.querySelectorAll('a.hit').length === 1`)
