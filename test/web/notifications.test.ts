@@ -188,12 +188,11 @@ t.test('notifications in the web app, in Chromium', async (t) => {
     20_000,
   )
   const payload = service.of(sub.id).find((r) => r.payload.seq === mention.seq)!.payload
-  t.match(payload, {
-    room,
-    seq: mention.seq,
-    from: { displayName: 'Alice' },
-    url: `/rooms/${room}?seq=${mention.seq}`,
-  })
+  t.match(
+    payload,
+    { room, seq: mention.seq, from: { displayName: 'Alice' }, url: `/rooms/${room}?seq=${mention.seq}` },
+    'the server pushed the mention to the push service, decrypted there',
+  )
 
   await bob.goto('/me')
   await bob.getByRole('heading', { name: 'Personal centre' }).waitFor()
@@ -277,7 +276,7 @@ t.test('notifications in the web app, in Chromium', async (t) => {
   await bob.getByRole('button', { name: 'Send the link again' }).click()
   await bob.getByRole('status').filter({ hasText: 'Sent again' }).waitFor()
   await until(() => smtp.to('bob@example.org').length === 2, 'sent again')
-  await bob.locator('#h-notify').scrollIntoViewIfNeeded()
+  await bob.evaluate('document.getElementById("h-notify").scrollIntoView({ block: "start" })')
   await screenshot(bob, 'notification-settings')
   t.same(await seriousA11yViolations(bob), [], 'the settings: no serious accessibility violation')
   const verifyLink = linkPath(smtp.to('bob@example.org')[1]!.link)
