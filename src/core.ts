@@ -25,6 +25,8 @@ import { Publisher } from './realtime/publisher.ts'
 import { ChatService } from './rooms/chat.ts'
 import { ChatState } from './rooms/chat-state.ts'
 import { RoomService } from './rooms/rooms.ts'
+import { SearchBackfill } from './search/backfill.ts'
+import { SearchService } from './search/search.ts'
 import { loadOrCreateSecret } from './secret.ts'
 import type { Store } from './store/store.ts'
 import { FileService } from './transfers/service.ts'
@@ -45,6 +47,7 @@ export interface Core {
   readonly rooms: RoomService
   readonly chat: ChatService
   readonly files: FileService
+  readonly search: SearchService
   readonly audit: AuditService
   /** Push subscriptions and notification settings; mail addresses and password resets. */
   readonly notify: NotifyService
@@ -183,6 +186,9 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     log,
   )
 
+  // Messages stored before search existed are indexed in the background, by one instance at a time.
+  const backfill = new SearchBackfill(store, log, metrics)
+  backfill.start()
   await notifications.start()
 
   return {
@@ -196,6 +202,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     rooms,
     chat,
     files,
+    search: new SearchService(store),
     audit,
     notify: notifications.notify,
     recovery: notifications.recovery,
@@ -206,6 +213,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     ready: () => adapters.ping(),
     async close() {
       const warn = (err: unknown) => log.warn({ err }, 'error while closing')
+      await backfill.stop()
       await notifications.stop().catch(warn)
       try {
         hub.close()
