@@ -314,7 +314,7 @@ contract('mongodb', async (t) => {
         .db()
         .collection('messages')
         .updateMany({}, { $unset: { terms: '' } })
-      await client.db().collection('jobs').deleteMany({})
+      await client.db().collection('search_state').deleteMany({})
     },
   }
 })

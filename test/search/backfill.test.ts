@@ -194,7 +194,7 @@ suite('mongodb', async (t) => {
         .db()
         .collection('messages')
         .updateMany({}, { $unset: { terms: '' } })
-      await client.db().collection('jobs').deleteMany({})
+      await client.db().collection('search_state').deleteMany({})
     },
   }
 })

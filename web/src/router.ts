@@ -13,6 +13,21 @@ export const router = createRouter({
       component: () => import('./pages/LoginPage.vue'),
       meta: { public: true, title: 'Sign in' },
     },
+    {
+      path: '/forgot-password',
+      component: () => import('./pages/ForgotPage.vue'),
+      meta: { public: true, title: 'Forgot your password' },
+    },
+    {
+      path: '/reset-password',
+      component: () => import('./pages/ResetPage.vue'),
+      meta: { public: true, title: 'New password' },
+    },
+    {
+      path: '/verify-email',
+      component: () => import('./pages/VerifyEmailPage.vue'),
+      meta: { public: true, title: 'Verify your mail address' },
+    },
     { path: '/me', component: () => import('./pages/MePage.vue'), meta: { title: 'Personal centre' } },
     { path: '/users', component: () => import('./pages/UsersPage.vue'), meta: { title: 'People' } },
     {
@@ -31,7 +46,8 @@ export const router = createRouter({
       path: '/rooms/:id',
       component: () => import('./pages/RoomPage.vue'),
       // `?at=SEQ` opens the room at that message (a search hit, a pin).
-      props: (to) => ({ id: String(to.params.id), at: Number(to.query.at) || undefined }),
+      // `?at=` (a search hit, a pin) or `?seq=` (a notification's link): open at that message.
+      props: (to) => ({ id: String(to.params.id), at: Number(to.query.at ?? to.query.seq) || undefined }),
       // Fills the middle of the layout: the page scrolls its own message list.
       meta: { title: 'Room', fills: true },
     },

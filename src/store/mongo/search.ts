@@ -58,7 +58,7 @@ export const searchFilter = (q: Parameters<SearchStore['candidates']>[0]): Filte
 export function mongoSearch(db: Db): SearchStore {
   const messages = messagesOf(db)
   const leases = db.collection<LeaseDoc>('leases')
-  const jobs = db.collection<JobDoc>('jobs')
+  const jobs = db.collection<JobDoc>('search_state')
   return {
     async candidates(q) {
       if (q.rooms.length === 0 || q.terms.length === 0) return { items: [], next: null }

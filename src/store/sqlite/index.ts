@@ -9,6 +9,7 @@ import { sqliteAudit } from './audit.ts'
 import { sqliteCodes } from './codes.ts'
 import { sqliteFiles } from './files.ts'
 import { sqliteMessages } from './messages.ts'
+import { fillNameKeys } from './name-keys.ts'
 import { sqliteNotify } from './notify.ts'
 import { ensureNotifySchema } from './notify-schema.ts'
 import { sqlitePins } from './pins.ts'
@@ -31,6 +32,7 @@ export function openSqliteStore(dataDir: string): Store {
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
   migrate(db)
+  fillNameKeys(db)
   ensureNotifySchema(db)
   const searchIndex = sqliteSearchIndex(db)
   return {

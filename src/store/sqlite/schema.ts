@@ -1,6 +1,5 @@
 // Schema migrations, applied in order; PRAGMA user_version records how many ran.
 import type { Database } from 'better-sqlite3'
-import { nameKeys } from '../name-key.ts'
 
 const migrations: string[] = [
   `CREATE TABLE users (
@@ -162,16 +161,13 @@ const migrations: string[] = [
    CREATE INDEX audit_action ON audit(action, at DESC, id DESC);`,
   // Name keys (src/store/name-key.ts): each key of a username or display name belongs to one
   // user, so a name confusable with another user's is refused by the primary key. The users
-  // stored before get theirs oldest first, usernames before display names; a key someone older
-  // holds is not given again (both keep their names; only new names are checked).
+  // stored before get theirs when the store opens (name-keys.ts, while `filled` is 0).
   `CREATE TABLE name_keys (
      key TEXT PRIMARY KEY,
      user_id TEXT NOT NULL
    );
-   INSERT OR IGNORE INTO name_keys (key, user_id)
-     SELECT k.value, u.id FROM users u, json_each(js_name_keys(u.username)) k ORDER BY u.created_at, u.id;
-   INSERT OR IGNORE INTO name_keys (key, user_id)
-     SELECT k.value, u.id FROM users u, json_each(js_name_keys(u.display_name)) k ORDER BY u.created_at, u.id;`,
+   CREATE TABLE name_keys_state (id INTEGER PRIMARY KEY CHECK (id = 1), filled INTEGER NOT NULL);
+   INSERT INTO name_keys_state (id, filled) VALUES (1, 0);`,
   // Message search (src/store/sqlite/search.ts): a contentless FTS5 table of each message's
   // terms (src/search/terms.ts), keyed by the message's search_id, which orders messages newest
   // last (new ones count up, the backfill of older ones counts down from 0); new messages go in
@@ -214,9 +210,6 @@ const migrations: string[] = [
 export function migrate(db: Database): void {
   const current = db.pragma('user_version', { simple: true }) as number
   db.function('js_lower', { deterministic: true }, (s: unknown) => String(s ?? '').toLowerCase())
-  db.function('js_name_keys', { deterministic: true }, (s: unknown) =>
-    JSON.stringify(nameKeys(String(s ?? ''))),
-  )
   for (let v = current; v < migrations.length; v++) {
     db.transaction(() => {
       db.exec(migrations[v]!)
