@@ -25,6 +25,8 @@ import { Publisher } from './realtime/publisher.ts'
 import { ChatService } from './rooms/chat.ts'
 import { ChatState } from './rooms/chat-state.ts'
 import { RoomService } from './rooms/rooms.ts'
+import { BlockService, notifyBlocks } from './safety/blocks.ts'
+import { ReportService } from './safety/reports.ts'
 import { loadOrCreateSecret } from './secret.ts'
 import type { Store } from './store/store.ts'
 import { FileService } from './transfers/service.ts'
@@ -46,6 +48,9 @@ export interface Core {
   readonly chat: ChatService
   readonly files: FileService
   readonly audit: AuditService
+  /** Who blocks whom; reports of messages and their decisions. */
+  readonly blocks: BlockService
+  readonly reports: ReportService
   /** Push subscriptions and notification settings; mail addresses and password resets. */
   readonly notify: NotifyService
   readonly recovery: RecoveryService
@@ -125,6 +130,8 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     audit,
     passwords,
     log,
+    // A blocked user's mentions and replies notify the blocker of nothing.
+    blocks: notifyBlocks(chatState),
   })
   const loginWindow = config.LOGIN_WINDOW_MINUTES * 60
   const accounts = new AccountService({
@@ -197,6 +204,8 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     chat,
     files,
     audit,
+    blocks: new BlockService(store),
+    reports: new ReportService(store, rooms, chat, audit, limit('report-user', config.RATE_REPORTS, 3600)),
     notify: notifications.notify,
     recovery: notifications.recovery,
     hub,

@@ -64,6 +64,7 @@ const EXPECTED = [
   ...['deleteRoom', 'uploadFile', 'downloadFile', 'downloadFileHead'],
   ...['mintInviteCodes', 'mintActivationCodes', 'listCodes', 'revokeCode', 'listUsersForAdmin', 'updateUser'],
   ...['listAudit'],
+  ...['blockUser', 'unblockUser', 'reportMessage', 'listReports', 'decideReport'],
 ]
 
 type Operation = {

@@ -16,6 +16,7 @@ export type OwnUser = {
   totpEnabled: boolean
   banned: boolean
   rooms: string[]
+  blocked: string[]
   createdAt: string
   email: string | null
   emailVerified: boolean
@@ -256,6 +257,7 @@ export type AuditAction =
   | 'room.ban'
   | 'room.unban'
   | 'message.delete'
+  | 'report.decide'
 
 /** One action of an admin or a room creator on someone else, as the audit log keeps it. */
 export type AuditEntry = {
@@ -282,6 +284,7 @@ export type AuditQuery = PageQuery & {
     | 'room.ban'
     | 'room.unban'
     | 'message.delete'
+    | 'report.decide'
     | undefined
   target?: string | undefined
 }
@@ -404,6 +407,10 @@ export const ServerCodes = [
   'TOO_MANY_REACTIONS',
   'BANNED_FROM_ROOM',
   'MUTED',
+  'BLOCKED',
+  'ALREADY_REPORTED',
+  'ALREADY_DECIDED',
+  'TOO_MANY_BLOCKS',
   'TIMEOUT',
   'TOO_LARGE',
   'URI_TOO_LONG',

@@ -10,6 +10,7 @@ import {
 } from 'mongodb'
 import type { Store } from '../store.ts'
 import { auditIndexes, mongoAudit } from './audit.ts'
+import { blockIndexes, mongoBlocks } from './blocks.ts'
 import { codeIndexes, codeUseIndexes, mongoCodes } from './codes.ts'
 import { fileIndexes, mongoFiles } from './files.ts'
 import { reactionIndexes } from './message-changes.ts'
@@ -19,6 +20,7 @@ import { mongoMessages } from './messages.ts'
 import { addNameKeys } from './name-keys.ts'
 import { mongoNotify, notifyIndexes } from './notify.ts'
 import { mongoPosts, postIndexes } from './posts.ts'
+import { mongoReports, reportIndexes } from './reports.ts'
 import { memberIndexes, mongoRooms, roomBarIndexes, roomIndexes } from './rooms.ts'
 import { mongoSessions, sessionIndexes } from './sessions.ts'
 import { addDisplayNameLower, mongoUsers, userIndexes, vipGrantIndexes } from './users.ts'
@@ -38,6 +40,8 @@ const indexes: Record<string, IndexDescription[]> = {
   files: fileIndexes,
   audit: auditIndexes,
   room_bars: roomBarIndexes,
+  blocks: blockIndexes,
+  reports: reportIndexes,
   ...notifyIndexes,
 }
 
@@ -86,6 +90,8 @@ export async function connectMongo(
     messages: mongoMessages(db),
     files: mongoFiles(db),
     audit: mongoAudit(db),
+    blocks: mongoBlocks(db),
+    reports: mongoReports(db),
     ...mongoNotify(db),
     async ping() {
       await db.command({ ping: 1 })

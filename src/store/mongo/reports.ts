@@ -1,0 +1,93 @@
+// Reports on MongoDB. One open report per reporter and message: `openKey` is the triple while
+// the report is open and the report's own id once decided, under a plain unique index (FerretDB
+// 1.x has no partial indexes), so a racing second report is refused by the index and a decided
+// one frees the triple. Deciding is one conditional update on `status: 'open'`.
+import type { Collection, Db, Filter, IndexDescription, ObjectId } from 'mongodb'
+import type { ReportRecord } from '../records.ts'
+import type { ReportStore } from '../store.ts'
+import { hex, isDuplicateKey, oid, oidOrNull } from './ids.ts'
+
+interface ReportDoc extends Omit<ReportRecord, 'id'> {
+  _id: ObjectId
+  openKey: string
+  /** Flat copies for the filters. */
+  roomId: string
+  reporterId: string
+}
+
+export const reportIndexes: IndexDescription[] = [
+  { key: { openKey: 1 }, name: 'one_open', unique: true },
+  { key: { status: 1, _id: -1 }, name: 'by_status' },
+  { key: { roomCreatorId: 1, _id: -1 }, name: 'by_room_creator' },
+]
+
+const openKey = (r: Pick<ReportRecord, 'reporter' | 'room' | 'message'>) =>
+  `${r.reporter.id}:${r.room.id}:${r.message.seq}`
+
+const toRecord = ({ _id, openKey: _k, roomId: _r, reporterId: _p, ...rest }: ReportDoc): ReportRecord => ({
+  id: hex(_id),
+  ...rest,
+})
+
+export function mongoReports(db: Db): ReportStore {
+  const reports: Collection<ReportDoc> = db.collection<ReportDoc>('reports')
+  return {
+    async create({ id, ...report }) {
+      try {
+        await reports.insertOne({
+          _id: oid(id),
+          ...report,
+          openKey: report.status === 'open' ? openKey(report) : id,
+          roomId: report.room.id,
+          reporterId: report.reporter.id,
+        })
+        return 'created'
+      } catch (err) {
+        if (isDuplicateKey(err)) return 'duplicate'
+        throw err
+      }
+    },
+    async get(id) {
+      const _id = oidOrNull(id)
+      const doc = _id && (await reports.findOne({ _id }))
+      return doc ? toRecord(doc) : null
+    },
+    async list({ status, roomCreator, limit, after }) {
+      const filter: Filter<ReportDoc> = {}
+      if (status !== undefined) filter.status = status
+      if (roomCreator !== undefined) filter.roomCreatorId = roomCreator
+      if (after) filter._id = { $lt: oid(after[0] as string) }
+      const docs = await reports
+        .find(filter)
+        .sort({ _id: -1 })
+        .limit(limit + 1)
+        .toArray()
+      return docs.map(toRecord)
+    },
+    async decide(id, by, decision) {
+      const _id = oidOrNull(id)
+      if (!_id) return null
+      const doc = await reports.findOneAndUpdate(
+        { _id, status: 'open' },
+        { $set: { status: decision.status, decidedBy: by, decision, openKey: id } },
+        { returnDocument: 'after' },
+      )
+      return doc ? toRecord(doc) : null
+    },
+    async reopen(id, decision) {
+      const _id = oid(id)
+      const doc = await reports.findOne({ _id })
+      if (!doc || doc.status === 'open' || doc.decision?.at.getTime() !== decision.at.getTime()) return false
+      try {
+        const res = await reports.updateOne(
+          { _id, status: doc.status, 'decision.at': decision.at },
+          { $set: { status: 'open', decidedBy: null, decision: null, openKey: openKey(doc) } },
+        )
+        return res.modifiedCount > 0
+      } catch (err) {
+        if (isDuplicateKey(err)) return false
+        throw err
+      }
+    },
+  }
+}
