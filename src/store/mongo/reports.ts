@@ -1,11 +1,20 @@
 // Reports on MongoDB. One open report per reporter and message: `openKey` is the triple while
 // the report is open and the report's own id once decided, under a plain unique index (FerretDB
 // 1.x has no partial indexes), so a racing second report is refused by the index and a decided
-// one frees the triple. Deciding is one conditional update on `status: 'open'`.
+// one frees the triple. Deciding claims the report by inserting its id into `report_claims`
+// (the primary key picks one winner: FerretDB 1.x runs a conditional update as a read, then a
+// write, so two could pass `status: 'open'`), then writes the decision. A crash between the two
+// leaves the report open but claimed (undecidable): the claim names its decider and time.
 import type { Collection, Db, Filter, IndexDescription, ObjectId } from 'mongodb'
 import type { ReportRecord } from '../records.ts'
 import type { ReportStore } from '../store.ts'
 import { hex, isDuplicateKey, oid, oidOrNull } from './ids.ts'
+
+interface ClaimDoc {
+  _id: string
+  by: string
+  at: Date
+}
 
 interface ReportDoc extends Omit<ReportRecord, 'id'> {
   _id: ObjectId
@@ -24,6 +33,10 @@ export const reportIndexes: IndexDescription[] = [
 const openKey = (r: Pick<ReportRecord, 'reporter' | 'room' | 'message'>) =>
   `${r.reporter.id}:${r.room.id}:${r.message.seq}`
 
+/** A unique index refused an update: 11000, or FerretDB 1.x's InternalError naming PostgreSQL's duplicate key. */
+const refusedAsDuplicate = (err: unknown) =>
+  isDuplicateKey(err) || /duplicate key value/.test((err as { message?: string }).message ?? '')
+
 const toRecord = ({ _id, openKey: _k, roomId: _r, reporterId: _p, ...rest }: ReportDoc): ReportRecord => ({
   id: hex(_id),
   ...rest,
@@ -31,6 +44,7 @@ const toRecord = ({ _id, openKey: _k, roomId: _r, reporterId: _p, ...rest }: Rep
 
 export function mongoReports(db: Db): ReportStore {
   const reports: Collection<ReportDoc> = db.collection<ReportDoc>('reports')
+  const claims = db.collection<ClaimDoc>('report_claims')
   return {
     async create({ id, ...report }) {
       try {
@@ -66,18 +80,24 @@ export function mongoReports(db: Db): ReportStore {
     },
     async decide(id, by, decision) {
       const _id = oidOrNull(id)
-      if (!_id) return null
-      const doc = await reports.findOneAndUpdate(
-        { _id, status: 'open' },
-        { $set: { status: decision.status, decidedBy: by, decision, openKey: id } },
-        { returnDocument: 'after' },
-      )
-      return doc ? toRecord(doc) : null
+      const doc = _id && (await reports.findOne({ _id }))
+      if (!_id || !doc || doc.status !== 'open') return null
+      try {
+        await claims.insertOne({ _id: id, by: by.id, at: decision.at })
+      } catch (err) {
+        if (isDuplicateKey(err)) return null
+        throw err
+      }
+      const $set = { status: decision.status, decidedBy: by, decision, openKey: id }
+      await reports.updateOne({ _id }, { $set })
+      return toRecord({ ...doc, ...$set })
     },
     async reopen(id, decision) {
       const _id = oid(id)
       const doc = await reports.findOne({ _id })
       if (!doc || doc.status === 'open' || doc.decision?.at.getTime() !== decision.at.getTime()) return false
+      // The claim goes first: until the report is open again, a new decider still finds it decided.
+      await claims.deleteOne({ _id: id, at: decision.at })
       try {
         const res = await reports.updateOne(
           { _id, status: doc.status, 'decision.at': decision.at },
@@ -85,7 +105,7 @@ export function mongoReports(db: Db): ReportStore {
         )
         return res.modifiedCount > 0
       } catch (err) {
-        if (isDuplicateKey(err)) return false
+        if (refusedAsDuplicate(err)) return false
         throw err
       }
     },
