@@ -289,6 +289,53 @@ export type AuditQuery = PageQuery & {
   target?: string | undefined
 }
 
+/** A report of a message, the message kept as it was when reported. */
+export type Report = {
+  message: ReportedMessage
+  id: string
+  createdAt: string
+  room: { id: string; name: string }
+  status: 'open' | 'resolved' | 'dismissed'
+  reason: 'spam' | 'abuse' | 'other'
+  note: string
+  reporter: { id: string; username: string }
+  decidedBy: { id: string; username: string } | null
+  decision: {
+    status: 'resolved' | 'dismissed'
+    at: string
+    action: 'delete' | 'mute' | 'kick' | 'ban' | null
+  } | null
+}
+
+/** The reported message as it was when reported. */
+export type ReportedMessage = {
+  createdAt: string
+  text: string
+  kind: 'system' | 'text' | 'file'
+  seq: number
+  file: FileInfo | null
+  from: UserRef | null
+  editedAt: string | null
+}
+
+/** POST /api/reports */
+export type ReportBody = {
+  note?: string | undefined
+  room: string
+  seq: number
+  reason: 'spam' | 'abuse' | 'other'
+}
+
+/** GET /api/admin/reports */
+export type ReportsQuery = PageQuery & { status?: 'open' | 'resolved' | 'dismissed' | undefined }
+
+/** PATCH /api/admin/reports/:id */
+export type DecideBody = {
+  minutes?: number | undefined
+  action?: 'delete' | 'mute' | 'kick' | 'ban' | undefined
+  status: 'resolved' | 'dismissed'
+}
+
 /** Any frame a client sends on /ws. */
 export type ClientFrame =
   | JoinFrame
