@@ -27,6 +27,8 @@ import { ChatState } from './rooms/chat-state.ts'
 import { RoomService } from './rooms/rooms.ts'
 import { BlockService, notifyBlocks } from './safety/blocks.ts'
 import { ReportService } from './safety/reports.ts'
+import { SearchBackfill } from './search/backfill.ts'
+import { SearchService } from './search/search.ts'
 import { loadOrCreateSecret } from './secret.ts'
 import type { Store } from './store/store.ts'
 import { FileService } from './transfers/service.ts'
@@ -47,6 +49,7 @@ export interface Core {
   readonly rooms: RoomService
   readonly chat: ChatService
   readonly files: FileService
+  readonly search: SearchService
   readonly audit: AuditService
   /** Who blocks whom; reports of messages and their decisions. */
   readonly blocks: BlockService
@@ -190,6 +193,9 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     log,
   )
 
+  // Messages stored before search existed are indexed in the background, by one instance at a time.
+  const backfill = new SearchBackfill(store, log, metrics)
+  backfill.start()
   await notifications.start()
 
   return {
@@ -203,6 +209,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     rooms,
     chat,
     files,
+    search: new SearchService(store),
     audit,
     blocks: new BlockService(store),
     reports: new ReportService(store, rooms, chat, audit, limit('report-user', config.RATE_REPORTS, 3600)),
@@ -215,6 +222,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     ready: () => adapters.ping(),
     async close() {
       const warn = (err: unknown) => log.warn({ err }, 'error while closing')
+      await backfill.stop()
       await notifications.stop().catch(warn)
       try {
         hub.close()

@@ -19,9 +19,11 @@ import { readIndexes } from './message-unread.ts'
 import { mongoMessages } from './messages.ts'
 import { addNameKeys } from './name-keys.ts'
 import { mongoNotify, notifyIndexes } from './notify.ts'
+import { mongoPins, pinIndexes } from './pins.ts'
 import { mongoPosts, postIndexes } from './posts.ts'
 import { mongoReports, reportIndexes } from './reports.ts'
 import { memberIndexes, mongoRooms, roomBarIndexes, roomIndexes } from './rooms.ts'
+import { mongoSearch } from './search.ts'
 import { mongoSessions, sessionIndexes } from './sessions.ts'
 import { addDisplayNameLower, mongoUsers, userIndexes, vipGrantIndexes } from './users.ts'
 
@@ -38,6 +40,7 @@ const indexes: Record<string, IndexDescription[]> = {
   reactions: reactionIndexes,
   reads: readIndexes,
   files: fileIndexes,
+  pins: pinIndexes,
   audit: auditIndexes,
   room_bars: roomBarIndexes,
   blocks: blockIndexes,
@@ -89,6 +92,8 @@ export async function connectMongo(
     rooms: mongoRooms(db),
     messages: mongoMessages(db),
     files: mongoFiles(db),
+    search: mongoSearch(db),
+    pins: mongoPins(db),
     audit: mongoAudit(db),
     blocks: mongoBlocks(db),
     reports: mongoReports(db),

@@ -13,10 +13,13 @@ import { sqliteMessages } from './messages.ts'
 import { fillNameKeys } from './name-keys.ts'
 import { sqliteNotify } from './notify.ts'
 import { ensureNotifySchema } from './notify-schema.ts'
+import { sqlitePins } from './pins.ts'
 import { sqlitePosts } from './posts.ts'
 import { sqliteReports } from './reports.ts'
 import { sqliteRooms } from './rooms.ts'
 import { migrate } from './schema.ts'
+import { sqliteSearch } from './search.ts'
+import { sqliteSearchIndex } from './search-index.ts'
 import { sqliteSessions } from './sessions.ts'
 import { sqliteUsers } from './users.ts'
 
@@ -33,6 +36,7 @@ export function openSqliteStore(dataDir: string): Store {
   migrate(db)
   fillNameKeys(db)
   ensureNotifySchema(db)
+  const searchIndex = sqliteSearchIndex(db)
   return {
     kind: 'sqlite',
     users: sqliteUsers(db),
@@ -40,8 +44,10 @@ export function openSqliteStore(dataDir: string): Store {
     codes: sqliteCodes(db),
     posts: sqlitePosts(db),
     rooms: sqliteRooms(db),
-    messages: sqliteMessages(db),
+    messages: sqliteMessages(db, searchIndex),
     files: sqliteFiles(db),
+    search: sqliteSearch(db, searchIndex),
+    pins: sqlitePins(db),
     audit: sqliteAudit(db),
     blocks: sqliteBlocks(db),
     reports: sqliteReports(db),

@@ -168,6 +168,43 @@ const migrations: string[] = [
    );
    CREATE TABLE name_keys_state (id INTEGER PRIMARY KEY CHECK (id = 1), filled INTEGER NOT NULL);
    INSERT INTO name_keys_state (id, filled) VALUES (1, 0);`,
+  // Message search (src/store/sqlite/search.ts): a contentless FTS5 table of each message's
+  // terms (src/search/terms.ts), keyed by the message's search_id, which orders messages newest
+  // last (new ones count up, the backfill of older ones counts down from 0); new messages go in
+  // together once FLUSH_AT of them wait above the watermark (search-index.ts). The terms are
+  // plain words and CJK bigrams separated by spaces, so the ascii tokenizer only splits on
+  // them; detail=none keeps no positions (phrases are checked on the text). messages_unindexed
+  // holds what the backfill has left. Pins, and leases (one holder of a job at a time).
+  `ALTER TABLE messages ADD COLUMN search_id INTEGER;
+   CREATE UNIQUE INDEX messages_search ON messages(search_id);
+   CREATE INDEX messages_unindexed ON messages(id) WHERE search_id IS NULL AND target IS NULL AND deleted = 0;
+   CREATE VIRTUAL TABLE message_search USING fts5(
+     terms, content='', contentless_delete=1, detail=none, tokenize='ascii'
+   );
+   CREATE TABLE pins (
+     room_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     pinned_by TEXT,
+     pinned_at INTEGER NOT NULL,
+     PRIMARY KEY (room_id, seq)
+   );
+   CREATE INDEX pins_latest ON pins(room_id, pinned_at DESC);
+   CREATE TABLE leases (
+     name TEXT PRIMARY KEY,
+     holder TEXT NOT NULL,
+     until INTEGER NOT NULL
+   );
+   -- A room's deletion takes its messages' terms and its pins with it.
+   -- Every message with a search_id up to indexed_upto is in message_search (search-index.ts).
+   CREATE TABLE search_state (id INTEGER PRIMARY KEY CHECK (id = 1), indexed_upto INTEGER NOT NULL);
+   INSERT INTO search_state (id, indexed_upto) VALUES (1, 0);
+   CREATE TRIGGER messages_unsearch AFTER DELETE ON messages
+   WHEN old.search_id IS NOT NULL AND old.search_id <= (SELECT indexed_upto FROM search_state) BEGIN
+     DELETE FROM message_search WHERE rowid = old.search_id;
+   END;
+   CREATE TRIGGER rooms_unpin AFTER DELETE ON rooms BEGIN
+     DELETE FROM pins WHERE room_id = old.id;
+   END;`,
   // Safety: who blocks whom (a user's list, newest first); reports of messages with the message
   // as it was, one open report per reporter and message (the partial unique index), newest first.
   `CREATE TABLE blocks (
