@@ -27,6 +27,7 @@ import postRoutes from '../plugins/routes/posts.ts'
 import protocolRoutes from '../plugins/routes/protocol.ts'
 import pushRoutes from '../plugins/routes/push.ts'
 import recoveryRoutes from '../plugins/routes/recovery.ts'
+import reportRoutes from '../plugins/routes/reports.ts'
 import roomRoutes from '../plugins/routes/rooms.ts'
 import searchRoutes from '../plugins/routes/search.ts'
 import userRoutes from '../plugins/routes/users.ts'
@@ -126,6 +127,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(roomRoutes, { prefix: '/api/rooms' })
   await app.register(searchRoutes, { prefix: '/api/search' })
   await app.register(dmRoutes, { prefix: '/api/dms' })
+  await app.register(reportRoutes, { prefix: '/api' })
   // Push, notification settings, mail addresses and resets: routes under /api/push, /api/me,
   // /api/auth and /api/admin, kept together by feature.
   await app.register(pushRoutes, { prefix: '/api' })

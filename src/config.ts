@@ -121,6 +121,7 @@ export const ConfigSchema = Type.Object({
   LOGIN_WINDOW_MINUTES: Int('the window of the two login failure counts, in minutes', 15, 1, 24 * 60),
   RATE_REGISTER_IP: Int('registrations per hour per client address', 20, 1),
   RATE_POST_USER: Int('wall posts per minute per user', 20, 1),
+  RATE_REPORTS: Int('reports of messages (`POST /api/reports`) per hour per user', 20, 1),
   METRICS_TOKEN: Type.Optional(
     Type.String({
       minLength: 16,

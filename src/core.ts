@@ -25,6 +25,8 @@ import { Publisher } from './realtime/publisher.ts'
 import { ChatService } from './rooms/chat.ts'
 import { ChatState } from './rooms/chat-state.ts'
 import { RoomService } from './rooms/rooms.ts'
+import { BlockService, notifyBlocks } from './safety/blocks.ts'
+import { ReportService } from './safety/reports.ts'
 import { SearchBackfill } from './search/backfill.ts'
 import { SearchService } from './search/search.ts'
 import { loadOrCreateSecret } from './secret.ts'
@@ -49,6 +51,9 @@ export interface Core {
   readonly files: FileService
   readonly search: SearchService
   readonly audit: AuditService
+  /** Who blocks whom; reports of messages and their decisions. */
+  readonly blocks: BlockService
+  readonly reports: ReportService
   /** Push subscriptions and notification settings; mail addresses and password resets. */
   readonly notify: NotifyService
   readonly recovery: RecoveryService
@@ -128,6 +133,8 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     audit,
     passwords,
     log,
+    // A blocked user's mentions and replies notify the blocker of nothing.
+    blocks: notifyBlocks(chatState),
   })
   const loginWindow = config.LOGIN_WINDOW_MINUTES * 60
   const accounts = new AccountService({
@@ -204,6 +211,8 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     files,
     search: new SearchService(store),
     audit,
+    blocks: new BlockService(store),
+    reports: new ReportService(store, rooms, chat, audit, limit('report-user', config.RATE_REPORTS, 3600)),
     notify: notifications.notify,
     recovery: notifications.recovery,
     hub,

@@ -14,9 +14,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'openDm',
         tags: ['rooms'],
         summary:
-          'The one direct room with a user, created on first use (no VIP needed); the same from either side',
+          'The one direct room with a user, created on first use (no VIP needed); the same from either side. 403 BLOCKED when either blocks the other',
         body: DmBody,
-        response: { 200: Type.Object({ room: Room }), ...errors('UNAUTHENTICATED', 'NOT_FOUND') },
+        response: { 200: Type.Object({ room: Room }), ...errors('UNAUTHENTICATED', 'BLOCKED', 'NOT_FOUND') },
       },
     },
     async (request) => ({ room: await rooms.openDm(request.auth.userId, request.body.userId) }),

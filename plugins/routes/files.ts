@@ -79,7 +79,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         body: UploadBody,
         response: {
           201: Type.Object({ file: FileInfo, message: Message }),
-          ...errors('UNAUTHENTICATED', 'NOT_MEMBER', 'NOT_FOUND', 'TOO_LARGE', 'RATE_LIMITED'),
+          ...errors('UNAUTHENTICATED', 'NOT_MEMBER', 'BLOCKED', 'NOT_FOUND', 'TOO_LARGE', 'RATE_LIMITED'),
         },
       },
     },

@@ -2,13 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { type Static, Type } from 'typebox'
 import { errors } from '../../src/schemas/common.ts'
 import { UnreadItem } from '../../src/schemas/rooms.ts'
+import { UserIdParams } from '../../src/schemas/safety.ts'
 import { CodeBody, OwnUser, PasswordChange, ProfilePatch } from '../../src/schemas/users.ts'
 
 const UserAnswer = Type.Object({ user: OwnUser })
 const JSON_UTF8 = 'application/json; charset=utf-8'
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const { accounts, chat } = app.core
+  const { accounts, chat, blocks } = app.core
   const tags = ['me']
   app.addHook('preHandler', app.authenticate)
   // `GET /api/me` answers serialised once per own view: `accounts.me` hands back the same view
@@ -92,6 +93,44 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           deviceUserId: app.deviceUserFrom(request),
         },
       )
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.put(
+    '/blocks/:userId',
+    {
+      schema: {
+        operationId: 'blockUser',
+        tags,
+        summary:
+          'Block a user (idempotent): no direct room between us can be opened or written to by either of us, and their mentions and replies notify me of nothing',
+        params: UserIdParams,
+        response: {
+          204: Type.Null(),
+          ...errors('UNAUTHENTICATED', 'VALIDATION', 'NOT_FOUND', 'TOO_MANY_BLOCKS'),
+        },
+      },
+    },
+    async (request, reply) => {
+      await blocks.block(request.auth.userId, request.params.userId)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.delete(
+    '/blocks/:userId',
+    {
+      schema: {
+        operationId: 'unblockUser',
+        tags,
+        summary: 'Unblock a user (idempotent)',
+        params: UserIdParams,
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED') },
+      },
+    },
+    async (request, reply) => {
+      await blocks.unblock(request.auth.userId, request.params.userId)
       return reply.code(204).send(null)
     },
   )

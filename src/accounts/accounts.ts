@@ -55,7 +55,7 @@ const newUser = (username: string, passwordHash: string, role: Role, displayName
 
 /** Where the user's own view (`me`) comes from: the rooms feature keeps it exact on every instance. */
 export interface OwnViews {
-  own(userId: string): Promise<{ user: UserRecord; rooms: string[] } | null>
+  own(userId: string): Promise<{ user: UserRecord; rooms: string[]; blocked: string[] } | null>
 }
 
 export interface AccountDeps {
@@ -167,7 +167,7 @@ export class AccountService {
     const now = Date.now()
     const kept = this.meViews.get(own)
     if (kept && now < kept.until) return kept.view
-    const view = toOwnUser(own.user, own.rooms, new Date(now))
+    const view = toOwnUser(own.user, own.rooms, own.blocked, new Date(now))
     const expires = own.user.vipExpiresAt?.getTime()
     this.meViews.set(own, {
       view,
@@ -369,6 +369,10 @@ export class AccountService {
   }
 
   private async view(user: UserRecord): Promise<OwnUser> {
-    return toOwnUser(user, await this.store.rooms.roomsOf(user.id))
+    const [rooms, blocked] = await Promise.all([
+      this.store.rooms.roomsOf(user.id),
+      this.store.blocks.list(user.id),
+    ])
+    return toOwnUser(user, rooms, blocked)
   }
 }

@@ -6,7 +6,7 @@ import type { UserRecord } from '../store/records.ts'
 export const vipActive = (u: Pick<UserRecord, 'vipExpiresAt'>, now = new Date()) =>
   u.vipExpiresAt !== null && u.vipExpiresAt > now
 
-export const toOwnUser = (u: UserRecord, rooms: string[], now = new Date()): OwnUser => ({
+export const toOwnUser = (u: UserRecord, rooms: string[], blocked: string[], now = new Date()): OwnUser => ({
   id: u.id,
   username: u.username,
   displayName: u.displayName,
@@ -17,6 +17,7 @@ export const toOwnUser = (u: UserRecord, rooms: string[], now = new Date()): Own
   totpEnabled: u.totpSecret !== null,
   banned: u.banned,
   rooms,
+  blocked,
   createdAt: u.createdAt.toISOString(),
   email: u.email ?? null,
   emailVerified: u.emailVerified ?? false,

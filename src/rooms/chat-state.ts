@@ -4,7 +4,8 @@
 // them, a user's own record and rooms, which `GET /api/me` shows on every page load.
 //
 // Exact through bus events: every store write that can make a cached answer wrong (a member
-// leaving, joining or removed by a moderator, a room created or deleted, a user changed, banned or made VIP) goes
+// leaving, joining or removed by a moderator, a room created or deleted, a user changed, banned or made VIP,
+// a block or an unblock) goes
 // through `watch(store)`, which drops the entry on this instance at once and announces it on the
 // `chat:state` channel, so every other instance drops it when the notice arrives (milliseconds;
 // test/multi/chat-state.test.ts measures the window). Only positive answers are cached: a join
@@ -36,6 +37,8 @@ export type StateEvent =
   | { k: 'mute'; room: string; user: string }
   /** The user's rooms changed (joined or created one): the own view must be read again. */
   | { k: 'rooms'; user: string }
+  /** The user blocked or unblocked someone: their list must be read again. */
+  | { k: 'blocks'; user: string }
 
 /** One write's announcement: its ticket, and what it made stale (nothing when it changed nothing). */
 export type StateNotice = Notice<StateEvent>
@@ -72,10 +75,11 @@ export interface Sender extends UserSnapshot {
   banned: boolean
 }
 
-/** What the user's own view is made of: the record and the ids of its rooms, in join order. */
+/** What the user's own view is made of: the record, the ids of its rooms (in join order) and of the users it blocks. */
 export interface Own {
   user: UserRecord
   rooms: string[]
+  blocked: string[]
 }
 
 export class ChatState {
@@ -85,6 +89,10 @@ export class ChatState {
   private readonly senders = new Map<string, { sender: Sender; until: number }>()
   /** `room:user` → until when muted (0: not), and until when that answer may be used. */
   private readonly mutes = new Map<string, { muted: number; until: number }>()
+  /** user → the ids they block, and until when that answer may be used. */
+  private readonly blocked = new Map<string, { ids: ReadonlySet<string>; until: number }>()
+  /** room → a direct room's two users, or null for a room of any other kind (a room never changes kind). */
+  private readonly pairs = new Map<string, { pair: readonly [string, string] | null; until: number }>()
   /** user → the own view. Map order doubles as an LRU. */
   private readonly owns = new Map<string, { own: Own; until: number }>()
   /** Bumped by every event: a store read that overlapped one is not cached. */
@@ -173,14 +181,50 @@ export class ChatState {
     return muted
   }
 
-  /** The user's record and rooms, or null when there is no such user. Not to be mutated. */
+  /**
+   * The ids the user blocks. Cached either way, as a mute is: every block and unblock goes
+   * through `watch`, which drops the entry on every instance.
+   */
+  async blocks(userId: string): Promise<ReadonlySet<string>> {
+    const hit = this.blocked.get(userId)
+    if (hit && hit.until > this.now()) return hit.ids
+    const epoch = this.epoch
+    const ids: ReadonlySet<string> = new Set(await this.store.blocks.list(userId))
+    if (epoch === this.epoch) {
+      this.blocked.delete(userId)
+      this.blocked.set(userId, { ids, until: this.now() + ENTRY_MS })
+      if (this.blocked.size > MAX_SENDERS) this.blocked.delete(this.blocked.keys().next().value!)
+    }
+    return ids
+  }
+
+  /** A direct room's two users, null for any other room (or none). */
+  async dmPair(roomId: string): Promise<readonly [string, string] | null> {
+    const hit = this.pairs.get(roomId)
+    if (hit && hit.until > this.now()) return hit.pair
+    const epoch = this.epoch
+    const room = await this.store.rooms.get(roomId)
+    const pair = room?.kind === 'dm' && room.dm ? room.dm : null
+    if (room && epoch === this.epoch) {
+      this.pairs.delete(roomId)
+      this.pairs.set(roomId, { pair, until: this.now() + ENTRY_MS })
+      if (this.pairs.size > MAX_MEMBERS) this.pairs.delete(this.pairs.keys().next().value!)
+    }
+    return pair
+  }
+
+  /** The user's record, rooms and blocks, or null when there is no such user. Not to be mutated. */
   async own(userId: string): Promise<Own | null> {
     const hit = this.owns.get(userId)
     if (hit && hit.until > this.now()) return hit.own
     const epoch = this.epoch
-    const [user, rooms] = await Promise.all([this.store.users.get(userId), this.store.rooms.roomsOf(userId)])
+    const [user, rooms, blocked] = await Promise.all([
+      this.store.users.get(userId),
+      this.store.rooms.roomsOf(userId),
+      this.store.blocks.list(userId),
+    ])
     if (!user) return null
-    const own = { user, rooms }
+    const own = { user, rooms, blocked }
     if (epoch === this.epoch) {
       this.owns.delete(userId)
       this.owns.set(userId, { own, until: this.now() + ENTRY_MS })
@@ -223,8 +267,24 @@ export class ChatState {
     }
     const rooms = store.rooms
     const users = store.users
+    const blocks = store.blocks
     return {
       ...store,
+      blocks: {
+        ...blocks,
+        add: (userId, otherId, at, max) =>
+          announced(
+            [{ k: 'blocks', user: userId }],
+            () => blocks.add(userId, otherId, at, max),
+            (result) => result === 'added',
+          ),
+        remove: (userId, otherId) =>
+          announced(
+            [{ k: 'blocks', user: userId }],
+            () => blocks.remove(userId, otherId),
+            (removed) => removed,
+          ),
+      },
       rooms: {
         ...rooms,
         create: (room) => announced([{ k: 'rooms', user: room.creator.id }], () => rooms.create(room)),
@@ -294,6 +354,7 @@ export class ChatState {
         return
       }
       case 'room': {
+        this.pairs.delete(e.room)
         const room = this.members.get(e.room)
         if (room) {
           this.memberEntries -= room.size
@@ -313,6 +374,10 @@ export class ChatState {
       case 'mute':
         this.mutes.delete(`${e.room}:${e.user}`)
         return
+      case 'blocks':
+        this.blocked.delete(e.user)
+        this.owns.delete(e.user)
+        return
     }
   }
 
@@ -322,6 +387,8 @@ export class ChatState {
     this.memberEntries = 0
     this.senders.clear()
     this.mutes.clear()
+    this.blocked.clear()
+    this.pairs.clear()
     this.owns.clear()
   }
 

@@ -12,6 +12,7 @@ import type { Limiter } from '../limits/limits.ts'
 import type { Logger } from '../logger.ts'
 import { LONE_SURROGATE } from '../lone-surrogate.ts'
 import { decodeCursor, encodeCursor, type Page, toPage } from '../pagination.ts'
+import { blockedError, eitherBlocks } from '../safety/blocks.ts'
 import type { Change, HistoryPage, HistoryQuery, Message, UnreadItem } from '../schemas/rooms.ts'
 import { MAX_PINS, type Pin } from '../schemas/search.ts'
 import type { FileRef, MessageRecord, NewMessage, ReplyRef, UserSnapshot } from '../store/records.ts'
@@ -34,7 +35,7 @@ const deletedError = () => new AppError(409, 'DELETED', 'The message was deleted
  * Refusals a repeat of a stored send can meet when its first send did not (a mute or the rate
  * limit came since, the message replied to was deleted since): the first ack wins over them.
  */
-const LATER_REFUSALS: ReadonlySet<string> = new Set(['RATE_LIMITED', 'MUTED', 'DELETED'])
+const LATER_REFUSALS: ReadonlySet<string> = new Set(['RATE_LIMITED', 'MUTED', 'DELETED', 'BLOCKED'])
 
 /** What an update in the stream records: a change to a message, or a pin (src/realtime/server-frames.ts). */
 type StoredChange = Omit<Change, 'by'> | { kind: 'pin' | 'unpin' }
@@ -127,6 +128,7 @@ export class ChatService {
     const m = await this.message(userId, roomId, seq)
     if (m.from?.id !== userId) throw new AppError(403, 'FORBIDDEN', 'Only its author may edit a message')
     await this.requireUnmuted(roomId, userId)
+    await this.requireUnblocked(roomId, userId)
     if (m.deleted) throw deletedError()
     if (m.kind !== 'text') throw new AppError(400, 'VALIDATION', 'Only text messages can be edited')
     const result = await this.store.messages.edit(
@@ -193,6 +195,7 @@ export class ChatService {
     await enforceLimit(this.perUser, userId)
     const m = await this.message(userId, roomId, seq)
     await this.requireUnmuted(roomId, userId)
+    await this.requireUnblocked(roomId, userId)
     if (m.deleted) throw deletedError()
     const result = await this.store.messages.react(m.id, emoji, userId, MAX_REACTIONS, new Date())
     if (result === 'full')
@@ -375,9 +378,24 @@ export class ChatService {
       throw new AppError(403, 'MUTED', 'You are muted in this room')
   }
 
-  /** Loads what a send checks (the sender's snapshot, its mute) as a socket joins the room. */
+  /**
+   * 403 BLOCKED in a direct room of a pair where either blocks the other (both ways: see
+   * src/safety/blocks.ts). From the state this instance keeps: no round trip in the steady state.
+   */
+  private async requireUnblocked(roomId: string, userId: string): Promise<void> {
+    const pair = await this.state.dmPair(roomId)
+    if (!pair) return
+    const peer = pair[0] === userId ? pair[1] : pair[0]
+    if (await eitherBlocks((id) => this.state.blocks(id), userId, peer)) throw blockedError()
+  }
+
+  /** Loads what a send checks (the sender's snapshot, its mute, a direct room's blocks) as a socket joins the room. */
   async warm(userId: string, roomId: string): Promise<void> {
-    await Promise.all([this.state.sender(userId), this.state.mutedUntil(roomId, userId)])
+    await Promise.all([
+      this.state.sender(userId),
+      this.state.mutedUntil(roomId, userId),
+      this.requireUnblocked(roomId, userId).catch(() => {}),
+    ])
   }
 
   /** Membership, the store's seq, then the publish: what every kind of message goes through. */
@@ -388,6 +406,7 @@ export class ChatService {
   ): Promise<Sent> {
     await this.requireMember(roomId, userId)
     await this.requireUnmuted(roomId, userId)
+    await this.requireUnblocked(roomId, userId)
     const user = await this.state.sender(userId)
     if (!user || user.banned) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
     const from: UserSnapshot = { id: user.id, username: user.username, displayName: user.displayName }

@@ -8,6 +8,7 @@ import type { Files } from '../files/files.ts'
 import { newId } from '../ids.ts'
 import { clampLimit, decodeCursor, type Page, toPage } from '../pagination.ts'
 import type { Presence } from '../presence/presence.ts'
+import { blockedError, eitherBlocks } from '../safety/blocks.ts'
 import type { CreateRoomBody, Member, Room, RoomsQuery } from '../schemas/rooms.ts'
 import type { RoomBar, RoomRecord, UserRecord } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
@@ -98,6 +99,8 @@ export class RoomService {
     if (!user) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
     if (!peer || peer.banned) throw notFound('User')
     if (peer.id === user.id) throw new AppError(400, 'VALIDATION', 'A direct room needs two different users')
+    // Rare enough to read from the store; the sends in it ask the lists each instance keeps.
+    if (await eitherBlocks((id) => this.store.blocks.list(id), user.id, peer.id)) throw blockedError()
     const dm = [user.id, peer.id].sort() as [string, string]
     const room = await this.store.rooms.openDm({
       id: newId(),

@@ -19,6 +19,7 @@ export const AuditAction = Type.Union(
     Type.Literal('room.ban'),
     Type.Literal('room.unban'),
     Type.Literal('message.delete'),
+    Type.Literal('report.decide'),
   ],
   { description: 'what was done' },
 )

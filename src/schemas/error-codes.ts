@@ -82,6 +82,20 @@ export const ERROR_CODES = {
     status: 403,
     meaning: 'A moderator muted you in this room: sends are refused until the mute ends',
   },
+  BLOCKED: {
+    status: 403,
+    meaning:
+      'One of the two users of this direct room blocked the other: it cannot be opened or written to by either',
+  },
+  ALREADY_REPORTED: { status: 409, meaning: 'You have an open report of this message already' },
+  ALREADY_DECIDED: {
+    status: 409,
+    meaning: 'The report was decided already (by someone else, maybe just now)',
+  },
+  TOO_MANY_BLOCKS: {
+    status: 409,
+    meaning: 'You block as many users as one may (1,000): unblock someone first',
+  },
   TIMEOUT: { status: 408, meaning: 'The request (headers or body) took longer than the server waits' },
   TOO_LARGE: { status: 413, meaning: 'The body or file is larger than the server accepts' },
   URI_TOO_LONG: { status: 414, meaning: 'A path parameter is longer than the server reads' },

@@ -32,6 +32,7 @@ export const OwnUser = Type.Object(
     totpEnabled: Type.Boolean(),
     banned: Type.Boolean(),
     rooms: Type.Array(Id),
+    blocked: Type.Array(Id, { description: 'the users I block, newest first' }),
     createdAt: Time,
     email: Type.Union([Type.String(), Type.Null()], { description: 'the mail address given, or null' }),
     emailVerified: Type.Boolean({ description: "whether the address's verification link was followed" }),

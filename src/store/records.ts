@@ -226,3 +226,33 @@ export interface AuditRecord {
   /** What else the action was about (the room of a kick, a mute's minutes): plain JSON, no nested arrays. */
   details: Record<string, unknown>
 }
+
+/** One report of a message: the message kept as it was when reported (the evidence). */
+export interface ReportRecord {
+  id: string
+  status: 'open' | 'resolved' | 'dismissed'
+  reason: 'spam' | 'abuse' | 'other'
+  note: string
+  reporter: AuditUserRef
+  room: AuditRoomRef
+  /** The room's creator when reported (who, beside admins, decides); null for a direct room. */
+  roomCreatorId: string | null
+  message: {
+    seq: number
+    kind: MessageKind
+    from: UserSnapshot | null
+    text: string
+    file: FileRef | null
+    createdAt: Date
+    editedAt: Date | null
+  }
+  createdAt: Date
+  decidedBy: AuditUserRef | null
+  decision: ReportDecision | null
+}
+
+export interface ReportDecision {
+  status: 'resolved' | 'dismissed'
+  action: 'delete' | 'mute' | 'kick' | 'ban' | null
+  at: Date
+}

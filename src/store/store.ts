@@ -16,6 +16,8 @@ import type {
   NewMessage,
   PinRecord,
   PostRecord,
+  ReportDecision,
+  ReportRecord,
   RoomBar,
   RoomRecord,
   SessionRecord,
@@ -376,6 +378,56 @@ export interface AuditStore {
   list(query: AuditListQuery): Promise<AuditRecord[]>
 }
 
+/** Who blocks whom: a user's list of the users they block. */
+export interface BlockStore {
+  /**
+   * Adds `otherId` to the user's blocks: 'added', 'already' (idempotent: of concurrent adds of one
+   * pair exactly one is 'added'), or 'full' when the user blocks `max` users already.
+   */
+  add(userId: string, otherId: string, at: Date, max: number): Promise<'added' | 'already' | 'full'>
+  /** False when the user did not block them. */
+  remove(userId: string, otherId: string): Promise<boolean>
+  /** The ids the user blocks, newest first. */
+  list(userId: string): Promise<string[]>
+}
+
+export interface ReportListQuery {
+  status?: ReportRecord['status']
+  /** Keeps the reports of rooms this user created (a room creator's view); none: all of them. */
+  roomCreator?: string
+  limit: number
+  /** Newest first: the key `[id]` of the last report of the previous page. */
+  after: CursorKey | null
+}
+
+/** Reports of messages, with their decisions. */
+export interface ReportStore {
+  /**
+   * Stores the report unless its reporter has an open report of the same message ('duplicate',
+   * nothing stored): unique in the store, so of concurrent reports (on any instance) one is
+   * 'created'.
+   */
+  create(report: ReportRecord): Promise<'created' | 'duplicate'>
+  get(id: string): Promise<ReportRecord | null>
+  /** `limit + 1` reports, newest first (by id), matching every filter given. */
+  list(query: ReportListQuery): Promise<ReportRecord[]>
+  /**
+   * Decides an open report: the report after the decision, or null when it is not open (decided
+   * already, or no such report). Conditional on `open`: of concurrent decisions one wins.
+   */
+  decide(
+    id: string,
+    by: ReportRecord['decidedBy'] & {},
+    decision: ReportDecision,
+  ): Promise<ReportRecord | null>
+  /**
+   * Opens again a report this `decision` decided (its action failed); false when something else
+   * changed it since. The reporter's open report of the message is unique still: false when they
+   * reported it again in between.
+   */
+  reopen(id: string, decision: ReportDecision): Promise<boolean>
+}
+
 /** The parts for reaching people who are away are declared in notify-store.ts. */
 export interface Store extends NotifyParts {
   readonly kind: 'sqlite' | 'mongodb'
@@ -389,6 +441,8 @@ export interface Store extends NotifyParts {
   readonly search: SearchStore
   readonly pins: PinStore
   readonly audit: AuditStore
+  readonly blocks: BlockStore
+  readonly reports: ReportStore
   /** Resolves when the store answers; throws otherwise. */
   ping(): Promise<void>
   close(): Promise<void>

@@ -65,6 +65,7 @@ const EXPECTED = [
   ...['deleteRoom', 'uploadFile', 'downloadFile', 'downloadFileHead'],
   ...['mintInviteCodes', 'mintActivationCodes', 'listCodes', 'revokeCode', 'listUsersForAdmin', 'updateUser'],
   ...['listAudit'],
+  ...['blockUser', 'unblockUser', 'reportMessage', 'listReports', 'decideReport'],
 ]
 
 type Operation = {

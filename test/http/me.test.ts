@@ -17,6 +17,7 @@ t.test(`the personal centre on ${backendName}`, async (t) => {
       Object.keys(res.body.user).sort(),
       [
         'banned',
+        'blocked',
         'bio',
         'createdAt',
         'displayName',

@@ -8,10 +8,11 @@
 // One class to the app; its methods are written by route group, one file each, stacked:
 // http-base.ts (transport, request, health), http-account.ts (signing in, me, users, walls),
 // http-rooms.ts (rooms, messages, moderation), http-files.ts (uploads, downloads), http-admin.ts,
-// http-notify.ts (push, notification settings, mail addresses, password resets).
-import { NotifyRoutes } from './http-notify.ts'
+// http-notify.ts (push, notification settings, mail addresses, password resets), http-safety.ts
+// (blocks, reports and their decisions).
+import { SafetyRoutes } from './http-safety.ts'
 
 export type { ChatHttpOptions, Health } from './http-base.ts'
 export { type DownloadedFile, fileNameOf } from './http-files.ts'
 
-export class ChatHttp extends NotifyRoutes {}
+export class ChatHttp extends SafetyRoutes {}

@@ -16,6 +16,7 @@ export type OwnUser = {
   totpEnabled: boolean
   banned: boolean
   rooms: string[]
+  blocked: string[]
   createdAt: string
   email: string | null
   emailVerified: boolean
@@ -293,6 +294,7 @@ export type AuditAction =
   | 'room.ban'
   | 'room.unban'
   | 'message.delete'
+  | 'report.decide'
 
 /** One action of an admin or a room creator on someone else, as the audit log keeps it. */
 export type AuditEntry = {
@@ -319,8 +321,56 @@ export type AuditQuery = PageQuery & {
     | 'room.ban'
     | 'room.unban'
     | 'message.delete'
+    | 'report.decide'
     | undefined
   target?: string | undefined
+}
+
+/** A report of a message, the message kept as it was when reported. */
+export type Report = {
+  message: ReportedMessage
+  id: string
+  createdAt: string
+  room: { id: string; name: string }
+  status: 'open' | 'resolved' | 'dismissed'
+  reason: 'spam' | 'abuse' | 'other'
+  note: string
+  reporter: { id: string; username: string }
+  decidedBy: { id: string; username: string } | null
+  decision: {
+    status: 'resolved' | 'dismissed'
+    at: string
+    action: 'delete' | 'mute' | 'kick' | 'ban' | null
+  } | null
+}
+
+/** The reported message as it was when reported. */
+export type ReportedMessage = {
+  createdAt: string
+  text: string
+  kind: 'system' | 'text' | 'file'
+  seq: number
+  file: FileInfo | null
+  from: UserRef | null
+  editedAt: string | null
+}
+
+/** POST /api/reports */
+export type ReportBody = {
+  note?: string | undefined
+  room: string
+  seq: number
+  reason: 'spam' | 'abuse' | 'other'
+}
+
+/** GET /api/admin/reports */
+export type ReportsQuery = PageQuery & { status?: 'open' | 'resolved' | 'dismissed' | undefined }
+
+/** PATCH /api/admin/reports/:id */
+export type DecideBody = {
+  minutes?: number | undefined
+  action?: 'delete' | 'mute' | 'kick' | 'ban' | undefined
+  status: 'resolved' | 'dismissed'
 }
 
 /** Any frame a client sends on /ws. */
@@ -446,6 +496,10 @@ export const ServerCodes = [
   'TOO_MANY_PINS',
   'BANNED_FROM_ROOM',
   'MUTED',
+  'BLOCKED',
+  'ALREADY_REPORTED',
+  'ALREADY_DECIDED',
+  'TOO_MANY_BLOCKS',
   'TIMEOUT',
   'TOO_LARGE',
   'URI_TOO_LONG',

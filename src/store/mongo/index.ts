@@ -10,6 +10,7 @@ import {
 } from 'mongodb'
 import type { Store } from '../store.ts'
 import { auditIndexes, mongoAudit } from './audit.ts'
+import { blockIndexes, mongoBlocks } from './blocks.ts'
 import { codeIndexes, codeUseIndexes, mongoCodes } from './codes.ts'
 import { fileIndexes, mongoFiles } from './files.ts'
 import { reactionIndexes } from './message-changes.ts'
@@ -20,6 +21,7 @@ import { addNameKeys } from './name-keys.ts'
 import { mongoNotify, notifyIndexes } from './notify.ts'
 import { mongoPins, pinIndexes } from './pins.ts'
 import { mongoPosts, postIndexes } from './posts.ts'
+import { mongoReports, reportIndexes } from './reports.ts'
 import { memberIndexes, mongoRooms, roomBarIndexes, roomIndexes } from './rooms.ts'
 import { mongoSearch } from './search.ts'
 import { mongoSessions, sessionIndexes } from './sessions.ts'
@@ -41,6 +43,8 @@ const indexes: Record<string, IndexDescription[]> = {
   pins: pinIndexes,
   audit: auditIndexes,
   room_bars: roomBarIndexes,
+  blocks: blockIndexes,
+  reports: reportIndexes,
   ...notifyIndexes,
 }
 
@@ -91,6 +95,8 @@ export async function connectMongo(
     search: mongoSearch(db),
     pins: mongoPins(db),
     audit: mongoAudit(db),
+    blocks: mongoBlocks(db),
+    reports: mongoReports(db),
     ...mongoNotify(db),
     async ping() {
       await db.command({ ping: 1 })

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3'
 import { DIR_MODE, FILE_MODE } from '../../data-dir.ts'
 import type { Store } from '../store.ts'
 import { sqliteAudit } from './audit.ts'
+import { sqliteBlocks } from './blocks.ts'
 import { sqliteCodes } from './codes.ts'
 import { sqliteFiles } from './files.ts'
 import { sqliteMessages } from './messages.ts'
@@ -14,6 +15,7 @@ import { sqliteNotify } from './notify.ts'
 import { ensureNotifySchema } from './notify-schema.ts'
 import { sqlitePins } from './pins.ts'
 import { sqlitePosts } from './posts.ts'
+import { sqliteReports } from './reports.ts'
 import { sqliteRooms } from './rooms.ts'
 import { migrate } from './schema.ts'
 import { sqliteSearch } from './search.ts'
@@ -47,6 +49,8 @@ export function openSqliteStore(dataDir: string): Store {
     search: sqliteSearch(db, searchIndex),
     pins: sqlitePins(db),
     audit: sqliteAudit(db),
+    blocks: sqliteBlocks(db),
+    reports: sqliteReports(db),
     ...sqliteNotify(db),
     async ping() {
       db.prepare('SELECT 1').get()

@@ -205,6 +205,27 @@ const migrations: string[] = [
    CREATE TRIGGER rooms_unpin AFTER DELETE ON rooms BEGIN
      DELETE FROM pins WHERE room_id = old.id;
    END;`,
+  // Safety: who blocks whom (a user's list, newest first); reports of messages with the message
+  // as it was, one open report per reporter and message (the partial unique index), newest first.
+  `CREATE TABLE blocks (
+     user_id TEXT NOT NULL,
+     other_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     PRIMARY KEY (user_id, other_id)
+   );
+   CREATE INDEX blocks_newest ON blocks(user_id, at DESC);
+   CREATE TABLE reports (
+     id TEXT PRIMARY KEY,
+     status TEXT NOT NULL,
+     reporter_id TEXT NOT NULL,
+     room_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     room_creator_id TEXT,
+     body TEXT NOT NULL
+   );
+   CREATE UNIQUE INDEX reports_open ON reports(reporter_id, room_id, seq) WHERE status = 'open';
+   CREATE INDEX reports_status ON reports(status, id DESC);
+   CREATE INDEX reports_creator ON reports(room_creator_id, id DESC);`,
 ]
 
 export function migrate(db: Database): void {
