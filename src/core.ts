@@ -13,6 +13,7 @@ import { TicketService } from './accounts/tickets.ts'
 import type { Adapters } from './adapters/adapters.ts'
 import { adaptersFor } from './adapters/select.ts'
 import { AuditService } from './audit/audit.ts'
+import { AvatarService } from './avatars/avatars.ts'
 import type { Bus } from './bus/bus.ts'
 import type { Config } from './config.ts'
 import { prepareDataDir } from './data-dir.ts'
@@ -45,6 +46,7 @@ export interface Core {
   readonly rooms: RoomService
   readonly chat: ChatService
   readonly files: FileService
+  readonly avatars: AvatarService
   readonly audit: AuditService
   /** Push subscriptions and notification settings; mail addresses and password resets. */
   readonly notify: NotifyService
@@ -173,15 +175,10 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     fileBytes,
     audit,
   )
-  const files = new FileService(
-    store,
-    fileBytes,
-    rooms,
-    chat,
-    limit('upload-user', config.RATE_UPLOAD_USER, 60),
-    config.UPLOAD_MAX_BYTES,
-    log,
-  )
+  // One limit for every upload of a user's, room files and avatars alike.
+  const uploads = limit('upload-user', config.RATE_UPLOAD_USER, 60)
+  const files = new FileService(store, fileBytes, rooms, chat, uploads, config.UPLOAD_MAX_BYTES, log)
+  const avatars = new AvatarService(store, fileBytes, uploads, config.AVATAR_MAX_BYTES, log)
 
   await notifications.start()
 
@@ -196,6 +193,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     rooms,
     chat,
     files,
+    avatars,
     audit,
     notify: notifications.notify,
     recovery: notifications.recovery,

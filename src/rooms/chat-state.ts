@@ -145,6 +145,7 @@ export class ChatState {
       id: user.id,
       username: user.username,
       displayName: user.displayName,
+      avatar: user.avatar ?? null,
       banned: user.banned,
     }
     if (epoch === this.epoch) {
@@ -273,6 +274,12 @@ export class ChatState {
             [{ k: 'user', user: id }],
             () => users.update(id, patch),
             (user) => typeof user === 'object' && user !== null,
+          ),
+        swapAvatar: (id, avatar) =>
+          announced(
+            [{ k: 'user', user: id }],
+            () => users.swapAvatar(id, avatar),
+            (swapped) => swapped !== null,
           ),
         extendVip: (id, days, now) =>
           announced(

@@ -21,7 +21,13 @@ import { mongoNotify, notifyIndexes } from './notify.ts'
 import { mongoPosts, postIndexes } from './posts.ts'
 import { memberIndexes, mongoRooms, roomBarIndexes, roomIndexes } from './rooms.ts'
 import { mongoSessions, sessionIndexes } from './sessions.ts'
-import { addDisplayNameLower, mongoUsers, userIndexes, vipGrantIndexes } from './users.ts'
+import {
+  addDisplayNameLower,
+  avatarChangeIndexes,
+  mongoUsers,
+  userIndexes,
+  vipGrantIndexes,
+} from './users.ts'
 
 const indexes: Record<string, IndexDescription[]> = {
   users: userIndexes,
@@ -29,6 +35,7 @@ const indexes: Record<string, IndexDescription[]> = {
   codes: codeIndexes,
   code_uses: codeUseIndexes,
   vip_grants: vipGrantIndexes,
+  avatar_changes: avatarChangeIndexes,
   posts: postIndexes,
   rooms: roomIndexes,
   members: memberIndexes,

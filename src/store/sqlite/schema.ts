@@ -172,6 +172,8 @@ const migrations: string[] = [
      SELECT k.value, u.id FROM users u, json_each(js_name_keys(u.username)) k ORDER BY u.created_at, u.id;
    INSERT OR IGNORE INTO name_keys (key, user_id)
      SELECT k.value, u.id FROM users u, json_each(js_name_keys(u.display_name)) k ORDER BY u.created_at, u.id;`,
+  // The uploaded avatar's file id (null: initials).
+  'ALTER TABLE users ADD COLUMN avatar TEXT',
 ]
 
 export function migrate(db: Database): void {
