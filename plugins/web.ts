@@ -1,7 +1,9 @@
 // The web app (web/, built into WEB_DIR) at `/`. Hashed files under /assets/ never change, so
 // browsers keep them for a year; everything else, index.html above all, is revalidated on every
-// load so a new build shows at once. A GET for one of the app's pages that a person's browser
-// may open directly (/rooms/…, /users/…) answers index.html and the app's router takes it from
+// load so a new build shows at once, and so is the service worker /sw.js (web/public/sw.js),
+// whose updates a browser would otherwise miss for as long as it kept the old one. A GET for one
+// of the app's pages that a person's browser may open directly (/rooms/…, /users/…, the links in
+// mails: /reset-password, /verify-email) answers index.html and the app's router takes it from
 // there; the server's own paths (/api, /ws, /docs, /openapi.json, the ops routes) are never
 // shadowed, and any other unknown path stays a JSON 404.
 import { existsSync } from 'node:fs'
@@ -15,7 +17,16 @@ import fp from 'fastify-plugin'
  * index.html, so every other unknown path, under /api, /ws, /docs and the ops routes above all,
  * stays the server's JSON 404.
  */
-export const APP_SECTIONS = ['login', 'me', 'users', 'rooms', 'admin']
+export const APP_SECTIONS = [
+  'login',
+  'forgot-password',
+  'reset-password',
+  'verify-email',
+  'me',
+  'users',
+  'rooms',
+  'admin',
+]
 const APP_PATH = new RegExp(`^/(${APP_SECTIONS.join('|')})(/[^.]*)?$`)
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 /**

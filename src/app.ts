@@ -29,6 +29,7 @@ import protocolRoutes from '../plugins/routes/protocol.ts'
 import pushRoutes from '../plugins/routes/push.ts'
 import recoveryRoutes from '../plugins/routes/recovery.ts'
 import roomRoutes from '../plugins/routes/rooms.ts'
+import searchRoutes from '../plugins/routes/search.ts'
 import userRoutes from '../plugins/routes/users.ts'
 import web from '../plugins/web.ts'
 import type { Config, TrustProxy } from './config.ts'
@@ -124,6 +125,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(userRoutes, { prefix: '/api/users' })
   await app.register(postRoutes, { prefix: '/api/posts' })
   await app.register(roomRoutes, { prefix: '/api/rooms' })
+  await app.register(searchRoutes, { prefix: '/api/search' })
   await app.register(dmRoutes, { prefix: '/api/dms' })
   // Push, notification settings, mail addresses and resets: routes under /api/push, /api/me,
   // /api/auth and /api/admin, kept together by feature.

@@ -26,6 +26,8 @@ import { Publisher } from './realtime/publisher.ts'
 import { ChatService } from './rooms/chat.ts'
 import { ChatState } from './rooms/chat-state.ts'
 import { RoomService } from './rooms/rooms.ts'
+import { SearchBackfill } from './search/backfill.ts'
+import { SearchService } from './search/search.ts'
 import { loadOrCreateSecret } from './secret.ts'
 import type { Store } from './store/store.ts'
 import { FileService } from './transfers/service.ts'
@@ -47,6 +49,7 @@ export interface Core {
   readonly chat: ChatService
   readonly files: FileService
   readonly avatars: AvatarService
+  readonly search: SearchService
   readonly audit: AuditService
   /** Push subscriptions and notification settings; mail addresses and password resets. */
   readonly notify: NotifyService
@@ -180,6 +183,9 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
   const files = new FileService(store, fileBytes, rooms, chat, uploads, config.UPLOAD_MAX_BYTES, log)
   const avatars = new AvatarService(store, fileBytes, uploads, config.AVATAR_MAX_BYTES, log)
 
+  // Messages stored before search existed are indexed in the background, by one instance at a time.
+  const backfill = new SearchBackfill(store, log, metrics)
+  backfill.start()
   await notifications.start()
 
   return {
@@ -194,6 +200,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     chat,
     files,
     avatars,
+    search: new SearchService(store),
     audit,
     notify: notifications.notify,
     recovery: notifications.recovery,
@@ -204,6 +211,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     ready: () => adapters.ping(),
     async close() {
       const warn = (err: unknown) => log.warn({ err }, 'error while closing')
+      await backfill.stop()
       await notifications.stop().catch(warn)
       try {
         hub.close()

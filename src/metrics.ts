@@ -159,6 +159,16 @@ export function createMetrics() {
       labelNames: ['channel'] as const,
       registers,
     }),
+    searchBackfilled: new Counter({
+      name: 'search_backfill_indexed_total',
+      help: 'Messages stored before search existed that this instance indexed',
+      registers,
+    }),
+    searchBackfillDone: new Gauge({
+      name: 'search_backfill_done',
+      help: '1 once the search backfill has nothing left (as this instance last saw it), 0 while it runs',
+      registers,
+    }),
     storeLatency: new Histogram({
       name: 'store_operation_seconds',
       help: 'Store operation latency by repository and operation',

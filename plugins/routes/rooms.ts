@@ -4,6 +4,7 @@ import { errors, IdParams, Page, PageQuery } from '../../src/schemas/common.ts'
 import {
   CreateRoomBody,
   EditBody,
+  HistoryPage,
   HistoryQuery,
   KickBody,
   Member,
@@ -17,6 +18,7 @@ import {
   SendBody,
   SeqParams,
 } from '../../src/schemas/rooms.ts'
+import { PinList } from '../../src/schemas/search.ts'
 import { toMessageView } from '../../src/views/rooms.ts'
 
 const RoomAnswer = Type.Object({ room: Room })
@@ -125,13 +127,65 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listMessages',
         tags,
         summary:
-          'History in seq order (members only): `after` pages forward; otherwise pages back from `before` (default: the newest). `nextCursor` is the seq to pass next.',
+          'History in seq order (members only): `after` pages forward; otherwise pages back from `before` (default: the newest). `nextCursor` is the seq to pass next. `around` gives the page centred on a seq, whose `prevCursor` and `nextCursor` go back as `cursor`.',
         params: IdParams,
         querystring: HistoryQuery,
-        response: { 200: Page(Message), ...errors('UNAUTHENTICATED', 'NOT_MEMBER', 'NOT_FOUND') },
+        response: { 200: HistoryPage, ...errors('UNAUTHENTICATED', 'NOT_MEMBER', 'NOT_FOUND', 'VALIDATION') },
       },
     },
     async (request) => chat.history(request.auth.userId, request.params.id, request.query),
+  )
+
+  app.get(
+    '/:id/pins',
+    {
+      schema: {
+        operationId: 'listPins',
+        tags,
+        summary: "The room's pinned messages, latest pin first (members only)",
+        params: IdParams,
+        response: { 200: PinList, ...errors('UNAUTHENTICATED', 'NOT_MEMBER', 'NOT_FOUND') },
+      },
+    },
+    async (request) => chat.pins(request.auth.userId, request.params.id),
+  )
+
+  app.put(
+    '/:id/pins/:seq',
+    {
+      schema: {
+        operationId: 'pinMessage',
+        tags,
+        summary:
+          "Pin a message (the room's creator or an admin); idempotent; a new pin is a `pin` event in the room's stream",
+        params: SeqParams,
+        response: {
+          204: Type.Null(),
+          ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_MEMBER', 'NOT_FOUND', 'DELETED', 'TOO_MANY_PINS'),
+        },
+      },
+    },
+    async (request, reply) => {
+      await chat.pin(request.auth.userId, request.params.id, request.params.seq)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.delete(
+    '/:id/pins/:seq',
+    {
+      schema: {
+        operationId: 'unpinMessage',
+        tags,
+        summary: 'Unpin a message (the same people as pinning); idempotent',
+        params: SeqParams,
+        response: { 204: Type.Null(), ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_MEMBER', 'NOT_FOUND') },
+      },
+    },
+    async (request, reply) => {
+      await chat.unpin(request.auth.userId, request.params.id, request.params.seq)
+      return reply.code(204).send(null)
+    },
   )
 
   app.post(

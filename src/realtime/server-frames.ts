@@ -9,6 +9,7 @@ import type {
   ErrorFrame,
   JoinedFrame,
   MessageFrame,
+  PinFrame,
   PresenceFrame,
   ReadFrame,
   RemovedFrame,
@@ -71,12 +72,24 @@ export const messageFrame = (m: MessageRecord): string => {
     deleted: true,
     reactions: [],
   }
+  const change = changeOf(m)
+  // A pin or an unpin is stored as an update of the message (so it takes a seq, is gap-filled
+  // and replayed), but reaches clients as a `pin` frame.
+  const kind = (change as { kind: string } | undefined)?.kind
+  if (kind === 'pin' || kind === 'unpin')
+    return text<Static<typeof PinFrame>>({
+      type: 'pin',
+      room: m.roomId,
+      seq: m.seq,
+      message: toMessageView(current),
+      pinned: kind === 'pin',
+    })
   return text<Static<typeof UpdateFrame>>({
     type: 'update',
     room: m.roomId,
     seq: m.seq,
     message: toMessageView(current),
-    change: changeOf(m),
+    change,
   })
 }
 

@@ -11,8 +11,9 @@ import { newId } from '../ids.ts'
 import type { Limiter } from '../limits/limits.ts'
 import type { Logger } from '../logger.ts'
 import { LONE_SURROGATE } from '../lone-surrogate.ts'
-import { type Page, toPage } from '../pagination.ts'
-import type { Change, HistoryQuery, Message, UnreadItem } from '../schemas/rooms.ts'
+import { decodeCursor, encodeCursor, type Page, toPage } from '../pagination.ts'
+import type { Change, HistoryPage, HistoryQuery, Message, UnreadItem } from '../schemas/rooms.ts'
+import { MAX_PINS, type Pin } from '../schemas/search.ts'
 import type { FileRef, MessageRecord, NewMessage, ReplyRef, UserSnapshot } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
 import { toMessageView } from '../views/rooms.ts'
@@ -34,6 +35,9 @@ const deletedError = () => new AppError(409, 'DELETED', 'The message was deleted
  * limit came since, the message replied to was deleted since): the first ack wins over them.
  */
 const LATER_REFUSALS: ReadonlySet<string> = new Set(['RATE_LIMITED', 'MUTED', 'DELETED'])
+
+/** What an update in the stream records: a change to a message, or a pin (src/realtime/server-frames.ts). */
+type StoredChange = Omit<Change, 'by'> | { kind: 'pin' | 'unpin' }
 
 export interface Sent {
   message: MessageRecord
@@ -228,6 +232,59 @@ export class ChatService {
     return { items: await this.store.messages.unread(userId, [...own.rooms]) }
   }
 
+  /**
+   * Pins a message (the room's creator or an admin; an admin need not be a member). A new pin is
+   * an event in the room's stream: it takes the next seq, every instance hears it, a resume
+   * replays it. Pinning a pinned message changes nothing and adds no event.
+   */
+  async pin(userId: string, roomId: string, seq: number): Promise<void> {
+    const by = await this.requirePinner(userId, roomId)
+    const m = await this.store.messages.get(roomId, seq)
+    if (!m) throw notFound('Message')
+    if (m.deleted) throw deletedError()
+    const result = await this.store.pins.pin({ roomId, seq, pinnedBy: by, pinnedAt: new Date() }, MAX_PINS)
+    if (result === 'full')
+      throw new AppError(409, 'TOO_MANY_PINS', `A room has at most ${MAX_PINS} pinned messages`)
+    if (result === 'pinned') {
+      await this.change(userId, roomId, seq, { kind: 'pin' })
+    }
+  }
+
+  /** Unpins a message (the same people as pinning); idempotent, an event only when it was pinned. */
+  async unpin(userId: string, roomId: string, seq: number): Promise<void> {
+    await this.requirePinner(userId, roomId)
+    if (await this.store.pins.unpin(roomId, seq)) {
+      await this.change(userId, roomId, seq, { kind: 'unpin' })
+    }
+  }
+
+  /** The room's pinned messages, latest pin first (members only); a deleted message drops out. */
+  async pins(userId: string, roomId: string): Promise<{ items: Pin[] }> {
+    await this.rooms.requireMember(roomId, userId)
+    const pins = await this.store.pins.list(roomId)
+    const messages = await Promise.all(pins.map((p) => this.store.messages.get(roomId, p.seq)))
+    return {
+      items: pins.flatMap((p, i) => {
+        const m = messages[i]
+        return m && !m.deleted
+          ? [{ message: toMessageView(m, userId), pinnedBy: p.pinnedBy, pinnedAt: p.pinnedAt.toISOString() }]
+          : []
+      }),
+    }
+  }
+
+  /** Who may pin: the room's creator (a member) or an admin; direct rooms have no creator but an admin. */
+  private async requirePinner(userId: string, roomId: string): Promise<UserSnapshot> {
+    const user = await this.store.users.get(userId)
+    if (!user || user.banned) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
+    const admin = user.role === 'admin'
+    if (!admin) await this.requireMember(roomId, userId)
+    const room = await this.rooms.get(roomId)
+    if (!admin && (room.kind === 'dm' || room.creator.id !== userId))
+      throw new AppError(403, 'FORBIDDEN', "Only the room's creator or an admin may pin messages")
+    return { id: user.id, username: user.username, displayName: user.displayName }
+  }
+
   /** A member's message of the room, or 404. */
   private async message(userId: string, roomId: string, seq: number): Promise<MessageRecord> {
     await this.requireMember(roomId, userId)
@@ -241,7 +298,7 @@ export class ChatService {
     userId: string,
     roomId: string,
     seq: number,
-    change: Omit<Change, 'by'>,
+    change: StoredChange,
   ): Promise<MessageRecord> {
     const user = await this.state.sender(userId)
     const from: UserSnapshot | null = user
@@ -342,11 +399,18 @@ export class ChatService {
     return this.appends.append({ id: newId(), roomId, from, ...body, createdAt: new Date() })
   }
 
-  async history(userId: string, roomId: string, q: HistoryQuery): Promise<Page<Message>> {
+  async history(userId: string, roomId: string, q: HistoryQuery): Promise<Page<Message> | HistoryPage> {
     await this.rooms.requireMember(roomId, userId)
     const limit = q.limit ?? 50
-    if (q.after !== undefined && q.before !== undefined)
-      throw new AppError(400, 'VALIDATION', 'Give before or after, not both')
+    const given = [q.after, q.before, q.around, q.cursor].filter((x) => x !== undefined).length
+    if (given > 1) throw new AppError(400, 'VALIDATION', 'Give one of before, after, around and cursor')
+    if (q.around !== undefined) return this.around(userId, roomId, q.around, limit)
+    if (q.cursor !== undefined) {
+      const [dir, seq] = decodeCursor<['a' | 'b', number]>(q.cursor, ['string', 'number'])!
+      if ((dir !== 'a' && dir !== 'b') || !Number.isSafeInteger(seq) || seq < 0)
+        throw new AppError(400, 'VALIDATION', 'Malformed cursor')
+      return this.step(userId, roomId, dir, seq, limit)
+    }
     // Without `after`, pages go back in time from `before` (by default from the newest message);
     // either way the rows come oldest first, and the cursor is the seq to pass on.
     const backwards = q.after === undefined
@@ -364,7 +428,52 @@ export class ChatService {
       { extraFirst: backwards, encode: ([seq]) => String(seq) },
     )
   }
+
+  /** The page centred on `seq`: up to half the page at or before it, the rest after it. */
+  private async around(userId: string, roomId: string, seq: number, limit: number): Promise<HistoryPage> {
+    const half = Math.ceil(limit / 2)
+    const older = await this.store.messages.history(roomId, { before: seq + 1, limit: half + 1 })
+    const moreOlder = older.length > half
+    if (moreOlder) older.shift()
+    const want = limit - older.length
+    const newer = await this.store.messages.history(roomId, { after: seq, limit: want + 1 })
+    const moreNewer = newer.length > want
+    if (moreNewer) newer.pop()
+    const items = [...older, ...newer]
+    return {
+      items: items.map((m) => toMessageView(m, userId)),
+      prevCursor: moreOlder ? cursorOf('b', items[0]?.seq) : null,
+      nextCursor: moreNewer ? cursorOf('a', items[items.length - 1]?.seq) : null,
+    }
+  }
+
+  /** The page after (`a`) or before (`b`) a seq, from an `around` page's cursors. */
+  private async step(
+    userId: string,
+    roomId: string,
+    dir: 'a' | 'b',
+    seq: number,
+    limit: number,
+  ): Promise<HistoryPage> {
+    const rows = await this.store.messages.history(
+      roomId,
+      dir === 'a' ? { after: seq, limit: limit + 1 } : { before: seq, limit: limit + 1 },
+    )
+    const more = rows.length > limit
+    if (more) dir === 'a' ? rows.pop() : rows.shift()
+    const first = rows[0]?.seq
+    const last = rows[rows.length - 1]?.seq
+    return {
+      items: rows.map((m) => toMessageView(m, userId)),
+      prevCursor: dir === 'b' && !more ? null : cursorOf('b', first ?? seq + 1),
+      nextCursor: dir === 'a' && !more ? null : cursorOf('a', last ?? seq - 1),
+    }
+  }
 }
+
+/** The cursors of an `around` page: which way, and from which seq (exclusive). */
+const cursorOf = (dir: 'a' | 'b', seq: number | undefined): string | null =>
+  seq === undefined ? null : encodeCursor([dir, seq])
 
 function checkText(text: string): void {
   if ([...text].length > TEXT_MAX || text.trim() === '') {

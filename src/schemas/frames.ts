@@ -72,6 +72,17 @@ export const UpdateFrame = Type.Object({
   message: Message,
   change: Type.Optional(Change),
 })
+/**
+ * A message was pinned (`pinned: true`) or unpinned: an event of the room's stream with its own
+ * `seq`, replayed by `join {since}` like a message; `message` is the message in its current state.
+ */
+export const PinFrame = Type.Object({
+  type: Type.Literal('pin'),
+  room: Id,
+  seq: Type.Integer({ minimum: 1 }),
+  message: Message,
+  pinned: Type.Boolean(),
+})
 /** The user's read marker of a room moved (on another tab or device): to every socket of the user. */
 export const ReadFrame = Type.Object({
   type: Type.Literal('read'),
@@ -105,6 +116,7 @@ export const ServerFrame = Type.Union([
   AckFrame,
   MessageFrame,
   UpdateFrame,
+  PinFrame,
   ReadFrame,
   PresenceFrame,
   TypingNotice,

@@ -104,9 +104,27 @@ export type SendBody = Static<typeof SendBody>
 export const HistoryQuery = Type.Object({
   before: Type.Optional(Type.Integer({ minimum: 1 })),
   after: Type.Optional(Type.Integer({ minimum: 0 })),
+  around: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description: 'the page centred on this seq, with `prevCursor` and `nextCursor`',
+    }),
+  ),
+  cursor: Type.Optional(
+    Type.String({ maxLength: 64, description: 'a `prevCursor` or `nextCursor` of an `around` page' }),
+  ),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
 })
 export type HistoryQuery = Static<typeof HistoryQuery>
+
+export const HistoryPage = Type.Object({
+  items: Type.Array(Message),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  prevCursor: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], { description: 'with `around` or `cursor`: the older page' }),
+  ),
+})
+export type HistoryPage = Static<typeof HistoryPage>
 
 export const Member = Type.Object(
   { user: PublicUser, joinedAt: Time, online: Type.Boolean() },

@@ -196,6 +196,14 @@ export interface FileRecord extends FileRef {
   createdAt: Date
 }
 
+/** A pinned message of a room: who pinned it and when. */
+export interface PinRecord {
+  roomId: string
+  seq: number
+  pinnedBy: UserSnapshot | null
+  pinnedAt: Date
+}
+
 /**
  * What keeps a user from joining a room: a kick's bar runs out at `until`; a ban (`until` null)
  * holds until a moderator lifts it.

@@ -2,6 +2,7 @@
 // Two adapters implement it: SQLite (embedded, one process) and MongoDB (scaled, many).
 // test/contract/store.test.ts runs one suite against both; a guarantee written here is tested there.
 import type { CursorKey } from '../pagination.ts'
+import type { LookupTerm } from '../search/terms.ts'
 import type { NotifyParts } from './notify-store.ts'
 import type {
   AuditAction,
@@ -13,6 +14,7 @@ import type {
   MemberRecord,
   MessageRecord,
   NewMessage,
+  PinRecord,
   PostRecord,
   RoomBar,
   RoomRecord,
@@ -298,6 +300,68 @@ export interface FileStore {
   delete(id: string): Promise<boolean>
 }
 
+export interface SearchQuery {
+  /** The rooms to search: the caller decides which (the caller's rooms at the time of the search). */
+  rooms: string[]
+  /** Every one must be among the message's index terms (src/search/terms.ts). */
+  terms: LookupTerm[]
+  /** Only this author's messages. */
+  from?: string
+  /** Only messages with a file. */
+  hasFile?: boolean
+  /** `createdAt` bounds, both exclusive. */
+  after?: Date
+  before?: Date
+  /** Candidates to examine at most. */
+  limit: number
+  /** Newest first: `next` of the previous call, null for the first. */
+  cursor: string | null
+}
+
+/**
+ * Message search. Each message (not an update) is indexed under the terms of its text when it
+ * is appended, again when it is edited, and not at all once deleted, in the same write as the
+ * message itself: a search never sees a message that is not stored or misses one that is.
+ */
+export interface SearchStore {
+  /**
+   * Candidates: messages of `rooms`, not deleted, whose terms include every one of `terms` (an
+   * exact term, or a term starting with a prefix term) and that pass the filters, newest
+   * first, at most `limit`, each with its key (a `cursor` resumes after it). `next` resumes after
+   * the last one; null when none is left.
+   * The caller checks each against the query (phrases, sequences): these are what the index found.
+   */
+  candidates(
+    query: SearchQuery,
+  ): Promise<{ items: { message: MessageRecord; key: string }[]; next: string | null }>
+  /**
+   * Indexes messages stored before the index existed, newest first, one batch of about `batch`
+   * per call (each call's work is bounded by it); `done` when none is left, and from then on.
+   * Safe to run while chat goes on, and resumable from any handle on the same data: where it
+   * stands is kept in the store, and what is indexed stays.
+   */
+  backfill(batch: number): Promise<{ indexed: number; done: boolean }>
+  /**
+   * Takes or renews the lease `name` for `holder` until `now + ms`: true when the holder has
+   * it. Of holders asking at once, on any instance, one has it until it lapses or is released.
+   */
+  lease(name: string, holder: string, ms: number, now: Date): Promise<boolean>
+  release(name: string, holder: string): Promise<void>
+}
+
+/** Pinned messages: at most `max` per room, latest pin first. */
+export interface PinStore {
+  /**
+   * Pins the message: 'pinned', 'already' (idempotent: of concurrent pins of one message exactly
+   * one is 'pinned'), or 'full' when the room has `max` pins and this is not one of them.
+   */
+  pin(pin: PinRecord, max: number): Promise<'pinned' | 'already' | 'full'>
+  /** False when it was not pinned. */
+  unpin(roomId: string, seq: number): Promise<boolean>
+  /** The room's pins, latest first. */
+  list(roomId: string): Promise<PinRecord[]>
+}
+
 export interface AuditListQuery {
   actor?: string
   action?: AuditAction
@@ -328,6 +392,8 @@ export interface Store extends NotifyParts {
   readonly rooms: RoomStore
   readonly messages: MessageStore
   readonly files: FileStore
+  readonly search: SearchStore
+  readonly pins: PinStore
   readonly audit: AuditStore
   /** Resolves when the store answers; throws otherwise. */
   ping(): Promise<void>

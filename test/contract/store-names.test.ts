@@ -162,14 +162,12 @@ contract('sqlite', async (t) => {
     open: async () => openSqliteStore(dir),
     async forget({ id, displayName }) {
       const db = new Database(join(dir, 'chat.db'))
-      const version = db.pragma('user_version', { simple: true }) as number
-      db.exec('DROP TABLE name_keys')
+      db.exec('DELETE FROM name_keys; UPDATE name_keys_state SET filled = 0')
       db.prepare('UPDATE users SET display_name = ?, display_name_lower = lower(?) WHERE id = ?').run(
         displayName,
         displayName,
         id,
       )
-      db.pragma(`user_version = ${version - 1}`)
       db.close()
     },
   }

@@ -15,6 +15,7 @@ import type { UserSnapshot } from '../../src/store/records.ts'
 import { sqliteMessages } from '../../src/store/sqlite/messages.ts'
 import { sqliteRooms } from '../../src/store/sqlite/rooms.ts'
 import { migrate } from '../../src/store/sqlite/schema.ts'
+import { sqliteSearchIndex } from '../../src/store/sqlite/search-index.ts'
 import type { Store } from '../../src/store/store.ts'
 import { isolatedMongoUrl, mongoUrl, needServer } from '../helpers/servers.ts'
 
@@ -121,7 +122,7 @@ t.test('unread on SQLite: one query whatever the number of rooms', async (t) => 
   db.pragma('journal_mode = WAL')
   db.pragma('foreign_keys = ON')
   migrate(db)
-  const store = { rooms: sqliteRooms(db), messages: sqliteMessages(db) }
+  const store = { rooms: sqliteRooms(db), messages: sqliteMessages(db, sqliteSearchIndex(db)) }
   const { reader, ids } = await seed(store)
   const measure = async (rooms?: string[]) => {
     statements.length = 0

@@ -62,6 +62,7 @@ const EXPECTED = [
   ],
   ...['editMessage', 'deleteMessage', 'addReaction', 'removeReaction', 'markRead'],
   ...['kickMember', 'muteMember', 'banFromRoom', 'unbanFromRoom'],
+  ...['searchMessages', 'listPins', 'pinMessage', 'unpinMessage'],
   ...['deleteRoom', 'uploadFile', 'downloadFile', 'downloadFileHead'],
   ...['mintInviteCodes', 'mintActivationCodes', 'listCodes', 'revokeCode', 'listUsersForAdmin', 'updateUser'],
   ...['listAudit'],

@@ -96,9 +96,16 @@ t.test(`rooms one may not see, on ${backendName}`, async (t) => {
       emoji: encodeURIComponent('👍'),
     }
     const url = path.replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? newId())
+    // The room's id, and a valid value for every other required query parameter (a search's q).
     const query = (op.parameters ?? [])
-      .filter((p: Schema) => p.in === 'query' && (p.name === 'room' || p.name === 'roomId'))
-      .map((p: Schema) => `${p.name}=${id}`)
+      .filter((p: Schema) => p.in === 'query')
+      .flatMap((p: Schema) =>
+        p.name === 'room' || p.name === 'roomId'
+          ? [`${p.name}=${id}`]
+          : p.required
+            ? [`${p.name}=${encodeURIComponent(String(sample(p.schema, doc)))}`]
+            : [],
+      )
     const content = op.requestBody?.content ?? {}
     const headers: Record<string, string> = { authorization: `Bearer ${eve.token}` }
     let payload: string | Buffer | undefined

@@ -13,6 +13,21 @@ export const router = createRouter({
       component: () => import('./pages/LoginPage.vue'),
       meta: { public: true, title: 'Sign in' },
     },
+    {
+      path: '/forgot-password',
+      component: () => import('./pages/ForgotPage.vue'),
+      meta: { public: true, title: 'Forgot your password' },
+    },
+    {
+      path: '/reset-password',
+      component: () => import('./pages/ResetPage.vue'),
+      meta: { public: true, title: 'New password' },
+    },
+    {
+      path: '/verify-email',
+      component: () => import('./pages/VerifyEmailPage.vue'),
+      meta: { public: true, title: 'Verify your mail address' },
+    },
     { path: '/me', component: () => import('./pages/MePage.vue'), meta: { title: 'Personal centre' } },
     { path: '/users', component: () => import('./pages/UsersPage.vue'), meta: { title: 'People' } },
     {

@@ -140,6 +140,8 @@ const WORDS: Partial<Record<string, string>> = {
   UNAVAILABLE: 'The server is busy for a moment: try again.',
   INTERNAL: 'Something went wrong on the server: try again.',
   TIMEOUT: 'That took too long: try again.',
+  INVALID_TOKEN: 'This link is unknown, used or expired: ask for a new one.',
+  EMAIL_TAKEN: 'This mail address belongs to another account.',
 }
 
 /** A message for people from any failure: the words for its code, else its own message. */

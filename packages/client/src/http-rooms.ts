@@ -5,13 +5,17 @@ import { enc } from './http-base.ts'
 import { newClientMsgId } from './ids.ts'
 import type {
   CreateRoomBody,
+  HistoryPage,
   HistoryQuery,
   KickBody,
   Member,
   Message,
   PageOf,
+  Pin,
   Room,
   RoomsQuery,
+  SearchPage,
+  SearchQuery,
   UnreadItem,
 } from './wire.ts'
 
@@ -49,9 +53,42 @@ export class RoomRoutes extends AccountRoutes {
     return this.request<PageOf<Member>>('GET', `/api/rooms/${enc(id)}/members`, undefined, { query })
   }
 
-  /** A room's messages by seq: the newest without parameters, `{before}` for older, `{after}` for newer. */
-  history(id: string, query: HistoryQuery = {}): Promise<PageOf<Message>> {
-    return this.request<PageOf<Message>>('GET', `/api/rooms/${enc(id)}/messages`, undefined, { query })
+  /**
+   * A room's messages by seq: the newest without parameters, `{before}` for older, `{after}` for
+   * newer, `{around}` for the page centred on a seq (a search hit), whose `prevCursor` and
+   * `nextCursor` go back as `{cursor}` for the pages before and after it.
+   */
+  history(id: string, query: HistoryQuery = {}): Promise<HistoryPage> {
+    return this.request<HistoryPage>('GET', `/api/rooms/${enc(id)}/messages`, undefined, { query })
+  }
+
+  // ------------------------------------------------------------------ search and pins
+
+  /**
+   * Messages of my rooms that contain every term of `q`, newest first, each with its room and
+   * `highlights` (code point offsets into `message.text`: slice `[...text]`, not the string).
+   * Pass `nextCursor` back as `cursor` for more. 400 VALIDATION for an empty or overlong `q`.
+   */
+  search(query: SearchQuery): Promise<SearchPage> {
+    return this.request<SearchPage>('GET', '/api/search', undefined, { query })
+  }
+
+  /** A room's pinned messages, latest pin first (members only). */
+  async pins(id: string): Promise<Pin[]> {
+    return (await this.request<{ items: Pin[] }>('GET', `/api/rooms/${enc(id)}/pins`)).items
+  }
+
+  /**
+   * Pins a message (the room's creator or an admin: 403 FORBIDDEN); idempotent. The room gets a
+   * `pin` event. 409 TOO_MANY_PINS past 50 in a room, 409 DELETED for a deleted message.
+   */
+  async pin(id: string, seq: number): Promise<void> {
+    await this.request<null>('PUT', `/api/rooms/${enc(id)}/pins/${seq}`)
+  }
+
+  /** Unpins a message (the same people as pinning); idempotent. */
+  async unpin(id: string, seq: number): Promise<void> {
+    await this.request<null>('DELETE', `/api/rooms/${enc(id)}/pins/${seq}`)
   }
 
   /**

@@ -2,10 +2,10 @@
 // Duplicates (a replay overlapping what was already delivered) are dropped; a message ahead of
 // the next expected seq waits until the ones before it arrive (the server's replay on re-join
 // fills the gap); nothing is ever delivered out of order.
-import type { Message, UpdateFrame } from './wire.ts'
+import type { Message, PinFrame, UpdateFrame } from './wire.ts'
 
-/** What a room's stream carries: messages and changes to them (`update`), each with a seq of its own. */
-export type StreamEvent = Message | UpdateFrame
+/** What a room's stream carries: messages, changes to them (`update`) and pins, each with a seq of its own. */
+export type StreamEvent = Message | UpdateFrame | PinFrame
 
 export class RoomStream<T extends { seq: number } = Message> {
   /** The seq of the last message delivered; null until known (a join without `since`). */

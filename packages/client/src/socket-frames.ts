@@ -32,6 +32,7 @@ export function dispatchFrame(frame: ServerFrame, to: FrameTarget): void {
       to.rooms.onMessage(frame.message)
       return
     case 'update':
+    case 'pin':
       to.rooms.onMessage(frame)
       return
     case 'read':

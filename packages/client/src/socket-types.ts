@@ -5,6 +5,7 @@ import type { WebSocketConstructor } from './websocket-like.ts'
 import type {
   JoinedFrame,
   Message,
+  PinFrame,
   PresenceFrame,
   ReadFrame,
   RemovedFrame,
@@ -111,6 +112,8 @@ export type ChatSocketEvents = {
    * with the messages, once. Reactions' `mine` is false in it: `change.by` says whose it was.
    */
   update: [frame: UpdateFrame]
+  /** A message was pinned (`pinned: true`) or unpinned, in the room's seq order, once. */
+  pin: [frame: PinFrame]
   /** My read marker of a room moved on another tab or device. */
   read: [frame: ReadFrame]
   presence: [frame: PresenceFrame]

@@ -54,7 +54,11 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     this.backoff = { ...defaultBackoff, ...options.backoff }
     this.rooms = new RoomSet({
       write: (frame) => this.link?.write(JSON.stringify(frame)),
-      deliver: (event) => ('type' in event ? this.emit('update', event) : this.emit('message', event)),
+      deliver: (event) => {
+        if (!('type' in event)) this.emit('message', event)
+        else if (event.type === 'pin') this.emit('pin', event)
+        else this.emit('update', event)
+      },
       joined: (frame) => this.emit('joined', frame),
       history: options.history,
       gapTimeoutMs: options.gapTimeoutMs ?? 3_000,

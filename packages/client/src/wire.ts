@@ -180,8 +180,17 @@ export type FileInfo = { id: string; name: string; size: number; contentType: st
 /** GET /api/rooms/:id/messages */
 export type HistoryQuery = {
   limit?: number | undefined
+  cursor?: string | undefined
   before?: number | undefined
   after?: number | undefined
+  around?: number | undefined
+}
+
+/** GET /api/rooms/:id/messages with `around` or `cursor`: a page with both cursors. */
+export type HistoryPage = {
+  prevCursor?: string | null | undefined
+  items: Message[]
+  nextCursor: string | null
 }
 
 /** POST /api/rooms/:id/messages */
@@ -211,6 +220,34 @@ export type Change = {
   kind: 'edit' | 'delete' | 'react' | 'unreact'
   by: string | null
 }
+
+/** GET /api/search */
+export type SearchQuery = {
+  limit?: number | undefined
+  cursor?: string | undefined
+  room?: string | undefined
+  from?: string | undefined
+  before?: string | undefined
+  after?: string | undefined
+  has?: 'file' | undefined
+  q: string
+}
+
+/** One message found, its room, and where the query matched (code point offsets into its text). */
+export type SearchHit = {
+  message: Message
+  room: { id: string; name: string; kind: 'room' | 'dm' }
+  highlights: number[][]
+}
+
+/** GET /api/search: hits newest first. */
+export type SearchPage = { items: SearchHit[]; nextCursor: string | null }
+
+/** A pinned message of a room, who pinned it and when. */
+export type Pin = { message: Message; pinnedBy: UserRef | null; pinnedAt: string }
+
+/** GET /api/rooms/:id/pins: latest pin first. */
+export type PinList = { items: Pin[] }
 
 /** An invite or activation code as an admin sees it in lists. */
 export type CodeView = {
@@ -302,6 +339,7 @@ export type ServerFrame =
   | AckFrame
   | MessageFrame
   | UpdateFrame
+  | PinFrame
   | ReadFrame
   | PresenceFrame
   | TypingNotice
@@ -345,6 +383,9 @@ export type UpdateFrame = {
   room: string
   seq: number
 }
+
+/** Server → client: a message was pinned or unpinned; `seq` is the pin's own in the room's stream. */
+export type PinFrame = { message: Message; type: 'pin'; room: string; seq: number; pinned: boolean }
 
 /** Server → client: my read marker of a room moved (another tab). */
 export type ReadFrame = { type: 'read'; room: string; seq: number }
@@ -405,6 +446,7 @@ export const ServerCodes = [
   'CONFLICT',
   'DELETED',
   'TOO_MANY_REACTIONS',
+  'TOO_MANY_PINS',
   'BANNED_FROM_ROOM',
   'MUTED',
   'TIMEOUT',

@@ -13,6 +13,7 @@ import {
   JoinFrame,
   LeaveFrame,
   MessageFrame,
+  PinFrame,
   PingFrame,
   PongFrame,
   PresenceFrame,
@@ -89,6 +90,13 @@ const SERVER_FRAMES: FrameDoc[] = [
     type: 'message',
     summary:
       "A room's next message, to every follower on every instance (the sender's sockets too), in seq order.",
+  },
+  {
+    name: 'PinFrame',
+    schema: PinFrame,
+    type: 'pin',
+    summary:
+      "A message was pinned or unpinned: an event of the room's stream with its own seq, to every follower on every instance, replayed by `join {since}`.",
   },
   {
     name: 'PresenceFrame',

@@ -18,8 +18,10 @@ import { readIndexes } from './message-unread.ts'
 import { mongoMessages } from './messages.ts'
 import { addNameKeys } from './name-keys.ts'
 import { mongoNotify, notifyIndexes } from './notify.ts'
+import { mongoPins, pinIndexes } from './pins.ts'
 import { mongoPosts, postIndexes } from './posts.ts'
 import { memberIndexes, mongoRooms, roomBarIndexes, roomIndexes } from './rooms.ts'
+import { mongoSearch } from './search.ts'
 import { mongoSessions, sessionIndexes } from './sessions.ts'
 import {
   addDisplayNameLower,
@@ -43,6 +45,7 @@ const indexes: Record<string, IndexDescription[]> = {
   reactions: reactionIndexes,
   reads: readIndexes,
   files: fileIndexes,
+  pins: pinIndexes,
   audit: auditIndexes,
   room_bars: roomBarIndexes,
   ...notifyIndexes,
@@ -92,6 +95,8 @@ export async function connectMongo(
     rooms: mongoRooms(db),
     messages: mongoMessages(db),
     files: mongoFiles(db),
+    search: mongoSearch(db),
+    pins: mongoPins(db),
     audit: mongoAudit(db),
     ...mongoNotify(db),
     async ping() {

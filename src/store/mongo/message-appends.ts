@@ -1,10 +1,15 @@
 // Appending to a room's stream in MongoDB: the seq is taken by inserting it (the unique
 // (roomId, seq) index), and a repeated clientMsgId collides on `dedupe` instead.
 import type { Db, ObjectId } from 'mongodb'
+import { indexTerms } from '../../search/terms.ts'
 import type { MessageRecord, NewMessage } from '../records.ts'
 import type { MessageStore } from '../store.ts'
 import { isDuplicateKey, oid } from './ids.ts'
 import { lastSeqOf, type MessageDoc, messagesOf, toMessage } from './message-docs.ts'
+
+/** A message's search terms travel on its own document (one write); updates have none. */
+const termsOf = (m: Pick<NewMessage, 'kind' | 'text'>): { terms?: string[] } =>
+  m.kind === 'update' ? {} : { terms: indexTerms(m.text) }
 
 export function mongoAppends(db: Db): Pick<MessageStore, 'append' | 'appendMany' | 'sent'> {
   const messages = messagesOf(db)
@@ -16,6 +21,7 @@ export function mongoAppends(db: Db): Pick<MessageStore, 'append' | 'appendMany'
   const append = async ({ id, roomId, current, ...m }: NewMessage, hint?: number) => {
     const room = oid(roomId)
     const dedupe = dedupeOf({ id, roomId, ...m })
+    const terms = termsOf(m)
     const first = async () => (m.clientMsgId ? await messages.findOne({ dedupe }) : null)
     // The seq is taken by inserting it: the unique (roomId, seq) index lets exactly one
     // writer have each number. Starting from the last known seq leaves no gap; a collision
@@ -24,7 +30,7 @@ export function mongoAppends(db: Db): Pick<MessageStore, 'append' | 'appendMany'
     let seq = hint ?? (await lastSeq(room))
     for (;;) {
       seq++
-      const doc: MessageDoc = { _id: oid(id), roomId: room, seq, dedupe, ...m }
+      const doc: MessageDoc = { _id: oid(id), roomId: room, seq, dedupe, ...m, ...terms }
       try {
         await messages.insertOne(doc)
         return {
@@ -65,6 +71,7 @@ export function mongoAppends(db: Db): Pick<MessageStore, 'append' | 'appendMany'
           seq: from + 1 + i,
           dedupe: dedupeOf(rest[i]!),
           ...m,
+          ...termsOf(m),
         }))
         let stored = docs.length
         try {

@@ -1,6 +1,7 @@
 // Changing stored messages in MongoDB: edits and deletions (a deletion wins whatever the
 // order), and reactions (one document per user and emoji, so adding is an insert).
 import type { Collection, Db, IndexDescription, ObjectId } from 'mongodb'
+import { indexTerms } from '../../search/terms.ts'
 import type { MessageStore } from '../store.ts'
 import { hex, isDuplicateKey } from './ids.ts'
 import { baseOf, messagesOf, toMessage } from './message-docs.ts'
@@ -38,7 +39,7 @@ export function mongoChanges(db: Db): Pick<MessageStore, 'edit' | 'remove' | 're
   const wipe = (_id: ObjectId) =>
     messages.updateOne(
       { _id },
-      { $set: { text: '', mentions: [], file: null, replyTo: null, deleted: true } },
+      { $set: { text: '', mentions: [], file: null, replyTo: null, deleted: true, terms: [] } },
     )
 
   return {
@@ -46,7 +47,10 @@ export function mongoChanges(db: Db): Pick<MessageStore, 'edit' | 'remove' | 're
       const doc = await base(roomId, seq)
       if (!doc) return 'missing'
       if (doc.deleted || (await deletions.findOne({ _id: doc._id }))) return 'deleted'
-      await messages.updateOne({ _id: doc._id }, { $set: { text, mentions, editedAt: at } })
+      await messages.updateOne(
+        { _id: doc._id },
+        { $set: { text, mentions, editedAt: at, terms: indexTerms(text) } },
+      )
       // A deletion that slipped in meanwhile may have been overwritten by our update: wipe again.
       if (await deletions.findOne({ _id: doc._id })) {
         await wipe(doc._id)

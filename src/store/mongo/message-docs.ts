@@ -12,14 +12,22 @@ export interface MessageDoc extends Omit<MessageRecord, 'id' | 'roomId' | 'react
    * unique, so a retried send is stored once (no partial index needed).
    */
   dedupe: string
+  /**
+   * The search terms of the text (src/search/terms.ts): on every message appended or edited
+   * since search exists, empty once deleted, absent on what the backfill has not reached yet.
+   * Never on updates.
+   */
+  terms?: string[]
 }
 
 export const messageIndexes: IndexDescription[] = [
   { key: { roomId: 1, seq: 1 }, name: 'room_seq_unique', unique: true },
   { key: { dedupe: 1 }, name: 'dedupe_unique', unique: true },
+  // Search (search.ts): one term, then the caller's rooms, newest first within each.
+  { key: { terms: 1, roomId: 1, _id: -1 }, name: 'terms_room_id' },
 ]
 
-export const toMessage = ({ _id, roomId, dedupe: _, ...rest }: MessageDoc): MessageRecord => ({
+export const toMessage = ({ _id, roomId, dedupe: _, terms: __, ...rest }: MessageDoc): MessageRecord => ({
   id: hex(_id),
   roomId: hex(roomId),
   editedAt: null,

@@ -150,6 +150,7 @@ export function mongoRooms(db: Db): RoomStore {
       await mutes.deleteMany({ _id: { $regex: `^${id}:` } })
       await bars.deleteMany({ roomId: id })
       await dms.deleteMany({ roomId: _id })
+      await db.collection('pins').deleteMany({ roomId: id })
       return r.deletedCount > 0
     },
     async list({ q, memberOf, limit, after }) {

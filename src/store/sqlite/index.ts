@@ -9,11 +9,15 @@ import { sqliteAudit } from './audit.ts'
 import { sqliteCodes } from './codes.ts'
 import { sqliteFiles } from './files.ts'
 import { sqliteMessages } from './messages.ts'
+import { fillNameKeys } from './name-keys.ts'
 import { sqliteNotify } from './notify.ts'
 import { ensureNotifySchema } from './notify-schema.ts'
+import { sqlitePins } from './pins.ts'
 import { sqlitePosts } from './posts.ts'
 import { sqliteRooms } from './rooms.ts'
 import { migrate } from './schema.ts'
+import { sqliteSearch } from './search.ts'
+import { sqliteSearchIndex } from './search-index.ts'
 import { sqliteSessions } from './sessions.ts'
 import { sqliteUsers } from './users.ts'
 
@@ -28,7 +32,9 @@ export function openSqliteStore(dataDir: string): Store {
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
   migrate(db)
+  fillNameKeys(db)
   ensureNotifySchema(db)
+  const searchIndex = sqliteSearchIndex(db)
   return {
     kind: 'sqlite',
     users: sqliteUsers(db),
@@ -36,8 +42,10 @@ export function openSqliteStore(dataDir: string): Store {
     codes: sqliteCodes(db),
     posts: sqlitePosts(db),
     rooms: sqliteRooms(db),
-    messages: sqliteMessages(db),
+    messages: sqliteMessages(db, searchIndex),
     files: sqliteFiles(db),
+    search: sqliteSearch(db, searchIndex),
+    pins: sqlitePins(db),
     audit: sqliteAudit(db),
     ...sqliteNotify(db),
     async ping() {

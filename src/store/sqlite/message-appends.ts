@@ -4,22 +4,32 @@ import type { Database } from 'better-sqlite3'
 import type { MessageRecord, NewMessage } from '../records.ts'
 import type { MessageStore } from '../store.ts'
 import { type Row, toMessage } from './message-rows.ts'
+import type { SearchIndex } from './search-index.ts'
 
-export function sqliteAppends(db: Database): Pick<MessageStore, 'append' | 'appendMany' | 'sent'> {
+export function sqliteAppends(
+  db: Database,
+  search: SearchIndex,
+): Pick<MessageStore, 'append' | 'appendMany' | 'sent'> {
   const existing = db.prepare<[string, string | null, string], Row>(
     'SELECT * FROM messages WHERE room_id = ? AND from_id IS ? AND client_msg_id = ?',
   )
   // A repeated clientMsgId inserts nothing (the idempotency index) and returns no row: the
   // common case, a new message, costs one statement instead of a lookup and an insert. Only the
   // seq comes back: the record is the message given (its JSON columns are not parsed again).
-  const insert = db.prepare<Record<string, unknown>, { seq: number }>(
+  // A message (not an update) takes the next search_id, above every one stored and the index's
+  // watermark; it is searchable from the commit on (search-index.ts).
+  const insert = db.prepare<Record<string, unknown>, { seq: number; search_id: number | null }>(
     `INSERT INTO messages (id, room_id, seq, kind, from_id, from_user, text, file, client_msg_id, created_at,
-                           reply_to, mentions, target)
+                           reply_to, mentions, target, search_id)
      VALUES (@id, @roomId, (SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE room_id = @roomId),
-             @kind, @fromId, @fromUser, @text, @file, @clientMsgId, @createdAt, @replyTo, @mentions, @target)
+             @kind, @fromId, @fromUser, @text, @file, @clientMsgId, @createdAt, @replyTo, @mentions, @target,
+             CASE WHEN @indexed THEN max(coalesce((SELECT max(search_id) FROM messages), 0),
+                                        (SELECT indexed_upto FROM search_state)) + 1 END)
      ON CONFLICT DO NOTHING
-     RETURNING seq`,
+     RETURNING seq, search_id`,
   )
+  /** The highest search_id the current transaction took, for the flush after it. */
+  let lastSearchId: number | null = null
 
   // Called inside a transaction: the seq and the insert see no other writer.
   const appendOne = (m: NewMessage): { message: MessageRecord; duplicate: boolean } => {
@@ -37,8 +47,10 @@ export function sqliteAppends(db: Database): Pick<MessageStore, 'append' | 'appe
       replyTo: m.replyTo ? JSON.stringify(m.replyTo) : null,
       mentions: JSON.stringify(m.mentions ?? []),
       target: m.target ?? null,
+      indexed: m.kind === 'update' ? 0 : 1,
     })
     if (row) {
+      if (row.search_id !== null) lastSearchId = row.search_id
       // What toMessage would read back from the row just written.
       const message: MessageRecord = {
         id: m.id,
@@ -67,12 +79,20 @@ export function sqliteAppends(db: Database): Pick<MessageStore, 'append' | 'appe
   // One transaction and one commit for the whole batch (a failure fails the batch).
   const appendMany = db.transaction((list: NewMessage[]) => list.map(appendOne))
 
+  /** Runs an append's transaction, then lets the search index take what is pending. */
+  const indexed = <T>(run: () => T): T => {
+    lastSearchId = null
+    const result = run()
+    if (lastSearchId !== null) search.appended(lastSearchId)
+    return result
+  }
+
   return {
     async append(message) {
-      return append(message)
+      return indexed(() => append(message))
     },
     async appendMany(list) {
-      return appendMany(list)
+      return indexed(() => appendMany(list))
     },
     async sent(roomId, senderId, clientMsgId) {
       const row = existing.get(roomId, senderId, clientMsgId)

@@ -2,8 +2,12 @@
 import type { Database } from 'better-sqlite3'
 import type { MessageStore } from '../store.ts'
 import { type Row, toMessage } from './message-rows.ts'
+import type { SearchIndex } from './search-index.ts'
 
-export function sqliteChanges(db: Database): Pick<MessageStore, 'edit' | 'remove' | 'react' | 'unreact'> {
+export function sqliteChanges(
+  db: Database,
+  search: SearchIndex,
+): Pick<MessageStore, 'edit' | 'remove' | 'react' | 'unreact'> {
   const bySeq = db.prepare<[string, number], Row>(
     'SELECT * FROM messages WHERE room_id = ? AND seq = ? AND target IS NULL',
   )
@@ -30,12 +34,15 @@ export function sqliteChanges(db: Database): Pick<MessageStore, 'edit' | 'remove
     if (!row) return 'missing' as const
     if (row.deleted) return 'deleted' as const
     editStmt.run(text, JSON.stringify(mentions), at, roomId, seq)
+    // The search index follows the text in the same transaction: found by the new text only.
+    if (row.search_id != null) search.reindex(row.search_id, text)
     return 'edited' as const
   })
   const remove = db.transaction((roomId: string, seq: number) => {
     const row = bySeq.get(roomId, seq)
     if (!row || row.deleted) return null
     wipe.run(roomId, seq)
+    if (row.search_id != null) search.unindex(row.search_id)
     deleteReactions.run(row.id)
     return toMessage(row)
   })

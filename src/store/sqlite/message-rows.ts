@@ -17,6 +17,7 @@ export interface Row {
   reply_to: string | null
   mentions: string
   target: number | null
+  search_id?: number | null
 }
 
 export const toMessage = (r: Row): MessageRecord => ({

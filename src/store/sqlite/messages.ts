@@ -7,7 +7,13 @@ import { sqliteAppends } from './message-appends.ts'
 import { sqliteChanges } from './message-changes.ts'
 import { sqliteReads } from './message-reads.ts'
 import { sqliteUnread } from './message-unread.ts'
+import type { SearchIndex } from './search-index.ts'
 
-export function sqliteMessages(db: Database): MessageStore {
-  return { ...sqliteAppends(db), ...sqliteReads(db), ...sqliteChanges(db), ...sqliteUnread(db) }
+export function sqliteMessages(db: Database, search: SearchIndex): MessageStore {
+  return {
+    ...sqliteAppends(db, search),
+    ...sqliteReads(db),
+    ...sqliteChanges(db, search),
+    ...sqliteUnread(db),
+  }
 }

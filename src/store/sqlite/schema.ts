@@ -1,6 +1,5 @@
 // Schema migrations, applied in order; PRAGMA user_version records how many ran.
 import type { Database } from 'better-sqlite3'
-import { nameKeys } from '../name-key.ts'
 
 const migrations: string[] = [
   `CREATE TABLE users (
@@ -162,16 +161,50 @@ const migrations: string[] = [
    CREATE INDEX audit_action ON audit(action, at DESC, id DESC);`,
   // Name keys (src/store/name-key.ts): each key of a username or display name belongs to one
   // user, so a name confusable with another user's is refused by the primary key. The users
-  // stored before get theirs oldest first, usernames before display names; a key someone older
-  // holds is not given again (both keep their names; only new names are checked).
+  // stored before get theirs when the store opens (name-keys.ts, while `filled` is 0).
   `CREATE TABLE name_keys (
      key TEXT PRIMARY KEY,
      user_id TEXT NOT NULL
    );
-   INSERT OR IGNORE INTO name_keys (key, user_id)
-     SELECT k.value, u.id FROM users u, json_each(js_name_keys(u.username)) k ORDER BY u.created_at, u.id;
-   INSERT OR IGNORE INTO name_keys (key, user_id)
-     SELECT k.value, u.id FROM users u, json_each(js_name_keys(u.display_name)) k ORDER BY u.created_at, u.id;`,
+   CREATE TABLE name_keys_state (id INTEGER PRIMARY KEY CHECK (id = 1), filled INTEGER NOT NULL);
+   INSERT INTO name_keys_state (id, filled) VALUES (1, 0);`,
+  // Message search (src/store/sqlite/search.ts): a contentless FTS5 table of each message's
+  // terms (src/search/terms.ts), keyed by the message's search_id, which orders messages newest
+  // last (new ones count up, the backfill of older ones counts down from 0); new messages go in
+  // together once FLUSH_AT of them wait above the watermark (search-index.ts). The terms are
+  // plain words and CJK bigrams separated by spaces, so the ascii tokenizer only splits on
+  // them; detail=none keeps no positions (phrases are checked on the text). messages_unindexed
+  // holds what the backfill has left. Pins, and leases (one holder of a job at a time).
+  `ALTER TABLE messages ADD COLUMN search_id INTEGER;
+   CREATE UNIQUE INDEX messages_search ON messages(search_id);
+   CREATE INDEX messages_unindexed ON messages(id) WHERE search_id IS NULL AND target IS NULL AND deleted = 0;
+   CREATE VIRTUAL TABLE message_search USING fts5(
+     terms, content='', contentless_delete=1, detail=none, tokenize='ascii'
+   );
+   CREATE TABLE pins (
+     room_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     pinned_by TEXT,
+     pinned_at INTEGER NOT NULL,
+     PRIMARY KEY (room_id, seq)
+   );
+   CREATE INDEX pins_latest ON pins(room_id, pinned_at DESC);
+   CREATE TABLE leases (
+     name TEXT PRIMARY KEY,
+     holder TEXT NOT NULL,
+     until INTEGER NOT NULL
+   );
+   -- A room's deletion takes its messages' terms and its pins with it.
+   -- Every message with a search_id up to indexed_upto is in message_search (search-index.ts).
+   CREATE TABLE search_state (id INTEGER PRIMARY KEY CHECK (id = 1), indexed_upto INTEGER NOT NULL);
+   INSERT INTO search_state (id, indexed_upto) VALUES (1, 0);
+   CREATE TRIGGER messages_unsearch AFTER DELETE ON messages
+   WHEN old.search_id IS NOT NULL AND old.search_id <= (SELECT indexed_upto FROM search_state) BEGIN
+     DELETE FROM message_search WHERE rowid = old.search_id;
+   END;
+   CREATE TRIGGER rooms_unpin AFTER DELETE ON rooms BEGIN
+     DELETE FROM pins WHERE room_id = old.id;
+   END;`,
   // The uploaded avatar's file id (null: initials).
   'ALTER TABLE users ADD COLUMN avatar TEXT',
 ]
@@ -179,9 +212,6 @@ const migrations: string[] = [
 export function migrate(db: Database): void {
   const current = db.pragma('user_version', { simple: true }) as number
   db.function('js_lower', { deterministic: true }, (s: unknown) => String(s ?? '').toLowerCase())
-  db.function('js_name_keys', { deterministic: true }, (s: unknown) =>
-    JSON.stringify(nameKeys(String(s ?? ''))),
-  )
   for (let v = current; v < migrations.length; v++) {
     db.transaction(() => {
       db.exec(migrations[v]!)
