@@ -23,6 +23,7 @@ export const APP_SECTIONS = [
   'reset-password',
   'verify-email',
   'me',
+  'search',
   'users',
   'rooms',
   'admin',

@@ -235,7 +235,7 @@ t.test('notifications in the web app, in Chromium', async (t) => {
   await worker!.evaluate(clickTheNotification)
   await bob.waitForURL(`${base}/rooms/${room}?seq=${mention.seq}`)
   const target = bob.locator(`.messages article[data-seq="${mention.seq}"]`)
-  await bob.locator(`.messages article.target[data-seq="${mention.seq}"]`).waitFor()
+  await bob.locator(`.messages article.flash[data-seq="${mention.seq}"]`).waitFor()
   t.ok(await target.isVisible(), 'the click opens the room at the message, marked')
   t.equal(await bob.evaluate(`${shown}.then((n) => n.length)`), 0, 'and closes the notification')
 

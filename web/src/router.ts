@@ -36,11 +36,18 @@ export const router = createRouter({
       props: true,
       meta: { title: 'User' },
     },
+    {
+      path: '/search',
+      component: () => import('./pages/SearchPage.vue'),
+      meta: { title: 'Search' },
+    },
     { path: '/rooms', component: () => import('./pages/RoomsPage.vue'), meta: { title: 'Rooms' } },
     {
       path: '/rooms/:id',
       component: () => import('./pages/RoomPage.vue'),
-      props: true,
+      // `?at=SEQ` opens the room at that message (a search hit, a pin).
+      // `?at=` (a search hit, a pin) or `?seq=` (a notification's link): open at that message.
+      props: (to) => ({ id: String(to.params.id), at: Number(to.query.at ?? to.query.seq) || undefined }),
       // Fills the middle of the layout: the page scrolls its own message list.
       meta: { title: 'Room', fills: true },
     },

@@ -133,6 +133,7 @@ const WORDS: Partial<Record<string, string>> = {
   LAST_ADMIN: 'There must always be at least one admin who is not banned.',
   DELETED: 'That message was deleted.',
   TOO_MANY_REACTIONS: 'This message has as many different reactions as it can hold.',
+  TOO_MANY_PINS: 'This room has 50 pinned messages, as many as it can hold: unpin one first.',
   MUTED: 'You are muted in this room: a moderator has stopped your messages for a while.',
   TOO_LARGE: 'That is larger than the server accepts.',
   UNSUPPORTED_MEDIA_TYPE: 'That kind of file is not accepted.',

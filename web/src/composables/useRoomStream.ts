@@ -1,5 +1,6 @@
-// A room's messages as the page shows them: the newest page of history, older pages as one
-// scrolls to the top, live messages in seq order (ChatSocket re-joins with `since` after any
+// A room's messages as the page shows them: the newest page of history (or the page around one
+// message: a search hit, a pin), older pages as one scrolls to the top, newer ones as one scrolls
+// down from such a page, live messages in seq order (ChatSocket re-joins with `since` after any
 // reconnect, so nothing is missed or repeated), edits, deletions and reactions as `update`
 // frames in the room's order, the reader's own reactions, and the read marker following what is
 // on screen (the badges elsewhere clear).
@@ -7,6 +8,8 @@ import {
   backoffDelay,
   type ChatSocket,
   defaultBackoff,
+  type HistoryPage,
+  type HistoryQuery,
   isTemporary,
   type UpdateFrame,
 } from '@roomchat/client'
@@ -27,6 +30,9 @@ export function listScroll(list: Ref<HTMLElement | null>) {
   return { nearBottom, toBottom }
 }
 
+/** How long the message jumped to stays marked. */
+const FLASH_MS = 3000
+
 interface RoomStreamDeps {
   live: ChatSocket
   me: Ref<string | undefined>
@@ -43,9 +49,20 @@ interface RoomStreamDeps {
 export function useRoomStream(props: { id: string }, deps: RoomStreamDeps) {
   const { live, me, list, scroll, removed, error, names } = deps
   const messages = ref<Message[]>([])
-  /** The cursor of the page before the oldest shown; null at the beginning of the room. */
-  const older = ref<number | null>(null)
+  /** How to ask for the page before the oldest shown; null at the beginning of the room. */
+  const older = ref<HistoryQuery | null>(null)
   const loadingOlder = ref(false)
+  /**
+   * After a jump to a message: the cursor of the page after the newest shown, null once the
+   * newest messages are on the page. Until then live messages wait in `later` (the page does not
+   * have what comes between), and join the list when the reader has paged down to them.
+   */
+  const newer = ref<string | null>(null)
+  const loadingNewer = ref(false)
+  let later: Message[] = []
+  /** The message jumped to, marked for a moment. */
+  const flashed = ref<number | null>(null)
+  let flashTimer: ReturnType<typeof setTimeout> | undefined
   const seen = new Set<number>()
   /** My emojis per message seq: update frames carry `mine: false`, `change.by` says who it was. */
   const myReactions = reactive(new Map<number, Set<string>>())
@@ -84,6 +101,11 @@ export function useRoomStream(props: { id: string }, deps: RoomStreamDeps) {
 
   function onMessage(m: Message) {
     if (m.room !== props.id || seen.has(m.seq)) return
+    if (newer.value !== null) {
+      if (!later.some((x) => x.seq === m.seq)) later.push(m)
+      deps.added(m)
+      return
+    }
     const stick = scroll.nearBottom() || m.from?.id === me.value
     seen.add(m.seq)
     remember(m)
@@ -105,22 +127,76 @@ export function useRoomStream(props: { id: string }, deps: RoomStreamDeps) {
     if (f.message.deleted) myReactions.delete(target)
     const i = messages.value.findIndex((m) => m.seq === target)
     if (i >= 0) messages.value[i] = f.message
+    later = later.map((m) => (m.seq === target ? f.message : m))
     markSeen()
   }
 
+  /** The page's messages replace those shown, with what was delivered live and is not in it. */
+  function showPage(page: HistoryPage, arrived: Message[]) {
+    seen.clear()
+    const items = [...page.items, ...arrived.filter((m) => !page.items.some((p) => p.seq === m.seq))]
+    for (const m of items) {
+      seen.add(m.seq)
+      remember(m)
+    }
+    messages.value = items.sort((a, b) => a.seq - b.seq)
+  }
   /** The newest page of history, merged with what was delivered meanwhile; returns the page. */
   async function loadNewest() {
     const page = await http.history(props.id, { limit: 50 })
     // The socket may follow the room already (the room list's badges): what it delivered while
-    // the page loaded stays, whether the page has it or not.
-    const arrived = messages.value.filter((m) => !page.items.some((p) => p.seq === m.seq))
-    for (const m of page.items) {
-      seen.add(m.seq)
-      remember(m)
-    }
-    messages.value = [...page.items, ...arrived].sort((a, b) => a.seq - b.seq)
-    older.value = page.nextCursor === null ? null : Number(page.nextCursor)
+    // the page loaded stays, whether the page has it or not. After a jump, that is `later`.
+    showPage(page, newer.value === null ? messages.value : later)
+    newer.value = null
+    later = []
+    older.value = page.nextCursor === null ? null : { before: Number(page.nextCursor) }
     return page
+  }
+  /**
+   * The page centred on a message (a search hit, a pin), scrolled to it and marked a moment;
+   * the pages before and after it follow as the reader scrolls (`prevCursor`, `nextCursor`).
+   */
+  async function loadAround(seq: number) {
+    const page = await http.history(props.id, { around: seq, limit: 50 })
+    const arrived = newer.value === null ? messages.value : later
+    const last = page.items.at(-1)?.seq ?? 0
+    // Live messages already past the page: kept for when the reader gets there.
+    later = page.nextCursor ? arrived.filter((m) => m.seq > last) : []
+    showPage(page, page.nextCursor ? [] : arrived)
+    newer.value = page.nextCursor
+    older.value = page.prevCursor ? { cursor: page.prevCursor } : null
+    await nextTick()
+    const el = list.value?.querySelector<HTMLElement>(`[data-seq="${seq}"]`)
+    el?.scrollIntoView({ block: 'center' })
+    clearTimeout(flashTimer)
+    flashed.value = seq
+    flashTimer = setTimeout(() => {
+      flashed.value = null
+    }, FLASH_MS)
+    return page
+  }
+  /** The page after the newest shown, after a jump; past the last one, what came live joins. */
+  async function loadNewer() {
+    if (newer.value === null || loadingNewer.value) return
+    loadingNewer.value = true
+    try {
+      const page = await http.history(props.id, { cursor: newer.value, limit: 50 })
+      const fresh = page.items.filter((m) => !seen.has(m.seq))
+      if (page.nextCursor === null) {
+        fresh.push(...later.filter((m) => !seen.has(m.seq) && !fresh.some((f) => f.seq === m.seq)))
+        later = []
+      }
+      for (const m of fresh) {
+        seen.add(m.seq)
+        remember(m)
+      }
+      messages.value = [...messages.value, ...fresh].sort((a, b) => a.seq - b.seq)
+      newer.value = page.nextCursor
+    } catch (err) {
+      error.value = describe(err)
+    } finally {
+      loadingNewer.value = false
+    }
   }
   async function loadOlder() {
     if (older.value === null || loadingOlder.value) return
@@ -128,14 +204,17 @@ export function useRoomStream(props: { id: string }, deps: RoomStreamDeps) {
     try {
       const el = list.value
       const before = el ? el.scrollHeight - el.scrollTop : 0
-      const page = await http.history(props.id, { before: older.value, limit: 50 })
+      const query = older.value
+      const page = await http.history(props.id, { ...query, limit: 50 })
       const fresh = page.items.filter((m) => !seen.has(m.seq))
       for (const m of fresh) {
         seen.add(m.seq)
         remember(m)
       }
       messages.value = [...fresh, ...messages.value]
-      older.value = page.nextCursor === null ? null : Number(page.nextCursor)
+      // The newest page's cursor is a seq to go `before`; an around page's, an opaque cursor.
+      if (query.cursor !== undefined) older.value = page.prevCursor ? { cursor: page.prevCursor } : null
+      else older.value = page.nextCursor === null ? null : { before: Number(page.nextCursor) }
       await nextTick()
       if (el) el.scrollTop = el.scrollHeight - before
     } catch (err) {
@@ -150,10 +229,13 @@ export function useRoomStream(props: { id: string }, deps: RoomStreamDeps) {
    * store not answering for a moment) is tried again after a growing delay while the page is
    * open: given up, the room would stay silent on this page until it is opened again.
    */
-  async function follow(gone: () => boolean): Promise<void> {
+  async function follow(gone: () => boolean, lastSeq = 0): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await live.join(props.id, { since: messages.value.at(-1)?.seq ?? 0 })
+        // After a jump the page ends before the newest: live from the room's end, the rest by pages.
+        const since =
+          newer.value === null ? (messages.value.at(-1)?.seq ?? 0) : Math.max(lastSeq, later.at(-1)?.seq ?? 0)
+        await live.join(props.id, { since })
         return
       } catch (err) {
         if (gone() || !isTemporary(err)) throw err
@@ -197,11 +279,16 @@ export function useRoomStream(props: { id: string }, deps: RoomStreamDeps) {
     messages,
     older,
     loadingOlder,
+    newer,
+    loadingNewer,
+    flashed,
     myReactions,
     markSeen,
     onMessage,
     onUpdate,
     loadNewest,
+    loadAround,
+    loadNewer,
     loadOlder,
     follow,
     react,
