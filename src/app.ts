@@ -19,6 +19,7 @@ import lifecycle from '../plugins/lifecycle.ts'
 import metrics from '../plugins/metrics.ts'
 import adminRoutes from '../plugins/routes/admin.ts'
 import authRoutes from '../plugins/routes/auth.ts'
+import avatarRoutes from '../plugins/routes/avatars.ts'
 import dmRoutes from '../plugins/routes/dms.ts'
 import fileRoutes from '../plugins/routes/files.ts'
 import healthRoutes from '../plugins/routes/health.ts'
@@ -134,6 +135,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(recoveryRoutes, { prefix: '/api' })
   // POST /api/rooms/:id/files and GET /api/files/:id, with the multipart parser in their scope.
   await app.register(fileRoutes, { prefix: '/api' })
+  await app.register(avatarRoutes, { prefix: '/api' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.register(web)
 

@@ -106,6 +106,7 @@ export const ConfigSchema = Type.Object({
     }),
   ),
   UPLOAD_MAX_BYTES: Int('largest uploaded file (25 MiB)', 25 * 1024 * 1024, 1),
+  AVATAR_MAX_BYTES: Int('largest avatar picture uploaded, before it is resized (5 MiB)', 5 * 1024 * 1024, 1),
   BODY_LIMIT_BYTES: Int('largest JSON body', 64 * 1024, 1024),
   RATE_LOGIN_IP: Int('login attempts per minute per client address', 30, 1),
   RATE_LOGIN_USER_IP: Int(

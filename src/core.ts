@@ -13,6 +13,7 @@ import { TicketService } from './accounts/tickets.ts'
 import type { Adapters } from './adapters/adapters.ts'
 import { adaptersFor } from './adapters/select.ts'
 import { AuditService } from './audit/audit.ts'
+import { AvatarService } from './avatars/avatars.ts'
 import type { Bus } from './bus/bus.ts'
 import type { Config } from './config.ts'
 import { prepareDataDir } from './data-dir.ts'
@@ -49,6 +50,7 @@ export interface Core {
   readonly rooms: RoomService
   readonly chat: ChatService
   readonly files: FileService
+  readonly avatars: AvatarService
   readonly search: SearchService
   readonly audit: AuditService
   /** Who blocks whom; reports of messages and their decisions. */
@@ -183,15 +185,10 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     fileBytes,
     audit,
   )
-  const files = new FileService(
-    store,
-    fileBytes,
-    rooms,
-    chat,
-    limit('upload-user', config.RATE_UPLOAD_USER, 60),
-    config.UPLOAD_MAX_BYTES,
-    log,
-  )
+  // One limit for every upload of a user's, room files and avatars alike.
+  const uploads = limit('upload-user', config.RATE_UPLOAD_USER, 60)
+  const files = new FileService(store, fileBytes, rooms, chat, uploads, config.UPLOAD_MAX_BYTES, log)
+  const avatars = new AvatarService(store, fileBytes, uploads, config.AVATAR_MAX_BYTES, log)
 
   // Messages stored before search existed are indexed in the background, by one instance at a time.
   const backfill = new SearchBackfill(store, log, metrics)
@@ -209,6 +206,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     rooms,
     chat,
     files,
+    avatars,
     search: new SearchService(store),
     audit,
     blocks: new BlockService(store),

@@ -19,6 +19,7 @@ import { type IncomingFile, tooLarge } from '../../src/transfers/service.ts'
 import { toMessageView } from '../../src/views/rooms.ts'
 import { errorBody } from '../errors.ts'
 import multipart from '../external/multipart.ts'
+import { drain } from './upload-drain.ts'
 
 const Binary = Type.Unsafe<Buffer>({ type: 'string', format: 'binary' })
 
@@ -38,20 +39,6 @@ const bytesAnswer = (description: string) => ({
   content: Object.fromEntries([OCTET_STREAM, ...INLINE_TYPES].map((type) => [type, { schema: Binary }])),
 })
 
-/** How long the rest of an upload that was answered early is read before the connection is cut. */
-const LINGER_MS = 5000
-
-function drain(request: FastifyRequest): void {
-  const raw = request.raw
-  if (raw.complete || raw.readableEnded || raw.destroyed) return
-  raw.unpipe()
-  raw.resume()
-  const timer = setTimeout(() => raw.destroy(), LINGER_MS)
-  timer.unref()
-  raw.once('end', () => clearTimeout(timer))
-  raw.once('close', () => clearTimeout(timer))
-}
-
 /** The upload failed because of the client (a malformed or interrupted body), not the server. */
 function clientFault(request: FastifyRequest, sourceFailed: boolean): boolean {
   return sourceFailed || request.raw.destroyed
@@ -62,9 +49,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['files']
   await app.register(multipart)
   app.addHook('preHandler', app.authenticate)
-  // An answer given before the whole body arrived (refused, too large): the rest is read and
-  // dropped, so the client, still sending, gets to read the answer (cutting the connection at
-  // once makes its kernel discard the answer), but for LINGER_MS at most.
+  // An answer given before the whole body arrived: the rest is read and dropped (upload-drain.ts).
   app.addHook('onError', async (request) => drain(request))
 
   app.post(

@@ -51,6 +51,7 @@ const newUser = (username: string, passwordHash: string, role: Role, displayName
   totpPending: null,
   banned: false,
   createdAt: new Date(),
+  avatar: null,
 })
 
 /** Where the user's own view (`me`) comes from: the rooms feature keeps it exact on every instance. */

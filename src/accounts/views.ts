@@ -1,7 +1,11 @@
 // Records to wire views. The only place that decides what of a user leaves the server.
 
-import type { AdminUserView, OwnUser, PublicUser, UserRef } from '../schemas/users.ts'
-import type { UserRecord } from '../store/records.ts'
+import type { AdminUserView, Author, OwnUser, PublicUser, UserRef } from '../schemas/users.ts'
+import type { UserRecord, UserSnapshot } from '../store/records.ts'
+
+/** Versioned by the file id: a new picture is a new URL, so an answer can be cached for good. */
+export const avatarUrl = (userId: string, avatar: string | null | undefined): string | null =>
+  avatar ? `/api/users/${userId}/avatar?v=${avatar}` : null
 
 export const vipActive = (u: Pick<UserRecord, 'vipExpiresAt'>, now = new Date()) =>
   u.vipExpiresAt !== null && u.vipExpiresAt > now
@@ -21,6 +25,7 @@ export const toOwnUser = (u: UserRecord, rooms: string[], blocked: string[], now
   createdAt: u.createdAt.toISOString(),
   email: u.email ?? null,
   emailVerified: u.emailVerified ?? false,
+  avatarUrl: avatarUrl(u.id, u.avatar),
 })
 
 export const toPublicUser = (u: UserRecord, now = new Date()): PublicUser => ({
@@ -31,6 +36,7 @@ export const toPublicUser = (u: UserRecord, now = new Date()): PublicUser => ({
   role: u.role,
   vip: { active: vipActive(u, now) },
   createdAt: u.createdAt.toISOString(),
+  avatarUrl: avatarUrl(u.id, u.avatar),
 })
 
 export const toAdminUserView = (u: UserRecord, now = new Date()): AdminUserView => ({
@@ -42,4 +48,9 @@ export const toUserRef = (u: Pick<UserRecord, 'id' | 'username' | 'displayName'>
   id: u.id,
   username: u.username,
   displayName: u.displayName,
+})
+
+export const toAuthor = (u: UserSnapshot): Author => ({
+  ...toUserRef(u),
+  avatarUrl: avatarUrl(u.id, u.avatar),
 })

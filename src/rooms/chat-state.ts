@@ -153,6 +153,7 @@ export class ChatState {
       id: user.id,
       username: user.username,
       displayName: user.displayName,
+      avatar: user.avatar ?? null,
       banned: user.banned,
     }
     if (epoch === this.epoch) {
@@ -333,6 +334,12 @@ export class ChatState {
             [{ k: 'user', user: id }],
             () => users.update(id, patch),
             (user) => typeof user === 'object' && user !== null,
+          ),
+        swapAvatar: (id, avatar) =>
+          announced(
+            [{ k: 'user', user: id }],
+            () => users.swapAvatar(id, avatar),
+            (swapped) => swapped !== null,
           ),
         extendVip: (id, days, now) =>
           announced(

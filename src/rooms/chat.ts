@@ -305,7 +305,7 @@ export class ChatService {
   ): Promise<MessageRecord> {
     const user = await this.state.sender(userId)
     const from: UserSnapshot | null = user
-      ? { id: user.id, username: user.username, displayName: user.displayName }
+      ? { id: user.id, username: user.username, displayName: user.displayName, avatar: user.avatar ?? null }
       : null
     const { message } = await this.appends.append({
       id: newId(),
@@ -409,7 +409,12 @@ export class ChatService {
     await this.requireUnblocked(roomId, userId)
     const user = await this.state.sender(userId)
     if (!user || user.banned) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
-    const from: UserSnapshot = { id: user.id, username: user.username, displayName: user.displayName }
+    const from: UserSnapshot = {
+      id: user.id,
+      username: user.username,
+      displayName: user.displayName,
+      avatar: user.avatar ?? null,
+    }
     return this.appends.append({ id: newId(), roomId, from, ...body, createdAt: new Date() })
   }
 

@@ -26,6 +26,10 @@ export const ERROR_CODES = {
     status: 400,
     meaning: 'The invite or activation code is unknown, used up, expired or revoked',
   },
+  INVALID_IMAGE: {
+    status: 400,
+    meaning: 'The upload is not a PNG, JPEG, WebP or GIF picture that can be decoded',
+  },
   BAD_TOTP: {
     status: 401,
     also: [400],

@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox'
 import { Id, PageQuery, Time } from './common.ts'
-import { PublicUser, UserRef } from './users.ts'
+import { Author, PublicUser, UserRef } from './users.ts'
 
 export const Room = Type.Object(
   {
@@ -73,7 +73,7 @@ export const Message = Type.Object(
     room: Id,
     seq: Type.Integer({ minimum: 1 }),
     kind: MessageKind,
-    from: Type.Union([UserRef, Type.Null()]),
+    from: Type.Union([Author, Type.Null()]),
     text: Type.String(),
     file: Type.Optional(FileInfo),
     clientMsgId: Type.Optional(Type.String()),

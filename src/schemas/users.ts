@@ -19,6 +19,12 @@ export const Theme = Type.Object(
 
 export const Role = Type.Union([Type.Literal('user'), Type.Literal('admin')])
 
+/** Where the uploaded picture is; null: none, show initials. */
+export const AvatarUrl = Type.Union([Type.String(), Type.Null()], {
+  description:
+    'the uploaded picture (`/api/users/:id/avatar?v=…`: a new URL for each new picture, cacheable for good), or null for initials',
+})
+
 /** What the index page and the personal centre show about the signed-in user. */
 export const OwnUser = Type.Object(
   {
@@ -36,6 +42,7 @@ export const OwnUser = Type.Object(
     createdAt: Time,
     email: Type.Union([Type.String(), Type.Null()], { description: 'the mail address given, or null' }),
     emailVerified: Type.Boolean({ description: "whether the address's verification link was followed" }),
+    avatarUrl: AvatarUrl,
   },
   { title: 'User' },
 )
@@ -51,6 +58,7 @@ export const PublicUser = Type.Object(
     role: Role,
     vip: Type.Object({ active: Type.Boolean() }),
     createdAt: Time,
+    avatarUrl: AvatarUrl,
   },
   { title: 'PublicUser' },
 )
@@ -70,6 +78,13 @@ export const UserRef = Type.Object(
   { title: 'UserRef' },
 )
 export type UserRef = Static<typeof UserRef>
+
+/** A message's author as the message was sent: the reference and the avatar of that moment. */
+export const Author = Type.Object(
+  { id: Id, username: Type.String(), displayName: Type.String(), avatarUrl: AvatarUrl },
+  { title: 'Author' },
+)
+export type Author = Static<typeof Author>
 
 export const RegisterBody = Type.Object({
   username: Username,

@@ -29,6 +29,8 @@ export interface UserRecord {
   /** The mail address given (`PUT /api/me/email`) and whether its link was followed; absent: none. */
   email?: string | null
   emailVerified?: boolean
+  /** The file id of the uploaded avatar (in the Files port, grouped under the user's id); absent or null: initials. */
+  avatar?: string | null
 }
 
 export type UserPatch = Partial<
@@ -97,6 +99,8 @@ export interface UserSnapshot {
   id: string
   username: string
   displayName: string
+  /** The avatar's file id when it was stored (messages); absent on older snapshots and rooms' creators. */
+  avatar?: string | null
 }
 
 export interface RoomRecord {

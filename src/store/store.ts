@@ -51,6 +51,12 @@ export interface UserStore {
    * Returns the updated user, or null when there is no such user.
    */
   extendVip(id: string, days: number, now: Date): Promise<UserRecord | null>
+  /**
+   * Sets the user's avatar file id (null: none) and returns the user as written with the id it
+   * replaced, in one atomic step: of concurrent swaps each gets a different `previous`, so every
+   * replaced file is removed by exactly one caller. Null when there is no such user.
+   */
+  swapAvatar(id: string, avatar: string | null): Promise<{ user: UserRecord; previous: string | null } | null>
   /** Admins who are not banned. */
   countAdmins(): Promise<number>
   /** The users of these ids that exist, in no particular order (ids that are not ids match nothing). */

@@ -1,5 +1,6 @@
 // Records to wire views for rooms and messages. Shared by the room services, the routes and the
 // realtime layer's frames (src/realtime/server-frames.ts), so none of them imports another.
+import { toAuthor, toUserRef } from '../accounts/views.ts'
 import type { Change, Message, Room } from '../schemas/rooms.ts'
 import type { MessageRecord, RoomRecord } from '../store/records.ts'
 
@@ -24,14 +25,15 @@ export const toMessageView = (m: MessageRecord, viewer?: string): Message => ({
   room: m.roomId,
   seq: m.seq,
   kind: m.kind === 'update' ? 'system' : m.kind,
-  from: m.from,
+  from: m.from ? toAuthor(m.from) : null,
   text: m.text,
   ...(m.file ? { file: m.file } : {}),
   ...(m.clientMsgId ? { clientMsgId: m.clientMsgId } : {}),
   createdAt: m.createdAt.toISOString(),
   editedAt: m.editedAt ? m.editedAt.toISOString() : null,
   deleted: m.deleted ?? false,
-  replyTo: m.replyTo ?? null,
+  // Built field by field: a snapshot's stored avatar id is not part of a reference.
+  replyTo: m.replyTo ? { ...m.replyTo, from: m.replyTo.from ? toUserRef(m.replyTo.from) : null } : null,
   mentions: m.mentions ?? [],
   reactions: (m.reactions ?? []).map((r) => ({
     emoji: r.emoji,

@@ -4,6 +4,7 @@ import { Blob } from 'node:buffer'
 import { ApiError, ChatHttp, fileNameOf } from '@roomchat/client'
 import { generate } from 'otplib'
 import t from 'tap'
+import { png16 } from '../helpers/png.ts'
 import { admin, backendName, room, startServer, user } from './fixtures/setup.ts'
 
 t.test(`every route through ChatHttp on ${backendName}`, async (t) => {
@@ -82,6 +83,19 @@ t.test(`every route through ChatHttp on ${backendName}`, async (t) => {
         code: 'NOT_MEMBER',
       },
     )
+  })
+
+  t.test('avatars: setAvatar, avatarUrl in the user types, removeAvatar', async (t) => {
+    const me = await alice.http.setAvatar(new Blob([png16()]) as unknown as globalThis.Blob)
+    t.match(me.avatarUrl, new RegExp(`^/api/users/${alice.id}/avatar\\?v=[0-9a-f]{24}$`))
+    t.equal((await bob.http.user(alice.id)).avatarUrl, me.avatarUrl, 'in the public view')
+    t.match(
+      await alice.http
+        .setAvatar(new Blob(['not a picture']) as unknown as globalThis.Blob)
+        .catch((e: unknown) => e),
+      { status: 400, code: 'INVALID_IMAGE' },
+    )
+    t.equal((await alice.http.removeAvatar()).avatarUrl, null)
   })
 
   t.test('codes: list without the plain code, revoke', async (t) => {

@@ -26,6 +26,7 @@ const user = (username: string, extra: Partial<UserRecord> = {}): UserRecord => 
   createdAt: new Date(),
   email: null,
   emailVerified: false,
+  avatar: null,
   ...extra,
 })
 
@@ -100,6 +101,28 @@ function contract(name: string, open: (t: Test) => Promise<Store | null>) {
       const past = new Date(now.getTime() + 100 * DAY)
       const renewed = await store.users.extendVip(u.id, 1, past)
       t.equal(renewed?.vipExpiresAt?.getTime(), past.getTime() + DAY)
+    })
+
+    t.test('users: swapAvatar hands each replaced avatar to exactly one caller', async (t) => {
+      const u = user('avatared')
+      await store.users.create(u)
+      t.equal((await store.users.get(u.id))?.avatar ?? null, null, 'none at first')
+      const first = await store.users.swapAvatar(u.id, 'a'.repeat(24))
+      t.same([first?.previous, first?.user.avatar], [null, 'a'.repeat(24)])
+      t.equal((await store.users.get(u.id))?.avatar, 'a'.repeat(24))
+      const ids = Array.from({ length: 10 }, (_, i) => String(i).padStart(24, 'b'))
+      const swaps = await Promise.all(ids.map((id) => store.users.swapAvatar(u.id, id)))
+      const previous = swaps.map((s) => s?.previous)
+      const last = (await store.users.get(u.id))?.avatar
+      // Every id was replaced once (the first one included), except the one left in place.
+      t.same(
+        [...previous, last].sort(),
+        ['a'.repeat(24), ...ids].sort(),
+        'each replaced id is handed to one swap, and one is left',
+      )
+      t.same((await store.users.swapAvatar(u.id, null))?.previous, last)
+      t.equal((await store.users.get(u.id))?.avatar, null)
+      t.equal(await store.users.swapAvatar(newId(), 'c'.repeat(24)), null, 'no such user')
     })
 
     t.test('users: countAdmins counts admins who are not banned', async (t) => {

@@ -32,6 +32,7 @@ const EXPECTED = [
   ...['health', 'ready', 'asyncApi'],
   ...['register', 'login', 'getSession', 'logout', 'totpSetup', 'enableTotp', 'disableTotp', 'wsTicket'],
   ...['getMe', 'updateMe', 'changePassword', 'redeemVip', 'getUnread', 'openDm'],
+  ...['setAvatar', 'removeAvatar', 'getAvatar'],
   ...[
     'getPushKey',
     'subscribePush',

@@ -16,6 +16,7 @@ t.test(`the personal centre on ${backendName}`, async (t) => {
     t.same(
       Object.keys(res.body.user).sort(),
       [
+        'avatarUrl',
         'banned',
         'blocked',
         'bio',

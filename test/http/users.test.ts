@@ -41,7 +41,16 @@ t.test(`the user directory on ${backendName}`, async (t) => {
     const names: string[] = res.body.items.map((u: { username: string }) => u.username)
     t.same(names, ['admin', 'plain_pete', 'quiet_quinn', 'srch-four', 'srch.three', 'srch_one', 'SRCHxtwo'])
     for (const u of res.body.items) {
-      t.same(Object.keys(u).sort(), ['bio', 'createdAt', 'displayName', 'id', 'role', 'username', 'vip'])
+      t.same(Object.keys(u).sort(), [
+        'avatarUrl',
+        'bio',
+        'createdAt',
+        'displayName',
+        'id',
+        'role',
+        'username',
+        'vip',
+      ])
       t.same(Object.keys(u.vip), ['active'])
     }
     t.notMatch(JSON.stringify(res.body), /hash|secret|totp|banned|theme|rooms|argon/i, 'nothing private')
@@ -120,6 +129,7 @@ t.test(`the user directory on ${backendName}`, async (t) => {
       vip: { active: false },
     })
     t.same(Object.keys(res.body.user).sort(), [
+      'avatarUrl',
       'bio',
       'createdAt',
       'displayName',

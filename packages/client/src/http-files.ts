@@ -4,6 +4,7 @@ import { enc } from './http-base.ts'
 import { RoomRoutes } from './http-rooms.ts'
 import { answerError, networkError } from './http-transport.ts'
 import { type UploadAnswer, type UploadOptions, upload } from './upload.ts'
+import type { OwnUser } from './wire.ts'
 
 /** A downloaded file: its bytes and what the server said about them. */
 export interface DownloadedFile {
@@ -22,6 +23,20 @@ export class FileRoutes extends RoomRoutes {
    */
   uploadFile(room: string, file: Blob, options: UploadOptions = {}): Promise<UploadAnswer> {
     return upload(this.transport, `/api/rooms/${enc(room)}/files`, file, options)
+  }
+
+  /**
+   * Makes the picture the signed-in user's avatar (PNG, JPEG, WebP or GIF; the server stores a
+   * 256×256 square without its metadata) and answers the own view with its new `avatarUrl`.
+   * 400 INVALID_IMAGE for anything else, 413 TOO_LARGE past the server's AVATAR_MAX_BYTES.
+   */
+  async setAvatar(file: Blob, options: UploadOptions = {}): Promise<OwnUser> {
+    return (await upload<{ user: OwnUser }>(this.transport, '/api/me/avatar', file, options, 'PUT')).user
+  }
+
+  /** Back to initials: `avatarUrl` null. */
+  async removeAvatar(): Promise<OwnUser> {
+    return (await this.request<{ user: OwnUser }>('DELETE', '/api/me/avatar')).user
   }
 
   /**

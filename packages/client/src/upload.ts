@@ -1,4 +1,4 @@
-// File uploads (`POST /api/rooms/:id/files`, multipart, one part named `file`). Where the
+// File uploads (`POST /api/rooms/:id/files`, `PUT /api/me/avatar`: multipart, one part named `file`). Where the
 // platform has XMLHttpRequest (browsers, React Native) and progress is asked for, the upload
 // goes through it, since fetch cannot report upload progress; elsewhere through fetch, with one
 // progress report at the end.
@@ -54,35 +54,32 @@ export function uploadForm(file: Blob, name?: string): FormData {
   return form
 }
 
-export async function upload(
+export async function upload<T = UploadAnswer>(
   transport: HttpTransport,
   path: string,
   file: Blob,
   options: UploadOptions = {},
-): Promise<UploadAnswer> {
+  method: 'POST' | 'PUT' = 'POST',
+): Promise<T> {
   const form = uploadForm(file, options.name)
   const Xhr = (globalThis as { XMLHttpRequest?: XhrConstructor }).XMLHttpRequest
-  if (options.onProgress && Xhr) return viaXhr(Xhr, transport, path, form, options)
-  const answer = await transport.json<UploadAnswer>(
-    'POST',
-    path,
-    form,
-    options.signal ? { signal: options.signal } : {},
-  )
+  if (options.onProgress && Xhr) return viaXhr<T>(Xhr, transport, method, path, form, options)
+  const answer = await transport.json<T>(method, path, form, options.signal ? { signal: options.signal } : {})
   options.onProgress?.({ loaded: file.size, total: file.size })
   return answer
 }
 
-function viaXhr(
+function viaXhr<T>(
   Xhr: XhrConstructor,
   transport: HttpTransport,
+  method: string,
   path: string,
   form: FormData,
   options: UploadOptions,
-): Promise<UploadAnswer> {
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new Xhr()
-    xhr.open('POST', transport.url(path))
+    xhr.open(method, transport.url(path))
     for (const [k, v] of Object.entries(transport.headers({ accept: 'application/json' })))
       xhr.setRequestHeader(k, v)
     xhr.withCredentials = transport.credentials === 'include'
@@ -98,7 +95,7 @@ function viaXhr(
         return
       }
       try {
-        resolve(JSON.parse(xhr.responseText) as UploadAnswer)
+        resolve(JSON.parse(xhr.responseText) as T)
       } catch {
         reject(new ApiError(xhr.status, ClientCodes.NETWORK, 'the answer is not JSON', xhr.responseText))
       }

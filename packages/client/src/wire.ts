@@ -20,6 +20,7 @@ export type OwnUser = {
   createdAt: string
   email: string | null
   emailVerified: boolean
+  avatarUrl: string | null
 }
 
 /** What anyone signed in may see of another user. */
@@ -31,6 +32,7 @@ export type PublicUser = {
   role: 'user' | 'admin'
   vip: { active: boolean }
   createdAt: string
+  avatarUrl: string | null
 }
 
 /** A user in the admin's list: the public view and whether the account is banned. */
@@ -166,7 +168,7 @@ export type Message = {
   kind: 'system' | 'text' | 'file'
   room: string
   seq: number
-  from: UserRef | null
+  from: { id: string; username: string; displayName: string; avatarUrl: string | null } | null
   editedAt: string | null
   deleted: boolean
   replyTo: { text: string; seq: number; from: UserRef | null } | null
@@ -473,6 +475,7 @@ export const ServerCodes = [
   'VALIDATION',
   'BAD_REQUEST',
   'INVALID_CODE',
+  'INVALID_IMAGE',
   'BAD_TOTP',
   'UNAUTHENTICATED',
   'BAD_CREDENTIALS',

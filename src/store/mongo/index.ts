@@ -25,7 +25,13 @@ import { mongoReports, reportIndexes } from './reports.ts'
 import { memberIndexes, mongoRooms, roomBarIndexes, roomIndexes } from './rooms.ts'
 import { mongoSearch } from './search.ts'
 import { mongoSessions, sessionIndexes } from './sessions.ts'
-import { addDisplayNameLower, mongoUsers, userIndexes, vipGrantIndexes } from './users.ts'
+import {
+  addDisplayNameLower,
+  avatarChangeIndexes,
+  mongoUsers,
+  userIndexes,
+  vipGrantIndexes,
+} from './users.ts'
 
 const indexes: Record<string, IndexDescription[]> = {
   users: userIndexes,
@@ -33,6 +39,7 @@ const indexes: Record<string, IndexDescription[]> = {
   codes: codeIndexes,
   code_uses: codeUseIndexes,
   vip_grants: vipGrantIndexes,
+  avatar_changes: avatarChangeIndexes,
   posts: postIndexes,
   rooms: roomIndexes,
   members: memberIndexes,

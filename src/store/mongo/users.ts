@@ -26,6 +26,21 @@ export interface VipGrantDoc {
 
 export const vipGrantIndexes: IndexDescription[] = [{ key: { userId: 1, at: 1 }, name: 'user_at' }]
 
+/**
+ * One avatar change of a user: the `n`th, `_id` = `${userId}:${n}`. Taking the next number is an
+ * insert, which every MongoDB-wire server makes atomic through the unique `_id` (FerretDB applies
+ * updates, conditional ones and findOneAndUpdate included, as read-then-write: concurrent swaps
+ * were handed the same previous avatar). The user's `avatar` is a copy of the newest change.
+ */
+export interface AvatarChangeDoc {
+  _id: string
+  userId: ObjectId
+  n: number
+  avatar: string | null
+}
+
+export const avatarChangeIndexes: IndexDescription[] = [{ key: { userId: 1, n: -1 }, name: 'user_n' }]
+
 export const userIndexes: IndexDescription[] = [
   { key: { usernameLower: 1 }, name: 'username_unique', unique: true },
   { key: { displayNameLower: 1 }, name: 'display_name_lower' },
@@ -55,6 +70,7 @@ export async function addDisplayNameLower(db: Db): Promise<void> {
 export function mongoUsers(db: Db): UserStore {
   const users = db.collection<UserDoc>('users')
   const grants = db.collection<VipGrantDoc>('vip_grants')
+  const avatarChanges = db.collection<AvatarChangeDoc>('avatar_changes')
   const keys = mongoNameKeys(db)
   return {
     async create({ id, ...u }) {
@@ -150,6 +166,33 @@ export function mongoUsers(db: Db): UserStore {
       }
       const doc = await users.findOne({ _id })
       return doc ? toUser(doc) : null
+    },
+    async swapAvatar(id, avatar) {
+      const _id = oidOrNull(id)
+      if (!_id || !(await users.findOne({ _id }, { projection: { _id: 1 } }))) return null
+      const newest = () => avatarChanges.find({ userId: _id }).sort({ n: -1 }).limit(1).next()
+      // The next change number, taken by an insert: the change before it is the one replaced.
+      let previous: string | null
+      for (;;) {
+        const last = await newest()
+        const n = (last?.n ?? 0) + 1
+        previous = last?.avatar ?? null
+        try {
+          await avatarChanges.insertOne({ _id: `${id}:${n}`, userId: _id, n, avatar })
+          break
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err
+        }
+      }
+      // The copy on the user, written again while a newer change arrived meanwhile, so the
+      // last writer always leaves the newest one.
+      for (;;) {
+        const current = (await newest())!
+        await users.updateOne({ _id }, { $set: { avatar: current.avatar } })
+        if ((await newest())!.n === current.n) break
+      }
+      const doc = await users.findOne({ _id })
+      return doc ? { user: toUser(doc), previous } : null
     },
     async countAdmins() {
       return users.countDocuments({ role: 'admin', banned: false })

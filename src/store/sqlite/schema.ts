@@ -226,6 +226,8 @@ const migrations: string[] = [
    CREATE UNIQUE INDEX reports_open ON reports(reporter_id, room_id, seq) WHERE status = 'open';
    CREATE INDEX reports_status ON reports(status, id DESC);
    CREATE INDEX reports_creator ON reports(room_creator_id, id DESC);`,
+  // The uploaded avatar's file id (null: initials).
+  'ALTER TABLE users ADD COLUMN avatar TEXT',
 ]
 
 export function migrate(db: Database): void {

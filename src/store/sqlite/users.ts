@@ -20,6 +20,7 @@ interface Row {
   created_at: number
   email: string | null
   email_verified: number
+  avatar: string | null
 }
 
 const toRecord = (r: Row): UserRecord => ({
@@ -37,6 +38,7 @@ const toRecord = (r: Row): UserRecord => ({
   createdAt: new Date(r.created_at),
   email: r.email,
   emailVerified: r.email_verified === 1,
+  avatar: r.avatar,
 })
 
 const columns: Record<keyof UserPatch, [string, (v: never) => unknown]> = {
@@ -64,6 +66,14 @@ export function sqliteUsers(db: Database): UserStore {
   const extend = db.prepare<[number, number, string], Row>(
     'UPDATE users SET vip_expires_at = max(coalesce(vip_expires_at, 0), ?) + ? WHERE id = ? RETURNING *',
   )
+  const setAvatar = db.prepare<[string | null, string], Row>(
+    'UPDATE users SET avatar = ? WHERE id = ? RETURNING *',
+  )
+  const swapAvatarTx = db.transaction((id: string, avatar: string | null) => {
+    const before = byId.get(id)
+    if (!before) return null
+    return { user: toRecord(setAvatar.get(avatar, id)!), previous: before.avatar }
+  })
   const admins = db.prepare<[], { n: number }>(
     "SELECT count(*) AS n FROM users WHERE role = 'admin' AND banned = 0",
   )
@@ -151,6 +161,9 @@ export function sqliteUsers(db: Database): UserStore {
     async extendVip(id, days, now) {
       const r = extend.get(now.getTime(), days * 86_400_000, id)
       return r ? toRecord(r) : null
+    },
+    async swapAvatar(id, avatar) {
+      return swapAvatarTx(id, avatar)
     },
     async countAdmins() {
       return admins.get()!.n
