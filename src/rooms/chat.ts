@@ -425,7 +425,10 @@ export class ChatService {
     if (given > 1) throw new AppError(400, 'VALIDATION', 'Give one of before, after, around and cursor')
     if (q.around !== undefined) return this.around(userId, roomId, q.around, limit)
     if (q.cursor !== undefined) {
-      const [dir, seq] = decodeCursor<['a' | 'b', number]>(q.cursor, ['string', 'number'])!
+      // An empty cursor decodes to null (no cursor), which a page step cannot start from.
+      const key = decodeCursor<['a' | 'b', number]>(q.cursor, ['string', 'number'])
+      if (!key) throw new AppError(400, 'VALIDATION', 'Malformed cursor')
+      const [dir, seq] = key
       if ((dir !== 'a' && dir !== 'b') || !Number.isSafeInteger(seq) || seq < 0)
         throw new AppError(400, 'VALIDATION', 'Malformed cursor')
       return this.step(userId, roomId, dir, seq, limit)

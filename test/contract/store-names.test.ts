@@ -30,6 +30,7 @@ const user = (username: string, displayName = username): UserRecord => ({
   createdAt: new Date(),
   email: null,
   emailVerified: false,
+  avatar: null,
 })
 
 interface Backend {

@@ -175,7 +175,13 @@ t.test('sender snapshots: cached, dropped by a user change, a resync, or after t
   let now = 1_000_000
   const { resync, s, state } = await started(t, { now: () => now })
   s.users.set('u', { username: 'ann', displayName: 'Ann' })
-  t.same(await state.sender('u'), { id: 'u', username: 'ann', displayName: 'Ann', banned: false })
+  t.same(await state.sender('u'), {
+    id: 'u',
+    username: 'ann',
+    displayName: 'Ann',
+    avatar: null,
+    banned: false,
+  })
   await state.sender('u')
   t.equal(s.reads.users, 1)
   await state.watch(s.store).users.update('u', { displayName: 'Anne' })
