@@ -134,6 +134,11 @@ t.test(`search, jump and pins over HTTP on ${backendName}`, async (t) => {
     t.equal(last.body.nextCursor, null)
     t.equal((await call(app, 'GET', `/api/rooms/${id}/messages?around=5&before=3`, { as: ann })).status, 400)
     t.equal((await call(app, 'GET', `/api/rooms/${id}/messages?cursor=bad`, { as: ann })).status, 400)
+    t.equal(
+      (await call(app, 'GET', `/api/rooms/${id}/messages?cursor=`, { as: ann })).status,
+      400,
+      'an empty cursor',
+    )
     const stranger = await newUser(app)
     t.equal((await call(app, 'GET', `/api/rooms/${id}/messages?around=5`, { as: stranger })).status, 403)
   })
