@@ -107,7 +107,10 @@ t.test('the web app, end to end in Chromium', async (t) => {
   await alice.getByLabel('Current password').fill('not-the-password')
   await alice.getByRole('button', { name: 'Set up two-factor sign-in' }).click()
   await alice.getByRole('alert').filter({ hasText: 'That is not your current password.' }).waitFor()
-  t.pass('a wrong password is refused, in words')
+  t.ok(
+    (await alice.getByRole('alert').filter({ hasText: 'That is not your current password.' }).count()) > 0,
+    'a wrong password is refused, in words',
+  )
   await alice.getByLabel('Current password').fill(PASSWORD)
   await alice.getByRole('button', { name: 'Set up two-factor sign-in' }).click()
   const qr = alice.getByRole('img', { name: 'QR code for the authenticator app' })

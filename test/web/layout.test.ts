@@ -122,13 +122,21 @@ t.test('the web app as a chat app, in Chromium', async (t) => {
   await visitor.getByLabel('Invite code').fill(taken!)
   await visitor.getByRole('button', { name: 'Register', exact: true }).last().click()
   await visitor.locator('#err-username').filter({ hasText: 'This username is taken' }).waitFor()
-  t.pass('a username taken is said at the username')
+  t.match(
+    await visitor.locator('#err-username').textContent(),
+    /This username is taken/,
+    'a username taken is said at the username',
+  )
   await visitor.getByRole('button', { name: 'Sign in', exact: true }).first().click()
   await visitor.getByLabel('Username').fill('admin')
   await visitor.getByLabel('Password').fill('wrong-password')
   await visitor.getByRole('button', { name: 'Sign in', exact: true }).last().click()
   await visitor.locator('#err-password').filter({ hasText: 'Wrong username or password.' }).waitFor()
-  t.pass('a wrong password is said in words')
+  t.match(
+    await visitor.locator('#err-password').textContent(),
+    /Wrong username or password\./,
+    'a wrong password is said in words',
+  )
   t.same(
     await seriousA11yViolations(visitor),
     [],
@@ -227,7 +235,11 @@ t.test('the web app as a chat app, in Chromium', async (t) => {
   await bobRow.getByRole('button', { name: 'Unban bob' }).click()
   await bobRow.getByRole('button', { name: 'Ban bob' }).waitFor()
   await bobRow.locator('.badge.banned').waitFor({ state: 'detached' })
-  t.pass('unbanned, the badge goes and Ban is offered again')
+  t.equal(
+    await bobRow.locator('.badge.banned').count(),
+    0,
+    'unbanned, the badge goes and Ban is offered again',
+  )
   await screenshot(admin, 'admin')
   t.same(await seriousA11yViolations(admin), [], 'the admin page: no serious accessibility violation')
   // Bob was banned: his session ended. He signs in again.
@@ -277,9 +289,9 @@ t.test('the web app as a chat app, in Chromium', async (t) => {
   await alice.keyboard.press('Alt+ArrowUp')
   await alice.waitForURL(new RegExp(rooms.Garden!))
   await message(alice, 'over in the garden').waitFor()
-  t.pass('Alt+↑ opens the room above in the sidebar')
+  t.match(alice.url(), new RegExp(rooms.Garden!), 'Alt+↑ opens the room above in the sidebar')
   await gardenBadge.waitFor({ state: 'detached' })
-  t.pass('and reading it clears its badge')
+  t.equal(await gardenBadge.count(), 0, 'and reading it clears its badge')
   await alice.keyboard.press('Alt+ArrowDown')
   await alice.waitForURL(new RegExp(rooms.Lobby!))
   t.pass('Alt+↓ the one below')
