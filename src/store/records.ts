@@ -31,7 +31,19 @@ export interface UserRecord {
   emailVerified?: boolean
   /** The file id of the uploaded avatar (in the Files port, grouped under the user's id); absent or null: initials. */
   avatar?: string | null
+  /**
+   * Who invited the user: the holder of the code they registered with (`heldBy`, else its
+   * minter), and that code's id. Null for users who registered before it was recorded, and for
+   * codes the server minted itself (the bootstrap code).
+   */
+  invitedBy?: string | null
+  inviteCode?: string | null
+  /** Muted in every room until then (a freeze with minutes); absent or null: not. */
+  mutedUntil?: Date | null
 }
+
+/** What a freeze writes on every user it covers, in one write. */
+export type FreezeChange = { banned: true } | { mutedUntil: Date }
 
 export type UserPatch = Partial<
   Pick<
@@ -76,6 +88,11 @@ export interface CodeRecord {
   revokedAt: Date | null
   createdBy: string | null
   createdAt: Date
+  /**
+   * The member the code is for, to hand out: their invitees count as invited by them. A member's
+   * own codes are held by them too. Absent or null: the minter's.
+   */
+  heldBy?: string | null
 }
 
 export function codeStatus(c: CodeRecord, now: Date): CodeStatus {

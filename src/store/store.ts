@@ -11,6 +11,7 @@ import type {
   CodeStatus,
   CodeType,
   FileRecord,
+  FreezeChange,
   MemberRecord,
   MessageRecord,
   NewMessage,
@@ -67,6 +68,13 @@ export interface UserStore {
    * compared in lower case, every character of `q` taken literally (no wildcards).
    */
   list(query: UserListQuery): Promise<UserRecord[]>
+  /**
+   * The users whose `invitedBy` is one of `ids`, at most `limit`, in no particular order: one
+   * query whatever the number of ids (indexed), so an invitation tree is walked a level at a time.
+   */
+  listInvitedBy(ids: string[], limit: number): Promise<UserRecord[]>
+  /** Applies the freeze to every one of these users in one write; returns how many exist. */
+  freezeMany(ids: string[], change: FreezeChange): Promise<number>
 }
 
 export interface UserListQuery {
@@ -100,11 +108,15 @@ export interface SessionStore {
   revoke(id: string, at: Date): Promise<boolean>
   /** Revokes every live session of a user but `exceptId`; returns the ids revoked. */
   revokeAllForUser(userId: string, at: Date, exceptId?: string): Promise<string[]>
+  /** Revokes every live session of these users in one write; returns what was revoked. */
+  revokeAllForUsers(userIds: string[], at: Date): Promise<{ id: string; userId: string }[]>
 }
 
 export interface CodeListQuery {
   type?: CodeType
   status?: CodeStatus
+  /** Keeps the codes held by this user (a member's own, or minted for them to hand out). */
+  heldBy?: string
   now: Date
   limit: number
   /** Newest first: the key of the last code of the previous page. */
@@ -126,6 +138,11 @@ export interface CodeStore {
   revoke(id: string, at: Date): Promise<boolean>
   /** `limit + 1` codes, newest first (by id), after the cursor key `[id]`. */
   list(query: CodeListQuery): Promise<CodeRecord[]>
+  /**
+   * Revokes, in one write, every code still usable at `at` (not revoked, not used up, not expired)
+   * that one of these users minted or holds; returns how many.
+   */
+  revokeOwnedBy(userIds: string[], at: Date): Promise<number>
 }
 
 export interface RoomListQuery {

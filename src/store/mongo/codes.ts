@@ -24,6 +24,8 @@ export interface CodeUseDoc {
 export const codeIndexes: IndexDescription[] = [
   { key: { hash: 1 }, name: 'hash_unique', unique: true },
   { key: { type: 1, _id: -1 }, name: 'type_newest' },
+  { key: { heldBy: 1, _id: -1 }, name: 'held_by' },
+  { key: { createdBy: 1 }, name: 'created_by' },
 ]
 export const codeUseIndexes: IndexDescription[] = [{ key: { codeId: 1 }, name: 'code' }]
 
@@ -111,9 +113,23 @@ export function mongoCodes(db: Db): CodeStore {
       const r = await codes.updateOne({ _id, revokedAt: null }, { $set: { revokedAt: at } })
       return r.matchedCount > 0 || (await codes.countDocuments({ _id }, { limit: 1 })) > 0
     },
-    async list({ type, status, now, limit, after }) {
+    async revokeOwnedBy(userIds, at) {
+      if (userIds.length === 0) return 0
+      const r = await codes.updateMany(
+        {
+          $and: [
+            statusFilter('unused', at),
+            { $or: [{ createdBy: { $in: userIds } }, { heldBy: { $in: userIds } }] },
+          ],
+        },
+        { $set: { revokedAt: at } },
+      )
+      return r.modifiedCount
+    },
+    async list({ type, status, heldBy, now, limit, after }) {
       const filter: Filter<CodeDoc> = {
         ...(type ? { type } : {}),
+        ...(heldBy ? { heldBy } : {}),
         ...(status ? statusFilter(status, now) : {}),
         ...(after ? { _id: { $lt: oid(String(after[0])) } } : {}),
       }

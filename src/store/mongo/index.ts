@@ -27,6 +27,7 @@ import { mongoSearch } from './search.ts'
 import { mongoSessions, sessionIndexes } from './sessions.ts'
 import {
   addDisplayNameLower,
+  addInvitedBy,
   avatarChangeIndexes,
   mongoUsers,
   userIndexes,
@@ -89,6 +90,7 @@ export async function connectMongo(
     for (const spec of specs) await createIndex(db, name, spec)
   }
   await addDisplayNameLower(db)
+  await addInvitedBy(db)
   await addNameKeys(db)
   const store: Store = {
     kind: 'mongodb',

@@ -39,5 +39,14 @@ export function mongoSessions(db: Db): SessionStore {
       await sessions.updateMany({ _id: { $in: live.map((s) => s._id) } }, { $set: { revokedAt: at } })
       return live.map((s) => hex(s._id))
     },
+    async revokeAllForUsers(userIds, at) {
+      if (userIds.length === 0) return []
+      const live = await sessions
+        .find({ userId: { $in: userIds }, revokedAt: null }, { projection: { _id: 1, userId: 1 } })
+        .toArray()
+      if (live.length === 0) return []
+      await sessions.updateMany({ _id: { $in: live.map((s) => s._id) } }, { $set: { revokedAt: at } })
+      return live.map((s) => ({ id: hex(s._id), userId: s.userId }))
+    },
   }
 }

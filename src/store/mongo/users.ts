@@ -45,6 +45,7 @@ export const userIndexes: IndexDescription[] = [
   { key: { usernameLower: 1 }, name: 'username_unique', unique: true },
   { key: { displayNameLower: 1 }, name: 'display_name_lower' },
   { key: { role: 1 }, name: 'role' },
+  { key: { invitedBy: 1 }, name: 'invited_by' },
 ]
 
 export const toUser = ({
@@ -65,6 +66,16 @@ export async function addDisplayNameLower(db: Db): Promise<void> {
   for await (const u of missing) {
     await users.updateOne({ _id: u._id }, { $set: { displayNameLower: u.displayName.toLowerCase() } })
   }
+}
+
+/**
+ * Gives users stored before invitations were recorded an explicit null `invitedBy` (idempotent;
+ * run at start): the link between a code and its user was never kept, so there is none to find.
+ */
+export async function addInvitedBy(db: Db): Promise<void> {
+  await db
+    .collection<UserDoc>('users')
+    .updateMany({ invitedBy: { $exists: false } }, { $set: { invitedBy: null, inviteCode: null } })
 }
 
 export function mongoUsers(db: Db): UserStore {
@@ -201,6 +212,21 @@ export function mongoUsers(db: Db): UserStore {
       const _ids = ids.map(oidOrNull).filter((id) => id !== null)
       if (_ids.length === 0) return []
       return (await users.find({ _id: { $in: _ids } }).toArray()).map(toUser)
+    },
+    async listInvitedBy(ids, limit) {
+      if (ids.length === 0) return []
+      return (
+        await users
+          .find({ invitedBy: { $in: ids } })
+          .limit(limit)
+          .toArray()
+      ).map(toUser)
+    },
+    async freezeMany(ids, change) {
+      const _ids = ids.map(oidOrNull).filter((id) => id !== null)
+      if (_ids.length === 0) return 0
+      const r = await users.updateMany({ _id: { $in: _ids } }, { $set: change })
+      return r.matchedCount
     },
     async list({ q, limit, after }) {
       // Anchored, case-sensitive regexes on the stored lowercase copies: a prefix that an index

@@ -16,6 +16,7 @@ interface Row {
   revoked_at: number | null
   created_by: string | null
   created_at: number
+  held_by: string | null
 }
 
 const toRecord = (r: Row): CodeRecord => ({
@@ -31,6 +32,7 @@ const toRecord = (r: Row): CodeRecord => ({
   revokedAt: date(r.revoked_at),
   createdBy: r.created_by,
   createdAt: new Date(r.created_at),
+  heldBy: r.held_by,
 })
 
 /** SQL for each status; the same precedence as `codeStatus`: revoked, used, expired, unused. */
@@ -43,8 +45,8 @@ const statusSql = {
 
 export function sqliteCodes(db: Database): CodeStore {
   const insert = db.prepare(
-    `INSERT INTO codes (id, type, hash, hint, max_uses, uses, vip_days, grants_admin, expires_at, revoked_at, created_by, created_at)
-     VALUES (@id, @type, @hash, @hint, @maxUses, @uses, @vipDays, @grantsAdmin, @expiresAt, @revokedAt, @createdBy, @createdAt)`,
+    `INSERT INTO codes (id, type, hash, hint, max_uses, uses, vip_days, grants_admin, expires_at, revoked_at, created_by, created_at, held_by)
+     VALUES (@id, @type, @hash, @hint, @maxUses, @uses, @vipDays, @grantsAdmin, @expiresAt, @revokedAt, @createdBy, @createdAt, @heldBy)`,
   )
   const insertAll = db.transaction((codes: CodeRecord[]) => {
     for (const c of codes) {
@@ -54,6 +56,7 @@ export function sqliteCodes(db: Database): CodeStore {
         expiresAt: ms(c.expiresAt),
         revokedAt: ms(c.revokedAt),
         createdAt: c.createdAt.getTime(),
+        heldBy: c.heldBy ?? null,
       })
     }
   })
@@ -65,6 +68,10 @@ export function sqliteCodes(db: Database): CodeStore {
   const release = db.prepare('UPDATE codes SET uses = uses - 1 WHERE id = ? AND uses > 0')
   const byId = db.prepare<[string], Row>('SELECT * FROM codes WHERE id = ?')
   const revoke = db.prepare('UPDATE codes SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?')
+  const revokeOwned = db.prepare<{ now: number; ids: string }>(
+    `UPDATE codes SET revoked_at = @now WHERE ${statusSql.unused}
+       AND (created_by IN (SELECT value FROM json_each(@ids)) OR held_by IN (SELECT value FROM json_each(@ids)))`,
+  )
 
   return {
     async insertMany(codes) {
@@ -84,15 +91,20 @@ export function sqliteCodes(db: Database): CodeStore {
     async revoke(id, at) {
       return revoke.run(at.getTime(), id).changes > 0
     },
-    async list({ type, status, now, limit, after }) {
+    async revokeOwnedBy(userIds, at) {
+      if (userIds.length === 0) return 0
+      return revokeOwned.run({ now: at.getTime(), ids: JSON.stringify(userIds) }).changes
+    },
+    async list({ type, status, heldBy, now, limit, after }) {
       const where: string[] = []
       if (type) where.push('type = @type')
+      if (heldBy) where.push('held_by = @heldBy')
       if (status) where.push(statusSql[status])
       if (after) where.push('id < @after')
       const sql = `SELECT * FROM codes ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`
       const rows = db
         .prepare<Record<string, unknown>, Row>(sql)
-        .all({ type, now: now.getTime(), after: after?.[0], limit: limit + 1 })
+        .all({ type, heldBy, now: now.getTime(), after: after?.[0], limit: limit + 1 })
       return rows.map(toRecord)
     },
   }

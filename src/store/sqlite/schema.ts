@@ -228,6 +228,17 @@ const migrations: string[] = [
    CREATE INDEX reports_creator ON reports(room_creator_id, id DESC);`,
   // The uploaded avatar's file id (null: initials).
   'ALTER TABLE users ADD COLUMN avatar TEXT',
+  // Invitation lineage: who invited each user (the code's holder, else its minter) and with
+  // which code, and whom a code was minted for (held_by); a user-level mute (a freeze). The
+  // link was never recorded before: users stored until now have none, set to NULL on purpose.
+  `ALTER TABLE users ADD COLUMN invited_by TEXT;
+   ALTER TABLE users ADD COLUMN invite_code TEXT;
+   ALTER TABLE users ADD COLUMN muted_until INTEGER;
+   UPDATE users SET invited_by = NULL, invite_code = NULL;
+   CREATE INDEX users_invited_by ON users(invited_by);
+   ALTER TABLE codes ADD COLUMN held_by TEXT;
+   CREATE INDEX codes_held_by ON codes(held_by, id DESC);
+   CREATE INDEX codes_created_by ON codes(created_by);`,
 ]
 
 export function migrate(db: Database): void {

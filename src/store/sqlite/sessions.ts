@@ -28,6 +28,10 @@ export function sqliteSessions(db: Database): SessionStore {
   const revokeAll = db.prepare<[number, string, string], { id: string }>(
     'UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND id != ? AND revoked_at IS NULL RETURNING id',
   )
+  const revokeUsers = db.prepare<[number, string], { id: string; user_id: string }>(
+    `UPDATE sessions SET revoked_at = ? WHERE revoked_at IS NULL
+       AND user_id IN (SELECT value FROM json_each(?)) RETURNING id, user_id`,
+  )
   return {
     async create(s) {
       insert.run(s.id, s.userId, s.createdAt.getTime(), s.expiresAt.getTime())
@@ -41,6 +45,12 @@ export function sqliteSessions(db: Database): SessionStore {
     },
     async revokeAllForUser(userId, at, exceptId = '') {
       return revokeAll.all(at.getTime(), userId, exceptId).map((r) => r.id)
+    },
+    async revokeAllForUsers(userIds, at) {
+      if (userIds.length === 0) return []
+      return revokeUsers
+        .all(at.getTime(), JSON.stringify(userIds))
+        .map((r) => ({ id: r.id, userId: r.user_id }))
     },
   }
 }

@@ -21,6 +21,9 @@ interface Row {
   email: string | null
   email_verified: number
   avatar: string | null
+  invited_by: string | null
+  invite_code: string | null
+  muted_until: number | null
 }
 
 const toRecord = (r: Row): UserRecord => ({
@@ -39,6 +42,9 @@ const toRecord = (r: Row): UserRecord => ({
   email: r.email,
   emailVerified: r.email_verified === 1,
   avatar: r.avatar,
+  invitedBy: r.invited_by,
+  inviteCode: r.invite_code,
+  mutedUntil: date(r.muted_until),
 })
 
 const columns: Record<keyof UserPatch, [string, (v: never) => unknown]> = {
@@ -57,9 +63,11 @@ const columns: Record<keyof UserPatch, [string, (v: never) => unknown]> = {
 export function sqliteUsers(db: Database): UserStore {
   const insert = db.prepare(
     `INSERT INTO users (id, username, username_lower, display_name, bio, role, password_hash, theme,
-       vip_expires_at, totp_secret, totp_pending, banned, created_at, display_name_lower)
+       vip_expires_at, totp_secret, totp_pending, banned, created_at, display_name_lower,
+       invited_by, invite_code, muted_until)
      VALUES (@id, @username, @usernameLower, @displayName, @bio, @role, @passwordHash, @theme,
-       @vipExpiresAt, @totpSecret, @totpPending, @banned, @createdAt, @displayNameLower)`,
+       @vipExpiresAt, @totpSecret, @totpPending, @banned, @createdAt, @displayNameLower,
+       @invitedBy, @inviteCode, @mutedUntil)`,
   )
   const byId = db.prepare<[string], Row>('SELECT * FROM users WHERE id = ?')
   const byName = db.prepare<[string], Row>('SELECT * FROM users WHERE username_lower = ?')
@@ -74,6 +82,14 @@ export function sqliteUsers(db: Database): UserStore {
     if (!before) return null
     return { user: toRecord(setAvatar.get(avatar, id)!), previous: before.avatar }
   })
+  // The ids as one JSON parameter: any number of them in one statement, each looked up by index.
+  const invitedBy = db.prepare<[string, number], Row>(
+    'SELECT * FROM users WHERE invited_by IN (SELECT value FROM json_each(?)) LIMIT ?',
+  )
+  const ban = db.prepare<[string]>('UPDATE users SET banned = 1 WHERE id IN (SELECT value FROM json_each(?))')
+  const mute = db.prepare<[number, string]>(
+    'UPDATE users SET muted_until = ? WHERE id IN (SELECT value FROM json_each(?))',
+  )
   const admins = db.prepare<[], { n: number }>(
     "SELECT count(*) AS n FROM users WHERE role = 'admin' AND banned = 0",
   )
@@ -97,6 +113,9 @@ export function sqliteUsers(db: Database): UserStore {
       vipExpiresAt: ms(u.vipExpiresAt),
       banned: u.banned ? 1 : 0,
       createdAt: u.createdAt.getTime(),
+      invitedBy: u.invitedBy ?? null,
+      inviteCode: u.inviteCode ?? null,
+      mutedUntil: ms(u.mutedUntil),
     })
     for (const k of userNameKeys(u)) claimKey.run(k, u.id)
     return 'created'
@@ -174,6 +193,15 @@ export function sqliteUsers(db: Database): UserStore {
         .prepare<string[], Row>(`SELECT * FROM users WHERE id IN (${ids.map(() => '?').join(', ')})`)
         .all(...ids)
       return rows.map(toRecord)
+    },
+    async listInvitedBy(ids, limit) {
+      if (ids.length === 0) return []
+      return invitedBy.all(JSON.stringify(ids), limit).map(toRecord)
+    },
+    async freezeMany(ids, change) {
+      if (ids.length === 0) return 0
+      const list = JSON.stringify(ids)
+      return ('banned' in change ? ban.run(list) : mute.run(change.mutedUntil.getTime(), list)).changes
     },
     async list({ q, limit, after }) {
       // Prefixes as ranges on the lowercase columns (see prefixEnd): indexable, and no LIKE
