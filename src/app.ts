@@ -24,6 +24,7 @@ import dmRoutes from '../plugins/routes/dms.ts'
 import fileRoutes from '../plugins/routes/files.ts'
 import healthRoutes from '../plugins/routes/health.ts'
 import meRoutes from '../plugins/routes/me.ts'
+import memberCodeRoutes from '../plugins/routes/member-codes.ts'
 import postRoutes from '../plugins/routes/posts.ts'
 import protocolRoutes from '../plugins/routes/protocol.ts'
 import pushRoutes from '../plugins/routes/push.ts'
@@ -122,6 +123,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(protocolRoutes)
   await app.register(authRoutes, { prefix: '/api/auth' })
   await app.register(meRoutes, { prefix: '/api/me' })
+  await app.register(memberCodeRoutes, { prefix: '/api/me' })
   await app.register(adminRoutes, { prefix: '/api/admin' })
   await app.register(userRoutes, { prefix: '/api/users' })
   await app.register(postRoutes, { prefix: '/api/posts' })

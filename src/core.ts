@@ -27,7 +27,10 @@ import { ChatService } from './rooms/chat.ts'
 import { ChatState } from './rooms/chat-state.ts'
 import { RoomService } from './rooms/rooms.ts'
 import { BlockService, notifyBlocks } from './safety/blocks.ts'
+import { FreezeService } from './safety/freeze.ts'
+import { LineageService } from './safety/lineage.ts'
 import { ReportService } from './safety/reports.ts'
+import { SendFence } from './safety/send-fence.ts'
 import { SearchBackfill } from './search/backfill.ts'
 import { SearchService } from './search/search.ts'
 import { loadOrCreateSecret } from './secret.ts'
@@ -56,6 +59,9 @@ export interface Core {
   /** Who blocks whom; reports of messages and their decisions. */
   readonly blocks: BlockService
   readonly reports: ReportService
+  /** Invitation trees and members' own codes; freezes of users and their subtrees. */
+  readonly lineage: LineageService
+  readonly freezes: FreezeService
   /** Push subscriptions and notification settings; mail addresses and password resets. */
   readonly notify: NotifyService
   readonly recovery: RecoveryService
@@ -174,6 +180,9 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     sessions.stop()
     throw err
   })
+  // A freeze's hold on sends, on every instance (src/safety/send-fence.ts).
+  const fence = new SendFence(bus, (users) => chatState.forgetUsers(users), log)
+  await fence.start()
   const rooms = new RoomService(store, publisher, presence, fileBytes, audit)
   const chat = new ChatService(
     store,
@@ -184,6 +193,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     log,
     fileBytes,
     audit,
+    fence,
   )
   // One limit for every upload of a user's, room files and avatars alike.
   const uploads = limit('upload-user', config.RATE_UPLOAD_USER, 60)
@@ -194,6 +204,11 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
   const backfill = new SearchBackfill(store, log, metrics)
   backfill.start()
   await notifications.start()
+  const lineage = new LineageService(
+    store,
+    codes,
+    config.MEMBER_INVITES_PER_DAY > 0 ? limit('member-invites', config.MEMBER_INVITES_PER_DAY, 86_400) : null,
+  )
 
   return {
     config,
@@ -211,6 +226,8 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     audit,
     blocks: new BlockService(store),
     reports: new ReportService(store, rooms, chat, audit, limit('report-user', config.RATE_REPORTS, 3600)),
+    lineage,
+    freezes: new FreezeService(store, lineage, sessions, fence, audit),
     notify: notifications.notify,
     recovery: notifications.recovery,
     hub,
@@ -224,6 +241,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
       await notifications.stop().catch(warn)
       try {
         hub.close()
+        await fence.stop()
         chatState.stop()
         sessions.stop()
       } catch (err) {

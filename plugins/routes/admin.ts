@@ -10,12 +10,19 @@ import {
 } from '../../src/schemas/codes.ts'
 import { errors, IdParams, Page } from '../../src/schemas/common.ts'
 import { UsersQuery } from '../../src/schemas/directory.ts'
+import {
+  FreezeAnswer,
+  FreezeBody,
+  InviteesAnswer,
+  InviteesParams,
+  InviteesQuery,
+} from '../../src/schemas/lineage.ts'
 import { AdminUserPatch, AdminUserView, OwnUser } from '../../src/schemas/users.ts'
 
 const Minted = Type.Object({ codes: Type.Array(NewCode) })
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const { codes, accounts, audit, directory } = app.core
+  const { codes, accounts, audit, directory, lineage, freezes } = app.core
   const tags = ['admin']
   app.addHook('preHandler', app.requireAdmin)
 
@@ -25,9 +32,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         operationId: 'mintInviteCodes',
         tags,
-        summary: 'Mint invitation codes; the plain codes are shown only in this answer',
+        summary:
+          'Mint invitation codes; the plain codes are shown only in this answer. With `for`, on behalf of a member to hand out: their invitees count as invited by them',
         body: InviteCodesBody,
-        response: { 201: Minted, ...errors('UNAUTHENTICATED', 'FORBIDDEN') },
+        response: { 201: Minted, ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND') },
       },
     },
     async (request, reply) => {
@@ -37,6 +45,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         maxUses,
         expiresInDays,
         createdBy: request.auth.userId,
+        heldBy: request.body.for ?? null,
       })
       return reply.code(201).send({ codes: minted })
     },
@@ -129,6 +138,44 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => ({
       user: await accounts.adminUpdate(request.auth.userId, request.params.id, request.body),
     }),
+  )
+
+  app.get(
+    '/users/:id/invitees',
+    {
+      schema: {
+        operationId: 'listInvitees',
+        tags,
+        summary:
+          'Who joined with the codes this user (and those they invited, and so on, `depth` levels) handed out; at most 5,000 users (`truncated`)',
+        params: InviteesParams,
+        querystring: InviteesQuery,
+        response: {
+          200: InviteesAnswer,
+          ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'VALIDATION'),
+        },
+      },
+    },
+    async (request) => lineage.invitees(request.params.id, request.query.depth ?? 1),
+  )
+
+  app.post(
+    '/users/:id/freeze',
+    {
+      schema: {
+        operationId: 'freezeUser',
+        tags,
+        summary:
+          'Ban the user (or with `minutes`, mute them in every room), with `subtree` everyone below them in the invitation tree too, with `revokeCodes` their usable codes revoked; one audit entry. Admins below the root are skipped; 409 SELF_CHANGE for oneself, 409 LAST_ADMIN for the last admin who is not banned',
+        params: IdParams,
+        body: FreezeBody,
+        response: {
+          200: FreezeAnswer,
+          ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'VALIDATION', 'SELF_CHANGE', 'LAST_ADMIN'),
+        },
+      },
+    },
+    async (request) => freezes.freeze(request.auth.userId, request.params.id, request.body),
   )
 
   app.get(

@@ -9,7 +9,7 @@ import { newId } from '../ids.ts'
 import type { Limiter } from '../limits/limits.ts'
 import type { Logger } from '../logger.ts'
 import type { AdminUserPatch, LoginBody, OwnUser, ProfilePatch, RegisterBody } from '../schemas/users.ts'
-import type { Role, UserRecord } from '../store/records.ts'
+import type { CodeRecord, Role, UserRecord } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
 import type { CodeService } from './codes.ts'
 import { checkDisplayName, cleanDisplayName, nameTaken } from './display-name.ts'
@@ -38,7 +38,13 @@ const badTotp = (status = 401) => new AppError(status, 'BAD_TOTP', 'That two-fac
 const lastAdmin = () =>
   new AppError(409, 'LAST_ADMIN', 'There must always be at least one admin who is not banned')
 
-const newUser = (username: string, passwordHash: string, role: Role, displayName?: string): UserRecord => ({
+const newUser = (
+  username: string,
+  passwordHash: string,
+  role: Role,
+  displayName?: string,
+  invitation?: CodeRecord,
+): UserRecord => ({
   id: newId(),
   username,
   displayName: displayName ?? username,
@@ -52,6 +58,9 @@ const newUser = (username: string, passwordHash: string, role: Role, displayName
   banned: false,
   createdAt: new Date(),
   avatar: null,
+  invitedBy: invitation ? (invitation.heldBy ?? invitation.createdBy) : null,
+  inviteCode: invitation?.id ?? null,
+  mutedUntil: null,
 })
 
 /** Where the user's own view (`me`) comes from: the rooms feature keeps it exact on every instance. */
@@ -114,7 +123,13 @@ export class AccountService {
         throw new AppError(400, 'INVALID_CODE', 'That code is unknown, used up, expired or revoked')
       }
       const passwordHash = await this.passwords.hash(body.password)
-      const user = newUser(body.username, passwordHash, code.grantsAdmin ? 'admin' : 'user', displayName)
+      const user = newUser(
+        body.username,
+        passwordHash,
+        code.grantsAdmin ? 'admin' : 'user',
+        displayName,
+        code,
+      )
       // A name confusable with another user's is refused as an exact copy is.
       const created = await this.store.users.create(user)
       if (created === 'taken') throw usernameTaken()

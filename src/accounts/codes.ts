@@ -49,6 +49,10 @@ export interface MintOptions {
   expiresInDays?: number
   grantsAdmin?: boolean
   createdBy: string | null
+  /** The member the codes are for, to hand out (their invitees count as theirs). */
+  heldBy?: string | null
+  /** False for a member's own codes: the log is of actions on someone else. */
+  audit?: boolean
 }
 
 export class CodeService {
@@ -59,6 +63,7 @@ export class CodeService {
   ) {}
 
   async mint(type: CodeType, o: MintOptions): Promise<NewCode[]> {
+    if (o.heldBy && !(await this.store.users.get(o.heldBy))) throw notFound('User')
     const now = new Date()
     const minted = Array.from({ length: o.count }, () => {
       const code = randomCode()
@@ -75,11 +80,12 @@ export class CodeService {
         revokedAt: null,
         createdBy: o.createdBy,
         createdAt: now,
+        heldBy: o.heldBy ?? null,
       }
       return { code, record }
     })
     await this.store.codes.insertMany(minted.map((m) => m.record))
-    if (o.createdBy)
+    if (o.createdBy && o.audit !== false)
       await this.audit.record(o.createdBy, 'code.mint', null, {
         type,
         count: o.count,
@@ -87,6 +93,7 @@ export class CodeService {
         vipDays: type === 'activation' ? (o.vipDays ?? null) : null,
         expiresInDays: o.expiresInDays ?? null,
         codes: minted.map((m) => m.record.id),
+        ...(o.heldBy ? { for: o.heldBy } : {}),
       })
     return minted.map(({ code, record }) => ({ ...toCodeView(record, now), code }))
   }
@@ -102,12 +109,13 @@ export class CodeService {
     return this.store.codes.release(record.id)
   }
 
-  async list(q: CodesQuery): Promise<Page<CodeView>> {
+  async list(q: CodesQuery, heldBy?: string): Promise<Page<CodeView>> {
     const limit = clampLimit(q.limit)
     const now = new Date()
     const rows = await this.store.codes.list({
       type: q.type,
       status: q.status,
+      heldBy,
       now,
       limit,
       after: decodeCursor(q.cursor, ['string']),

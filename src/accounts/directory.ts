@@ -7,7 +7,7 @@ import type { UsersQuery } from '../schemas/directory.ts'
 import type { AdminUserView, PublicUser } from '../schemas/users.ts'
 import type { UserRecord } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
-import { toAdminUserView, toPublicUser } from './views.ts'
+import { invitersOf, toAdminUserView, toPublicUser } from './views.ts'
 
 export class DirectoryService {
   constructor(private readonly store: Store) {}
@@ -19,20 +19,25 @@ export class DirectoryService {
 
   /** The same list for an admin: each user also says whether the account is banned. */
   listForAdmin(query: UsersQuery): Promise<Page<AdminUserView>> {
-    return this.page(query, toAdminUserView)
+    return this.page(query, toAdminUserView, true)
   }
 
-  private async page<T>(query: UsersQuery, view: (u: UserRecord, now: Date) => T): Promise<Page<T>> {
+  private async page<T>(
+    query: UsersQuery,
+    view: (u: UserRecord, now: Date, inviters: Map<string, UserRecord>) => T,
+    withInviters = false,
+  ): Promise<Page<T>> {
     const limit = clampLimit(query.limit)
     const after = decodeCursor<[string, string]>(query.cursor, ['string', 'string'])
     if (after && !isId(after[1])) throw invalid('Malformed cursor')
     const rows = await this.store.users.list({ q: query.q || undefined, limit, after })
     const now = new Date()
+    const inviters = withInviters ? await invitersOf(this.store, rows) : new Map<string, UserRecord>()
     return toPage(
       rows,
       limit,
       (u) => [u.username.toLowerCase(), u.id],
-      (u) => view(u, now),
+      (u) => view(u, now, inviters),
     )
   }
 

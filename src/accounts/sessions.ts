@@ -18,8 +18,11 @@ import type { SessionRecord } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
 
 interface Revocation {
+  /** The user (for many at once, the first of `users`). */
   userId: string
   sessions: string[]
+  /** Many users' sessions in one notice (a freeze); an instance of the version before reads `sessions` alone. */
+  users?: string[]
 }
 
 /**
@@ -159,6 +162,15 @@ export class SessionService {
     const n = await this.notices.take()
     const sessions = await this.store.sessions.revokeAllForUser(userId, new Date(), exceptSid)
     await this.announce(n, { userId, sessions })
+  }
+
+  /** Revokes every session of these users in one write, announced in one notice. */
+  async revokeAllForUsers(userIds: string[]): Promise<number> {
+    if (userIds.length === 0) return 0
+    const n = await this.notices.take()
+    const revoked = await this.store.sessions.revokeAllForUsers(userIds, new Date())
+    await this.announce(n, { userId: userIds[0]!, users: userIds, sessions: revoked.map((r) => r.id) })
+    return revoked.length
   }
 
   private async announce(n: number, r: Revocation): Promise<void> {

@@ -39,10 +39,30 @@ export const toPublicUser = (u: UserRecord, now = new Date()): PublicUser => ({
   avatarUrl: avatarUrl(u.id, u.avatar),
 })
 
-export const toAdminUserView = (u: UserRecord, now = new Date()): AdminUserView => ({
-  ...toPublicUser(u, now),
-  banned: u.banned,
-})
+/** `inviters`: the users who invited, by id (those not in it show as null). */
+export const toAdminUserView = (
+  u: UserRecord,
+  now = new Date(),
+  inviters: ReadonlyMap<string, Pick<UserRecord, 'id' | 'username'>> = new Map(),
+): AdminUserView => {
+  const inviter = u.invitedBy ? inviters.get(u.invitedBy) : undefined
+  const muted = u.mutedUntil && u.mutedUntil > now ? u.mutedUntil : null
+  return {
+    ...toPublicUser(u, now),
+    banned: u.banned,
+    mutedUntil: muted?.toISOString() ?? null,
+    invitedBy: inviter ? { id: inviter.id, username: inviter.username } : null,
+  }
+}
+
+/** The inviters of these users, in one read. */
+export async function invitersOf(
+  store: { users: { getMany(ids: string[]): Promise<UserRecord[]> } },
+  users: UserRecord[],
+): Promise<Map<string, UserRecord>> {
+  const ids = [...new Set(users.flatMap((u) => (u.invitedBy ? [u.invitedBy] : [])))]
+  return new Map((await store.users.getMany(ids)).map((u) => [u.id, u]))
+}
 
 export const toUserRef = (u: Pick<UserRecord, 'id' | 'username' | 'displayName'>): UserRef => ({
   id: u.id,

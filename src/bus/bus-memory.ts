@@ -14,6 +14,11 @@ export function createMemoryBus(onError: (err: unknown) => void = () => {}): Bus
   return {
     kind: 'memory',
     publish,
+    async publishCounted(channel, message) {
+      const subscribed = handlers.has(channel)
+      await publish(channel, message)
+      return subscribed ? 1 : 0
+    },
     async publishMarked(channel, message, mark) {
       await publish(channel, message)
       if (mark > (marks.get(channel) ?? 0)) marks.set(channel, mark)

@@ -38,6 +38,10 @@ export async function createRedisBus(
     async publish(channel, message) {
       await redis.publish(prefix + channel, message)
     },
+    // One subscriber connection per instance: PUBLISH's count of receiving clients is the instances.
+    async publishCounted(channel, message) {
+      return redis.publish(prefix + channel, message)
+    },
     async publishMarked(channel, message, mark) {
       const results = await redis
         .multi()

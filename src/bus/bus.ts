@@ -23,6 +23,11 @@ export type Unsubscribe = () => Promise<void>
 export interface Bus {
   readonly kind: 'memory' | 'redis'
   publish(channel: string, message: string): Promise<void>
+  /**
+   * Publishes, and says how many instances were subscribed to the channel then (each counts
+   * once, however many handlers it has): how many answers a request over the bus can expect.
+   */
+  publishCounted(channel: string, message: string): Promise<number>
   /** Publishes, and raises the channel's mark to `mark` unless it is higher already. */
   publishMarked(channel: string, message: string, mark: number): Promise<void>
   /** Raises the channel's mark by one and returns it: a ticket no other caller gets. */

@@ -26,6 +26,10 @@ export class ChannelHandlers {
     return true
   }
 
+  has(channel: string): boolean {
+    return this.byChannel.has(channel)
+  }
+
   dispatch(channel: string, message: string, onError: (err: unknown) => void): void {
     const set = this.byChannel.get(channel)
     if (!set) return

@@ -73,6 +73,8 @@ export interface ChatStateOptions {
 
 export interface Sender extends UserSnapshot {
   banned: boolean
+  /** Muted in every room until then (epoch ms; a freeze with minutes), 0 when not. */
+  mutedUntil: number
 }
 
 /** What the user's own view is made of: the record, the ids of its rooms (in join order) and of the users it blocks. */
@@ -155,6 +157,7 @@ export class ChatState {
       displayName: user.displayName,
       avatar: user.avatar ?? null,
       banned: user.banned,
+      mutedUntil: user.mutedUntil?.getTime() ?? 0,
     }
     if (epoch === this.epoch) {
       this.senders.delete(userId)
@@ -232,6 +235,11 @@ export class ChatState {
       if (this.owns.size > MAX_OWN) this.owns.delete(this.owns.keys().next().value!)
     }
     return own
+  }
+
+  /** Drops what is kept about these users here, as their notices would (a freeze's fence). */
+  forgetUsers(ids: string[]): void {
+    for (const user of ids) this.apply({ k: 'user', user })
   }
 
   /** Entries held, for tests and metrics. */
@@ -340,6 +348,12 @@ export class ChatState {
             [{ k: 'user', user: id }],
             () => users.swapAvatar(id, avatar),
             (swapped) => swapped !== null,
+          ),
+        // A freeze: every user it covers in one notice.
+        freezeMany: (ids, change) =>
+          announced(
+            ids.map((user) => ({ k: 'user', user })),
+            () => users.freezeMany(ids, change),
           ),
         extendVip: (id, days, now) =>
           announced(

@@ -13,6 +13,7 @@ import type { Logger } from '../logger.ts'
 import { LONE_SURROGATE } from '../lone-surrogate.ts'
 import { decodeCursor, encodeCursor, type Page, toPage } from '../pagination.ts'
 import { blockedError, eitherBlocks } from '../safety/blocks.ts'
+import { mutedEverywhere, type SendFence } from '../safety/send-fence.ts'
 import type { Change, HistoryPage, HistoryQuery, Message, UnreadItem } from '../schemas/rooms.ts'
 import { MAX_PINS, type Pin } from '../schemas/search.ts'
 import type { FileRef, MessageRecord, NewMessage, ReplyRef, UserSnapshot } from '../store/records.ts'
@@ -60,6 +61,8 @@ export class ChatService {
     private readonly files: Pick<Files, 'delete'>,
     /** Deletions of others' messages are logged. */
     private readonly audit: AuditService,
+    /** What a freeze holds on this instance: checked as each append is queued. */
+    private readonly fence: Pick<SendFence, 'refusal' | 'track'> | null = null,
   ) {
     // An update's frame carries the changed message as it is once the update is stored: read
     // after the append, before the publish, for the batch at once (publishes keep seq order).
@@ -372,10 +375,20 @@ export class ChatService {
     if (!(await this.state.isMember(roomId, userId))) await this.rooms.requireMember(roomId, userId)
   }
 
-  /** 403 MUTED while a moderator's mute runs: no message, edit or reaction of the member's. */
+  /**
+   * 403 MUTED while a moderator's mute runs, or a freeze's mute of the account (every room): no
+   * message, edit or reaction of the member's.
+   */
   private async requireUnmuted(roomId: string, userId: string): Promise<void> {
-    if ((await this.state.mutedUntil(roomId, userId)) > Date.now())
-      throw new AppError(403, 'MUTED', 'You are muted in this room')
+    const [inRoom, sender] = await Promise.all([
+      this.state.mutedUntil(roomId, userId),
+      this.state.sender(userId),
+    ])
+    const now = Date.now()
+    if ((sender?.mutedUntil ?? 0) > now) throw mutedEverywhere()
+    if (inRoom > now) throw new AppError(403, 'MUTED', 'You are muted in this room')
+    const fenced = this.fence?.refusal(userId)
+    if (fenced) throw fenced
   }
 
   /**
@@ -415,7 +428,14 @@ export class ChatService {
       displayName: user.displayName,
       avatar: user.avatar ?? null,
     }
-    return this.appends.append({ id: newId(), roomId, from, ...body, createdAt: new Date() })
+    // In the same turn as the append is queued: a freeze's fence either refuses it here or waits for it.
+    if (!this.fence) return this.appends.append({ id: newId(), roomId, from, ...body, createdAt: new Date() })
+    const fenced = this.fence.refusal(userId)
+    if (fenced) throw fenced
+    return this.fence.track(
+      userId,
+      this.appends.append({ id: newId(), roomId, from, ...body, createdAt: new Date() }),
+    )
   }
 
   async history(userId: string, roomId: string, q: HistoryQuery): Promise<Page<Message> | HistoryPage> {

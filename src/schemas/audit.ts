@@ -13,6 +13,7 @@ export const AuditAction = Type.Union(
     Type.Literal('user.role'),
     Type.Literal('user.ban'),
     Type.Literal('user.unban'),
+    Type.Literal('user.freeze'),
     Type.Literal('user.reset-link'),
     Type.Literal('room.kick'),
     Type.Literal('room.mute'),

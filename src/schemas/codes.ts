@@ -34,6 +34,13 @@ export const InviteCodesBody = Type.Object({
   count: Type.Integer({ minimum: 1, maximum: 500 }),
   maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
   expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+  for: Type.Optional(
+    Type.String({
+      pattern: '^[0-9a-f]{24}$',
+      description:
+        'a member to mint the codes for, to hand out: whoever registers with one is recorded as invited by that member (404 for an unknown user)',
+    }),
+  ),
 })
 export type InviteCodesBody = Static<typeof InviteCodesBody>
 
@@ -49,3 +56,10 @@ export const CodesQuery = Type.Intersect([
   Type.Object({ type: Type.Optional(CodeType), status: Type.Optional(CodeStatus) }),
 ])
 export type CodesQuery = Static<typeof CodesQuery>
+
+/** `POST /api/me/invite-codes`: a member's own codes, one use each, counted against MEMBER_INVITES_PER_DAY. */
+export const MemberCodesBody = Type.Object(
+  { count: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, default: 1 })) },
+  { additionalProperties: false },
+)
+export type MemberCodesBody = Static<typeof MemberCodesBody>

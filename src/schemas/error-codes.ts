@@ -84,7 +84,12 @@ export const ERROR_CODES = {
   },
   MUTED: {
     status: 403,
-    meaning: 'A moderator muted you in this room: sends are refused until the mute ends',
+    meaning:
+      'A moderator muted you in this room, or an admin froze your account for a while (muted in every room): sends are refused until the mute ends',
+  },
+  INVITES_DISABLED: {
+    status: 403,
+    meaning: 'Members may not mint invite codes here (`MEMBER_INVITES_PER_DAY` is 0): ask an admin',
   },
   BLOCKED: {
     status: 403,

@@ -64,10 +64,27 @@ export const PublicUser = Type.Object(
 )
 export type PublicUser = Static<typeof PublicUser>
 
-/** A user in the admin's list: the public view and whether the account is banned. */
-export const AdminUserView = Type.Intersect([PublicUser, Type.Object({ banned: Type.Boolean() })], {
-  title: 'AdminUserView',
+/** Who an admin sees as having invited a user: null when unknown (registered before it was recorded). */
+export const Inviter = Type.Union([Type.Object({ id: Id, username: Type.String() }), Type.Null()], {
+  description:
+    "the holder of the code the user registered with (else its minter); null for users who registered before invitations were recorded, and for the first admin's bootstrap code",
 })
+export type Inviter = Static<typeof Inviter>
+
+/** A user in the admin's list: the public view, whether the account is banned or muted everywhere, and who invited them. */
+export const AdminUserView = Type.Intersect(
+  [
+    PublicUser,
+    Type.Object({
+      banned: Type.Boolean(),
+      mutedUntil: Type.Union([Time, Type.Null()], {
+        description: 'muted in every room until then (a freeze with minutes); null: not',
+      }),
+      invitedBy: Inviter,
+    }),
+  ],
+  { title: 'AdminUserView' },
+)
 export type AdminUserView = Static<typeof AdminUserView>
 
 /** `GET /api/auth/session`: the signed-in user, or null for a visit without a live session. */

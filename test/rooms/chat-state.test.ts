@@ -27,6 +27,10 @@ function fakeBus() {
     async publishMarked(channel, message) {
       await bus.publish(channel, message)
     },
+    async publishCounted(channel, message) {
+      await bus.publish(channel, message)
+      return handlers.has(channel) ? 1 : 0
+    },
     async bump(channel) {
       marks.set(channel, (marks.get(channel) ?? 0) + 1)
       return marks.get(channel)!
