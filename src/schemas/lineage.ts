@@ -31,10 +31,12 @@ const nodeFields = {
     }),
   ),
 }
-const NodeFields = Type.Object(nodeFields)
+/** What each user of the tree says of themselves (beside `children`). */
+export const InviteeFields = Type.Object(nodeFields)
+export type InviteeFields = Static<typeof InviteeFields>
 
 /** One user of the tree and the users they invited. */
-export type InviteeNode = Static<typeof NodeFields> & { children: InviteeNode[] }
+export type InviteeNode = InviteeFields & { children: InviteeNode[] }
 
 /** A node with `levels` levels of children below it, the deepest with none. */
 function node(levels: number): TSchema {

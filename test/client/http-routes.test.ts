@@ -114,6 +114,30 @@ t.test(`every route through ChatHttp on ${backendName}`, async (t) => {
     t.match(await alice.http.codes().catch((e: unknown) => e), { status: 403, code: 'FORBIDDEN' })
   })
 
+  t.test('lineage: own codes, codes minted for a member, the tree, a freeze', async (t) => {
+    const carol = await user(server)
+    const [own] = await carol.http.mintMyInviteCodes(1)
+    const [held] = await root.http.mintInviteCodes({ count: 1, for: carol.id })
+    t.same(
+      (await carol.http.myInviteCodes()).items.map((c) => c.id).sort(),
+      [own!.id, held!.id].sort(),
+      'both held by carol',
+    )
+    const guest = new ChatHttp({ baseUrl: server.base })
+    const joined = await guest.register({
+      username: 'lineage_guest',
+      password: 'password-123',
+      inviteCode: own!.code,
+    })
+    const tree = await root.http.invitees(carol.id, 2)
+    t.match(tree, { user: { id: carol.id }, total: 2, truncated: false })
+    t.match(tree.children[0], { user: { id: joined.user.id }, invitedBy: { id: carol.id }, children: [] })
+    const frozen = await root.http.freeze(carol.id, { subtree: true, minutes: 5, revokeCodes: true })
+    t.same([...frozen.frozen].sort(), [carol.id, joined.user.id].sort())
+    t.equal(frozen.codesRevoked, 1, 'the held code, unused')
+    t.match(await alice.http.freeze(bob.id).catch((e: unknown) => e), { status: 403, code: 'FORBIDDEN' })
+  })
+
   t.test('password change: the other sessions end, this one stays', async (t) => {
     const carol = await user(server)
     const other = new ChatHttp({ baseUrl: server.base })

@@ -27,6 +27,9 @@ const user = (username: string, extra: Partial<UserRecord> = {}): UserRecord => 
   email: null,
   emailVerified: false,
   avatar: null,
+  invitedBy: null,
+  inviteCode: null,
+  mutedUntil: null,
   ...extra,
 })
 

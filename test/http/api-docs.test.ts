@@ -65,7 +65,7 @@ const EXPECTED = [
   ...['searchMessages', 'listPins', 'pinMessage', 'unpinMessage'],
   ...['deleteRoom', 'uploadFile', 'downloadFile', 'downloadFileHead'],
   ...['mintInviteCodes', 'mintActivationCodes', 'listCodes', 'revokeCode', 'listUsersForAdmin', 'updateUser'],
-  ...['listAudit'],
+  ...['listAudit', 'listInvitees', 'freezeUser', 'mintMyInviteCodes', 'listMyInviteCodes'],
   ...['blockUser', 'unblockUser', 'reportMessage', 'listReports', 'decideReport'],
 ]
 

@@ -185,6 +185,7 @@ t.test('sender snapshots: cached, dropped by a user change, a resync, or after t
     displayName: 'Ann',
     avatar: null,
     banned: false,
+    mutedUntil: 0,
   })
   await state.sender('u')
   t.equal(s.reads.users, 1)

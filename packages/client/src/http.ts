@@ -9,10 +9,12 @@
 // http-base.ts (transport, request, health), http-account.ts (signing in, me, users, walls),
 // http-rooms.ts (rooms, messages, moderation), http-files.ts (uploads, downloads), http-admin.ts,
 // http-notify.ts (push, notification settings, mail addresses, password resets), http-safety.ts
-// (blocks, reports and their decisions).
-import { SafetyRoutes } from './http-safety.ts'
+// (blocks, reports and their decisions), http-lineage.ts (members' own codes, invitation trees,
+// freezes).
+import { LineageRoutes } from './http-lineage.ts'
 
 export type { ChatHttpOptions, Health } from './http-base.ts'
 export { type DownloadedFile, fileNameOf } from './http-files.ts'
+export type { InviteeNode, Invitees } from './http-lineage.ts'
 
-export class ChatHttp extends SafetyRoutes {}
+export class ChatHttp extends LineageRoutes {}

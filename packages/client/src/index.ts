@@ -13,7 +13,15 @@ export {
   isSessionRefused,
   isTemporary,
 } from './errors.ts'
-export { ChatHttp, type ChatHttpOptions, type DownloadedFile, fileNameOf, type Health } from './http.ts'
+export {
+  ChatHttp,
+  type ChatHttpOptions,
+  type DownloadedFile,
+  fileNameOf,
+  type Health,
+  type InviteeNode,
+  type Invitees,
+} from './http.ts'
 export type { FetchInit, FetchLike, FetchResponseLike, Query, RequestOptions } from './http-transport.ts'
 export { newClientMsgId } from './ids.ts'
 export { RoomStream, type StreamEvent } from './room-stream.ts'

@@ -35,8 +35,12 @@ export type PublicUser = {
   avatarUrl: string | null
 }
 
-/** A user in the admin's list: the public view and whether the account is banned. */
-export type AdminUserView = PublicUser & { banned: boolean }
+/** A user in the admin's list: the public view, whether the account is banned or muted everywhere, and who invited them. */
+export type AdminUserView = PublicUser & {
+  banned: boolean
+  mutedUntil: string | null
+  invitedBy: { id: string; username: string } | null
+}
 
 /** A user as named on a post, a room or a message. */
 export type UserRef = { id: string; username: string; displayName: string }
@@ -271,6 +275,7 @@ export type NewCode = CodeView & { code: string }
 export type InviteCodesBody = {
   maxUses?: number | undefined
   expiresInDays?: number | undefined
+  for?: string | undefined
   count: number
 }
 
@@ -283,6 +288,34 @@ export type CodesQuery = PageQuery & {
   status?: 'unused' | 'used' | 'expired' | 'revoked' | undefined
 }
 
+/** POST /api/me/invite-codes */
+export type MemberCodesBody = { count?: number | undefined }
+
+/** One user of an invitation tree (GET /api/admin/users/:id/invitees), beside its `children`. */
+export type InviteeFields = {
+  more?: number | undefined
+  user: AdminUserView
+  invitedBy: { id: string; username: string } | null
+}
+
+/** GET /api/admin/users/:id/invitees */
+export type InviteesQuery = { depth?: number | undefined }
+
+/** POST /api/admin/users/:id/freeze */
+export type FreezeBody = {
+  minutes?: number | undefined
+  subtree?: boolean | undefined
+  revokeCodes?: boolean | undefined
+}
+
+/** POST /api/admin/users/:id/freeze: who was frozen, who skipped. */
+export type FreezeAnswer = {
+  mutedUntil: string | null
+  frozen: string[]
+  skipped: string[]
+  codesRevoked: number
+}
+
 /** What an audit entry records. */
 export type AuditAction =
   | 'code.mint'
@@ -290,6 +323,7 @@ export type AuditAction =
   | 'user.role'
   | 'user.ban'
   | 'user.unban'
+  | 'user.freeze'
   | 'user.reset-link'
   | 'room.kick'
   | 'room.mute'
@@ -317,6 +351,7 @@ export type AuditQuery = PageQuery & {
     | 'user.role'
     | 'user.ban'
     | 'user.unban'
+    | 'user.freeze'
     | 'user.reset-link'
     | 'room.kick'
     | 'room.mute'
@@ -499,6 +534,7 @@ export const ServerCodes = [
   'TOO_MANY_PINS',
   'BANNED_FROM_ROOM',
   'MUTED',
+  'INVITES_DISABLED',
   'BLOCKED',
   'ALREADY_REPORTED',
   'ALREADY_DECIDED',
