@@ -54,9 +54,14 @@ export class FreezeService {
       await this.store.users.update(root.id, { banned: false })
       throw lastAdmin()
     }
-    if (!mutedUntil) await this.sessions.revokeAllForUsers(frozen)
-    await this.fence.hold(frozen, mutedUntil)
-    const codesRevoked = body.revokeCodes ? await this.store.codes.revokeOwnedBy(frozen, now) : 0
+    // The users' record says frozen from here on (a login is refused), so the rest may run at once.
+    const [, codesRevoked] = await Promise.all([
+      (async () => {
+        if (!mutedUntil) await this.sessions.revokeAllForUsers(frozen)
+        await this.fence.hold(frozen, mutedUntil)
+      })(),
+      body.revokeCodes ? this.store.codes.revokeOwnedBy(frozen, now) : 0,
+    ])
     await this.audit.record(actorId, 'user.freeze', userRef(root), {
       subtree: body.subtree ?? false,
       revokeCodes: body.revokeCodes ?? false,
