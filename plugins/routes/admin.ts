@@ -175,7 +175,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => freezes.freeze(request.auth.userId, request.params.id, request.body),
+    async (request) => freezes.freeze(request.auth.userId, request.params.id, request.body ?? {}),
   )
 
   app.get(
