@@ -8,6 +8,8 @@
 //   down is lost for that instance; `onResync` tells it the connection is back, so whoever
 //   depends on the bus (chat delivery, session revocation caches) can repair from the Store.
 // - Handlers are called one message at a time per channel and must not throw.
+// - `publishCounted` publishes as `publish` does and returns how many instances were subscribed
+//   to the channel (each once): a request over the bus knows how many answers to wait for.
 // - Marks: `publishMarked` publishes and raises the channel's mark (a number that never goes
 //   down) in one round trip; `marks` reads the marks of many channels in one round trip. A
 //   subscriber that lost a publish learns from the mark that it missed something, without asking

@@ -22,6 +22,19 @@ function contract(name: string, setup: (t: Test) => Promise<BusDeployment | null
       t.same(got.sort(), ['a1:hello 👋', 'a2:hello 👋', 'b:hello 👋'])
     })
 
+    t.test('publishCounted says how many instances were subscribed, each once', async (t) => {
+      const a = await deployment.instance()
+      const b = await deployment.instance()
+      const got: string[] = []
+      t.equal(await a.publishCounted('counted', 'nobody'), 0, 'none subscribed')
+      await a.subscribe('counted', (m) => got.push(`a1:${m}`))
+      await a.subscribe('counted', (m) => got.push(`a2:${m}`))
+      await b.subscribe('counted', (m) => got.push(`b:${m}`))
+      // The memory bus is one instance however often it is asked for.
+      t.equal(await a.publishCounted('counted', 'x'), new Set([a, b]).size)
+      await t.resolves(until(() => got.length >= 3, 'delivered as publish does', 2000))
+    })
+
     t.test('keeps one publisher’s order on a channel', async (t) => {
       const a = await deployment.instance()
       const b = await deployment.instance()
