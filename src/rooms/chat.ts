@@ -241,7 +241,7 @@ export class ChatService {
    * replays it. Pinning a pinned message changes nothing and adds no event.
    */
   async pin(userId: string, roomId: string, seq: number): Promise<void> {
-    const by = await this.requirePinner(userId, roomId)
+    const { by, roomName } = await this.requirePinner(userId, roomId)
     const m = await this.store.messages.get(roomId, seq)
     if (!m) throw notFound('Message')
     if (m.deleted) throw deletedError()
@@ -250,14 +250,23 @@ export class ChatService {
       throw new AppError(409, 'TOO_MANY_PINS', `A room has at most ${MAX_PINS} pinned messages`)
     if (result === 'pinned') {
       await this.change(userId, roomId, seq, { kind: 'pin' })
+      await this.audit.record(userId, 'message.pin', m.from ? userRef(m.from) : null, {
+        room: roomRef({ id: roomId, name: roomName }),
+        seq,
+      })
     }
   }
 
   /** Unpins a message (the same people as pinning); idempotent, an event only when it was pinned. */
   async unpin(userId: string, roomId: string, seq: number): Promise<void> {
-    await this.requirePinner(userId, roomId)
+    const { roomName } = await this.requirePinner(userId, roomId)
     if (await this.store.pins.unpin(roomId, seq)) {
       await this.change(userId, roomId, seq, { kind: 'unpin' })
+      const m = await this.store.messages.get(roomId, seq)
+      await this.audit.record(userId, 'message.unpin', m?.from ? userRef(m.from) : null, {
+        room: roomRef({ id: roomId, name: roomName }),
+        seq,
+      })
     }
   }
 
@@ -277,7 +286,10 @@ export class ChatService {
   }
 
   /** Who may pin: the room's creator (a member) or an admin; direct rooms have no creator but an admin. */
-  private async requirePinner(userId: string, roomId: string): Promise<UserSnapshot> {
+  private async requirePinner(
+    userId: string,
+    roomId: string,
+  ): Promise<{ by: UserSnapshot; roomName: string }> {
     const user = await this.store.users.get(userId)
     if (!user || user.banned) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
     const admin = user.role === 'admin'
@@ -285,7 +297,10 @@ export class ChatService {
     const room = await this.rooms.get(roomId)
     if (!admin && (room.kind === 'dm' || room.creator.id !== userId))
       throw new AppError(403, 'FORBIDDEN', "Only the room's creator or an admin may pin messages")
-    return { id: user.id, username: user.username, displayName: user.displayName }
+    return {
+      by: { id: user.id, username: user.username, displayName: user.displayName },
+      roomName: room.name,
+    }
   }
 
   /** A member's message of the room, or 404. */

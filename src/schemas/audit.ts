@@ -19,6 +19,8 @@ export const AuditAction = Type.Union(
     Type.Literal('room.ban'),
     Type.Literal('room.unban'),
     Type.Literal('message.delete'),
+    Type.Literal('message.pin'),
+    Type.Literal('message.unpin'),
     Type.Literal('report.decide'),
   ],
   { description: 'what was done' },

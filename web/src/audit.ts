@@ -15,6 +15,8 @@ export const AUDIT_ACTIONS: { value: AuditEntry['action']; label: string }[] = [
   { value: 'room.ban', label: 'Banned from a room' },
   { value: 'room.unban', label: 'Room ban lifted' },
   { value: 'message.delete', label: 'Message deleted' },
+  { value: 'message.pin', label: 'Message pinned' },
+  { value: 'message.unpin', label: 'Message unpinned' },
   { value: 'report.decide', label: 'Report decided' },
 ]
 
@@ -68,6 +70,8 @@ export function summarise(e: AuditEntry): string {
       parts.push(roomName(d.room))
       break
     case 'message.delete':
+    case 'message.pin':
+    case 'message.unpin':
       parts.push(`message ${str(d.seq)} in ${roomName(d.room)}`)
       break
     case 'report.decide':

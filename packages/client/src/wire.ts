@@ -296,6 +296,8 @@ export type AuditAction =
   | 'room.ban'
   | 'room.unban'
   | 'message.delete'
+  | 'message.pin'
+  | 'message.unpin'
   | 'report.decide'
 
 /** One action of an admin or a room creator on someone else, as the audit log keeps it. */
@@ -323,6 +325,8 @@ export type AuditQuery = PageQuery & {
     | 'room.ban'
     | 'room.unban'
     | 'message.delete'
+    | 'message.pin'
+    | 'message.unpin'
     | 'report.decide'
     | undefined
   target?: string | undefined
