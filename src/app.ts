@@ -20,9 +20,11 @@ import metrics from '../plugins/metrics.ts'
 import adminRoutes from '../plugins/routes/admin.ts'
 import authRoutes from '../plugins/routes/auth.ts'
 import avatarRoutes from '../plugins/routes/avatars.ts'
+import botRoutes from '../plugins/routes/bots.ts'
 import dmRoutes from '../plugins/routes/dms.ts'
 import fileRoutes from '../plugins/routes/files.ts'
 import healthRoutes from '../plugins/routes/health.ts'
+import hookRoutes from '../plugins/routes/hooks.ts'
 import meRoutes from '../plugins/routes/me.ts'
 import postRoutes from '../plugins/routes/posts.ts'
 import protocolRoutes from '../plugins/routes/protocol.ts'
@@ -32,6 +34,7 @@ import reportRoutes from '../plugins/routes/reports.ts'
 import roomRoutes from '../plugins/routes/rooms.ts'
 import searchRoutes from '../plugins/routes/search.ts'
 import userRoutes from '../plugins/routes/users.ts'
+import webhookRoutes from '../plugins/routes/webhooks.ts'
 import web from '../plugins/web.ts'
 import type { Config, TrustProxy } from './config.ts'
 import { clientErrorHandler } from './http/client-errors.ts'
@@ -136,6 +139,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   // POST /api/rooms/:id/files and GET /api/files/:id, with the multipart parser in their scope.
   await app.register(fileRoutes, { prefix: '/api' })
   await app.register(avatarRoutes, { prefix: '/api' })
+  // Integrations: bot accounts, rooms' incoming webhooks, and the webhooks' own door.
+  await app.register(botRoutes, { prefix: '/api/admin/bots' })
+  await app.register(webhookRoutes, { prefix: '/api/rooms' })
+  await app.register(hookRoutes, { prefix: '/hooks' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.register(web)
 

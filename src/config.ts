@@ -153,6 +153,7 @@ export const ConfigSchema = Type.Object({
   RATE_MESSAGE_USER: Int('chat messages per 10 s per user (socket and HTTP together)', 50, 1),
   RATE_UPLOAD_USER: Int('file uploads per minute per user', 10, 1),
   RATE_TICKET_USER: Int('socket tickets (`POST /api/auth/ws-ticket`) per minute per user', 60, 1),
+  RATE_WEBHOOK: Int('messages per minute per incoming webhook (`POST /hooks/:hookId/:secret`)', 30, 1),
   WS_MAX_FRAME_BYTES: Int(
     "largest frame a client may send (larger: close 1008; over four times that, the WebSocket library's 1009); at least the longest valid `send` however it is escaped",
     64 * 1024,

@@ -14,6 +14,8 @@ import type { Adapters } from './adapters/adapters.ts'
 import { adaptersFor } from './adapters/select.ts'
 import { AuditService } from './audit/audit.ts'
 import { AvatarService } from './avatars/avatars.ts'
+import { BotService } from './bots/bots.ts'
+import { WebhookService } from './bots/webhooks.ts'
 import type { Bus } from './bus/bus.ts'
 import type { Config } from './config.ts'
 import { prepareDataDir } from './data-dir.ts'
@@ -59,6 +61,9 @@ export interface Core {
   /** Push subscriptions and notification settings; mail addresses and password resets. */
   readonly notify: NotifyService
   readonly recovery: RecoveryService
+  /** Bot accounts and their tokens; rooms' incoming webhooks. */
+  readonly bots: BotService
+  readonly webhooks: WebhookService
   readonly hub: Hub
   readonly metrics: Metrics
   /** Which store and bus this instance runs on, for the start-up log. */
@@ -213,6 +218,8 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     reports: new ReportService(store, rooms, chat, audit, limit('report-user', config.RATE_REPORTS, 3600)),
     notify: notifications.notify,
     recovery: notifications.recovery,
+    bots: new BotService(store, sessions, audit),
+    webhooks: new WebhookService(store, chat, audit, limit('webhook', config.RATE_WEBHOOK, 60)),
     hub,
     metrics,
     backend: { store: store.kind, bus: bus.kind },

@@ -155,6 +155,7 @@ export class ChatState {
       displayName: user.displayName,
       avatar: user.avatar ?? null,
       banned: user.banned,
+      ...(user.kind === 'bot' ? { bot: true } : {}),
     }
     if (epoch === this.epoch) {
       this.senders.delete(userId)

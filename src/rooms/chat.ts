@@ -320,7 +320,13 @@ export class ChatService {
   ): Promise<MessageRecord> {
     const user = await this.state.sender(userId)
     const from: UserSnapshot | null = user
-      ? { id: user.id, username: user.username, displayName: user.displayName, avatar: user.avatar ?? null }
+      ? {
+          id: user.id,
+          username: user.username,
+          displayName: user.displayName,
+          avatar: user.avatar ?? null,
+          ...(user.bot ? { bot: true } : {}),
+        }
       : null
     const { message } = await this.appends.append({
       id: newId(),
@@ -429,8 +435,42 @@ export class ChatService {
       username: user.username,
       displayName: user.displayName,
       avatar: user.avatar ?? null,
+      ...(user.bot ? { bot: true } : {}),
     }
     return this.appends.append({ id: newId(), roomId, from, ...body, createdAt: new Date() })
+  }
+
+  /**
+   * An incoming webhook's message (src/bots/webhooks.ts checked the hook): the same append as a
+   * member's, so it is delivered live, replayed, indexed and notified. Its sender is a stand-in
+   * snapshot (`hook`): the webhook's id, the name to show, `bot: true`. Mentions name members.
+   */
+  async postHook(
+    roomId: string,
+    hook: { id: string; name: string },
+    text: string,
+    shownAs: string,
+  ): Promise<Sent> {
+    checkText(text)
+    const from: UserSnapshot = {
+      id: hook.id,
+      username: 'webhook',
+      displayName: shownAs,
+      avatar: null,
+      bot: true,
+      hook: hook.name,
+    }
+    return this.appends.append({
+      id: newId(),
+      roomId,
+      kind: 'text',
+      from,
+      text,
+      file: null,
+      clientMsgId: null,
+      mentions: await this.mentionsIn(roomId, text),
+      createdAt: new Date(),
+    })
   }
 
   async history(userId: string, roomId: string, q: HistoryQuery): Promise<Page<Message> | HistoryPage> {

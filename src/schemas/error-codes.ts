@@ -96,9 +96,18 @@ export const ERROR_CODES = {
     status: 409,
     meaning: 'The report was decided already (by someone else, maybe just now)',
   },
+  TOO_MANY_WEBHOOKS: {
+    status: 409,
+    meaning: 'The room has as many incoming webhooks as one may (10): delete one first',
+  },
   TOO_MANY_BLOCKS: {
     status: 409,
     meaning: 'You block as many users as one may (1,000): unblock someone first',
+  },
+  BOT_ACCOUNT: {
+    status: 403,
+    meaning:
+      'Not for a bot account: a bot cannot be made an admin, be given a mail address or a reset link (it signs in with its token only)',
   },
   TIMEOUT: { status: 408, meaning: 'The request (headers or body) took longer than the server waits' },
   TOO_LARGE: { status: 413, meaning: 'The body or file is larger than the server accepts' },

@@ -7,6 +7,7 @@ import type { NotifyParts } from './notify-store.ts'
 import type {
   AuditAction,
   AuditRecord,
+  BotTokenRecord,
   CodeRecord,
   CodeStatus,
   CodeType,
@@ -23,6 +24,7 @@ import type {
   SessionRecord,
   UserPatch,
   UserRecord,
+  WebhookRecord,
 } from './records.ts'
 
 export interface UserStore {
@@ -434,6 +436,33 @@ export interface ReportStore {
   reopen(id: string, decision: ReportDecision): Promise<boolean>
 }
 
+/** Bots' tokens (the bots themselves are users of kind `bot`). */
+export interface BotStore {
+  putToken(token: BotTokenRecord): Promise<void>
+  /** The token of this session, or null (ids that are not ids match nothing). */
+  token(sessionId: string): Promise<BotTokenRecord | null>
+  /** The ids of the users that ever had a token (the bots), oldest first. */
+  botIds(): Promise<string[]>
+}
+
+/** Incoming webhooks: at most `max` per room. */
+export interface WebhookStore {
+  /**
+   * Stores the webhook unless its room has `max` already ('full', nothing stored). Each one takes
+   * a numbered place of its room, unique in the store: concurrent creates (on any instance)
+   * never pass `max`.
+   */
+  create(hook: WebhookRecord, max: number): Promise<'created' | 'full'>
+  /** The webhook of this id, or null (ids that are not ids match nothing). */
+  get(id: string): Promise<WebhookRecord | null>
+  /** A room's webhooks, oldest first. */
+  list(roomId: string): Promise<WebhookRecord[]>
+  /** Deletes one (its place is free again); false when there was none. */
+  delete(id: string): Promise<boolean>
+  /** Deletes every webhook of the room (the room was deleted). */
+  deleteByRoom(roomId: string): Promise<void>
+}
+
 /** The parts for reaching people who are away are declared in notify-store.ts. */
 export interface Store extends NotifyParts {
   readonly kind: 'sqlite' | 'mongodb'
@@ -449,6 +478,8 @@ export interface Store extends NotifyParts {
   readonly audit: AuditStore
   readonly blocks: BlockStore
   readonly reports: ReportStore
+  readonly bots: BotStore
+  readonly webhooks: WebhookStore
   /** Resolves when the store answers; throws otherwise. */
   ping(): Promise<void>
   close(): Promise<void>

@@ -26,6 +26,7 @@ const PUBLIC = [
   '/api/auth/email/verify',
   '/api/auth/password/forgot',
   '/api/auth/password/reset',
+  '/hooks/{hookId}/{secret}',
 ]
 
 const EXPECTED = [
@@ -67,6 +68,15 @@ const EXPECTED = [
   ...['mintInviteCodes', 'mintActivationCodes', 'listCodes', 'revokeCode', 'listUsersForAdmin', 'updateUser'],
   ...['listAudit'],
   ...['blockUser', 'unblockUser', 'reportMessage', 'listReports', 'decideReport'],
+  ...[
+    'createBot',
+    'listBots',
+    'rotateBotToken',
+    'createWebhook',
+    'listWebhooks',
+    'deleteWebhook',
+    'postToWebhook',
+  ],
 ]
 
 type Operation = {

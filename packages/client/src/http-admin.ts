@@ -1,4 +1,5 @@
-// ChatHttp's admin routes: invite and activation codes, users' roles and bans, the audit log.
+// ChatHttp's admin routes: invite and activation codes, users' roles and bans, the audit log,
+// bot accounts and their tokens.
 import { enc } from './http-base.ts'
 import { FileRoutes } from './http-files.ts'
 import type {
@@ -7,12 +8,15 @@ import type {
   AdminUserView,
   AuditEntry,
   AuditQuery,
+  BotCreated,
   CodesQuery,
   CodeView,
+  CreateBotBody,
   InviteCodesBody,
   NewCode,
   OwnUser,
   PageOf,
+  PublicUser,
   UsersQuery,
 } from './wire.ts'
 
@@ -52,5 +56,25 @@ export class AdminRoutes extends FileRoutes {
    */
   audit(query: AuditQuery = {}): Promise<PageOf<AuditEntry>> {
     return this.request<PageOf<AuditEntry>>('GET', '/api/admin/audit', undefined, { query })
+  }
+
+  // ------------------------------------------------------------------ bots
+
+  /**
+   * A bot account and its token, shown only in this answer: the bot's program passes it as
+   * `token` to its own ChatHttp (it is sent as `Authorization: Bearer`, on the socket too).
+   */
+  createBot(body: CreateBotBody): Promise<BotCreated> {
+    return this.request<BotCreated>('POST', '/api/admin/bots', body)
+  }
+
+  /** Every bot account, oldest first. */
+  async bots(): Promise<PublicUser[]> {
+    return (await this.request<{ items: PublicUser[] }>('GET', '/api/admin/bots')).items
+  }
+
+  /** A new token for the bot; the old one is refused on every instance at once and its sockets close. */
+  async rotateBotToken(botId: string): Promise<string> {
+    return (await this.request<{ token: string }>('DELETE', `/api/admin/bots/${enc(botId)}/token`)).token
   }
 }

@@ -11,6 +11,7 @@ import {
 import type { Store } from '../store.ts'
 import { auditIndexes, mongoAudit } from './audit.ts'
 import { blockIndexes, mongoBlocks } from './blocks.ts'
+import { botTokenIndexes, mongoBots } from './bots.ts'
 import { codeIndexes, codeUseIndexes, mongoCodes } from './codes.ts'
 import { fileIndexes, mongoFiles } from './files.ts'
 import { reactionIndexes } from './message-changes.ts'
@@ -32,6 +33,7 @@ import {
   userIndexes,
   vipGrantIndexes,
 } from './users.ts'
+import { mongoWebhooks, webhookIndexes } from './webhooks.ts'
 
 const indexes: Record<string, IndexDescription[]> = {
   users: userIndexes,
@@ -52,6 +54,8 @@ const indexes: Record<string, IndexDescription[]> = {
   room_bars: roomBarIndexes,
   blocks: blockIndexes,
   reports: reportIndexes,
+  bot_tokens: botTokenIndexes,
+  webhooks: webhookIndexes,
   ...notifyIndexes,
 }
 
@@ -104,6 +108,8 @@ export async function connectMongo(
     audit: mongoAudit(db),
     blocks: mongoBlocks(db),
     reports: mongoReports(db),
+    bots: mongoBots(db),
+    webhooks: mongoWebhooks(db),
     ...mongoNotify(db),
     async ping() {
       await db.command({ ping: 1 })

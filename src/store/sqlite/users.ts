@@ -21,6 +21,7 @@ interface Row {
   email: string | null
   email_verified: number
   avatar: string | null
+  kind: string
 }
 
 const toRecord = (r: Row): UserRecord => ({
@@ -39,6 +40,7 @@ const toRecord = (r: Row): UserRecord => ({
   email: r.email,
   emailVerified: r.email_verified === 1,
   avatar: r.avatar,
+  kind: r.kind === 'bot' ? 'bot' : 'user',
 })
 
 const columns: Record<keyof UserPatch, [string, (v: never) => unknown]> = {
@@ -57,9 +59,9 @@ const columns: Record<keyof UserPatch, [string, (v: never) => unknown]> = {
 export function sqliteUsers(db: Database): UserStore {
   const insert = db.prepare(
     `INSERT INTO users (id, username, username_lower, display_name, bio, role, password_hash, theme,
-       vip_expires_at, totp_secret, totp_pending, banned, created_at, display_name_lower)
+       vip_expires_at, totp_secret, totp_pending, banned, created_at, display_name_lower, kind)
      VALUES (@id, @username, @usernameLower, @displayName, @bio, @role, @passwordHash, @theme,
-       @vipExpiresAt, @totpSecret, @totpPending, @banned, @createdAt, @displayNameLower)`,
+       @vipExpiresAt, @totpSecret, @totpPending, @banned, @createdAt, @displayNameLower, @kind)`,
   )
   const byId = db.prepare<[string], Row>('SELECT * FROM users WHERE id = ?')
   const byName = db.prepare<[string], Row>('SELECT * FROM users WHERE username_lower = ?')
@@ -97,6 +99,7 @@ export function sqliteUsers(db: Database): UserStore {
       vipExpiresAt: ms(u.vipExpiresAt),
       banned: u.banned ? 1 : 0,
       createdAt: u.createdAt.getTime(),
+      kind: u.kind ?? 'user',
     })
     for (const k of userNameKeys(u)) claimKey.run(k, u.id)
     return 'created'
