@@ -18,6 +18,10 @@ export const AUDIT_ACTIONS: { value: AuditEntry['action']; label: string }[] = [
   { value: 'message.pin', label: 'Message pinned' },
   { value: 'message.unpin', label: 'Message unpinned' },
   { value: 'report.decide', label: 'Report decided' },
+  { value: 'bot.create', label: 'Bot created' },
+  { value: 'bot.rotate', label: 'Bot token rotated' },
+  { value: 'webhook.create', label: 'Webhook created' },
+  { value: 'webhook.delete', label: 'Webhook deleted' },
 ]
 
 export const actionLabel = (action: string): string =>
@@ -73,6 +77,10 @@ export function summarise(e: AuditEntry): string {
     case 'message.pin':
     case 'message.unpin':
       parts.push(`message ${str(d.seq)} in ${roomName(d.room)}`)
+      break
+    case 'webhook.create':
+    case 'webhook.delete':
+      if (d.hook && typeof d.hook === 'object' && 'name' in d.hook) parts.push(`“${str(d.hook.name)}”`)
       break
     case 'report.decide':
       parts.push(d.status === 'dismissed' ? 'dismissed' : 'resolved')
