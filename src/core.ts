@@ -17,6 +17,8 @@ import { AvatarService } from './avatars/avatars.ts'
 import type { Bus } from './bus/bus.ts'
 import type { Config } from './config.ts'
 import { prepareDataDir } from './data-dir.ts'
+import type { IntegrationService } from './integrations/service.ts'
+import { prepareIntegrations } from './integrations/wire.ts'
 import type { Logger } from './logger.ts'
 import { createMetrics, instrumentStore, type Metrics } from './metrics.ts'
 import type { NotifyService } from './notify/service.ts'
@@ -59,6 +61,8 @@ export interface Core {
   /** Push subscriptions and notification settings; mail addresses and password resets. */
   readonly notify: NotifyService
   readonly recovery: RecoveryService
+  /** Outgoing integrations: what admins manage; their deliverer runs in the background. */
+  readonly integrations: IntegrationService
   readonly hub: Hub
   readonly metrics: Metrics
   /** Which store and bus this instance runs on, for the start-up log. */
@@ -194,6 +198,9 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
   const backfill = new SearchBackfill(store, log, metrics)
   backfill.start()
   await notifications.start()
+  // Events of rooms sent to integrations, each by the one instance holding its lease.
+  const integrations = prepareIntegrations({ config, store, bus, audit, metrics, log })
+  integrations.deliverer.start()
 
   return {
     config,
@@ -213,6 +220,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     reports: new ReportService(store, rooms, chat, audit, limit('report-user', config.RATE_REPORTS, 3600)),
     notify: notifications.notify,
     recovery: notifications.recovery,
+    integrations: integrations.service,
     hub,
     metrics,
     backend: { store: store.kind, bus: bus.kind },
@@ -220,6 +228,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     ready: () => adapters.ping(),
     async close() {
       const warn = (err: unknown) => log.warn({ err }, 'error while closing')
+      await integrations.deliverer.stop().catch(warn)
       await backfill.stop()
       await notifications.stop().catch(warn)
       try {

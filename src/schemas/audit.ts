@@ -20,6 +20,8 @@ export const AuditAction = Type.Union(
     Type.Literal('room.unban'),
     Type.Literal('message.delete'),
     Type.Literal('report.decide'),
+    Type.Literal('integration.create'),
+    Type.Literal('integration.delete'),
   ],
   { description: 'what was done' },
 )

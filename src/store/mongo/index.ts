@@ -13,6 +13,7 @@ import { auditIndexes, mongoAudit } from './audit.ts'
 import { blockIndexes, mongoBlocks } from './blocks.ts'
 import { codeIndexes, codeUseIndexes, mongoCodes } from './codes.ts'
 import { fileIndexes, mongoFiles } from './files.ts'
+import { integrationIndexes, mongoIntegrations } from './integrations.ts'
 import { reactionIndexes } from './message-changes.ts'
 import { messageIndexes } from './message-docs.ts'
 import { readIndexes } from './message-unread.ts'
@@ -53,6 +54,7 @@ const indexes: Record<string, IndexDescription[]> = {
   blocks: blockIndexes,
   reports: reportIndexes,
   ...notifyIndexes,
+  ...integrationIndexes,
 }
 
 /**
@@ -104,6 +106,7 @@ export async function connectMongo(
     audit: mongoAudit(db),
     blocks: mongoBlocks(db),
     reports: mongoReports(db),
+    integrations: mongoIntegrations(db),
     ...mongoNotify(db),
     async ping() {
       await db.command({ ping: 1 })
