@@ -1,4 +1,5 @@
-// ChatHttp's admin routes: invite and activation codes, users' roles and bans, the audit log.
+// ChatHttp's admin routes: invite and activation codes, users' roles and bans, the audit log,
+// outgoing integrations.
 import { enc } from './http-base.ts'
 import { FileRoutes } from './http-files.ts'
 import type {
@@ -9,6 +10,9 @@ import type {
   AuditQuery,
   CodesQuery,
   CodeView,
+  Integration,
+  IntegrationBody,
+  IntegrationDetail,
   InviteCodesBody,
   NewCode,
   OwnUser,
@@ -52,5 +56,28 @@ export class AdminRoutes extends FileRoutes {
    */
   audit(query: AuditQuery = {}): Promise<PageOf<AuditEntry>> {
     return this.request<PageOf<AuditEntry>>('GET', '/api/admin/audit', undefined, { query })
+  }
+
+  /**
+   * Sends every event of the rooms to `url`, signed with `secret` (HMAC-SHA256 in
+   * `X-Roomchat-Signature`), from each room's next event on. The secret is never shown again.
+   */
+  async createIntegration(body: IntegrationBody): Promise<Integration> {
+    return (await this.request<{ integration: Integration }>('POST', '/api/admin/integrations', body))
+      .integration
+  }
+
+  /** Every outgoing integration, oldest first. */
+  async integrations(): Promise<Integration[]> {
+    return (await this.request<{ items: Integration[] }>('GET', '/api/admin/integrations')).items
+  }
+
+  /** An integration and, per room, how far delivery got and its last error. */
+  integration(id: string): Promise<IntegrationDetail> {
+    return this.request<IntegrationDetail>('GET', `/api/admin/integrations/${enc(id)}`)
+  }
+
+  async deleteIntegration(id: string): Promise<void> {
+    await this.request<null>('DELETE', `/api/admin/integrations/${enc(id)}`)
   }
 }

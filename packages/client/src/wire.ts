@@ -297,6 +297,8 @@ export type AuditAction =
   | 'room.unban'
   | 'message.delete'
   | 'report.decide'
+  | 'integration.create'
+  | 'integration.delete'
 
 /** One action of an admin or a room creator on someone else, as the audit log keeps it. */
 export type AuditEntry = {
@@ -324,9 +326,44 @@ export type AuditQuery = PageQuery & {
     | 'room.unban'
     | 'message.delete'
     | 'report.decide'
+    | 'integration.create'
+    | 'integration.delete'
     | undefined
   target?: string | undefined
 }
+
+/** What an outgoing integration subscribes to. */
+export type IntegrationEvent = 'message' | 'update' | 'pin' | 'member'
+
+/** POST /api/admin/integrations */
+export type IntegrationBody = {
+  rooms: string[] | 'all'
+  secret: string
+  url: string
+  events: IntegrationEvent[]
+}
+
+/** An outgoing integration as admins see it (never its secret). */
+export type Integration = {
+  id: string
+  rooms: string[] | 'all'
+  createdAt: string
+  url: string
+  events: IntegrationEvent[]
+  createdBy: { id: string; username: string }
+}
+
+/** Where an integration's delivery stands in one room. */
+export type IntegrationRoomState = {
+  lastError?: string | undefined
+  lastAttemptAt?: string | undefined
+  lastSeq: number
+  room: string
+  deliveredSeq: number
+}
+
+/** GET /api/admin/integrations/:id */
+export type IntegrationDetail = { rooms: IntegrationRoomState[]; integration: Integration }
 
 /** A report of a message, the message kept as it was when reported. */
 export type Report = {
@@ -496,6 +533,7 @@ export const ServerCodes = [
   'CONFLICT',
   'DELETED',
   'TOO_MANY_REACTIONS',
+  'TOO_MANY_INTEGRATIONS',
   'TOO_MANY_PINS',
   'BANNED_FROM_ROOM',
   'MUTED',
