@@ -25,6 +25,7 @@ import dmRoutes from '../plugins/routes/dms.ts'
 import fileRoutes from '../plugins/routes/files.ts'
 import healthRoutes from '../plugins/routes/health.ts'
 import hookRoutes from '../plugins/routes/hooks.ts'
+import integrationRoutes from '../plugins/routes/integrations.ts'
 import meRoutes from '../plugins/routes/me.ts'
 import postRoutes from '../plugins/routes/posts.ts'
 import protocolRoutes from '../plugins/routes/protocol.ts'
@@ -126,6 +127,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(authRoutes, { prefix: '/api/auth' })
   await app.register(meRoutes, { prefix: '/api/me' })
   await app.register(adminRoutes, { prefix: '/api/admin' })
+  await app.register(integrationRoutes, { prefix: '/api/admin/integrations' })
   await app.register(userRoutes, { prefix: '/api/users' })
   await app.register(postRoutes, { prefix: '/api/posts' })
   await app.register(roomRoutes, { prefix: '/api/rooms' })

@@ -27,6 +27,8 @@ export const AuditAction = Type.Union(
     Type.Literal('bot.rotate'),
     Type.Literal('webhook.create'),
     Type.Literal('webhook.delete'),
+    Type.Literal('integration.create'),
+    Type.Literal('integration.delete'),
   ],
   { description: 'what was done' },
 )

@@ -76,6 +76,10 @@ export const ERROR_CODES = {
   CONFLICT: { status: 409, meaning: 'The resource changed or exists already' },
   DELETED: { status: 409, meaning: 'The message was deleted: it cannot be edited, reacted to or replied to' },
   TOO_MANY_REACTIONS: { status: 409, meaning: 'The message has 20 different emojis already' },
+  TOO_MANY_INTEGRATIONS: {
+    status: 409,
+    meaning: 'There are INTEGRATIONS_MAX integrations already: delete one first',
+  },
   TOO_MANY_PINS: { status: 409, meaning: 'The room has 50 pinned messages already: unpin one first' },
   BANNED_FROM_ROOM: {
     status: 403,

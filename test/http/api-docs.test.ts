@@ -77,6 +77,7 @@ const EXPECTED = [
     'deleteWebhook',
     'postToWebhook',
   ],
+  ...['createIntegration', 'listIntegrations', 'getIntegration', 'deleteIntegration'],
 ]
 
 type Operation = {

@@ -22,6 +22,8 @@ export const AUDIT_ACTIONS: { value: AuditEntry['action']; label: string }[] = [
   { value: 'bot.rotate', label: 'Bot token rotated' },
   { value: 'webhook.create', label: 'Webhook created' },
   { value: 'webhook.delete', label: 'Webhook deleted' },
+  { value: 'integration.create', label: 'Integration created' },
+  { value: 'integration.delete', label: 'Integration deleted' },
 ]
 
 export const actionLabel = (action: string): string =>
@@ -81,6 +83,10 @@ export function summarise(e: AuditEntry): string {
     case 'webhook.create':
     case 'webhook.delete':
       if (d.hook && typeof d.hook === 'object' && 'name' in d.hook) parts.push(`“${str(d.hook.name)}”`)
+      break
+    case 'integration.create':
+    case 'integration.delete':
+      parts.push(str(d.url))
       break
     case 'report.decide':
       parts.push(d.status === 'dismissed' ? 'dismissed' : 'resolved')

@@ -1,5 +1,5 @@
 // ChatHttp's admin routes: invite and activation codes, users' roles and bans, the audit log,
-// bot accounts and their tokens.
+// bot accounts and their tokens, outgoing integrations.
 import { enc } from './http-base.ts'
 import { FileRoutes } from './http-files.ts'
 import type {
@@ -12,6 +12,9 @@ import type {
   CodesQuery,
   CodeView,
   CreateBotBody,
+  Integration,
+  IntegrationBody,
+  IntegrationDetail,
   InviteCodesBody,
   NewCode,
   OwnUser,
@@ -76,5 +79,30 @@ export class AdminRoutes extends FileRoutes {
   /** A new token for the bot; the old one is refused on every instance at once and its sockets close. */
   async rotateBotToken(botId: string): Promise<string> {
     return (await this.request<{ token: string }>('DELETE', `/api/admin/bots/${enc(botId)}/token`)).token
+  }
+
+  // ------------------------------------------------------------------ integrations
+
+  /**
+   * Sends every event of the rooms to `url`, signed with `secret` (HMAC-SHA256 in
+   * `X-Roomchat-Signature`), from each room's next event on. The secret is never shown again.
+   */
+  async createIntegration(body: IntegrationBody): Promise<Integration> {
+    return (await this.request<{ integration: Integration }>('POST', '/api/admin/integrations', body))
+      .integration
+  }
+
+  /** Every outgoing integration, oldest first. */
+  async integrations(): Promise<Integration[]> {
+    return (await this.request<{ items: Integration[] }>('GET', '/api/admin/integrations')).items
+  }
+
+  /** An integration and, per room, how far delivery got and its last error. */
+  integration(id: string): Promise<IntegrationDetail> {
+    return this.request<IntegrationDetail>('GET', `/api/admin/integrations/${enc(id)}`)
+  }
+
+  async deleteIntegration(id: string): Promise<void> {
+    await this.request<null>('DELETE', `/api/admin/integrations/${enc(id)}`)
   }
 }

@@ -312,6 +312,8 @@ export type AuditAction =
   | 'bot.rotate'
   | 'webhook.create'
   | 'webhook.delete'
+  | 'integration.create'
+  | 'integration.delete'
 
 /** One action of an admin or a room creator on someone else, as the audit log keeps it. */
 export type AuditEntry = {
@@ -345,6 +347,8 @@ export type AuditQuery = PageQuery & {
     | 'bot.rotate'
     | 'webhook.create'
     | 'webhook.delete'
+    | 'integration.create'
+    | 'integration.delete'
     | undefined
   target?: string | undefined
 }
@@ -372,6 +376,39 @@ export type WebhookCreated = { id: string; url: string; webhook: Webhook }
 
 /** POST /hooks/:hookId/:secret (called by other servers, not by this client). */
 export type HookPostBody = { displayName?: string | undefined; text: string }
+
+/** What an outgoing integration subscribes to. */
+export type IntegrationEvent = 'message' | 'update' | 'pin' | 'member'
+
+/** POST /api/admin/integrations */
+export type IntegrationBody = {
+  rooms: string[] | 'all'
+  secret: string
+  url: string
+  events: IntegrationEvent[]
+}
+
+/** An outgoing integration as admins see it (never its secret). */
+export type Integration = {
+  id: string
+  rooms: string[] | 'all'
+  createdAt: string
+  url: string
+  createdBy: { id: string; username: string }
+  events: IntegrationEvent[]
+}
+
+/** Where an integration's delivery stands in one room. */
+export type IntegrationRoomState = {
+  lastError?: string | undefined
+  lastAttemptAt?: string | undefined
+  lastSeq: number
+  room: string
+  deliveredSeq: number
+}
+
+/** GET /api/admin/integrations/:id */
+export type IntegrationDetail = { rooms: IntegrationRoomState[]; integration: Integration }
 
 /** A report of a message, the message kept as it was when reported. */
 export type Report = {
@@ -541,6 +578,7 @@ export const ServerCodes = [
   'CONFLICT',
   'DELETED',
   'TOO_MANY_REACTIONS',
+  'TOO_MANY_INTEGRATIONS',
   'TOO_MANY_PINS',
   'BANNED_FROM_ROOM',
   'MUTED',

@@ -14,6 +14,7 @@ import { blockIndexes, mongoBlocks } from './blocks.ts'
 import { botTokenIndexes, mongoBots } from './bots.ts'
 import { codeIndexes, codeUseIndexes, mongoCodes } from './codes.ts'
 import { fileIndexes, mongoFiles } from './files.ts'
+import { integrationIndexes, mongoIntegrations } from './integrations.ts'
 import { reactionIndexes } from './message-changes.ts'
 import { messageIndexes } from './message-docs.ts'
 import { readIndexes } from './message-unread.ts'
@@ -57,6 +58,7 @@ const indexes: Record<string, IndexDescription[]> = {
   bot_tokens: botTokenIndexes,
   webhooks: webhookIndexes,
   ...notifyIndexes,
+  ...integrationIndexes,
 }
 
 /**
@@ -110,6 +112,7 @@ export async function connectMongo(
     reports: mongoReports(db),
     bots: mongoBots(db),
     webhooks: mongoWebhooks(db),
+    integrations: mongoIntegrations(db),
     ...mongoNotify(db),
     async ping() {
       await db.command({ ping: 1 })

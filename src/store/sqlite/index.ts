@@ -10,6 +10,7 @@ import { sqliteBlocks } from './blocks.ts'
 import { sqliteBots } from './bots.ts'
 import { sqliteCodes } from './codes.ts'
 import { sqliteFiles } from './files.ts'
+import { sqliteIntegrations } from './integrations.ts'
 import { sqliteMessages } from './messages.ts'
 import { fillNameKeys } from './name-keys.ts'
 import { sqliteNotify } from './notify.ts'
@@ -55,6 +56,7 @@ export function openSqliteStore(dataDir: string): Store {
     reports: sqliteReports(db),
     bots: sqliteBots(db),
     webhooks: sqliteWebhooks(db),
+    integrations: sqliteIntegrations(db),
     ...sqliteNotify(db),
     async ping() {
       db.prepare('SELECT 1').get()

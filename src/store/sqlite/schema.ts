@@ -249,6 +249,30 @@ const migrations: string[] = [
      created_at INTEGER NOT NULL
    );
    CREATE UNIQUE INDEX webhooks_place ON webhooks(room_id, place);`,
+  // Outgoing integrations (src/store/sqlite/integrations.ts): the integration (rooms and events
+  // as JSON, the secret sealed), a cursor per (integration, room), and one lease per integration.
+  `CREATE TABLE integrations (
+     id TEXT PRIMARY KEY,
+     url TEXT NOT NULL,
+     secret TEXT NOT NULL,
+     rooms TEXT NOT NULL,
+     events TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     created_by TEXT NOT NULL
+   );
+   CREATE TABLE integration_cursors (
+     integration TEXT NOT NULL,
+     room TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     last_error TEXT,
+     last_attempt_at INTEGER,
+     PRIMARY KEY (integration, room)
+   );
+   CREATE TABLE integration_leases (
+     integration TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     until INTEGER NOT NULL
+   );`,
 ]
 
 export function migrate(db: Database): void {
