@@ -1,9 +1,11 @@
 // Who is calling: a JWT naming the user and the session, from the `token` cookie or a Bearer
 // header, checked against the session's liveness (cached per instance, revoked over the bus).
+// A bot's token (`rcb_…`, src/bots/bots.ts) names a session too, checked the same way.
 // Cookie-authenticated unsafe requests from a foreign Origin are refused (CSRF).
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Signed } from '../src/accounts/accounts.ts'
+import { BotService } from '../src/bots/bots.ts'
 import { AppError, unauthenticated } from '../src/errors.ts'
 import { originChecker } from '../src/http/origin.ts'
 
@@ -49,7 +51,7 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 export default fp(
   async (app) => {
-    const { sessions, accounts, config } = app.core
+    const { sessions, accounts, config, bots } = app.core
     const allowedOrigin = originChecker(config)
     const ttlSeconds = config.SESSION_TTL_DAYS * 86_400
 
@@ -95,6 +97,10 @@ export default fp(
     }
 
     app.decorate('resolveToken', async (token: string): Promise<Auth | null> => {
+      if (BotService.isBotToken(token)) {
+        const bot = await bots.resolve(token)
+        return bot ? { ...bot, viaCookie: false } : null
+      }
       const payload = claims(token)
       if (!payload || !(await sessions.isLive(payload.sid, payload.sub))) return null
       return { userId: payload.sub, sessionId: payload.sid, viaCookie: false }
@@ -109,16 +115,24 @@ export default fp(
       (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
         const found = app.tokenFrom(request)
         if (!found) return done(unauthenticated())
-        const payload = claims(found.token)
-        if (!payload) return done(expired())
-        const settle = (live: boolean) => {
-          if (!live) return done(expired())
+        const settleAs = (holder: { userId: string; sessionId: string } | null) => {
+          if (!holder) return done(expired())
           if (found.viaCookie && UNSAFE.has(request.method) && !app.isAllowedOrigin(request)) {
             return done(new AppError(403, 'BAD_ORIGIN', 'Cross-site request refused'))
           }
-          request.auth = { userId: payload.sub, sessionId: payload.sid, viaCookie: found.viaCookie }
+          request.auth = { userId: holder.userId, sessionId: holder.sessionId, viaCookie: found.viaCookie }
           done()
         }
+        if (BotService.isBotToken(found.token)) {
+          const known = bots.known(found.token)
+          if (known !== undefined) settleAs(known)
+          else bots.resolve(found.token).then(settleAs, done)
+          return
+        }
+        const payload = claims(found.token)
+        if (!payload) return done(expired())
+        const holder = { userId: payload.sub, sessionId: payload.sid }
+        const settle = (live: boolean) => settleAs(live ? holder : null)
         const known = sessions.knownLive(payload.sid, payload.sub)
         if (known !== undefined) settle(known)
         else sessions.isLive(payload.sid, payload.sub).then(settle, done)

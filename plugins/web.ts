@@ -2,7 +2,7 @@
 // browsers keep them for a year; everything else, index.html above all, is revalidated on every
 // load so a new build shows at once, and so is the service worker /sw.js (web/public/sw.js),
 // whose updates a browser would otherwise miss for as long as it kept the old one. A GET for one
-// of the app's pages that a person's browser may open directly (/rooms/…, /users/…, the links in
+// of the app's pages that a person's browser may open directly (/rooms/…, /users/…, /moderation, the links in
 // mails: /reset-password, /verify-email) answers index.html and the app's router takes it from
 // there; the server's own paths (/api, /ws, /docs, /openapi.json, the ops routes) are never
 // shadowed, and any other unknown path stays a JSON 404.
@@ -27,6 +27,7 @@ export const APP_SECTIONS = [
   'users',
   'rooms',
   'admin',
+  'moderation',
 ]
 const APP_PATH = new RegExp(`^/(${APP_SECTIONS.join('|')})(/[^.]*)?$`)
 const IMMUTABLE = 'public, max-age=31536000, immutable'

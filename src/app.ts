@@ -20,9 +20,12 @@ import metrics from '../plugins/metrics.ts'
 import adminRoutes from '../plugins/routes/admin.ts'
 import authRoutes from '../plugins/routes/auth.ts'
 import avatarRoutes from '../plugins/routes/avatars.ts'
+import botRoutes from '../plugins/routes/bots.ts'
 import dmRoutes from '../plugins/routes/dms.ts'
 import fileRoutes from '../plugins/routes/files.ts'
 import healthRoutes from '../plugins/routes/health.ts'
+import hookRoutes from '../plugins/routes/hooks.ts'
+import integrationRoutes from '../plugins/routes/integrations.ts'
 import meRoutes from '../plugins/routes/me.ts'
 import memberCodeRoutes from '../plugins/routes/member-codes.ts'
 import postRoutes from '../plugins/routes/posts.ts'
@@ -33,6 +36,7 @@ import reportRoutes from '../plugins/routes/reports.ts'
 import roomRoutes from '../plugins/routes/rooms.ts'
 import searchRoutes from '../plugins/routes/search.ts'
 import userRoutes from '../plugins/routes/users.ts'
+import webhookRoutes from '../plugins/routes/webhooks.ts'
 import web from '../plugins/web.ts'
 import type { Config, TrustProxy } from './config.ts'
 import { clientErrorHandler } from './http/client-errors.ts'
@@ -125,6 +129,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(meRoutes, { prefix: '/api/me' })
   await app.register(memberCodeRoutes, { prefix: '/api/me' })
   await app.register(adminRoutes, { prefix: '/api/admin' })
+  await app.register(integrationRoutes, { prefix: '/api/admin/integrations' })
   await app.register(userRoutes, { prefix: '/api/users' })
   await app.register(postRoutes, { prefix: '/api/posts' })
   await app.register(roomRoutes, { prefix: '/api/rooms' })
@@ -138,6 +143,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   // POST /api/rooms/:id/files and GET /api/files/:id, with the multipart parser in their scope.
   await app.register(fileRoutes, { prefix: '/api' })
   await app.register(avatarRoutes, { prefix: '/api' })
+  // Integrations: bot accounts, rooms' incoming webhooks, and the webhooks' own door.
+  await app.register(botRoutes, { prefix: '/api/admin/bots' })
+  await app.register(webhookRoutes, { prefix: '/api/rooms' })
+  await app.register(hookRoutes, { prefix: '/hooks' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.register(web)
 

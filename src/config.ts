@@ -158,6 +158,7 @@ export const ConfigSchema = Type.Object({
   RATE_MESSAGE_USER: Int('chat messages per 10 s per user (socket and HTTP together)', 50, 1),
   RATE_UPLOAD_USER: Int('file uploads per minute per user', 10, 1),
   RATE_TICKET_USER: Int('socket tickets (`POST /api/auth/ws-ticket`) per minute per user', 60, 1),
+  RATE_WEBHOOK: Int('messages per minute per incoming webhook (`POST /hooks/:hookId/:secret`)', 30, 1),
   WS_MAX_FRAME_BYTES: Int(
     "largest frame a client may send (larger: close 1008; over four times that, the WebSocket library's 1009); at least the longest valid `send` however it is escaped",
     64 * 1024,
@@ -324,6 +325,37 @@ export const ConfigSchema = Type.Object({
     7 * 24 * 60,
   ),
   RATE_FORGOT_IP: Int('password reset requests per hour per client address', 10, 1),
+  INTEGRATIONS_ALLOW_PRIVATE: Type.Boolean({
+    default: false,
+    description:
+      'let integrations deliver to loopback, link-local, private, CGNAT and unique-local addresses (a receiver on your own network)',
+  }),
+  INTEGRATIONS_MAX: Int('outgoing integrations at most (creating one more is 409)', 20, 0, 1000),
+  INTEGRATIONS_LEASE_SECONDS: Int(
+    'how long the instance delivering an integration holds it without renewing; another instance takes over once it runs out',
+    10,
+    1,
+    300,
+  ),
+  INTEGRATIONS_TIMEOUT_SECONDS: Int(
+    'how long a delivery waits for an answer before it counts as failed',
+    10,
+    1,
+    60,
+  ),
+  INTEGRATIONS_RETRY_MIN_MS: Int(
+    'the wait after the first failed delivery, in milliseconds; doubled after each failure (with jitter)',
+    1000,
+    10,
+    60_000,
+  ),
+  INTEGRATIONS_RETRY_MAX_SECONDS: Int('the longest wait between two attempts of one delivery', 300, 1, 3600),
+  INTEGRATIONS_RETRY_HOURS: Int(
+    'how long one event is tried before it is given up on (skipped, with lastError saying so)',
+    24,
+    1,
+    24 * 7,
+  ),
   WEB_APP: Type.Boolean({
     default: true,
     description: 'serve the web app at `/`; `false` for an API-only deployment (then `/` is a JSON 404)',

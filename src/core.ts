@@ -14,9 +14,13 @@ import type { Adapters } from './adapters/adapters.ts'
 import { adaptersFor } from './adapters/select.ts'
 import { AuditService } from './audit/audit.ts'
 import { AvatarService } from './avatars/avatars.ts'
+import { BotService } from './bots/bots.ts'
+import { WebhookService } from './bots/webhooks.ts'
 import type { Bus } from './bus/bus.ts'
 import type { Config } from './config.ts'
 import { prepareDataDir } from './data-dir.ts'
+import type { IntegrationService } from './integrations/service.ts'
+import { prepareIntegrations } from './integrations/wire.ts'
 import type { Logger } from './logger.ts'
 import { createMetrics, instrumentStore, type Metrics } from './metrics.ts'
 import type { NotifyService } from './notify/service.ts'
@@ -65,6 +69,11 @@ export interface Core {
   /** Push subscriptions and notification settings; mail addresses and password resets. */
   readonly notify: NotifyService
   readonly recovery: RecoveryService
+  /** Bot accounts and their tokens; rooms' incoming webhooks. */
+  readonly bots: BotService
+  readonly webhooks: WebhookService
+  /** Outgoing integrations: what admins manage; their deliverer runs in the background. */
+  readonly integrations: IntegrationService
   readonly hub: Hub
   readonly metrics: Metrics
   /** Which store and bus this instance runs on, for the start-up log. */
@@ -204,6 +213,9 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
   const backfill = new SearchBackfill(store, log, metrics)
   backfill.start()
   await notifications.start()
+  // Events of rooms sent to integrations, each by the one instance holding its lease.
+  const integrations = prepareIntegrations({ config, store, bus, audit, metrics, log })
+  integrations.deliverer.start()
   const lineage = new LineageService(
     store,
     codes,
@@ -230,6 +242,9 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     freezes: new FreezeService(store, lineage, sessions, fence, audit),
     notify: notifications.notify,
     recovery: notifications.recovery,
+    bots: new BotService(store, sessions, audit),
+    webhooks: new WebhookService(store, chat, audit, limit('webhook', config.RATE_WEBHOOK, 60)),
+    integrations: integrations.service,
     hub,
     metrics,
     backend: { store: store.kind, bus: bus.kind },
@@ -237,6 +252,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     ready: () => adapters.ping(),
     async close() {
       const warn = (err: unknown) => log.warn({ err }, 'error while closing')
+      await integrations.deliverer.stop().catch(warn)
       await backfill.stop()
       await notifications.stop().catch(warn)
       try {

@@ -148,7 +148,9 @@ export class AccountService {
     const ok = user
       ? await this.passwords.verify(user.passwordHash, body.password)
       : await this.passwords.verifyDummy(body.password)
-    if (!user || !ok) {
+    // A bot has no password (its hash is empty, so `ok` is false already): it signs in with its
+    // token only, and is told so exactly as a wrong password is.
+    if (!user || !ok || user.kind === 'bot') {
       await this.limits.login.failed(body.username, ctx)
       throw badCredentials()
     }
@@ -279,6 +281,8 @@ export class AccountService {
       throw new AppError(409, 'SELF_CHANGE', 'Admins cannot ban or demote themselves')
     const before = await this.store.users.get(userId)
     if (!before) throw notFound('User')
+    if (before.kind === 'bot' && patch.role === 'admin')
+      throw new AppError(403, 'BOT_ACCOUNT', 'A bot cannot be an admin')
     const removesAdmin =
       before.role === 'admin' && !before.banned && (patch.role === 'user' || patch.banned === true)
     if (removesAdmin && (await this.store.users.countAdmins()) <= 1) throw lastAdmin()

@@ -33,6 +33,9 @@ export interface RecoveryOptions {
   verifyHours: number
 }
 
+const botRefused = () =>
+  new AppError(403, 'BOT_ACCOUNT', 'A bot has no password and no mail address: rotate its token instead')
+
 export class RecoveryService {
   /** Mails being sent after their answer, so that close can wait for them. */
   private readonly sending = new Set<Promise<void>>()
@@ -57,6 +60,8 @@ export class RecoveryService {
     if (!this.mailer) throw mailOff()
     const user = await this.store.users.get(userId)
     if (!user) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
+    // A bot signs in with its token only: no address, so no reset by mail.
+    if (user.kind === 'bot') throw botRefused()
     if ((await this.store.emails.claim(email, userId)) === 'taken')
       throw new AppError(409, 'EMAIL_TAKEN', 'Another account has this mail address')
     const same = user.email?.toLowerCase() === email.toLowerCase()
@@ -104,7 +109,7 @@ export class RecoveryService {
     const t = await this.store.tokens.consume(tokenHash(token), 'reset', new Date())
     if (!t) throw invalidToken()
     const user = await this.store.users.get(t.userId)
-    if (!user || user.banned) throw invalidToken()
+    if (!user || user.banned || user.kind === 'bot') throw invalidToken()
     await this.store.users.update(user.id, { passwordHash: await this.passwords.hash(password) })
     await this.sessions.revokeAll(user.id)
     this.log.info({ userId: user.id }, 'password reset; every session revoked')
@@ -114,6 +119,7 @@ export class RecoveryService {
   async adminResetLink(actorId: string, userId: string): Promise<ResetLink> {
     const user = await this.store.users.get(userId)
     if (!user) throw notFound('User')
+    if (user.kind === 'bot') throw botRefused()
     const ms = this.options.resetMinutes * 60_000
     const token = await this.token('reset', user.id, null, ms)
     await this.audit.record(actorId, 'user.reset-link', userRef(user), { minutes: this.options.resetMinutes })

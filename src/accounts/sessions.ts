@@ -109,13 +109,14 @@ export class SessionService {
     this.unsureListeners.push(listener)
   }
 
-  async create(userId: string): Promise<SessionRecord> {
+  /** `days`: how long it lives (a bot's session lives far longer than a login's). */
+  async create(userId: string, days = this.ttlDays): Promise<SessionRecord> {
     const now = new Date()
     const session: SessionRecord = {
       id: newId(),
       userId,
       createdAt: now,
-      expiresAt: new Date(now.getTime() + this.ttlDays * 86_400_000),
+      expiresAt: new Date(now.getTime() + days * 86_400_000),
       revokedAt: null,
     }
     await this.store.sessions.create(session)

@@ -7,6 +7,9 @@ import type { UserRecord, UserSnapshot } from '../store/records.ts'
 export const avatarUrl = (userId: string, avatar: string | null | undefined): string | null =>
   avatar ? `/api/users/${userId}/avatar?v=${avatar}` : null
 
+/** `bot: true` on bots' views; nothing on people's (the field is absent rather than false). */
+export const botFlag = (bot: boolean): { bot?: true } => (bot ? { bot: true } : {})
+
 export const vipActive = (u: Pick<UserRecord, 'vipExpiresAt'>, now = new Date()) =>
   u.vipExpiresAt !== null && u.vipExpiresAt > now
 
@@ -26,6 +29,7 @@ export const toOwnUser = (u: UserRecord, rooms: string[], blocked: string[], now
   email: u.email ?? null,
   emailVerified: u.emailVerified ?? false,
   avatarUrl: avatarUrl(u.id, u.avatar),
+  ...botFlag(u.kind === 'bot'),
 })
 
 export const toPublicUser = (u: UserRecord, now = new Date()): PublicUser => ({
@@ -37,6 +41,7 @@ export const toPublicUser = (u: UserRecord, now = new Date()): PublicUser => ({
   vip: { active: vipActive(u, now) },
   createdAt: u.createdAt.toISOString(),
   avatarUrl: avatarUrl(u.id, u.avatar),
+  ...botFlag(u.kind === 'bot'),
 })
 
 /** `inviters`: the users who invited, by id (those not in it show as null). */
@@ -73,4 +78,5 @@ export const toUserRef = (u: Pick<UserRecord, 'id' | 'username' | 'displayName'>
 export const toAuthor = (u: UserSnapshot): Author => ({
   ...toUserRef(u),
   avatarUrl: avatarUrl(u.id, u.avatar),
+  ...botFlag(u.bot === true),
 })

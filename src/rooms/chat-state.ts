@@ -157,6 +157,7 @@ export class ChatState {
       displayName: user.displayName,
       avatar: user.avatar ?? null,
       banned: user.banned,
+      ...(user.kind === 'bot' ? { bot: true } : {}),
       mutedUntil: user.mutedUntil?.getTime() ?? 0,
     }
     if (epoch === this.epoch) {

@@ -244,7 +244,7 @@ export class ChatService {
    * replays it. Pinning a pinned message changes nothing and adds no event.
    */
   async pin(userId: string, roomId: string, seq: number): Promise<void> {
-    const by = await this.requirePinner(userId, roomId)
+    const { by, roomName } = await this.requirePinner(userId, roomId)
     const m = await this.store.messages.get(roomId, seq)
     if (!m) throw notFound('Message')
     if (m.deleted) throw deletedError()
@@ -253,14 +253,23 @@ export class ChatService {
       throw new AppError(409, 'TOO_MANY_PINS', `A room has at most ${MAX_PINS} pinned messages`)
     if (result === 'pinned') {
       await this.change(userId, roomId, seq, { kind: 'pin' })
+      await this.audit.record(userId, 'message.pin', m.from ? userRef(m.from) : null, {
+        room: roomRef({ id: roomId, name: roomName }),
+        seq,
+      })
     }
   }
 
   /** Unpins a message (the same people as pinning); idempotent, an event only when it was pinned. */
   async unpin(userId: string, roomId: string, seq: number): Promise<void> {
-    await this.requirePinner(userId, roomId)
+    const { roomName } = await this.requirePinner(userId, roomId)
     if (await this.store.pins.unpin(roomId, seq)) {
       await this.change(userId, roomId, seq, { kind: 'unpin' })
+      const m = await this.store.messages.get(roomId, seq)
+      await this.audit.record(userId, 'message.unpin', m?.from ? userRef(m.from) : null, {
+        room: roomRef({ id: roomId, name: roomName }),
+        seq,
+      })
     }
   }
 
@@ -280,7 +289,10 @@ export class ChatService {
   }
 
   /** Who may pin: the room's creator (a member) or an admin; direct rooms have no creator but an admin. */
-  private async requirePinner(userId: string, roomId: string): Promise<UserSnapshot> {
+  private async requirePinner(
+    userId: string,
+    roomId: string,
+  ): Promise<{ by: UserSnapshot; roomName: string }> {
     const user = await this.store.users.get(userId)
     if (!user || user.banned) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
     const admin = user.role === 'admin'
@@ -288,7 +300,10 @@ export class ChatService {
     const room = await this.rooms.get(roomId)
     if (!admin && (room.kind === 'dm' || room.creator.id !== userId))
       throw new AppError(403, 'FORBIDDEN', "Only the room's creator or an admin may pin messages")
-    return { id: user.id, username: user.username, displayName: user.displayName }
+    return {
+      by: { id: user.id, username: user.username, displayName: user.displayName },
+      roomName: room.name,
+    }
   }
 
   /** A member's message of the room, or 404. */
@@ -308,7 +323,13 @@ export class ChatService {
   ): Promise<MessageRecord> {
     const user = await this.state.sender(userId)
     const from: UserSnapshot | null = user
-      ? { id: user.id, username: user.username, displayName: user.displayName, avatar: user.avatar ?? null }
+      ? {
+          id: user.id,
+          username: user.username,
+          displayName: user.displayName,
+          avatar: user.avatar ?? null,
+          ...(user.bot ? { bot: true } : {}),
+        }
       : null
     const { message } = await this.appends.append({
       id: newId(),
@@ -427,6 +448,7 @@ export class ChatService {
       username: user.username,
       displayName: user.displayName,
       avatar: user.avatar ?? null,
+      ...(user.bot ? { bot: true } : {}),
     }
     // In the same turn as the append is queued: a freeze's fence either refuses it here or waits for it.
     if (!this.fence) return this.appends.append({ id: newId(), roomId, from, ...body, createdAt: new Date() })
@@ -436,6 +458,39 @@ export class ChatService {
       userId,
       this.appends.append({ id: newId(), roomId, from, ...body, createdAt: new Date() }),
     )
+  }
+
+  /**
+   * An incoming webhook's message (src/bots/webhooks.ts checked the hook): the same append as a
+   * member's, so it is delivered live, replayed, indexed and notified. Its sender is a stand-in
+   * snapshot (`hook`): the webhook's id, the name to show, `bot: true`. Mentions name members.
+   */
+  async postHook(
+    roomId: string,
+    hook: { id: string; name: string },
+    text: string,
+    shownAs: string,
+  ): Promise<Sent> {
+    checkText(text)
+    const from: UserSnapshot = {
+      id: hook.id,
+      username: 'webhook',
+      displayName: shownAs,
+      avatar: null,
+      bot: true,
+      hook: hook.name,
+    }
+    return this.appends.append({
+      id: newId(),
+      roomId,
+      kind: 'text',
+      from,
+      text,
+      file: null,
+      clientMsgId: null,
+      mentions: await this.mentionsIn(roomId, text),
+      createdAt: new Date(),
+    })
   }
 
   async history(userId: string, roomId: string, q: HistoryQuery): Promise<Page<Message> | HistoryPage> {

@@ -339,6 +339,8 @@ export class RoomService {
     // The store first: from then on an upload in flight fails to post its message and removes
     // its own file, so no upload can slip in between the two deletions.
     await this.store.rooms.delete(roomId)
+    // Its incoming webhooks go with it (a post reads the room too: none works from now on).
+    await this.store.webhooks.deleteByRoom(roomId)
     await this.announce.roomDeleted(roomId)
     await this.files.deleteByRoom(roomId)
   }

@@ -3,7 +3,8 @@ import { type Static, Type } from 'typebox'
 import { Id, PageQuery, Time } from './common.ts'
 
 /**
- * Every action the log records: the contract's names, plus `room.unban` (lifting a room ban).
+ * Every action the log records: the contract's names, plus `room.unban` (lifting a room ban),
+ * and the integrations' (`bot.*`, `webhook.*`).
  * An action only ever joins this list: old entries keep their names.
  */
 export const AuditAction = Type.Union(
@@ -20,7 +21,15 @@ export const AuditAction = Type.Union(
     Type.Literal('room.ban'),
     Type.Literal('room.unban'),
     Type.Literal('message.delete'),
+    Type.Literal('message.pin'),
+    Type.Literal('message.unpin'),
     Type.Literal('report.decide'),
+    Type.Literal('bot.create'),
+    Type.Literal('bot.rotate'),
+    Type.Literal('webhook.create'),
+    Type.Literal('webhook.delete'),
+    Type.Literal('integration.create'),
+    Type.Literal('integration.delete'),
   ],
   { description: 'what was done' },
 )

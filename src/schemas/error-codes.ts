@@ -76,6 +76,10 @@ export const ERROR_CODES = {
   CONFLICT: { status: 409, meaning: 'The resource changed or exists already' },
   DELETED: { status: 409, meaning: 'The message was deleted: it cannot be edited, reacted to or replied to' },
   TOO_MANY_REACTIONS: { status: 409, meaning: 'The message has 20 different emojis already' },
+  TOO_MANY_INTEGRATIONS: {
+    status: 409,
+    meaning: 'There are INTEGRATIONS_MAX integrations already: delete one first',
+  },
   TOO_MANY_PINS: { status: 409, meaning: 'The room has 50 pinned messages already: unpin one first' },
   BANNED_FROM_ROOM: {
     status: 403,
@@ -101,9 +105,18 @@ export const ERROR_CODES = {
     status: 409,
     meaning: 'The report was decided already (by someone else, maybe just now)',
   },
+  TOO_MANY_WEBHOOKS: {
+    status: 409,
+    meaning: 'The room has as many incoming webhooks as one may (10): delete one first',
+  },
   TOO_MANY_BLOCKS: {
     status: 409,
     meaning: 'You block as many users as one may (1,000): unblock someone first',
+  },
+  BOT_ACCOUNT: {
+    status: 403,
+    meaning:
+      'Not for a bot account: a bot cannot be made an admin, be given a mail address or a reset link (it signs in with its token only)',
   },
   TIMEOUT: { status: 408, meaning: 'The request (headers or body) took longer than the server waits' },
   TOO_LARGE: { status: 413, meaning: 'The body or file is larger than the server accepts' },

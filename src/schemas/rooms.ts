@@ -83,6 +83,15 @@ export const Message = Type.Object(
     replyTo: Type.Union([ReplyTo, Type.Null()]),
     mentions: Type.Array(Id),
     reactions: Type.Array(Reaction),
+    hook: Type.Optional(
+      Type.Object(
+        { id: Id, name: Type.String() },
+        {
+          description:
+            "an incoming webhook's message: the webhook (its name as set). `from` is then a stand-in sender with the webhook's id (not a user's), username `webhook`, the name shown and `bot: true`",
+        },
+      ),
+    ),
   },
   { title: 'Message' },
 )

@@ -19,6 +19,13 @@ export const Theme = Type.Object(
 
 export const Role = Type.Union([Type.Literal('user'), Type.Literal('admin')])
 
+/** Present (true) on bot accounts and webhooks only: clients show a badge. */
+export const BotFlag = Type.Optional(
+  Type.Boolean({
+    description: 'true for a bot account or an incoming webhook (show a badge); absent for people',
+  }),
+)
+
 /** Where the uploaded picture is; null: none, show initials. */
 export const AvatarUrl = Type.Union([Type.String(), Type.Null()], {
   description:
@@ -43,6 +50,7 @@ export const OwnUser = Type.Object(
     email: Type.Union([Type.String(), Type.Null()], { description: 'the mail address given, or null' }),
     emailVerified: Type.Boolean({ description: "whether the address's verification link was followed" }),
     avatarUrl: AvatarUrl,
+    bot: BotFlag,
   },
   { title: 'User' },
 )
@@ -59,6 +67,7 @@ export const PublicUser = Type.Object(
     vip: Type.Object({ active: Type.Boolean() }),
     createdAt: Time,
     avatarUrl: AvatarUrl,
+    bot: BotFlag,
   },
   { title: 'PublicUser' },
 )
@@ -98,7 +107,7 @@ export type UserRef = Static<typeof UserRef>
 
 /** A message's author as the message was sent: the reference and the avatar of that moment. */
 export const Author = Type.Object(
-  { id: Id, username: Type.String(), displayName: Type.String(), avatarUrl: AvatarUrl },
+  { id: Id, username: Type.String(), displayName: Type.String(), avatarUrl: AvatarUrl, bot: BotFlag },
   { title: 'Author' },
 )
 export type Author = Static<typeof Author>

@@ -5,6 +5,8 @@ import type { AuditAction } from '../schemas/audit.ts'
 export type { AuditAction }
 
 export type Role = 'user' | 'admin'
+/** `bot`: an account driven by a program through its token (src/bots/bots.ts), never a password. */
+export type UserKind = 'user' | 'bot'
 export type ThemeMode = 'light' | 'dark' | 'system'
 
 export interface Theme {
@@ -31,6 +33,8 @@ export interface UserRecord {
   emailVerified?: boolean
   /** The file id of the uploaded avatar (in the Files port, grouped under the user's id); absent or null: initials. */
   avatar?: string | null
+  /** Read as 'user' from both stores when absent (users stored before bots existed). */
+  kind?: UserKind
   /**
    * Who invited the user: the holder of the code they registered with (`heldBy`, else its
    * minter), and that code's id. Null for users who registered before it was recorded, and for
@@ -118,6 +122,13 @@ export interface UserSnapshot {
   displayName: string
   /** The avatar's file id when it was stored (messages); absent on older snapshots and rooms' creators. */
   avatar?: string | null
+  /** The sender was a bot account or an incoming webhook (clients show a badge). */
+  bot?: boolean
+  /**
+   * An incoming webhook's message: the snapshot is not a user's, its `id` is the webhook's and
+   * this is the webhook's name (its `displayName` may be the one the caller gave for the message).
+   */
+  hook?: string
 }
 
 export interface RoomRecord {
@@ -276,4 +287,28 @@ export interface ReportDecision {
   status: 'resolved' | 'dismissed'
   action: 'delete' | 'mute' | 'kick' | 'ban' | null
   at: Date
+}
+
+/**
+ * The token of a bot's session: the bot authenticates with `rcb_<sessionId>_<secret>`, kept as
+ * the SHA-256 of the whole token. The session record says whether it is live (a rotation
+ * revokes it, announced to every instance as any session's revocation).
+ */
+export interface BotTokenRecord {
+  sessionId: string
+  userId: string
+  /** SHA-256 of the plain token, hex: the token is shown once and never stored. */
+  hash: string
+  createdAt: Date
+}
+
+/** An incoming webhook of a room: whoever holds its URL posts messages in the room. */
+export interface WebhookRecord {
+  id: string
+  roomId: string
+  name: string
+  /** SHA-256 of the secret in its URL, hex. */
+  secretHash: string
+  createdBy: AuditUserRef
+  createdAt: Date
 }

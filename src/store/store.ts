@@ -3,10 +3,12 @@
 // test/contract/store.test.ts runs one suite against both; a guarantee written here is tested there.
 import type { CursorKey } from '../pagination.ts'
 import type { LookupTerm } from '../search/terms.ts'
+import type { IntegrationCursor, IntegrationRecord } from './integration-records.ts'
 import type { NotifyParts } from './notify-store.ts'
 import type {
   AuditAction,
   AuditRecord,
+  BotTokenRecord,
   CodeRecord,
   CodeStatus,
   CodeType,
@@ -24,6 +26,7 @@ import type {
   SessionRecord,
   UserPatch,
   UserRecord,
+  WebhookRecord,
 } from './records.ts'
 
 export interface UserStore {
@@ -451,6 +454,72 @@ export interface ReportStore {
   reopen(id: string, decision: ReportDecision): Promise<boolean>
 }
 
+/** Bots' tokens (the bots themselves are users of kind `bot`). */
+export interface BotStore {
+  putToken(token: BotTokenRecord): Promise<void>
+  /** The token of this session, or null (ids that are not ids match nothing). */
+  token(sessionId: string): Promise<BotTokenRecord | null>
+  /** The ids of the users that ever had a token (the bots), oldest first. */
+  botIds(): Promise<string[]>
+}
+
+/** Incoming webhooks: at most `max` per room. */
+export interface WebhookStore {
+  /**
+   * Stores the webhook unless its room has `max` already ('full', nothing stored). Each one takes
+   * a numbered place of its room, unique in the store: concurrent creates (on any instance)
+   * never pass `max`.
+   */
+  create(hook: WebhookRecord, max: number): Promise<'created' | 'full'>
+  /** The webhook of this id, or null (ids that are not ids match nothing). */
+  get(id: string): Promise<WebhookRecord | null>
+  /** A room's webhooks, oldest first. */
+  list(roomId: string): Promise<WebhookRecord[]>
+  /** Deletes one (its place is free again); false when there was none. */
+  delete(id: string): Promise<boolean>
+  /** Deletes every webhook of the room (the room was deleted). */
+  deleteByRoom(roomId: string): Promise<void>
+}
+
+/**
+ * Outgoing integrations (src/integrations/): the integrations, a cursor per (integration, room)
+ * and one lease per integration, so that one instance at a time delivers it.
+ */
+export interface IntegrationStore {
+  /** Stores the integration with a cursor for each room given (the room's last seq then). */
+  create(integration: IntegrationRecord, cursors: { room: string; seq: number }[]): Promise<void>
+  get(id: string): Promise<IntegrationRecord | null>
+  /** Every integration, oldest first. */
+  list(): Promise<IntegrationRecord[]>
+  count(): Promise<number>
+  /** Deletes the integration, its cursors and its lease; false when there was none. */
+  delete(id: string): Promise<boolean>
+  /** The integration's cursors, in no particular order. */
+  cursors(integration: string): Promise<IntegrationCursor[]>
+  /** Adds cursors for rooms that have none yet; a room that has one keeps it (idempotent). */
+  addCursors(integration: string, cursors: { room: string; seq: number }[]): Promise<void>
+  /**
+   * Moves the cursor forward to `seq` (never back: of two writers the furthest wins) and clears
+   * `lastError`; `at` becomes `lastAttemptAt`. One write.
+   */
+  advance(integration: string, room: string, seq: number, at: Date): Promise<void>
+  /** Records a failed attempt of the room's next event; the cursor stays. */
+  failed(integration: string, room: string, error: string, at: Date): Promise<void>
+  /**
+   * The ids of the rooms other than direct rooms that have no cursor of this integration yet
+   * (rooms created since an integration of `"all"` was made), at most `limit`.
+   */
+  roomsWithout(integration: string, limit: number): Promise<string[]>
+  /**
+   * Takes the lease of the integration for `owner` until `now + ms`, or renews it: true when
+   * `owner` holds it. Of owners asking at once, on any instance, at most one holds it; a lease
+   * that ran out (its owner died) is taken by the next who asks.
+   */
+  claim(integration: string, owner: string, ms: number, now: Date): Promise<boolean>
+  /** Gives the lease up if `owner` holds it. */
+  release(integration: string, owner: string): Promise<void>
+}
+
 /** The parts for reaching people who are away are declared in notify-store.ts. */
 export interface Store extends NotifyParts {
   readonly kind: 'sqlite' | 'mongodb'
@@ -466,6 +535,9 @@ export interface Store extends NotifyParts {
   readonly audit: AuditStore
   readonly blocks: BlockStore
   readonly reports: ReportStore
+  readonly bots: BotStore
+  readonly webhooks: WebhookStore
+  readonly integrations: IntegrationStore
   /** Resolves when the store answers; throws otherwise. */
   ping(): Promise<void>
   close(): Promise<void>

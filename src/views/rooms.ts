@@ -40,6 +40,7 @@ export const toMessageView = (m: MessageRecord, viewer?: string): Message => ({
     count: r.users.length,
     mine: viewer !== undefined && r.users.includes(viewer),
   })),
+  ...(m.from?.hook !== undefined ? { hook: { id: m.from.id, name: m.from.hook } } : {}),
 })
 
 /** What an update record says it changed (kept as JSON in its text). */

@@ -10,6 +10,7 @@ import { MongoClient } from 'mongodb'
 import t, { type Test } from 'tap'
 import { newId } from '../../src/ids.ts'
 import { openMongoStore } from '../../src/store/mongo/index.ts'
+import { CLAIM_STALE_MS } from '../../src/store/mongo/reports.ts'
 import type { ReportRecord } from '../../src/store/records.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import type { Store } from '../../src/store/store.ts'
@@ -200,4 +201,34 @@ contract('mongodb', async (t) => {
     await client.close()
   })
   return [a, b]
+})
+
+// MongoDB alone claims a decision in a collection of its own: a claim left by a decider that
+// died before writing its decision must not leave the report undecidable for ever.
+t.test('mongodb store: a stale decision claim is taken over, a fresh one is not', async (t) => {
+  if (!needServer(t, 'MongoDB', mongoUrl)) return
+  const url = isolatedMongoUrl(mongoUrl)
+  const store = await openMongoStore(url)
+  const client = new MongoClient(url)
+  t.teardown(async () => {
+    await store.close()
+    await client.db().dropDatabase()
+    await client.close()
+  })
+  const claims = client.db().collection<{ _id: string; by: string; at: Date }>('report_claims')
+  const decider = ref('decider')
+  const decision = () => ({ status: 'resolved' as const, action: null, at: new Date() })
+
+  const stale = report()
+  t.equal(await store.reports.create(stale), 'created')
+  await claims.insertOne({ _id: stale.id, by: newId(), at: new Date(Date.now() - CLAIM_STALE_MS - 1000) })
+  const decided = await store.reports.decide(stale.id, decider, decision())
+  t.equal(decided?.status, 'resolved', 'the stale claim gave way')
+  t.equal((await claims.findOne({ _id: stale.id }))?.by, decider.id, 'the claim is the new decider’s')
+
+  const fresh = report()
+  t.equal(await store.reports.create(fresh), 'created')
+  await claims.insertOne({ _id: fresh.id, by: newId(), at: new Date(Date.now() - 1000) })
+  t.equal(await store.reports.decide(fresh.id, decider, decision()), null, 'a claim in progress holds')
+  t.equal((await store.reports.get(fresh.id))?.status, 'open')
 })

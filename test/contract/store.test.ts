@@ -27,6 +27,7 @@ const user = (username: string, extra: Partial<UserRecord> = {}): UserRecord => 
   email: null,
   emailVerified: false,
   avatar: null,
+  kind: 'user',
   invitedBy: null,
   inviteCode: null,
   mutedUntil: null,

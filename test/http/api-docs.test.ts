@@ -26,6 +26,7 @@ const PUBLIC = [
   '/api/auth/email/verify',
   '/api/auth/password/forgot',
   '/api/auth/password/reset',
+  '/hooks/{hookId}/{secret}',
 ]
 
 const EXPECTED = [
@@ -67,6 +68,16 @@ const EXPECTED = [
   ...['mintInviteCodes', 'mintActivationCodes', 'listCodes', 'revokeCode', 'listUsersForAdmin', 'updateUser'],
   ...['listAudit', 'listInvitees', 'freezeUser', 'mintMyInviteCodes', 'listMyInviteCodes'],
   ...['blockUser', 'unblockUser', 'reportMessage', 'listReports', 'decideReport'],
+  ...[
+    'createBot',
+    'listBots',
+    'rotateBotToken',
+    'createWebhook',
+    'listWebhooks',
+    'deleteWebhook',
+    'postToWebhook',
+  ],
+  ...['createIntegration', 'listIntegrations', 'getIntegration', 'deleteIntegration'],
 ]
 
 type Operation = {

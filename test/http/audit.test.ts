@@ -1,7 +1,7 @@
 // The audit log over HTTP on the run's backend: each action of an admin or a room's creator on
 // someone else writes one entry with its actor, target and details (codes minted and revoked,
 // roles, account bans and their lifting, kicks, mutes, room bans and their lifting, deletions of
-// others' messages); a deletion of one's own message writes none; the log is for admins only,
+// others' messages, pins and unpins); a deletion of one's own message writes none; the log is for admins only,
 // filtered and paged newest first, and no route changes or removes an entry.
 import t from 'tap'
 import { type Caller, call, loginAdmin, newUser } from '../helpers/api.ts'
@@ -116,6 +116,30 @@ t.test(`the audit log on ${backendName}`, async (t) => {
     // A kick of the default length says so.
     t.equal((await call(app, 'POST', member(bob, 'kick'), { as: admin })).status, 204)
     t.match((await audit(`?action=room.kick&limit=1`)).items, [{ actor: me, details: { minutes: 10 } }])
+  })
+
+  t.test('pins and unpins, one entry each time the pin changed', async (t) => {
+    const dora = await newUser(app)
+    const room = (await call(app, 'POST', '/api/rooms', { as: owner, body: { name: 'Pinned' } })).body.room
+    const roomRef = { id: room.id, name: 'Pinned' }
+    t.equal((await call(app, 'POST', `/api/rooms/${room.id}/join`, { as: dora })).status, 200)
+    const sent = await call(app, 'POST', `/api/rooms/${room.id}/messages`, {
+      as: dora,
+      body: { text: 'worth keeping', clientMsgId: 'pin-me' },
+    })
+    const seq = sent.body.message.seq as number
+    const pins = `/api/rooms/${room.id}/pins/${seq}`
+    t.equal((await call(app, 'PUT', pins, { as: dora })).status, 403, 'refused: no entry')
+    t.equal((await call(app, 'PUT', pins, { as: owner })).status, 204)
+    t.equal((await call(app, 'PUT', pins, { as: owner })).status, 204, 'already pinned')
+    t.equal((await call(app, 'DELETE', pins, { as: admin })).status, 204)
+    t.equal((await call(app, 'DELETE', pins, { as: admin })).status, 204, 'nothing to unpin')
+    const items = (await audit(`?target=${dora.userId}`)).items
+    t.match(items, [
+      { actor: me, action: 'message.unpin', target: ref(dora), details: { room: roomRef, seq } },
+      { actor: ref(owner), action: 'message.pin', target: ref(dora), details: { room: roomRef, seq } },
+    ])
+    t.equal(items.length, 2)
   })
 
   t.test('pages newest first, nothing repeated or skipped', async (t) => {

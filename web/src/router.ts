@@ -1,5 +1,5 @@
 // Pages load on demand (the first page ships only what it shows). Every page but sign-in needs
-// a user; the admin page needs an admin.
+// a user; the admin pages need an admin (moderation asks the server: admins and rooms' creators).
 import { createRouter, createWebHistory } from 'vue-router'
 import HomePage from './pages/HomePage.vue'
 import { state, whenSignedOut } from './session.ts'
@@ -52,9 +52,19 @@ export const router = createRouter({
       meta: { title: 'Room', fills: true },
     },
     {
+      path: '/moderation',
+      component: () => import('./pages/ModerationPage.vue'),
+      meta: { title: 'Moderation' },
+    },
+    {
       path: '/admin',
       component: () => import('./pages/AdminPage.vue'),
       meta: { admin: true, title: 'Admin' },
+    },
+    {
+      path: '/admin/audit',
+      component: () => import('./pages/AuditPage.vue'),
+      meta: { admin: true, title: 'Audit log' },
     },
     { path: '/:rest(.*)*', redirect: '/' },
   ],

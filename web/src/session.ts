@@ -5,6 +5,8 @@
 // Two things every call needs are handled once, in the fetch the client is given:
 // - 429: wait Retry-After (at most a minute, at most twice), then the same request again. The
 //   server refused it, so repeating it cannot do anything twice. `state.waitingUntil` tells the UI.
+//   A wait longer than a minute (an hourly limit) is handed back at once: the page says when to
+//   come back rather than leave the person watching a countdown that cannot end well.
 // - 401 on anything but signing in: the session ended (logout in another tab, ban, expiry),
 //   so the app forgets the user and goes back to the sign-in page. The socket says the same with
 //   its final `refused` state.
@@ -32,7 +34,7 @@ export function whenSignedOut(handler: () => void) {
 const patientFetch: FetchLike = async (url, init) => {
   for (let attempt = 0; ; attempt++) {
     const res = await fetch(url, init)
-    if (res.status === 429 && attempt < 2) {
+    if (res.status === 429 && attempt < 2 && Number(res.headers.get('retry-after') || 0) <= MAX_WAIT_S) {
       const seconds = Math.min(Math.max(Number(res.headers.get('retry-after')) || 1, 1), MAX_WAIT_S)
       state.waitingUntil = Date.now() + seconds * 1000
       await sleep(seconds * 1000)
@@ -143,10 +145,23 @@ const WORDS: Partial<Record<string, string>> = {
   TIMEOUT: 'That took too long: try again.',
   INVALID_TOKEN: 'This link is unknown, used or expired: ask for a new one.',
   EMAIL_TAKEN: 'This mail address belongs to another account.',
+  BLOCKED: 'This conversation is closed: one of you has blocked the other.',
+  ALREADY_REPORTED: 'You have already reported this message.',
+  ALREADY_DECIDED: 'Someone else decided this report first.',
+  TOO_MANY_BLOCKS: 'You block as many people as you can: unblock someone first.',
 }
 
 /** A message for people from any failure: the words for its code, else its own message. */
 export function describe(err: unknown): string {
+  if (err instanceof ApiError && err.code === 'RATE_LIMITED' && err.retryAfter)
+    return `Too many tries: try again in ${waitWords(err.retryAfter)}.`
   if (err instanceof ApiError) return WORDS[err.code] ?? err.message
   return err instanceof Error ? err.message : String(err)
+}
+
+/** A wait in the largest unit that reads naturally: "40 seconds", "12 minutes". */
+export function waitWords(seconds: number): string {
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`
+  const minutes = Math.ceil(seconds / 60)
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`
 }

@@ -1,5 +1,5 @@
 // ChatHttp's routes of rooms: the rooms themselves, membership, history, messages and their
-// edits and reactions, read markers, direct rooms and moderation.
+// edits and reactions, read markers, direct rooms, moderation and incoming webhooks.
 import { AccountRoutes } from './http-account.ts'
 import { enc } from './http-base.ts'
 import { newClientMsgId } from './ids.ts'
@@ -17,6 +17,8 @@ import type {
   SearchPage,
   SearchQuery,
   UnreadItem,
+  Webhook,
+  WebhookCreated,
 } from './wire.ts'
 
 export class RoomRoutes extends AccountRoutes {
@@ -168,5 +170,26 @@ export class RoomRoutes extends AccountRoutes {
   /** Mutes a member for `minutes` (1..10080; 0 lifts it): their sends get 403 MUTED. */
   async mute(id: string, userId: string, minutes: number): Promise<void> {
     await this.request<null>('POST', `/api/rooms/${enc(id)}/members/${enc(userId)}/mute`, { minutes })
+  }
+
+  // ------------------------------------------------------------------ incoming webhooks
+
+  /**
+   * An incoming webhook of the room (its creator or an admin; 409 TOO_MANY_WEBHOOKS past 10):
+   * `url` holds its secret and is shown only in this answer. Other servers POST `{text,
+   * displayName?}` to it; the message shows the webhook's name, with `hook` set and `from.bot`.
+   */
+  createWebhook(roomId: string, name: string): Promise<WebhookCreated> {
+    return this.request<WebhookCreated>('POST', `/api/rooms/${enc(roomId)}/webhooks`, { name })
+  }
+
+  /** The room's incoming webhooks, oldest first, without their secrets. */
+  async webhooks(roomId: string): Promise<Webhook[]> {
+    return (await this.request<{ items: Webhook[] }>('GET', `/api/rooms/${enc(roomId)}/webhooks`)).items
+  }
+
+  /** Its URL answers 404 from now on, on every instance. */
+  async deleteWebhook(roomId: string, hookId: string): Promise<void> {
+    await this.request<null>('DELETE', `/api/rooms/${enc(roomId)}/webhooks/${enc(hookId)}`)
   }
 }

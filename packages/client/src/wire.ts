@@ -6,6 +6,7 @@ export type ErrorBody = { statusCode: number; code: string; error: string; messa
 
 /** The signed-in user, as the index page and the personal centre show it. */
 export type OwnUser = {
+  bot?: boolean | undefined
   id: string
   username: string
   displayName: string
@@ -25,6 +26,7 @@ export type OwnUser = {
 
 /** What anyone signed in may see of another user. */
 export type PublicUser = {
+  bot?: boolean | undefined
   id: string
   username: string
   displayName: string
@@ -165,6 +167,7 @@ export type Member = { user: PublicUser; joinedAt: string; online: boolean }
 export type Message = {
   file?: FileInfo | undefined
   clientMsgId?: string | undefined
+  hook?: { id: string; name: string } | undefined
   id: string
   createdAt: string
   mentions: string[]
@@ -172,7 +175,13 @@ export type Message = {
   kind: 'system' | 'text' | 'file'
   room: string
   seq: number
-  from: { id: string; username: string; displayName: string; avatarUrl: string | null } | null
+  from: {
+    bot?: boolean | undefined
+    id: string
+    username: string
+    displayName: string
+    avatarUrl: string | null
+  } | null
   editedAt: string | null
   deleted: boolean
   replyTo: { text: string; seq: number; from: UserRef | null } | null
@@ -330,7 +339,15 @@ export type AuditAction =
   | 'room.ban'
   | 'room.unban'
   | 'message.delete'
+  | 'message.pin'
+  | 'message.unpin'
   | 'report.decide'
+  | 'bot.create'
+  | 'bot.rotate'
+  | 'webhook.create'
+  | 'webhook.delete'
+  | 'integration.create'
+  | 'integration.delete'
 
 /** One action of an admin or a room creator on someone else, as the audit log keeps it. */
 export type AuditEntry = {
@@ -358,10 +375,75 @@ export type AuditQuery = PageQuery & {
     | 'room.ban'
     | 'room.unban'
     | 'message.delete'
+    | 'message.pin'
+    | 'message.unpin'
     | 'report.decide'
+    | 'bot.create'
+    | 'bot.rotate'
+    | 'webhook.create'
+    | 'webhook.delete'
+    | 'integration.create'
+    | 'integration.delete'
     | undefined
   target?: string | undefined
 }
+
+/** POST /api/admin/bots */
+export type CreateBotBody = { username: string; displayName: string }
+
+/** A bot just created, with its token: the only time the token is shown. */
+export type BotCreated = { bot: PublicUser; token: string }
+
+/** A room's incoming webhook, without its secret. */
+export type Webhook = {
+  id: string
+  createdAt: string
+  name: string
+  room: string
+  createdBy: { id: string; username: string }
+}
+
+/** POST /api/rooms/:id/webhooks */
+export type CreateWebhookBody = { name: string }
+
+/** A webhook just created: its `url` holds the secret and is shown only then. */
+export type WebhookCreated = { id: string; url: string; webhook: Webhook }
+
+/** POST /hooks/:hookId/:secret (called by other servers, not by this client). */
+export type HookPostBody = { displayName?: string | undefined; text: string }
+
+/** What an outgoing integration subscribes to. */
+export type IntegrationEvent = 'message' | 'update' | 'pin' | 'member'
+
+/** POST /api/admin/integrations */
+export type IntegrationBody = {
+  rooms: string[] | 'all'
+  secret: string
+  url: string
+  events: IntegrationEvent[]
+}
+
+/** An outgoing integration as admins see it (never its secret). */
+export type Integration = {
+  id: string
+  rooms: string[] | 'all'
+  createdAt: string
+  url: string
+  createdBy: { id: string; username: string }
+  events: IntegrationEvent[]
+}
+
+/** Where an integration's delivery stands in one room. */
+export type IntegrationRoomState = {
+  lastError?: string | undefined
+  lastAttemptAt?: string | undefined
+  lastSeq: number
+  room: string
+  deliveredSeq: number
+}
+
+/** GET /api/admin/integrations/:id */
+export type IntegrationDetail = { rooms: IntegrationRoomState[]; integration: Integration }
 
 /** A report of a message, the message kept as it was when reported. */
 export type Report = {
@@ -531,6 +613,7 @@ export const ServerCodes = [
   'CONFLICT',
   'DELETED',
   'TOO_MANY_REACTIONS',
+  'TOO_MANY_INTEGRATIONS',
   'TOO_MANY_PINS',
   'BANNED_FROM_ROOM',
   'MUTED',
@@ -538,7 +621,9 @@ export const ServerCodes = [
   'BLOCKED',
   'ALREADY_REPORTED',
   'ALREADY_DECIDED',
+  'TOO_MANY_WEBHOOKS',
   'TOO_MANY_BLOCKS',
+  'BOT_ACCOUNT',
   'TIMEOUT',
   'TOO_LARGE',
   'URI_TOO_LONG',

@@ -19,8 +19,10 @@ export function mongoBlocks(db: Db): BlockStore {
   const key = (user: string, other: string) => `${user}:${other}`
   return {
     async add(user, other, at, max) {
-      if (await blocks.findOne({ _id: key(user, other) }, { projection: { _id: 1 } })) return 'already'
-      if ((await blocks.countDocuments({ user })) >= max) return 'full'
+      const held = () => blocks.findOne({ _id: key(user, other) }, { projection: { _id: 1 } })
+      if (await held()) return 'already'
+      // A racing add of the same pair may have filled the last place: that one is held, not full.
+      if ((await blocks.countDocuments({ user })) >= max) return (await held()) ? 'already' : 'full'
       try {
         await blocks.insertOne({ _id: key(user, other), user, other, at })
         return 'added'

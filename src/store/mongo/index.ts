@@ -11,8 +11,10 @@ import {
 import type { Store } from '../store.ts'
 import { auditIndexes, mongoAudit } from './audit.ts'
 import { blockIndexes, mongoBlocks } from './blocks.ts'
+import { botTokenIndexes, mongoBots } from './bots.ts'
 import { codeIndexes, codeUseIndexes, mongoCodes } from './codes.ts'
 import { fileIndexes, mongoFiles } from './files.ts'
+import { integrationIndexes, mongoIntegrations } from './integrations.ts'
 import { reactionIndexes } from './message-changes.ts'
 import { messageIndexes } from './message-docs.ts'
 import { readIndexes } from './message-unread.ts'
@@ -33,6 +35,7 @@ import {
   userIndexes,
   vipGrantIndexes,
 } from './users.ts'
+import { mongoWebhooks, webhookIndexes } from './webhooks.ts'
 
 const indexes: Record<string, IndexDescription[]> = {
   users: userIndexes,
@@ -53,7 +56,10 @@ const indexes: Record<string, IndexDescription[]> = {
   room_bars: roomBarIndexes,
   blocks: blockIndexes,
   reports: reportIndexes,
+  bot_tokens: botTokenIndexes,
+  webhooks: webhookIndexes,
   ...notifyIndexes,
+  ...integrationIndexes,
 }
 
 /**
@@ -106,6 +112,9 @@ export async function connectMongo(
     audit: mongoAudit(db),
     blocks: mongoBlocks(db),
     reports: mongoReports(db),
+    bots: mongoBots(db),
+    webhooks: mongoWebhooks(db),
+    integrations: mongoIntegrations(db),
     ...mongoNotify(db),
     async ping() {
       await db.command({ ping: 1 })

@@ -4,11 +4,15 @@
 // one frees the triple. Deciding claims the report by inserting its id into `report_claims`
 // (the primary key picks one winner: FerretDB 1.x runs a conditional update as a read, then a
 // write, so two could pass `status: 'open'`), then writes the decision. A crash between the two
-// leaves the report open but claimed (undecidable): the claim names its decider and time.
+// leaves the report open but claimed: the claim names its decider and time, and a claim older
+// than CLAIM_STALE_MS on a report still open is taken over (a decision takes milliseconds).
 import type { Collection, Db, Filter, IndexDescription, ObjectId } from 'mongodb'
 import type { ReportRecord } from '../records.ts'
 import type { ReportStore } from '../store.ts'
 import { hex, isDuplicateKey, oid, oidOrNull } from './ids.ts'
+
+/** A claim this old on a report still open was left by a decider that died before writing. */
+export const CLAIM_STALE_MS = 5 * 60_000
 
 interface ClaimDoc {
   _id: string
@@ -45,6 +49,26 @@ const toRecord = ({ _id, openKey: _k, roomId: _r, reporterId: _p, ...rest }: Rep
 export function mongoReports(db: Db): ReportStore {
   const reports: Collection<ReportDoc> = db.collection<ReportDoc>('reports')
   const claims = db.collection<ClaimDoc>('report_claims')
+  const insertClaim = async (doc: ClaimDoc) => {
+    try {
+      await claims.insertOne(doc)
+      return true
+    } catch (err) {
+      if (isDuplicateKey(err)) return false
+      throw err
+    }
+  }
+  /**
+   * Claims the open report for one decider. A stale claim is removed by its exact time, so of
+   * several deciders finding it only one removes it, and the primary key again picks one winner.
+   */
+  const claim = async (id: string, by: string, at: Date): Promise<boolean> => {
+    if (await insertClaim({ _id: id, by, at })) return true
+    const held = await claims.findOne({ _id: id })
+    if (held && at.getTime() - held.at.getTime() < CLAIM_STALE_MS) return false
+    if (held) await claims.deleteOne({ _id: id, at: held.at })
+    return insertClaim({ _id: id, by, at })
+  }
   return {
     async create({ id, ...report }) {
       try {
@@ -82,12 +106,7 @@ export function mongoReports(db: Db): ReportStore {
       const _id = oidOrNull(id)
       const doc = _id && (await reports.findOne({ _id }))
       if (!_id || !doc || doc.status !== 'open') return null
-      try {
-        await claims.insertOne({ _id: id, by: by.id, at: decision.at })
-      } catch (err) {
-        if (isDuplicateKey(err)) return null
-        throw err
-      }
+      if (!(await claim(id, by.id, decision.at))) return null
       const $set = { status: decision.status, decidedBy: by, decision, openKey: id }
       await reports.updateOne({ _id }, { $set })
       return toRecord({ ...doc, ...$set })

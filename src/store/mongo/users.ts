@@ -57,6 +57,8 @@ export const toUser = ({
 }: UserDoc): UserRecord => ({
   id: hex(_id),
   ...rest,
+  // Users stored before bots existed have no kind: they are people.
+  kind: rest.kind === 'bot' ? 'bot' : 'user',
 })
 
 /** Fills displayNameLower on users stored before it existed (idempotent; run at start). */

@@ -7,8 +7,10 @@ import { DIR_MODE, FILE_MODE } from '../../data-dir.ts'
 import type { Store } from '../store.ts'
 import { sqliteAudit } from './audit.ts'
 import { sqliteBlocks } from './blocks.ts'
+import { sqliteBots } from './bots.ts'
 import { sqliteCodes } from './codes.ts'
 import { sqliteFiles } from './files.ts'
+import { sqliteIntegrations } from './integrations.ts'
 import { sqliteMessages } from './messages.ts'
 import { fillNameKeys } from './name-keys.ts'
 import { sqliteNotify } from './notify.ts'
@@ -22,6 +24,7 @@ import { sqliteSearch } from './search.ts'
 import { sqliteSearchIndex } from './search-index.ts'
 import { sqliteSessions } from './sessions.ts'
 import { sqliteUsers } from './users.ts'
+import { sqliteWebhooks } from './webhooks.ts'
 
 export function openSqliteStore(dataDir: string): Store {
   mkdirSync(dataDir, { recursive: true, mode: DIR_MODE })
@@ -51,6 +54,9 @@ export function openSqliteStore(dataDir: string): Store {
     audit: sqliteAudit(db),
     blocks: sqliteBlocks(db),
     reports: sqliteReports(db),
+    bots: sqliteBots(db),
+    webhooks: sqliteWebhooks(db),
+    integrations: sqliteIntegrations(db),
     ...sqliteNotify(db),
     async ping() {
       db.prepare('SELECT 1').get()

@@ -228,6 +228,51 @@ const migrations: string[] = [
    CREATE INDEX reports_creator ON reports(room_creator_id, id DESC);`,
   // The uploaded avatar's file id (null: initials).
   'ALTER TABLE users ADD COLUMN avatar TEXT',
+  // Bots and incoming webhooks: a user's kind (every user stored before is a person); the
+  // tokens of bots' sessions, by session; a room's webhooks, each in a numbered place of its
+  // room (unique), which bounds how many a room has.
+  `ALTER TABLE users ADD COLUMN kind TEXT NOT NULL DEFAULT 'user';
+   CREATE TABLE bot_tokens (
+     session_id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     hash TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX bot_tokens_user ON bot_tokens(user_id, created_at);
+   CREATE TABLE webhooks (
+     id TEXT PRIMARY KEY,
+     room_id TEXT NOT NULL,
+     place INTEGER NOT NULL,
+     name TEXT NOT NULL,
+     secret_hash TEXT NOT NULL,
+     created_by TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE UNIQUE INDEX webhooks_place ON webhooks(room_id, place);`,
+  // Outgoing integrations (src/store/sqlite/integrations.ts): the integration (rooms and events
+  // as JSON, the secret sealed), a cursor per (integration, room), and one lease per integration.
+  `CREATE TABLE integrations (
+     id TEXT PRIMARY KEY,
+     url TEXT NOT NULL,
+     secret TEXT NOT NULL,
+     rooms TEXT NOT NULL,
+     events TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     created_by TEXT NOT NULL
+   );
+   CREATE TABLE integration_cursors (
+     integration TEXT NOT NULL,
+     room TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     last_error TEXT,
+     last_attempt_at INTEGER,
+     PRIMARY KEY (integration, room)
+   );
+   CREATE TABLE integration_leases (
+     integration TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     until INTEGER NOT NULL
+   );`,
   // Invitation lineage: who invited each user (the code's holder, else its minter) and with
   // which code, and whom a code was minted for (held_by); a user-level mute (a freeze). The
   // link was never recorded before: users stored until now have none, set to NULL on purpose.

@@ -21,6 +21,7 @@ interface Row {
   email: string | null
   email_verified: number
   avatar: string | null
+  kind: string
   invited_by: string | null
   invite_code: string | null
   muted_until: number | null
@@ -42,6 +43,7 @@ const toRecord = (r: Row): UserRecord => ({
   email: r.email,
   emailVerified: r.email_verified === 1,
   avatar: r.avatar,
+  kind: r.kind === 'bot' ? 'bot' : 'user',
   invitedBy: r.invited_by,
   inviteCode: r.invite_code,
   mutedUntil: date(r.muted_until),
@@ -63,10 +65,10 @@ const columns: Record<keyof UserPatch, [string, (v: never) => unknown]> = {
 export function sqliteUsers(db: Database): UserStore {
   const insert = db.prepare(
     `INSERT INTO users (id, username, username_lower, display_name, bio, role, password_hash, theme,
-       vip_expires_at, totp_secret, totp_pending, banned, created_at, display_name_lower,
+       vip_expires_at, totp_secret, totp_pending, banned, created_at, display_name_lower, kind,
        invited_by, invite_code, muted_until)
      VALUES (@id, @username, @usernameLower, @displayName, @bio, @role, @passwordHash, @theme,
-       @vipExpiresAt, @totpSecret, @totpPending, @banned, @createdAt, @displayNameLower,
+       @vipExpiresAt, @totpSecret, @totpPending, @banned, @createdAt, @displayNameLower, @kind,
        @invitedBy, @inviteCode, @mutedUntil)`,
   )
   const byId = db.prepare<[string], Row>('SELECT * FROM users WHERE id = ?')
@@ -113,6 +115,7 @@ export function sqliteUsers(db: Database): UserStore {
       vipExpiresAt: ms(u.vipExpiresAt),
       banned: u.banned ? 1 : 0,
       createdAt: u.createdAt.getTime(),
+      kind: u.kind ?? 'user',
       invitedBy: u.invitedBy ?? null,
       inviteCode: u.inviteCode ?? null,
       mutedUntil: ms(u.mutedUntil),

@@ -20,6 +20,8 @@ export function useComposer(props: { id: string }, live: ChatSocket, toBottom: (
   const text = ref('')
   const pending = ref<Pending[]>([])
   const replyingTo = ref<Message | null>(null)
+  /** A direct room the server closed (403 BLOCKED): one of the two blocks the other. */
+  const closed = ref(false)
   let lastTypingSent = 0
 
   async function send(p: Pending) {
@@ -33,12 +35,15 @@ export function useComposer(props: { id: string }, live: ChatSocket, toBottom: (
     } catch (err) {
       const entry = pending.value.find((x) => x.clientMsgId === p.clientMsgId)
       if (!entry) return
+      if (err instanceof ChatError && err.code === 'BLOCKED') closed.value = true
       entry.failed =
-        err instanceof ChatError && err.code === 'MUTED'
-          ? 'You are muted in this room: a moderator has stopped your messages for a while.'
-          : err instanceof ChatError
-            ? err.message
-            : describe(err)
+        err instanceof ChatError && err.code === 'BLOCKED'
+          ? 'Not sent: this conversation is closed, one of you has blocked the other.'
+          : err instanceof ChatError && err.code === 'MUTED'
+            ? 'You are muted in this room: a moderator has stopped your messages for a while.'
+            : err instanceof ChatError
+              ? err.message
+              : describe(err)
     }
   }
   function submit() {
@@ -73,5 +78,5 @@ export function useComposer(props: { id: string }, live: ChatSocket, toBottom: (
     pending.value = pending.value.filter((p) => !clientMsgIds.has(p.clientMsgId))
   }
 
-  return { text, pending, replyingTo, send, submit, onInput, reply, stored }
+  return { text, pending, replyingTo, closed, send, submit, onInput, reply, stored }
 }

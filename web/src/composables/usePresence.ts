@@ -1,8 +1,10 @@
 // Who is in a room with the reader: who is online, who is typing (for a few seconds after each
-// notice), and the names to show for them, learned from members, messages or asked once.
+// notice; never someone the reader blocks), and the names to show for them, learned from
+// members, messages or asked once.
 import type { PresenceFrame, TypingNotice } from '@roomchat/client'
 import { computed, type Ref, reactive, ref } from 'vue'
 import { http } from '../session.ts'
+import { useBlocks } from './useBlocks.ts'
 
 const TYPING_SHOWN_MS = 4000
 
@@ -12,7 +14,10 @@ export function usePresence(props: { id: string }, me: Ref<string | undefined>) 
   const names = reactive(new Map<string, string>())
 
   const nameOf = (id: string) => names.get(id) ?? 'someone'
-  const typingNames = computed(() => [...typing.keys()].filter((id) => id !== me.value).map(nameOf))
+  const { blockedIds } = useBlocks()
+  const typingNames = computed(() =>
+    [...typing.keys()].filter((id) => id !== me.value && !blockedIds.value.has(id)).map(nameOf),
+  )
   const onlineNames = computed(() => online.value.map(nameOf))
 
   /** Someone who joined after the member list was read: ask once who they are. */
