@@ -31,6 +31,8 @@ export interface UserRecord {
   emailVerified?: boolean
   /** The file id of the uploaded avatar (in the Files port, grouped under the user's id); absent or null: initials. */
   avatar?: string | null
+  /** The account was deleted by its owner: it shows as "deleted user" and never signs in again. */
+  deleted?: boolean
 }
 
 export type UserPatch = Partial<

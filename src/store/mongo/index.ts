@@ -13,6 +13,7 @@ import { auditIndexes, mongoAudit } from './audit.ts'
 import { blockIndexes, mongoBlocks } from './blocks.ts'
 import { codeIndexes, codeUseIndexes, mongoCodes } from './codes.ts'
 import { fileIndexes, mongoFiles } from './files.ts'
+import { leaveIndexes, mongoLeave } from './leave.ts'
 import { reactionIndexes } from './message-changes.ts'
 import { messageIndexes } from './message-docs.ts'
 import { readIndexes } from './message-unread.ts'
@@ -83,7 +84,9 @@ export async function connectMongo(
   const client = new MongoClient(url, { serverSelectionTimeoutMS: 10_000, appName: 'roomchat', ...options })
   await client.connect()
   const db = client.db()
-  for (const [name, specs] of Object.entries(indexes)) {
+  const all = { ...indexes }
+  for (const [name, specs] of Object.entries(leaveIndexes)) all[name] = [...(all[name] ?? []), ...specs]
+  for (const [name, specs] of Object.entries(all)) {
     // One index per command: FerretDB 1.24 drops the connection when a multi-index
     // createIndexes names indexes that already exist (any restart, any second instance).
     for (const spec of specs) await createIndex(db, name, spec)
@@ -104,6 +107,7 @@ export async function connectMongo(
     audit: mongoAudit(db),
     blocks: mongoBlocks(db),
     reports: mongoReports(db),
+    leaving: mongoLeave(db),
     ...mongoNotify(db),
     async ping() {
       await db.command({ ping: 1 })

@@ -9,6 +9,7 @@ import { sqliteAudit } from './audit.ts'
 import { sqliteBlocks } from './blocks.ts'
 import { sqliteCodes } from './codes.ts'
 import { sqliteFiles } from './files.ts'
+import { sqliteLeave } from './leave.ts'
 import { sqliteMessages } from './messages.ts'
 import { fillNameKeys } from './name-keys.ts'
 import { sqliteNotify } from './notify.ts'
@@ -51,6 +52,7 @@ export function openSqliteStore(dataDir: string): Store {
     audit: sqliteAudit(db),
     blocks: sqliteBlocks(db),
     reports: sqliteReports(db),
+    leaving: sqliteLeave(db),
     ...sqliteNotify(db),
     async ping() {
       db.prepare('SELECT 1').get()

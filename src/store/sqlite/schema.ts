@@ -228,6 +228,12 @@ const migrations: string[] = [
    CREATE INDEX reports_creator ON reports(room_creator_id, id DESC);`,
   // The uploaded avatar's file id (null: initials).
   'ALTER TABLE users ADD COLUMN avatar TEXT',
+  // Leaving (src/store/sqlite/leave.ts): a deleted account keeps its row (its username stays
+  // taken); a user's messages, files and posts are found by owner.
+  `ALTER TABLE users ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX messages_author ON messages(from_id, room_id, seq);
+   CREATE INDEX files_uploader ON files(uploader_id, id);
+   CREATE INDEX posts_author ON posts(author_id, id);`,
 ]
 
 export function migrate(db: Database): void {
