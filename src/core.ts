@@ -4,6 +4,8 @@
 import { AccountService } from './accounts/accounts.ts'
 import { CodeService } from './accounts/codes.ts'
 import { DirectoryService } from './accounts/directory.ts'
+import { ExportService } from './accounts/export.ts'
+import { LeaveService } from './accounts/leave.ts'
 import { LoginThrottle } from './accounts/login-throttle.ts'
 import { passwordHasher } from './accounts/passwords.ts'
 import type { RecoveryService } from './accounts/recovery.ts'
@@ -59,6 +61,9 @@ export interface Core {
   /** Push subscriptions and notification settings; mail addresses and password resets. */
   readonly notify: NotifyService
   readonly recovery: RecoveryService
+  /** Deleting one's account, and the export of what it holds. */
+  readonly leave: LeaveService
+  readonly exports: ExportService
   readonly hub: Hub
   readonly metrics: Metrics
   /** Which store and bus this instance runs on, for the start-up log. */
@@ -213,6 +218,14 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     reports: new ReportService(store, rooms, chat, audit, limit('report-user', config.RATE_REPORTS, 3600)),
     notify: notifications.notify,
     recovery: notifications.recovery,
+    leave: new LeaveService({ store, accounts, sessions, rooms, chat, avatars, files: fileBytes, log }),
+    exports: new ExportService(
+      store,
+      accounts,
+      fileBytes,
+      limit('export-user', config.RATE_EXPORTS_PER_DAY, 86_400),
+      log,
+    ),
     hub,
     metrics,
     backend: { store: store.kind, bus: bus.kind },

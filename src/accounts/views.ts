@@ -37,6 +37,7 @@ export const toPublicUser = (u: UserRecord, now = new Date()): PublicUser => ({
   vip: { active: vipActive(u, now) },
   createdAt: u.createdAt.toISOString(),
   avatarUrl: avatarUrl(u.id, u.avatar),
+  ...(u.deleted ? { deleted: true } : {}),
 })
 
 export const toAdminUserView = (u: UserRecord, now = new Date()): AdminUserView => ({

@@ -59,6 +59,9 @@ export const PublicUser = Type.Object(
     vip: Type.Object({ active: Type.Boolean() }),
     createdAt: Time,
     avatarUrl: AvatarUrl,
+    deleted: Type.Optional(
+      Type.Boolean({ description: 'true for an account its owner deleted (shown as "deleted user")' }),
+    ),
   },
   { title: 'PublicUser' },
 )

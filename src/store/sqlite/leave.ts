@@ -2,10 +2,10 @@
 // account made a tombstone in place.
 import type { Database } from 'better-sqlite3'
 import { DELETED_NAME, type LeaveStore } from '../leave-store.ts'
-import { toFile, type FileRow } from './files.ts'
+import { type FileRow, toFile } from './files.ts'
 import { type Row, toMessage } from './message-rows.ts'
-import { toRecord as toPost, type Row as PostRow } from './posts.ts'
-import { toRecord as toSession, type Row as SessionRow } from './sessions.ts'
+import { type Row as PostRow, toRecord as toPost } from './posts.ts'
+import { type Row as SessionRow, toRecord as toSession } from './sessions.ts'
 import { toRecord as toUser, type Row as UserRow } from './users.ts'
 
 export function sqliteLeave(db: Database): LeaveStore {
