@@ -19,6 +19,7 @@ import { AvatarService } from './avatars/avatars.ts'
 import type { Bus } from './bus/bus.ts'
 import type { Config } from './config.ts'
 import { prepareDataDir } from './data-dir.ts'
+import type { Files } from './files/files.ts'
 import type { Logger } from './logger.ts'
 import { createMetrics, instrumentStore, type Metrics } from './metrics.ts'
 import type { NotifyService } from './notify/service.ts'
@@ -72,7 +73,7 @@ export interface Core {
    * For tests, never for routes: the store as the services see it (every write that concerns the
    * chat state announced), the bus, and the chat state.
    */
-  readonly internals: { store: Store; bus: Bus; chatState: ChatState }
+  readonly internals: { store: Store; bus: Bus; chatState: ChatState; fileBytes: Files }
   /** Resolves when the store and the bus answer. */
   ready(): Promise<void>
   close(): Promise<void>
@@ -229,7 +230,7 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     hub,
     metrics,
     backend: { store: store.kind, bus: bus.kind },
-    internals: { store, bus, chatState },
+    internals: { store, bus, chatState, fileBytes },
     ready: () => adapters.ping(),
     async close() {
       const warn = (err: unknown) => log.warn({ err }, 'error while closing')
