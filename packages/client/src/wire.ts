@@ -25,6 +25,7 @@ export type OwnUser = {
 
 /** What anyone signed in may see of another user. */
 export type PublicUser = {
+  deleted?: boolean | undefined
   id: string
   username: string
   displayName: string
@@ -54,6 +55,13 @@ export type RegisterBody = {
 
 /** POST /api/auth/login */
 export type LoginBody = { totp?: string | undefined; username: string; password: string }
+
+/** DELETE /api/me */
+export type DeleteAccountBody = {
+  totp?: string | undefined
+  eraseMessages?: boolean | undefined
+  password: string
+}
 
 /** The answer of login and register: the user and a token for `Authorization: Bearer`. */
 export type AuthAnswer = { user: OwnUser; token: string }
@@ -163,6 +171,7 @@ export type Message = {
   clientMsgId?: string | undefined
   id: string
   createdAt: string
+  deleted: boolean
   mentions: string[]
   text: string
   kind: 'system' | 'text' | 'file'
@@ -170,7 +179,6 @@ export type Message = {
   seq: number
   from: { id: string; username: string; displayName: string; avatarUrl: string | null } | null
   editedAt: string | null
-  deleted: boolean
   replyTo: { text: string; seq: number; from: UserRef | null } | null
   reactions: Reaction[]
 }
