@@ -67,6 +67,7 @@ const EXPECTED = [
   ...['mintInviteCodes', 'mintActivationCodes', 'listCodes', 'revokeCode', 'listUsersForAdmin', 'updateUser'],
   ...['listAudit'],
   ...['blockUser', 'unblockUser', 'reportMessage', 'listReports', 'decideReport'],
+  ...['deleteAccount', 'exportAccount'],
 ]
 
 type Operation = {
