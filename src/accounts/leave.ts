@@ -39,15 +39,24 @@ export class LeaveService {
   async deleteAccount(userId: string, body: DeleteAccountBody, ctx: LoginContext): Promise<void> {
     const { store, accounts, sessions, rooms, avatars, log } = this.deps
     const user = await accounts.confirmIdentity(userId, body.password, body.totp, ctx)
-    if (user.role === 'admin' && !user.banned && (await store.users.countAdmins()) <= 1) throw lastAdmin()
-    const erased = body.eraseMessages ? await this.eraseMessages(userId) : 0
-    await this.removeFiles(userId)
-    await avatars.remove(userId)
-    const posts = await store.leaving.removePosts(userId)
-    await this.dropReach(userId, user.email ?? null)
-    for (const other of await store.blocks.list(userId)) await store.blocks.remove(userId, other)
-    await rooms.leaveAll(userId)
-    await store.leaving.markDeleted(userId)
+    const wasAdmin = user.role === 'admin' && !user.banned
+    if (wasAdmin) await this.stepDown(userId)
+    let erased = 0
+    let posts = 0
+    try {
+      erased = body.eraseMessages ? await this.eraseMessages(userId) : 0
+      await this.removeFiles(userId)
+      await avatars.remove(userId)
+      posts = await store.leaving.removePosts(userId)
+      await this.dropReach(userId, user.email ?? null)
+      for (const other of await store.blocks.list(userId)) await store.blocks.remove(userId, other)
+      await rooms.leaveAll(userId)
+      await store.leaving.markDeleted(userId)
+    } catch (err) {
+      // Not deleted after all: the admin stays one, to try again.
+      if (wasAdmin) await store.users.update(userId, { role: 'admin' }).catch(() => {})
+      throw err
+    }
     await sessions.revokeAll(userId)
     await store.leaving.renameAuthor(userId, {
       id: userId,
@@ -56,6 +65,20 @@ export class LeaveService {
       avatar: null,
     })
     log.info({ userId, erased, posts }, 'account deleted by its owner')
+  }
+
+  /**
+   * An admin leaving is an admin no more first, checked after the write as a demotion is (so
+   * two last admins leaving at once cannot both go): 409 LAST_ADMIN, undone, when none is left.
+   */
+  private async stepDown(userId: string): Promise<void> {
+    const { store } = this.deps
+    if ((await store.users.countAdmins()) <= 1) throw lastAdmin()
+    await store.users.update(userId, { role: 'user' })
+    if ((await store.users.countAdmins()) === 0) {
+      await store.users.update(userId, { role: 'admin' })
+      throw lastAdmin()
+    }
   }
 
   /** Every message of theirs, room by room in seq order, a batch at a time. */

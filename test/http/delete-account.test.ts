@@ -253,4 +253,17 @@ t.test('the last admin who is not banned cannot leave', async (t) => {
   t.equal(res.status, 409)
   t.equal(res.body.code, 'LAST_ADMIN')
   t.equal((await call(app, 'GET', '/api/me', { as: admin })).status, 200)
+
+  // With a second admin, one of them may go, and the other is then the last.
+  const second = await newUser(app, goner())
+  const promoted = await call(app, 'PATCH', `/api/admin/users/${second.userId}`, {
+    as: admin,
+    body: { role: 'admin' },
+  })
+  t.equal(promoted.status, 200)
+  t.equal((await call(app, 'DELETE', '/api/me', { as: second, body: { password: PW } })).status, 204)
+  t.equal(await app.core.internals.store.users.countAdmins(), 1, 'a deleted admin counts no more')
+  const last = await call(app, 'DELETE', '/api/me', { as: admin, body: { password: 'admin-password-1' } })
+  t.equal(last.body.code, 'LAST_ADMIN')
+  t.equal((await call(app, 'GET', '/api/me', { as: admin })).body.user.role, 'admin')
 })
