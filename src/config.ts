@@ -123,6 +123,7 @@ export const ConfigSchema = Type.Object({
   RATE_REGISTER_IP: Int('registrations per hour per client address', 20, 1),
   RATE_POST_USER: Int('wall posts per minute per user', 20, 1),
   RATE_REPORTS: Int('reports of messages (`POST /api/reports`) per hour per user', 20, 1),
+  RATE_EXPORTS_PER_DAY: Int('account exports (`GET /api/me/export`) per day per user', 3, 1),
   METRICS_TOKEN: Type.Optional(
     Type.String({
       minLength: 16,

@@ -35,6 +35,8 @@ export interface UserRecord {
   avatar?: string | null
   /** Read as 'user' from both stores when absent (users stored before bots existed). */
   kind?: UserKind
+  /** The account was deleted by its owner: it shows as "deleted user" and never signs in again. */
+  deleted?: boolean
 }
 
 export type UserPatch = Partial<
