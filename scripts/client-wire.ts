@@ -37,6 +37,7 @@ const TYPES: [name: string, module: string, schema: string, doc: string][] = [
   ['Theme', 'users', 'Theme', 'A user interface theme: a mode and an optional accent colour.'],
   ['RegisterBody', 'users', 'RegisterBody', 'POST /api/auth/register'],
   ['LoginBody', 'users', 'LoginBody', 'POST /api/auth/login'],
+  ['DeleteAccountBody', 'leave', 'DeleteAccountBody', 'DELETE /api/me'],
   [
     'AuthAnswer',
     'users',

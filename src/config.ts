@@ -123,6 +123,7 @@ export const ConfigSchema = Type.Object({
   RATE_REGISTER_IP: Int('registrations per hour per client address', 20, 1),
   RATE_POST_USER: Int('wall posts per minute per user', 20, 1),
   RATE_REPORTS: Int('reports of messages (`POST /api/reports`) per hour per user', 20, 1),
+  RATE_EXPORTS_PER_DAY: Int('account exports (`GET /api/me/export`) per day per user', 3, 1),
   MEMBER_INVITES_PER_DAY: Int(
     'invite codes a member may mint for themselves (`POST /api/me/invite-codes`) per day; 0 turns member invites off (403 `INVITES_DISABLED`); admins are not counted',
     3,

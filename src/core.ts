@@ -4,6 +4,8 @@
 import { AccountService } from './accounts/accounts.ts'
 import { CodeService } from './accounts/codes.ts'
 import { DirectoryService } from './accounts/directory.ts'
+import { ExportService } from './accounts/export.ts'
+import { LeaveService } from './accounts/leave.ts'
 import { LoginThrottle } from './accounts/login-throttle.ts'
 import { passwordHasher } from './accounts/passwords.ts'
 import type { RecoveryService } from './accounts/recovery.ts'
@@ -19,6 +21,7 @@ import { WebhookService } from './bots/webhooks.ts'
 import type { Bus } from './bus/bus.ts'
 import type { Config } from './config.ts'
 import { prepareDataDir } from './data-dir.ts'
+import type { Files } from './files/files.ts'
 import type { IntegrationService } from './integrations/service.ts'
 import { prepareIntegrations } from './integrations/wire.ts'
 import type { Logger } from './logger.ts'
@@ -74,6 +77,9 @@ export interface Core {
   readonly webhooks: WebhookService
   /** Outgoing integrations: what admins manage; their deliverer runs in the background. */
   readonly integrations: IntegrationService
+  /** Deleting one's account, and the export of what it holds. */
+  readonly leave: LeaveService
+  readonly exports: ExportService
   readonly hub: Hub
   readonly metrics: Metrics
   /** Which store and bus this instance runs on, for the start-up log. */
@@ -82,7 +88,7 @@ export interface Core {
    * For tests, never for routes: the store as the services see it (every write that concerns the
    * chat state announced), the bus, and the chat state.
    */
-  readonly internals: { store: Store; bus: Bus; chatState: ChatState }
+  readonly internals: { store: Store; bus: Bus; chatState: ChatState; fileBytes: Files }
   /** Resolves when the store and the bus answer. */
   ready(): Promise<void>
   close(): Promise<void>
@@ -245,10 +251,18 @@ async function wire(adapters: Adapters, config: CoreConfig, log: Logger): Promis
     bots: new BotService(store, sessions, audit),
     webhooks: new WebhookService(store, chat, audit, limit('webhook', config.RATE_WEBHOOK, 60)),
     integrations: integrations.service,
+    leave: new LeaveService({ store, accounts, sessions, rooms, chat, avatars, files: fileBytes, log }),
+    exports: new ExportService(
+      store,
+      accounts,
+      fileBytes,
+      limit('export-user', config.RATE_EXPORTS_PER_DAY, 86_400),
+      log,
+    ),
     hub,
     metrics,
     backend: { store: store.kind, bus: bus.kind },
-    internals: { store, bus, chatState },
+    internals: { store, bus, chatState, fileBytes },
     ready: () => adapters.ping(),
     async close() {
       const warn = (err: unknown) => log.warn({ err }, 'error while closing')

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import { type Static, Type } from 'typebox'
 import { errors } from '../../src/schemas/common.ts'
+import { DeleteAccountBody, ExportZip } from '../../src/schemas/leave.ts'
 import { UnreadItem } from '../../src/schemas/rooms.ts'
 import { UserIdParams } from '../../src/schemas/safety.ts'
 import { CodeBody, OwnUser, PasswordChange, ProfilePatch } from '../../src/schemas/users.ts'
@@ -9,7 +11,7 @@ const UserAnswer = Type.Object({ user: OwnUser })
 const JSON_UTF8 = 'application/json; charset=utf-8'
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const { accounts, chat, blocks } = app.core
+  const { accounts, chat, blocks, leave, exports } = app.core
   const tags = ['me']
   app.addHook('preHandler', app.authenticate)
   // `GET /api/me` answers serialised once per own view: `accounts.me` hands back the same view
@@ -94,6 +96,67 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         },
       )
       return reply.code(204).send(null)
+    },
+  )
+
+  app.delete(
+    '',
+    {
+      schema: {
+        operationId: 'deleteAccount',
+        tags,
+        summary:
+          'Delete my account: sessions revoked everywhere, files, avatar and wall posts removed, memberships left, shown as "deleted user" from now on; the username is never given to anyone else. With `eraseMessages` every message I sent becomes a deletion event in its room. Needs the password (and a current code with two-factor on); wrong ones count as failed logins',
+        body: DeleteAccountBody,
+        response: {
+          204: Type.Null(),
+          ...errors(
+            'UNAUTHENTICATED',
+            'VALIDATION',
+            ['BAD_CREDENTIALS', 400],
+            ['TOTP_REQUIRED', 400],
+            ['BAD_TOTP', 400],
+            'LAST_ADMIN',
+            'RATE_LIMITED',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      await leave.deleteAccount(request.auth.userId, request.body, {
+        ip: request.ip,
+        deviceUserId: app.deviceUserFrom(request),
+      })
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.get(
+    '/export',
+    {
+      schema: {
+        operationId: 'exportAccount',
+        tags,
+        summary:
+          'Download everything of mine as a zip (an attachment): profile, sessions, rooms, messages, direct conversations, wall posts and my files. RATE_EXPORTS_PER_DAY per day',
+        response: {
+          200: {
+            description: 'The zip, streamed as it is made',
+            content: { 'application/zip': { schema: ExportZip } },
+          },
+          ...errors('UNAUTHENTICATED', 'RATE_LIMITED'),
+        },
+      },
+    },
+    async (request, typed) => {
+      // A stream, past what the typed reply can say.
+      const reply = typed as unknown as FastifyReply
+      const { filename, stream } = await exports.archive(request.auth.userId, request.auth.sessionId)
+      return reply
+        .type('application/zip')
+        .header('content-disposition', `attachment; filename="${filename}"`)
+        .header('cache-control', 'no-store')
+        .send(stream)
     },
   )
 

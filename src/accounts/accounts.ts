@@ -35,7 +35,7 @@ const usernameTaken = () => new AppError(409, 'USERNAME_TAKEN', 'That username i
 const badCredentials = () => new AppError(401, 'BAD_CREDENTIALS', 'Wrong username or password')
 const wrongPassword = () => new AppError(400, 'BAD_CREDENTIALS', 'The current password is wrong')
 const badTotp = (status = 401) => new AppError(status, 'BAD_TOTP', 'That two-factor code is not valid')
-const lastAdmin = () =>
+export const lastAdmin = () =>
   new AppError(409, 'LAST_ADMIN', 'There must always be at least one admin who is not banned')
 
 const newUser = (
@@ -143,7 +143,9 @@ export class AccountService {
   }
 
   async login(body: LoginBody, ctx: LoginContext): Promise<Signed> {
-    const user = await this.store.users.getByUsername(body.username)
+    const found = await this.store.users.getByUsername(body.username)
+    // A deleted account answers as an unknown one: its username stays taken, nothing else of it.
+    const user = found?.deleted ? null : found
     await this.limits.login.before(body.username, user?.id, ctx)
     const ok = user
       ? await this.passwords.verify(user.passwordHash, body.password)
@@ -215,6 +217,26 @@ export class AccountService {
     await this.confirmPassword(user, current, ctx)
     await this.store.users.update(userId, { passwordHash: await this.passwords.hash(next) })
     await this.sessions.revokeAll(userId, sessionId)
+  }
+
+  /**
+   * Both factors asked again before something that cannot be undone (deleting the account): the
+   * password as `changePassword` checks it, then with two-factor on a current code (400
+   * TOTP_REQUIRED without one, 400 BAD_TOTP when wrong), each failure counted as a failed login.
+   */
+  async confirmIdentity(
+    userId: string,
+    password: string,
+    code: string | undefined,
+    ctx: LoginContext,
+  ): Promise<UserRecord> {
+    const user = await this.require(userId)
+    await this.confirmPassword(user, password, ctx)
+    if (user.totpSecret) {
+      if (!code) throw new AppError(400, 'TOTP_REQUIRED', 'Two-factor is on: give a current code')
+      await this.confirmCode(user, this.box.open(user.totpSecret), code, ctx)
+    }
+    return user
   }
 
   async redeemVip(userId: string, plainCode: string): Promise<OwnUser> {
@@ -306,7 +328,7 @@ export class AccountService {
   /** The user, or 401: a token can outlive its user only if the store lost it. */
   async require(userId: string): Promise<UserRecord> {
     const user = await this.store.users.get(userId)
-    if (!user) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
+    if (!user || user.deleted) throw new AppError(401, 'UNAUTHENTICATED', 'Authentication required')
     return user
   }
 

@@ -42,6 +42,7 @@ export const toPublicUser = (u: UserRecord, now = new Date()): PublicUser => ({
   createdAt: u.createdAt.toISOString(),
   avatarUrl: avatarUrl(u.id, u.avatar),
   ...botFlag(u.kind === 'bot'),
+  ...(u.deleted ? { deleted: true } : {}),
 })
 
 /** `inviters`: the users who invited, by id (those not in it show as null). */

@@ -278,8 +278,19 @@ export class ChatState {
     const rooms = store.rooms
     const users = store.users
     const blocks = store.blocks
+    const leaving = store.leaving
     return {
       ...store,
+      // A deleted account sends nothing more, and no cached view may still show its names.
+      leaving: {
+        ...leaving,
+        markDeleted: (id) =>
+          announced(
+            [{ k: 'user', user: id }],
+            () => leaving.markDeleted(id),
+            (user) => user !== null,
+          ),
+      },
       blocks: {
         ...blocks,
         add: (userId, otherId, at, max) =>

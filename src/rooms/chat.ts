@@ -49,6 +49,8 @@ export interface Sent {
 export class ChatService {
   /** Appends of one room on this instance, stored in batches, then published in seq order. */
   private readonly appends: AppendQueue
+  /** The changed message's state of updates whose caller knows it already (by update id): no read. */
+  private readonly knownCurrent = new Map<string, MessageRecord>()
 
   constructor(
     private readonly store: Store,
@@ -73,7 +75,11 @@ export class ChatService {
       async (stored) => {
         await Promise.all(
           stored.map(async (m) => {
-            if (m.kind === 'update' && m.target != null)
+            const known = this.knownCurrent.get(m.id)
+            if (known) {
+              this.knownCurrent.delete(m.id)
+              m.current = known
+            } else if (m.kind === 'update' && m.target != null)
               m.current = await store.messages.get(m.roomId, m.target)
           }),
         )
@@ -190,6 +196,40 @@ export class ChatService {
         room: roomRef({ id: roomId, name: roomName }),
         seq,
       })
+  }
+
+  /**
+   * Deletes these messages of one room as `delete` does each (no checks: the caller decided),
+   * in a few round trips: one removal for all, their files, then one deletion `update` each,
+   * appended as a batch. Returns how many this call deleted.
+   */
+  async removeBatch(actorId: string, roomId: string, seqs: number[]): Promise<number> {
+    const removed = await this.store.messages.removeMany(roomId, seqs)
+    for (const m of removed) {
+      if (!m.file) continue
+      await this.store.files.delete(m.file.id)
+      await this.files.delete({ id: m.file.id, roomId })
+    }
+    const from = await this.snapshotOf(actorId)
+    await Promise.all(
+      removed.map((m) => {
+        const id = newId()
+        // What `get` reads once a message is wiped: its frame needs no read of its own.
+        this.knownCurrent.set(id, {
+          ...m,
+          text: '',
+          file: null,
+          mentions: [],
+          replyTo: null,
+          deleted: true,
+          reactions: [],
+        })
+        return this.appends
+          .append(this.update(id, roomId, from, m.seq, { kind: 'delete' }))
+          .finally(() => this.knownCurrent.delete(id))
+      }),
+    )
+    return removed.length
   }
 
   /** Puts the user's emoji on a message (idempotent); the room gets an `update` when it changed. */
@@ -321,8 +361,14 @@ export class ChatService {
     seq: number,
     change: StoredChange,
   ): Promise<MessageRecord> {
+    const from = await this.snapshotOf(userId)
+    const { message } = await this.appends.append(this.update(newId(), roomId, from, seq, change))
+    return message
+  }
+
+  private async snapshotOf(userId: string): Promise<UserSnapshot | null> {
     const user = await this.state.sender(userId)
-    const from: UserSnapshot | null = user
+    return user
       ? {
           id: user.id,
           username: user.username,
@@ -331,8 +377,17 @@ export class ChatService {
           ...(user.bot ? { bot: true } : {}),
         }
       : null
-    const { message } = await this.appends.append({
-      id: newId(),
+  }
+
+  private update(
+    id: string,
+    roomId: string,
+    from: UserSnapshot | null,
+    seq: number,
+    change: StoredChange,
+  ): NewMessage {
+    return {
+      id,
       roomId,
       kind: 'update',
       from,
@@ -341,8 +396,7 @@ export class ChatService {
       clientMsgId: null,
       createdAt: new Date(),
       target: seq,
-    })
-    return message
+    }
   }
 
   private async viewOf(update: MessageRecord, viewer: string): Promise<Message> {

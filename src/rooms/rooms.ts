@@ -276,6 +276,19 @@ export class RoomService {
   }
 
   /**
+   * Ends every membership of a user whose account goes: direct rooms too (the other side keeps
+   * the room and its history). Live delivery to the user's sockets ends on every instance.
+   */
+  async leaveAll(userId: string): Promise<void> {
+    for (const roomId of await this.store.rooms.roomsOf(userId)) {
+      if (!(await this.store.rooms.leave(roomId, userId))) continue
+      await this.announce.memberRemoved(roomId, userId, 'left')
+      const room = await this.store.rooms.get(roomId)
+      if (room) await this.announce.roomChanged(await this.view(room))
+    }
+  }
+
+  /**
    * Leaving a direct room hides it from the member's lists until a new message arrives; the
    * membership stays, so the other side keeps writing to them and nothing of theirs is lost.
    * The room counts as read (it leaves the unread list too); live delivery to the member's

@@ -33,7 +33,8 @@ export const ERROR_CODES = {
   BAD_TOTP: {
     status: 401,
     also: [400],
-    meaning: 'The one-time password is wrong or already used (400 when enabling or disabling TOTP)',
+    meaning:
+      'The one-time password is wrong or already used (400 when enabling or disabling TOTP, or deleting the account)',
   },
   UNAUTHENTICATED: { status: 401, meaning: 'No valid session: sign in (again)' },
   BAD_CREDENTIALS: {
@@ -45,7 +46,7 @@ export const ERROR_CODES = {
     status: 401,
     also: [400],
     meaning:
-      'The account has TOTP on: send `totp` with the login (400 when replacing TOTP without a current `code`)',
+      'The account has TOTP on: send `totp` with the login (400 when replacing TOTP without a current `code`, or deleting the account without `totp`)',
   },
   FORBIDDEN: { status: 403, meaning: 'Signed in, but this is not yours to do' },
   BAD_ORIGIN: {

@@ -68,6 +68,9 @@ export const PublicUser = Type.Object(
     createdAt: Time,
     avatarUrl: AvatarUrl,
     bot: BotFlag,
+    deleted: Type.Optional(
+      Type.Boolean({ description: 'true for an account its owner deleted (shown as "deleted user")' }),
+    ),
   },
   { title: 'PublicUser' },
 )

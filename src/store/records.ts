@@ -35,6 +35,8 @@ export interface UserRecord {
   avatar?: string | null
   /** Read as 'user' from both stores when absent (users stored before bots existed). */
   kind?: UserKind
+  /** The account was deleted by its owner: it shows as "deleted user" and never signs in again. */
+  deleted?: boolean
   /**
    * Who invited the user: the holder of the code they registered with (`heldBy`, else its
    * minter), and that code's id. Null for users who registered before it was recorded, and for

@@ -4,6 +4,7 @@
 import type { CursorKey } from '../pagination.ts'
 import type { LookupTerm } from '../search/terms.ts'
 import type { IntegrationCursor, IntegrationRecord } from './integration-records.ts'
+import type { LeaveStore } from './leave-store.ts'
 import type { NotifyParts } from './notify-store.ts'
 import type {
   AuditAction,
@@ -284,6 +285,11 @@ export interface MessageStore {
    */
   remove(roomId: string, seq: number): Promise<MessageRecord | null>
   /**
+   * `remove` for many messages of one room, in one round trip (or a few) rather than one per
+   * message: the messages as they were, of those this call deleted (each once, however many race).
+   */
+  removeMany(roomId: string, seqs: number[]): Promise<MessageRecord[]>
+  /**
    * Adds the user's `emoji` to a message: 'added', 'already' (idempotent: of concurrent adds by
    * one user exactly one is 'added'), or 'full' when the message has `maxDistinct` emojis and
    * this is not one of them.
@@ -538,6 +544,8 @@ export interface Store extends NotifyParts {
   readonly bots: BotStore
   readonly webhooks: WebhookStore
   readonly integrations: IntegrationStore
+  /** A user's own things by owner, and the account's tombstone (leave-store.ts). */
+  readonly leaving: LeaveStore
   /** Resolves when the store answers; throws otherwise. */
   ping(): Promise<void>
   close(): Promise<void>

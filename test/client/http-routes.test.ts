@@ -151,6 +151,26 @@ t.test(`every route through ChatHttp on ${backendName}`, async (t) => {
     t.ok(wrong instanceof ApiError)
   })
 
+  t.test('leaving: the export, then the account deleted', async (t) => {
+    const erin = await user(server)
+    t.equal(erin.http.exportUrl(), `${server.base}/api/me/export`)
+    const zip = await erin.http.exportData()
+    t.match(zip.name, new RegExp(`^roomchat-export-${erin.username}-\\d{4}-\\d{2}-\\d{2}\\.zip$`))
+    t.equal(zip.contentType, 'application/zip')
+    const head = new Uint8Array(await zip.blob.slice(0, 4).arrayBuffer())
+    t.same([...head], [0x50, 0x4b, 0x03, 0x04], 'a zip')
+    t.match(await erin.http.deleteAccount({ password: 'wrong-wrong' }).catch((e: unknown) => e), {
+      status: 400,
+      code: 'BAD_CREDENTIALS',
+    })
+    await erin.http.deleteAccount({ password: 'password-123', eraseMessages: true })
+    t.match(await new ChatHttp({ baseUrl: server.base, token: erin.token }).me().catch((e: unknown) => e), {
+      status: 401,
+      code: 'UNAUTHENTICATED',
+    })
+    t.match(await alice.http.user(erin.id), { displayName: 'deleted user', deleted: true })
+  })
+
   t.test('TOTP: setup, enable, login needs it, disable; each with the current password', async (t) => {
     const dave = await user(server)
     const password = 'password-123'

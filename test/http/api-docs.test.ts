@@ -78,6 +78,7 @@ const EXPECTED = [
     'postToWebhook',
   ],
   ...['createIntegration', 'listIntegrations', 'getIntegration', 'deleteIntegration'],
+  ...['deleteAccount', 'exportAccount'],
 ]
 
 type Operation = {

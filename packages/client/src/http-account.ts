@@ -4,6 +4,7 @@ import { enc, HttpBase } from './http-base.ts'
 import type { ChatSocketOptions } from './socket-types.ts'
 import type {
   AuthAnswer,
+  DeleteAccountBody,
   LoginBody,
   Message,
   OwnUser,
@@ -118,6 +119,19 @@ export class AccountRoutes extends HttpBase {
    */
   async changePassword(body: PasswordChange): Promise<void> {
     await this.request<null>('POST', '/api/me/password', body)
+  }
+
+  /**
+   * Deletes the signed-in account for good: every session revoked (sockets close with 4001),
+   * files, avatar and wall posts removed, shown as "deleted user" from then on; the username is
+   * never given to anyone else. `eraseMessages` also deletes every message sent. Needs the
+   * password (400 BAD_CREDENTIALS, counted as a failed login) and with two-factor on a current
+   * `totp` (400 TOTP_REQUIRED, BAD_TOTP); 409 LAST_ADMIN for the last admin. Get exportData()
+   * first to keep a copy.
+   */
+  async deleteAccount(body: DeleteAccountBody): Promise<void> {
+    await this.request<null>('DELETE', '/api/me', body)
+    this.token = undefined
   }
 
   /** Redeems an activation code: VIP extended. 400 INVALID_CODE. */

@@ -54,9 +54,34 @@ export class FileRoutes extends RoomRoutes {
   ): Promise<DownloadedFile> {
     const headers: Record<string, string> = {}
     if (options.range) headers.range = `bytes=${options.range.start}-${options.range.end ?? ''}`
-    const res = await this.transport.send('GET', `/api/files/${enc(id)}`, undefined, {
+    return this.download(`/api/files/${enc(id)}`, headers, options.signal)
+  }
+
+  /**
+   * The URL of the signed-in user's export (a zip of the profile, sessions, messages, direct
+   * conversations, wall posts and files), for `<a href download>` where the cookie is sent.
+   */
+  exportUrl(): string {
+    return this.transport.url('/api/me/export')
+  }
+
+  /**
+   * Downloads the export with this client's auth: the zip and its file name
+   * (`roomchat-export-<username>-<date>.zip`). 429 RATE_LIMITED past the server's
+   * RATE_EXPORTS_PER_DAY.
+   */
+  exportData(options: { signal?: AbortSignal } = {}): Promise<DownloadedFile> {
+    return this.download('/api/me/export', {}, options.signal)
+  }
+
+  private async download(
+    path: string,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Promise<DownloadedFile> {
+    const res = await this.transport.send('GET', path, undefined, {
       headers,
-      ...(options.signal ? { signal: options.signal } : {}),
+      ...(signal ? { signal } : {}),
     })
     if (res.status >= 400) throw answerError(res.status, await res.text(), res.headers.get('retry-after'))
     if (!res.blob) throw new ApiError(res.status, ClientCodes.NETWORK, 'this fetch gives no blob()', null)

@@ -27,6 +27,7 @@ export type OwnUser = {
 /** What anyone signed in may see of another user. */
 export type PublicUser = {
   bot?: boolean | undefined
+  deleted?: boolean | undefined
   id: string
   username: string
   displayName: string
@@ -60,6 +61,13 @@ export type RegisterBody = {
 
 /** POST /api/auth/login */
 export type LoginBody = { totp?: string | undefined; username: string; password: string }
+
+/** DELETE /api/me */
+export type DeleteAccountBody = {
+  totp?: string | undefined
+  eraseMessages?: boolean | undefined
+  password: string
+}
 
 /** The answer of login and register: the user and a token for `Authorization: Bearer`. */
 export type AuthAnswer = { user: OwnUser; token: string }
@@ -170,6 +178,7 @@ export type Message = {
   hook?: { id: string; name: string } | undefined
   id: string
   createdAt: string
+  deleted: boolean
   mentions: string[]
   text: string
   kind: 'system' | 'text' | 'file'
@@ -183,7 +192,6 @@ export type Message = {
     avatarUrl: string | null
   } | null
   editedAt: string | null
-  deleted: boolean
   replyTo: { text: string; seq: number; from: UserRef | null } | null
   reactions: Reaction[]
 }

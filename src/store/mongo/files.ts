@@ -12,7 +12,7 @@ export interface FileDoc extends Omit<FileRecord, 'id' | 'roomId' | 'uploaderId'
 
 export const fileIndexes: IndexDescription[] = [{ key: { roomId: 1 }, name: 'room' }]
 
-const toFile = ({ _id, roomId, uploaderId, ...rest }: FileDoc): FileRecord => ({
+export const toFile = ({ _id, roomId, uploaderId, ...rest }: FileDoc): FileRecord => ({
   id: hex(_id),
   roomId: hex(roomId),
   uploaderId: hex(uploaderId),

@@ -15,6 +15,7 @@ import { botTokenIndexes, mongoBots } from './bots.ts'
 import { codeIndexes, codeUseIndexes, mongoCodes } from './codes.ts'
 import { fileIndexes, mongoFiles } from './files.ts'
 import { integrationIndexes, mongoIntegrations } from './integrations.ts'
+import { leaveIndexes, mongoLeave } from './leave.ts'
 import { reactionIndexes } from './message-changes.ts'
 import { messageIndexes } from './message-docs.ts'
 import { readIndexes } from './message-unread.ts'
@@ -90,7 +91,9 @@ export async function connectMongo(
   const client = new MongoClient(url, { serverSelectionTimeoutMS: 10_000, appName: 'roomchat', ...options })
   await client.connect()
   const db = client.db()
-  for (const [name, specs] of Object.entries(indexes)) {
+  const all = { ...indexes }
+  for (const [name, specs] of Object.entries(leaveIndexes)) all[name] = [...(all[name] ?? []), ...specs]
+  for (const [name, specs] of Object.entries(all)) {
     // One index per command: FerretDB 1.24 drops the connection when a multi-index
     // createIndexes names indexes that already exist (any restart, any second instance).
     for (const spec of specs) await createIndex(db, name, spec)
@@ -115,6 +118,7 @@ export async function connectMongo(
     bots: mongoBots(db),
     webhooks: mongoWebhooks(db),
     integrations: mongoIntegrations(db),
+    leaving: mongoLeave(db),
     ...mongoNotify(db),
     async ping() {
       await db.command({ ping: 1 })

@@ -3,7 +3,7 @@
 import type { Collection, Db, IndexDescription, ObjectId } from 'mongodb'
 import { indexTerms } from '../../search/terms.ts'
 import type { MessageStore } from '../store.ts'
-import { hex, isDuplicateKey } from './ids.ts'
+import { hex, isDuplicateKey, oidOrNull } from './ids.ts'
 import { baseOf, messagesOf, toMessage } from './message-docs.ts'
 
 /**
@@ -31,7 +31,9 @@ export interface DeletionDoc {
 
 export const reactionsOf = (db: Db): Collection<ReactionDoc> => db.collection<ReactionDoc>('reactions')
 
-export function mongoChanges(db: Db): Pick<MessageStore, 'edit' | 'remove' | 'react' | 'unreact'> {
+export function mongoChanges(
+  db: Db,
+): Pick<MessageStore, 'edit' | 'remove' | 'removeMany' | 'react' | 'unreact'> {
   const messages = messagesOf(db)
   const reactions = reactionsOf(db)
   const deletions = db.collection<DeletionDoc>('deletions')
@@ -70,6 +72,40 @@ export function mongoChanges(db: Db): Pick<MessageStore, 'edit' | 'remove' | 're
       await wipe(doc._id)
       await reactions.deleteMany({ messageId: hex(doc._id) })
       return toMessage(doc)
+    },
+    async removeMany(roomId, seqs) {
+      const room = oidOrNull(roomId)
+      if (!room || seqs.length === 0) return []
+      const docs = await messages
+        .find({ roomId: room, seq: { $in: seqs }, kind: { $ne: 'update' }, deleted: { $ne: true } })
+        .toArray()
+      if (docs.length === 0) return []
+      // One insert for the batch, unordered: the deletions another caller took first fail
+      // alone (duplicate keys), and those messages are that caller's to announce.
+      const lost = new Set<number>()
+      const at = new Date()
+      try {
+        await deletions.insertMany(
+          docs.map((d) => ({ _id: d._id, at })),
+          { ordered: false },
+        )
+      } catch (err) {
+        const writeErrors = (err as { writeErrors?: unknown }).writeErrors
+        if (!writeErrors) throw err
+        for (const e of [writeErrors].flat() as { index: number; code?: number }[]) {
+          if (!isDuplicateKey(e)) throw err
+          lost.add(e.index)
+        }
+      }
+      const won = docs.filter((_, i) => !lost.has(i))
+      if (won.length === 0) return []
+      const ids = won.map((d) => d._id)
+      await messages.updateMany(
+        { _id: { $in: ids } },
+        { $set: { text: '', mentions: [], file: null, replyTo: null, deleted: true, terms: [] } },
+      )
+      await reactions.deleteMany({ messageId: { $in: ids.map(hex) } })
+      return won.map(toMessage)
     },
     async react(messageId, emoji, userId, max, at) {
       const emojis: string[] = await reactions.distinct('emoji', { messageId })

@@ -10,7 +10,7 @@ export interface PostDoc extends Omit<PostRecord, 'id'> {
 
 export const postIndexes: IndexDescription[] = [{ key: { wall: 1, _id: -1 }, name: 'wall_newest' }]
 
-const toPost = ({ _id, ...rest }: PostDoc): PostRecord => ({ id: hex(_id), ...rest })
+export const toPost = ({ _id, ...rest }: PostDoc): PostRecord => ({ id: hex(_id), ...rest })
 
 /** The query for one page of a wall, newest first; served by `wall_newest` (tested with explain). */
 export function wallPageQuery({ wall, after }: Pick<PostListQuery, 'wall' | 'after'>): {

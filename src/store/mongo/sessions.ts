@@ -9,7 +9,7 @@ export interface SessionDoc extends Omit<SessionRecord, 'id'> {
 
 export const sessionIndexes: IndexDescription[] = [{ key: { userId: 1 }, name: 'user' }]
 
-const toSession = ({ _id, ...rest }: SessionDoc): SessionRecord => ({ id: hex(_id), ...rest })
+export const toSession = ({ _id, ...rest }: SessionDoc): SessionRecord => ({ id: hex(_id), ...rest })
 
 export function mongoSessions(db: Db): SessionStore {
   const sessions = db.collection<SessionDoc>('sessions')

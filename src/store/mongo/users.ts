@@ -233,7 +233,8 @@ export function mongoUsers(db: Db): UserStore {
     async list({ q, limit, after }) {
       // Anchored, case-sensitive regexes on the stored lowercase copies: a prefix that an index
       // on the field can serve; q is escaped, so `.`, `*` and the like match only themselves.
-      const and: Filter<UserDoc>[] = []
+      // A deleted account is nobody to find.
+      const and: Filter<UserDoc>[] = [{ deleted: { $ne: true } }]
       if (q) {
         const $regex = prefixRegex(q.toLowerCase())
         and.push({ $or: [{ usernameLower: { $regex } }, { displayNameLower: { $regex } }] })
@@ -248,7 +249,7 @@ export function mongoUsers(db: Db): UserStore {
         })
       }
       const docs = await users
-        .find(and.length ? { $and: and } : {})
+        .find({ $and: and })
         .sort({ usernameLower: 1, _id: 1 })
         .limit(limit + 1)
         .toArray()

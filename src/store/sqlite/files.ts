@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3'
 import type { FileRecord } from '../records.ts'
 import type { FileStore } from '../store.ts'
 
-interface FileRow {
+export interface FileRow {
   id: string
   room_id: string
   uploader_id: string
@@ -12,7 +12,7 @@ interface FileRow {
   created_at: number
 }
 
-const toFile = (r: FileRow): FileRecord => ({
+export const toFile = (r: FileRow): FileRecord => ({
   id: r.id,
   roomId: r.room_id,
   uploaderId: r.uploader_id,

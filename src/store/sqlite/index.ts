@@ -11,6 +11,7 @@ import { sqliteBots } from './bots.ts'
 import { sqliteCodes } from './codes.ts'
 import { sqliteFiles } from './files.ts'
 import { sqliteIntegrations } from './integrations.ts'
+import { sqliteLeave } from './leave.ts'
 import { sqliteMessages } from './messages.ts'
 import { fillNameKeys } from './name-keys.ts'
 import { sqliteNotify } from './notify.ts'
@@ -57,6 +58,7 @@ export function openSqliteStore(dataDir: string): Store {
     bots: sqliteBots(db),
     webhooks: sqliteWebhooks(db),
     integrations: sqliteIntegrations(db),
+    leaving: sqliteLeave(db),
     ...sqliteNotify(db),
     async ping() {
       db.prepare('SELECT 1').get()

@@ -7,7 +7,7 @@ import type { SearchIndex } from './search-index.ts'
 export function sqliteChanges(
   db: Database,
   search: SearchIndex,
-): Pick<MessageStore, 'edit' | 'remove' | 'react' | 'unreact'> {
+): Pick<MessageStore, 'edit' | 'remove' | 'removeMany' | 'react' | 'unreact'> {
   const bySeq = db.prepare<[string, number], Row>(
     'SELECT * FROM messages WHERE room_id = ? AND seq = ? AND target IS NULL',
   )
@@ -46,6 +46,12 @@ export function sqliteChanges(
     deleteReactions.run(row.id)
     return toMessage(row)
   })
+  const removeMany = db.transaction((roomId: string, seqs: number[]) =>
+    seqs.flatMap((seq) => {
+      const removed = remove(roomId, seq)
+      return removed ? [removed] : []
+    }),
+  )
   const react = db.transaction(
     (messageId: string, emoji: string, userId: string, max: number, at: number) => {
       const emojis = distinctEmojis.all(messageId).map((r) => r.emoji)
@@ -62,6 +68,9 @@ export function sqliteChanges(
     },
     async remove(roomId, seq) {
       return remove(roomId, seq)
+    },
+    async removeMany(roomId, seqs) {
+      return removeMany(roomId, seqs)
     },
     async react(messageId, emoji, userId, max, at) {
       return react(messageId, emoji, userId, max, at.getTime())

@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3'
 import type { PostRecord } from '../records.ts'
 import type { PostStore } from '../store.ts'
 
-interface Row {
+export interface Row {
   id: string
   wall: string
   author_id: string
@@ -10,7 +10,7 @@ interface Row {
   created_at: number
 }
 
-const toRecord = (r: Row): PostRecord => ({
+export const toRecord = (r: Row): PostRecord => ({
   id: r.id,
   wall: r.wall,
   authorId: r.author_id,

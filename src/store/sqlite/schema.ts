@@ -273,6 +273,12 @@ const migrations: string[] = [
      owner TEXT NOT NULL,
      until INTEGER NOT NULL
    );`,
+  // Leaving (src/store/sqlite/leave.ts): a deleted account keeps its row (its username stays
+  // taken); a user's messages, files and posts are found by owner.
+  `ALTER TABLE users ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX messages_author ON messages(from_id, room_id, seq);
+   CREATE INDEX files_uploader ON files(uploader_id, id);
+   CREATE INDEX posts_author ON posts(author_id, id);`,
   // Invitation lineage: who invited each user (the code's holder, else its minter) and with
   // which code, and whom a code was minted for (held_by); a user-level mute (a freeze). The
   // link was never recorded before: users stored until now have none, set to NULL on purpose.

@@ -3,7 +3,7 @@ import type { SessionRecord } from '../records.ts'
 import type { SessionStore } from '../store.ts'
 import { date } from './schema.ts'
 
-interface Row {
+export interface Row {
   id: string
   user_id: string
   created_at: number
@@ -11,7 +11,7 @@ interface Row {
   revoked_at: number | null
 }
 
-const toRecord = (r: Row): SessionRecord => ({
+export const toRecord = (r: Row): SessionRecord => ({
   id: r.id,
   userId: r.user_id,
   createdAt: new Date(r.created_at),

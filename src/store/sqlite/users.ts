@@ -5,7 +5,7 @@ import type { UserPatch, UserRecord } from '../records.ts'
 import type { UserStore } from '../store.ts'
 import { date, ms } from './schema.ts'
 
-interface Row {
+export interface Row {
   id: string
   username: string
   display_name: string
@@ -22,12 +22,13 @@ interface Row {
   email_verified: number
   avatar: string | null
   kind: string
+  deleted?: number
   invited_by: string | null
   invite_code: string | null
   muted_until: number | null
 }
 
-const toRecord = (r: Row): UserRecord => ({
+export const toRecord = (r: Row): UserRecord => ({
   id: r.id,
   username: r.username,
   displayName: r.display_name,
@@ -44,6 +45,7 @@ const toRecord = (r: Row): UserRecord => ({
   emailVerified: r.email_verified === 1,
   avatar: r.avatar,
   kind: r.kind === 'bot' ? 'bot' : 'user',
+  ...(r.deleted === 1 ? { deleted: true } : {}),
   invitedBy: r.invited_by,
   inviteCode: r.invite_code,
   mutedUntil: date(r.muted_until),
@@ -209,7 +211,8 @@ export function sqliteUsers(db: Database): UserStore {
     async list({ q, limit, after }) {
       // Prefixes as ranges on the lowercase columns (see prefixEnd): indexable, and no LIKE
       // wildcard in q can mean anything but itself.
-      const where: string[] = []
+      // A deleted account is nobody to find.
+      const where: string[] = ['deleted = 0']
       const params: Record<string, unknown> = { limit: limit + 1 }
       if (q) {
         const lo = q.toLowerCase()
@@ -222,7 +225,7 @@ export function sqliteUsers(db: Database): UserStore {
         where.push('(username_lower, id) > (@afterName, @afterId)')
         Object.assign(params, { afterName: String(after[0]), afterId: String(after[1]) })
       }
-      const sql = `SELECT * FROM users ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      const sql = `SELECT * FROM users WHERE ${where.join(' AND ')}
                    ORDER BY username_lower, id LIMIT @limit`
       return db.prepare<Record<string, unknown>, Row>(sql).all(params).map(toRecord)
     },
