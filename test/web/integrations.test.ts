@@ -98,8 +98,8 @@ t.test('bots, outgoing integrations and room webhooks in the web app', async (t)
   await row.getByRole('button', { name: /^Delivery/ }).click()
   const state = row.locator(`tr[data-room="${dock}"]`)
   await state.locator('.delivered', { hasText: new RegExp(`^${seq}$`) }).waitFor()
-  t.equal((await state.locator('.lag').innerText()).trim(), '0', 'the detail shows the room caught up')
-  t.match(await state.innerText(), /#Dock/, 'named')
+  t.equal((await state.locator('.lag').textContent())?.trim(), '0', 'the detail shows the room caught up')
+  t.match(await state.textContent(), /#Dock/, 'named')
   t.same(await seriousA11yViolations(admin), [], 'the integrations page: no serious accessibility violation')
   // The toast of the creation would cover the form in the picture.
   await admin.locator('.toast').getByRole('button', { name: 'Dismiss' }).click()
@@ -115,7 +115,7 @@ t.test('bots, outgoing integrations and room webhooks in the web app', async (t)
   await dialog(admin).getByRole('heading', { name: 'Webhook CI is ready' }).waitFor()
   const hookUrl = await dialog(admin).getByLabel('Webhook URL').inputValue()
   t.match(hookUrl, new RegExp(`^${base}/hooks/`), 'the URL is shown once')
-  t.match(await dialog(admin).locator('pre.curl').innerText(), hookUrl, 'with a curl example')
+  t.match(await dialog(admin).locator('pre.curl').textContent(), hookUrl, 'with a curl example')
   t.same(await seriousA11yViolations(admin), [], 'the webhook dialog: no serious accessibility violation')
   await screenshot(admin, 'webhooks')
   await dialog(admin).getByRole('button', { name: 'Done' }).click()
@@ -130,7 +130,7 @@ t.test('bots, outgoing integrations and room webhooks in the web app', async (t)
   const live = admin.locator('.messages article.msg').filter({ hasText: 'build 42 passed' })
   await live.waitFor()
   t.equal(
-    (await live.locator('.from').first().innerText()).trim(),
+    (await live.locator('.from').first().textContent())?.trim(),
     'CI',
     'the message appears live, under the hook’s name',
   )

@@ -113,7 +113,7 @@ t.test('download my data and delete my account in the web app', async (t) => {
   const left = bob.locator('.messages article.msg').filter({ hasText: 'so long and thanks' })
   await left.waitFor()
   t.equal(
-    (await left.locator('.from').first().innerText()).trim(),
+    (await left.locator('.from').first().textContent())?.trim(),
     'deleted user',
     'her message is from “deleted user”',
   )
