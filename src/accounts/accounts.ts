@@ -9,6 +9,8 @@ import { newId } from '../ids.ts'
 import type { Limiter } from '../limits/limits.ts'
 import type { Logger } from '../logger.ts'
 import type { AdminUserPatch, LoginBody, OwnUser, ProfilePatch, RegisterBody } from '../schemas/users.ts'
+import { DELETED_NAME } from '../store/leave-store.ts'
+import { nameKeys } from '../store/name-key.ts'
 import type { CodeRecord, Role, UserRecord } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
 import type { CodeService } from './codes.ts'
@@ -83,6 +85,8 @@ export interface AccountDeps {
   box: SecretBox
   log: Logger
 }
+
+const DELETED_NAME_KEYS = nameKeys(DELETED_NAME)
 
 export class AccountService {
   private readonly store: Store
@@ -375,6 +379,8 @@ export class AccountService {
   private async checkName(raw: string, userId?: string): Promise<string> {
     const name = cleanDisplayName(raw)
     checkDisplayName(name)
+    // The name every deleted account shows is no one else's to take.
+    if (nameKeys(name).some((k) => DELETED_NAME_KEYS.includes(k))) throw nameTaken()
     const owner = await this.store.users.getByUsername(name)
     if (owner && owner.id !== userId) throw nameTaken()
     return name

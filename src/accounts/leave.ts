@@ -63,6 +63,7 @@ export class LeaveService {
       username: user.username,
       displayName: DELETED_NAME,
       avatar: null,
+      deleted: true,
     })
     log.info({ userId, erased, posts }, 'account deleted by its owner')
   }

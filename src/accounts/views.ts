@@ -80,4 +80,5 @@ export const toAuthor = (u: UserSnapshot): Author => ({
   ...toUserRef(u),
   avatarUrl: avatarUrl(u.id, u.avatar),
   ...botFlag(u.bot === true),
+  ...(u.deleted ? { deleted: true } : {}),
 })

@@ -26,6 +26,11 @@ export const BotFlag = Type.Optional(
   }),
 )
 
+/** Present (true) on the author of a message whose account its owner deleted. */
+export const DeletedFlag = Type.Optional(
+  Type.Boolean({ description: 'true when the account was deleted by its owner; absent otherwise' }),
+)
+
 /** Where the uploaded picture is; null: none, show initials. */
 export const AvatarUrl = Type.Union([Type.String(), Type.Null()], {
   description:
@@ -110,7 +115,14 @@ export type UserRef = Static<typeof UserRef>
 
 /** A message's author as the message was sent: the reference and the avatar of that moment. */
 export const Author = Type.Object(
-  { id: Id, username: Type.String(), displayName: Type.String(), avatarUrl: AvatarUrl, bot: BotFlag },
+  {
+    id: Id,
+    username: Type.String(),
+    displayName: Type.String(),
+    avatarUrl: AvatarUrl,
+    bot: BotFlag,
+    deleted: DeletedFlag,
+  },
   { title: 'Author' },
 )
 export type Author = Static<typeof Author>

@@ -126,6 +126,8 @@ export interface UserSnapshot {
   avatar?: string | null
   /** The sender was a bot account or an incoming webhook (clients show a badge). */
   bot?: boolean
+  /** The account was deleted by its owner since (the snapshot was renamed "deleted user"). */
+  deleted?: boolean
   /**
    * An incoming webhook's message: the snapshot is not a user's, its `id` is the webhook's and
    * this is the webhook's name (its `displayName` may be the one the caller gave for the message).

@@ -154,7 +154,14 @@ t.test(
     for (const m of theirs) {
       t.equal(m.from.displayName, 'deleted user')
       t.equal(m.from.avatarUrl, null)
+      t.equal(m.from.deleted, true, 'the author says the account is gone')
     }
+    const living = history.body.items.find((m: { from: { id: string } | null }) => m.from?.id === bob.userId)
+    t.equal(living.text, 'bob answers')
+    t.notOk('deleted' in living.from, 'a living author carries no flag')
+    const taken = await call(app, 'PATCH', '/api/me', { as: bob, body: { displayName: 'Deleted User' } })
+    t.equal(taken.status, 409, "the deleted accounts' name is no one else's")
+    t.equal(taken.body.code, 'NAME_TAKEN')
     t.same(
       theirs.filter((m: { kind: string }) => m.kind === 'text').map((m: { text: string }) => m.text),
       ['first words', 'second words'],

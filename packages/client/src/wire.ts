@@ -186,6 +186,7 @@ export type Message = {
   seq: number
   from: {
     bot?: boolean | undefined
+    deleted?: boolean | undefined
     id: string
     username: string
     displayName: string
