@@ -114,8 +114,8 @@ t.test('invitation trees, freezes and members’ invite codes in the web app', a
   await dialog.getByRole('heading', { name: 'Freeze Anna' }).waitFor()
   t.match(
     await dialog.getByLabel(/Include everyone they invited/).evaluate((e) => e.parentElement?.textContent),
-    /subtree: 1 user\b/,
-    'the subtree is counted from the tree read (one level)',
+    /subtree: 2 users\)/,
+    'the subtree is counted from the tree shown (one level, and one read deeper)',
   )
   await dialog.getByLabel('Mute everywhere for a while').check()
   await dialog.getByLabel('How long').fill('2')
@@ -139,6 +139,7 @@ t.test('invitation trees, freezes and members’ invite codes in the web app', a
   await dialog.waitFor({ state: 'detached' })
   await node(admin, 'bert', 1).locator('.badge', { hasText: 'banned' }).waitFor()
   t.match(await admin.locator('.root').textContent(), /banned/, 'the tree is read again: anna is banned')
+  await screenshot(admin, 'lineage-frozen')
   t.equal((await cleo.request.get('/api/me')).status(), 401, 'cleo’s session is refused')
   t.equal((await anna.request.get('/api/me')).status(), 401, 'so is anna’s')
 
@@ -168,6 +169,11 @@ t.test('invitation trees, freezes and members’ invite codes in the web app', a
   t.ok(code.length > 8, 'the new code is shown')
   await section.locator('li[data-status="unused"]').waitFor()
   t.same(await seriousA11yViolations(dora), [], 'the invite codes: no serious accessibility violation')
+  // The page scrolls inside <main> (the bar stays): the section brought to its top.
+  await section.evaluate((e) => {
+    const main = e.closest('main')
+    if (main) main.scrollTop += e.getBoundingClientRect().top - main.getBoundingClientRect().top - 12
+  })
   await screenshot(dora, 'invite-codes')
   const link = (await fresh.locator('.link-text').textContent())?.trim() ?? ''
   t.equal(link, `${base}/login?invite=${code}`, 'with a link to register with it')
