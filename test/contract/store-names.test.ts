@@ -31,6 +31,10 @@ const user = (username: string, displayName = username): UserRecord => ({
   email: null,
   emailVerified: false,
   avatar: null,
+  kind: 'user',
+  invitedBy: null,
+  inviteCode: null,
+  mutedUntil: null,
 })
 
 interface Backend {

@@ -72,6 +72,11 @@ export const router = createRouter({
       component: () => import('./pages/AuditPage.vue'),
       meta: { admin: true, title: 'Audit log' },
     },
+    {
+      path: '/admin/integrations',
+      component: () => import('./pages/IntegrationsPage.vue'),
+      meta: { admin: true, title: 'Integrations' },
+    },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 })
@@ -87,6 +92,6 @@ router.afterEach((to) => {
   document.title = `${String(to.meta.title ?? '')} · Roomchat`
 })
 
-whenSignedOut(() => {
-  void router.replace({ path: '/login', query: { ended: '1' } })
+whenSignedOut((why) => {
+  void router.replace({ path: '/login', query: why === 'deleted' ? { deleted: '1' } : { ended: '1' } })
 })

@@ -10,7 +10,14 @@
 // - 401 on anything but signing in: the session ended (logout in another tab, ban, expiry),
 //   so the app forgets the user and goes back to the sign-in page. The socket says the same with
 //   its final `refused` state.
-import { ApiError, ChatHttp, ChatSocket, type FetchLike, type OwnUser } from '@roomchat/client'
+import {
+  ApiError,
+  ChatHttp,
+  ChatSocket,
+  type DeleteAccountBody,
+  type FetchLike,
+  type OwnUser,
+} from '@roomchat/client'
 import { reactive } from 'vue'
 
 export const state = reactive({
@@ -25,11 +32,16 @@ const MAX_WAIT_S = 60
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const signInPaths = ['/api/auth/login', '/api/auth/register']
 
-let onSignedOut: () => void = () => {}
+/** Why the session ended: the server ended it (logout elsewhere, ban, expiry), or the account is gone. */
+export type EndReason = 'ended' | 'deleted'
+let onSignedOut: (why: EndReason) => void = () => {}
 /** The router says where to go when the session ends. */
-export function whenSignedOut(handler: () => void) {
+export function whenSignedOut(handler: (why: EndReason) => void) {
   onSignedOut = handler
 }
+// The socket's 4001 may arrive before the deletion's own answer: whichever ends the session first
+// must already know the account is gone.
+let endReason: EndReason = 'ended'
 
 const patientFetch: FetchLike = async (url, init) => {
   for (let attempt = 0; ; attempt++) {
@@ -91,7 +103,23 @@ function ended() {
   current?.close()
   current = null
   state.connection = 'idle'
-  onSignedOut()
+  const why = endReason
+  endReason = 'ended'
+  onSignedOut(why)
+}
+
+/** Deletes the signed-in account; once the server has, the app is signed out and says so. */
+export async function deleteAccount(body: DeleteAccountBody): Promise<void> {
+  endReason = 'deleted'
+  try {
+    await http.deleteAccount(body)
+  } catch (err) {
+    endReason = 'ended'
+    throw err
+  }
+  // Deleted, whichever way the session ends from here.
+  endReason = 'deleted'
+  ended()
 }
 
 /** Once at start: who am I (the cookie answers; a visit without a session is no error), and connect if signed in. */
