@@ -9,6 +9,7 @@ export const AUDIT_ACTIONS: { value: AuditEntry['action']; label: string }[] = [
   { value: 'user.role', label: 'Role changed' },
   { value: 'user.ban', label: 'User banned' },
   { value: 'user.unban', label: 'User unbanned' },
+  { value: 'user.freeze', label: 'Users frozen' },
   { value: 'user.reset-link', label: 'Reset link made' },
   { value: 'room.kick', label: 'Kicked from a room' },
   { value: 'room.mute', label: 'Muted in a room' },
@@ -62,6 +63,17 @@ export function summarise(e: AuditEntry): string {
       break
     case 'user.role':
       parts.push(`${str(d.from)} → ${str(d.to)}`)
+      break
+    case 'user.freeze':
+      parts.push(
+        `${str(d.count) || '?'} user${Number(d.count) === 1 ? '' : 's'}${d.subtree ? ' with their invitees' : ''}`,
+      )
+      parts.push(d.minutes ? `muted ${minutes(d.minutes)}` : 'banned')
+      if (Number(d.codesRevoked) > 0)
+        parts.push(`${str(d.codesRevoked)} code${d.codesRevoked === 1 ? '' : 's'} revoked`)
+      if (Array.isArray(d.skipped) && d.skipped.length)
+        parts.push(`${d.skipped.length} admin${d.skipped.length === 1 ? '' : 's'} left out`)
+      if (d.truncated) parts.push('subtree cut short')
       break
     case 'user.reset-link':
       if (d.minutes) parts.push(`valid ${minutes(d.minutes)}`)

@@ -62,6 +62,12 @@ export const router = createRouter({
       meta: { admin: true, title: 'Admin' },
     },
     {
+      path: '/admin/users/:id/lineage',
+      component: () => import('./pages/LineagePage.vue'),
+      props: true,
+      meta: { admin: true, title: 'Invitation tree' },
+    },
+    {
       path: '/admin/audit',
       component: () => import('./pages/AuditPage.vue'),
       meta: { admin: true, title: 'Audit log' },
