@@ -18,7 +18,7 @@ import { IntegrationRun } from './run.ts'
 import { Sender } from './sender.ts'
 import { RoomWakeups } from './wakeups.ts'
 
-export interface DelivererOptions extends Omit<DeliveryOptions, 'batch' | 'pollMs'> {
+export interface DelivererOptions extends Omit<DeliveryOptions, 'batch' | 'pollMs' | 'flushMs'> {
   leaseMs: number
   timeoutMs: number
   allowPrivate: boolean
@@ -26,6 +26,8 @@ export interface DelivererOptions extends Omit<DeliveryOptions, 'batch' | 'pollM
   discoverMs?: number
   pollMs?: number
   batch?: number
+  /** How often the cursors that moved are written (1 s). */
+  flushMs?: number
 }
 
 export interface DelivererDeps {
@@ -60,6 +62,7 @@ export class Deliverer {
       giveUpMs: options.giveUpMs,
       pollMs: options.pollMs ?? 5000,
       batch: options.batch ?? 100,
+      flushMs: options.flushMs ?? 1000,
     }
   }
 
