@@ -1,9 +1,10 @@
 // Outgoing integrations over HTTP, on the run's backend, with a receiver on loopback that
 // verifies every signature: who may manage them and the URL's rules (private addresses refused
 // without INTEGRATIONS_ALLOW_PRIVATE, a redirect never followed); 1,000 events over 5 rooms
-// arriving in seq order per room, each at least once, every signature valid; the events filter;
-// an event stored without its notice arriving in its place; a receiver failing for a while (nothing skipped, order kept, lastError meanwhile); rooms
-// created later under `"all"`; the cursor surviving a restart of the app on the same data.
+// arriving in seq order per room, each at least once, every signature valid; an event stored
+// without its notice arriving in its place; the events filter; a receiver failing for a while
+// (nothing skipped, order kept, lastError meanwhile); rooms created later under `"all"`; the
+// cursor surviving a restart of the app on the same data.
 import t from 'tap'
 import type { App } from '../../src/app.ts'
 import { newId } from '../../src/ids.ts'
