@@ -16,7 +16,8 @@ import { retryDelayMs } from './backoff.ts'
 import type { CursorWrites } from './cursor-writes.ts'
 import type { IntegrationMetrics } from './metrics.ts'
 import { fromNotice } from './notice.ts'
-import { deliveryBody, eventType } from './payload.ts'
+import type { Pacer } from './pacer.ts'
+import { deliveryBody, eventType, signature } from './payload.ts'
 import type { Sender } from './sender.ts'
 import type { RoomNotice } from './wakeups.ts'
 
@@ -44,6 +45,8 @@ export interface DeliveryDeps {
   store: Pick<Store, 'messages'>
   cursors: CursorWrites
   sender: Sender
+  /** The shared turn the first event after idling waits for. */
+  pacer: Pacer
   metrics: IntegrationMetrics
   log: Logger
   /** False once this instance may no longer be sure it holds the integration's lease. */
@@ -60,6 +63,8 @@ export class RoomDelivery {
   /** Notices above the cursor, in seq order. */
   private notices: RoomNotice[] = []
   private wakeUp: (() => void) | null = null
+  /** False after idling: the next POST waits for the pacer's turn. */
+  private busy = false
   readonly done: Promise<void>
 
   constructor(
@@ -122,6 +127,7 @@ export class RoomDelivery {
       if (!this.pending && this.notices.length === 0) {
         // Woken by a notice: it is at hand. Not woken: the periodic look at the store.
         if (!(await this.sleep(this.options.pollMs))) this.pending = true
+        this.busy = false
         if (this.stopped) return
         continue
       }
@@ -185,14 +191,21 @@ export class RoomDelivery {
 
   /**
    * Posts the event until it is accepted (true) or given up on (true: skipped); false when the
-   * run stopped or the lease is in doubt. The body is made once, its signature once per attempt.
+   * run stopped or the lease is in doubt. The body and its signature are made once for every attempt.
    */
   private async deliver(body: string, seq: number, createdAt: number | undefined): Promise<boolean> {
     const { sender, metrics, cursors } = this.deps
+    if (!this.busy) {
+      await this.deps.pacer.turn()
+      this.busy = true
+      if (this.stopped) return false
+    }
+    const bytes = Buffer.from(body)
+    const signed = signature(bytes, this.target.secret)
     let failures = 0
     let firstFailure = 0
     for (;;) {
-      const r = await sender.send(this.target.url, body, this.target.secret, this.deps.signal)
+      const r = await sender.sendSigned(this.target.url, bytes, signed, this.deps.signal)
       if (this.stopped) return false
       const now = Date.now()
       if (r.ok) {

@@ -9,6 +9,7 @@ import type { IntegrationRecord } from '../store/integration-records.ts'
 import type { Store } from '../store/store.ts'
 import { CursorWrites } from './cursor-writes.ts'
 import type { IntegrationMetrics } from './metrics.ts'
+import type { Pacer } from './pacer.ts'
 import { type DeliveryOptions, type DeliveryTarget, RoomDelivery } from './room-delivery.ts'
 import type { Sender } from './sender.ts'
 import type { RoomWakeups } from './wakeups.ts'
@@ -16,6 +17,7 @@ import type { RoomWakeups } from './wakeups.ts'
 export interface RunDeps {
   store: Pick<Store, 'messages' | 'integrations'>
   sender: Sender
+  pacer: Pacer
   box: SecretBox
   wakeups: RoomWakeups
   metrics: IntegrationMetrics

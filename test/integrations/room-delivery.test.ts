@@ -3,12 +3,13 @@
 // and still arrive in order, each once, when a notice is lost, comes out of order or never comes
 // (the store fills in); a burst moves the cursor in the store once per interval, in one write
 // for every room; a failure is recorded after the cursor of what was delivered before it; the
-// cursors that moved are written when the run stops.
+// cursors that moved are written when the run stops; rooms woken together start in one turn.
 import { Registry } from 'prom-client'
 import t, { type Test } from 'tap'
 import { CursorWrites } from '../../src/integrations/cursor-writes.ts'
 import { integrationMetrics } from '../../src/integrations/metrics.ts'
 import { fromNotice } from '../../src/integrations/notice.ts'
+import { Pacer } from '../../src/integrations/pacer.ts'
 import { deliveryBody } from '../../src/integrations/payload.ts'
 import { type DeliveryOptions, RoomDelivery } from '../../src/integrations/room-delivery.ts'
 import type { Sender } from '../../src/integrations/sender.ts'
@@ -113,9 +114,10 @@ function fakeSender() {
   const got: { seq: number; body: string }[] = []
   const state = { status: 200 }
   const sender = {
-    async send(_url: string, body: string) {
+    async sendSigned(_url: string, bytes: Buffer) {
       await sleep(0)
       if (state.status !== 200) return { ok: false, error: `HTTP ${state.status}` }
+      const body = bytes.toString('utf8')
       got.push({ seq: (JSON.parse(body) as { seq: number }).seq, body })
       return { ok: true, status: 200 }
     },
@@ -132,7 +134,11 @@ const OPTIONS: DeliveryOptions = {
   flushMs: 200,
 }
 
-function delivering(t: Test, cursor: number, options: Partial<DeliveryOptions> = {}) {
+function delivering(
+  t: Test,
+  cursor: number,
+  options: Partial<DeliveryOptions> & { gatherMs?: number; pacer?: Pacer } = {},
+) {
   const store = fakeStore()
   const rx = fakeSender()
   const abort = new AbortController()
@@ -148,6 +154,7 @@ function delivering(t: Test, cursor: number, options: Partial<DeliveryOptions> =
     store: store.store,
     cursors,
     sender: rx.sender,
+    pacer: o.pacer ?? new Pacer(o.gatherMs ?? 0),
     metrics: integrationMetrics(new Registry()),
     log,
     holds: () => true,
@@ -287,4 +294,23 @@ t.test('a failure is recorded after the cursor of what was delivered before it',
   await until(() => d.rx.got.length === 2, 'the retry accepted')
   await d.stop()
   t.equal(d.order.at(-1), 'advance a:2', 'written at stop (clearing the error)')
+})
+
+t.test('rooms woken together start in one turn; a backlog does not wait event by event', async (t) => {
+  const pacer = new Pacer(100)
+  const a = delivering(t, 0, { pacer })
+  const b = delivering(t, 0, { pacer })
+  await until(() => a.state.ranges === 1 && b.state.ranges === 1, 'the first looks')
+  const sent = Date.now()
+  a.append()
+  await sleep(30)
+  b.append()
+  await until(() => a.rx.got.length === 1 && b.rx.got.length === 1, 'both rooms')
+  const waited = Date.now() - sent
+  t.ok(waited >= 90 && waited < 1000, `held for the turn (${waited} ms), then both at once`)
+  const burst = Date.now()
+  for (let i = 0; i < 30; i++) a.append()
+  await until(() => a.rx.got.length === 31, 'the burst')
+  t.ok(Date.now() - burst < 1500, `30 queued events without a turn each (${Date.now() - burst} ms)`)
+  t.same(seqs(a.rx.got), range(1, 31))
 })
