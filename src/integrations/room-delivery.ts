@@ -2,12 +2,13 @@
 // kept in the store. The next event (the cursor's seq plus one) comes from the room's notice
 // when that is the notice at hand (notice.ts: no store read); anything else — a gap, a notice
 // lost or out of order, an update the integration takes, a restart, the periodic look — reads
-// the store after the cursor, which stays the source of truth. Each event is POSTed until it is
-// accepted (a 2xx); the cursor moves in memory at once and in the store with the integration's
-// other rooms about once a second (cursor-writes.ts). An event that fails is tried again with
-// backoff while the room's later events wait; after `giveUpMs` of failing it is skipped
-// (lastError says so). A crash after an accepted POST and before the cursor's write sends that
-// event again: at least once, never out of order.
+// the store after the cursor, which stays the source of truth. The first POST after idling waits
+// for the shared turn (pacer.ts); the next ones of a streak go at once. Each event is POSTed
+// until it is accepted (a 2xx); the cursor moves in memory at once and in the store with the
+// integration's other rooms about once a second (cursor-writes.ts). An event that fails is tried
+// again with backoff while the room's later events wait; after `giveUpMs` of failing it is
+// skipped (lastError says so). A crash after an accepted POST and before the cursor's write
+// sends the events since the last write again: at least once, never out of order.
 import type { Logger } from '../logger.ts'
 import type { IntegrationEvent } from '../schemas/integrations.ts'
 import type { MessageRecord } from '../store/records.ts'
