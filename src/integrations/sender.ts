@@ -1,12 +1,12 @@
-// Sends one delivery: `POST url` with the signed body, time-outs for the connect, the answer's
-// headers and its body, no redirect followed (undici's Agent follows none: a 3xx is an answer
-// like any other non-2xx), and every address checked at connect time by the connector's lookup,
-// so a name that resolves to a private address is refused at delivery as at creation. One
-// keep-alive pool per receiver carries delivery after delivery; undici rather than node:http
-// because a request costs it less CPU (bench/RESULTS.md, integrations).
+// Sends one delivery: `POST url` with the signed body, a time-out for the whole exchange, no
+// redirect followed (node:http follows none: a 3xx is an answer like any other non-2xx), and
+// every address checked at connect time by the agents' lookup, so a name that resolves to a
+// private address is refused at delivery as at creation. Keep-alive agents: one connection per
+// receiver carries delivery after delivery.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
+import http from 'node:http'
+import https from 'node:https'
 import { isIP, type LookupFunction } from 'node:net'
-import { Agent } from 'undici'
 import { isPrivateAddress } from './addresses.ts'
 import { SIGNATURE_HEADER, signature } from './payload.ts'
 
@@ -41,23 +41,24 @@ export interface SenderOptions {
   allowPrivate: boolean
 }
 
-/** undici's errors of a request that got no answer in time. */
-const TIMED_OUT = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
-
 export class Sender {
   private readonly lookup: LookupFunction
-  private readonly agent: Agent
-  private readonly targets = new Map<string, { origin: string; path: string } | { error: string }>()
+  private readonly httpAgent: http.Agent
+  private readonly httpsAgent: https.Agent
+  private readonly targets = new Map<string, { target: URL; secure: boolean } | { error: string }>()
 
   constructor(private readonly options: SenderOptions) {
     this.lookup = guardedLookup(options.allowPrivate)
-    this.agent = new Agent({
-      connections: 64,
-      connect: { lookup: this.lookup, timeout: options.timeoutMs },
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      maxRedirections: 0,
-    })
+    this.httpAgent = new http.Agent({
+      keepAlive: true,
+      maxSockets: 64,
+      lookup: this.lookup,
+    } as http.AgentOptions)
+    this.httpsAgent = new https.Agent({
+      keepAlive: true,
+      maxSockets: 64,
+      lookup: this.lookup,
+    } as https.AgentOptions)
   }
 
   /** Posts `body` signed with `secret`; never throws. `signal` aborts (shutdown, lease lost). */
@@ -67,49 +68,69 @@ export class Sender {
   }
 
   /** Posts `bytes` with their signature, made once by the caller for every attempt; never throws. */
-  async sendSigned(url: string, bytes: Buffer, signed: string, signal: AbortSignal): Promise<SendResult> {
+  sendSigned(url: string, bytes: Buffer, signed: string, signal: AbortSignal): Promise<SendResult> {
     const prepared = this.prepare(url)
-    if ('error' in prepared) return { ok: false, error: prepared.error }
-    if (signal.aborted) return { ok: false, error: 'stopped' }
-    try {
-      const res = await this.agent.request({
-        origin: prepared.origin,
-        path: prepared.path,
-        method: 'POST',
-        headers: [
-          'content-type',
-          'application/json',
-          'user-agent',
-          'roomchat-integrations',
-          SIGNATURE_HEADER,
-          signed,
-        ],
-        body: bytes,
-        signal,
-      })
-      // Read to the end (and dropped) so the connection is kept for the next delivery.
-      await res.body.dump()
-      const status = res.statusCode
-      if (status >= 200 && status < 300) return { ok: true, status }
-      return {
-        ok: false,
-        error:
-          status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`,
+    if ('error' in prepared) return Promise.resolve({ ok: false, error: prepared.error })
+    const { target, secure } = prepared
+    return new Promise<SendResult>((resolve) => {
+      let settled = false
+      const done = (r: SendResult) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        signal.removeEventListener('abort', onAbort)
+        resolve(r)
       }
-    } catch (err) {
-      if (signal.aborted) return { ok: false, error: 'stopped' }
-      const e = err as { code?: string; message?: string; cause?: { message?: string } }
-      if (e.code && TIMED_OUT.has(e.code))
-        return { ok: false, error: `no answer within ${this.options.timeoutMs / 1000} s` }
-      return { ok: false, error: e.cause?.message ?? e.message ?? String(err) }
-    }
+      const req = (secure ? https : http).request(target, {
+        method: 'POST',
+        agent: secure ? this.httpsAgent : this.httpAgent,
+        lookup: this.lookup,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': bytes.length,
+          'user-agent': 'roomchat-integrations',
+          [SIGNATURE_HEADER]: signed,
+        },
+      })
+      const timer = setTimeout(() => {
+        req.destroy()
+        done({ ok: false, error: `no answer within ${this.options.timeoutMs / 1000} s` })
+      }, this.options.timeoutMs)
+      const onAbort = () => {
+        req.destroy()
+        done({ ok: false, error: 'stopped' })
+      }
+      signal.addEventListener('abort', onAbort)
+      req.on('response', (res) => {
+        const status = res.statusCode ?? 0
+        // Read to the end (and dropped) so the connection is kept for the next delivery.
+        res.resume()
+        res.on('end', () =>
+          done(
+            status >= 200 && status < 300
+              ? { ok: true, status }
+              : {
+                  ok: false,
+                  error:
+                    status >= 300 && status < 400
+                      ? `HTTP ${status} (redirects are not followed)`
+                      : `HTTP ${status}`,
+                },
+          ),
+        )
+        res.on('error', (err) => done({ ok: false, error: err.message }))
+      })
+      req.on('error', (err) => done({ ok: false, error: (err as Error).message }))
+      if (signal.aborted) onAbort()
+      else req.end(bytes)
+    })
   }
 
   /** The URL parsed and checked once (an integration's URL does not change), not at every event. */
-  private prepare(url: string): { origin: string; path: string } | { error: string } {
+  private prepare(url: string): { target: URL; secure: boolean } | { error: string } {
     const known = this.targets.get(url)
     if (known) return known
-    let made: { origin: string; path: string } | { error: string }
+    let made: { target: URL; secure: boolean } | { error: string }
     try {
       const target = new URL(url)
       const host = target.hostname.replace(/^\[|\]$/g, '')
@@ -117,7 +138,7 @@ export class Sender {
       made =
         isIP(host) && !this.options.allowPrivate && isPrivateAddress(host)
           ? { error: `${host} is a private address` }
-          : { origin: target.origin, path: `${target.pathname}${target.search}` }
+          : { target, secure: target.protocol === 'https:' }
     } catch {
       made = { error: 'invalid url' }
     }
@@ -128,6 +149,7 @@ export class Sender {
   }
 
   close(): void {
-    void this.agent.destroy().catch(() => {})
+    this.httpAgent.destroy()
+    this.httpsAgent.destroy()
   }
 }
