@@ -357,6 +357,12 @@ export const ConfigSchema = Type.Object({
     1,
     24 * 7,
   ),
+  INTEGRATIONS_GATHER_MS: Int(
+    'how long the first event of a room after a quiet spell may wait, in milliseconds, so that the deliveries of many rooms start together (fewer wake-ups; 0: at once)',
+    50,
+    0,
+    1000,
+  ),
   WEB_APP: Type.Boolean({
     default: true,
     description: 'serve the web app at `/`; `false` for an API-only deployment (then `/` is a JSON 404)',

@@ -13,12 +13,13 @@ import { newId } from '../ids.ts'
 import type { Logger } from '../logger.ts'
 import type { Store } from '../store/store.ts'
 import type { IntegrationMetrics } from './metrics.ts'
+import { Pacer } from './pacer.ts'
 import type { DeliveryOptions } from './room-delivery.ts'
 import { IntegrationRun } from './run.ts'
 import { Sender } from './sender.ts'
 import { RoomWakeups } from './wakeups.ts'
 
-export interface DelivererOptions extends Omit<DeliveryOptions, 'batch' | 'pollMs'> {
+export interface DelivererOptions extends Omit<DeliveryOptions, 'batch' | 'pollMs' | 'flushMs'> {
   leaseMs: number
   timeoutMs: number
   allowPrivate: boolean
@@ -26,6 +27,10 @@ export interface DelivererOptions extends Omit<DeliveryOptions, 'batch' | 'pollM
   discoverMs?: number
   pollMs?: number
   batch?: number
+  /** How often the cursors that moved are written (1 s). */
+  flushMs?: number
+  /** How long the first event after idling may wait for others to start with (pacer.ts; 0: none). */
+  gatherMs?: number
 }
 
 export interface DelivererDeps {
@@ -40,6 +45,7 @@ export class Deliverer {
   readonly owner = `${hostname()}:${process.pid}:${newId()}`
   private readonly runs = new Map<string, IntegrationRun>()
   private readonly sender: Sender
+  private readonly pacer: Pacer
   private readonly wakeups: RoomWakeups
   private timer: NodeJS.Timeout | null = null
   private ticking: Promise<void> | null = null
@@ -54,12 +60,14 @@ export class Deliverer {
   ) {
     this.sender = new Sender({ timeoutMs: options.timeoutMs, allowPrivate: options.allowPrivate })
     this.wakeups = new RoomWakeups(deps.bus, deps.log)
+    this.pacer = new Pacer(options.gatherMs ?? 50)
     this.delivery = {
       retryMinMs: options.retryMinMs,
       retryMaxMs: options.retryMaxMs,
       giveUpMs: options.giveUpMs,
       pollMs: options.pollMs ?? 5000,
       batch: options.batch ?? 100,
+      flushMs: options.flushMs ?? 1000,
     }
   }
 
@@ -82,7 +90,9 @@ export class Deliverer {
     const runs = [...this.runs.entries()]
     this.runs.clear()
     this.deps.metrics.held.set(0)
-    await Promise.all(runs.map(([, r]) => r.stop()))
+    const stopping = Promise.all(runs.map(([, r]) => r.stop()))
+    this.pacer.release()
+    await stopping
     await Promise.all(
       runs.map(([id]) => this.deps.store.integrations.release(id, this.owner).catch(() => {})),
     )
@@ -139,7 +149,7 @@ export class Deliverer {
         if (!run) {
           run = new IntegrationRun(
             record,
-            { ...this.deps, sender: this.sender, wakeups: this.wakeups },
+            { ...this.deps, sender: this.sender, pacer: this.pacer, wakeups: this.wakeups },
             this.delivery,
           )
           run.validUntil = asked + this.options.leaseMs * 0.9

@@ -1,12 +1,15 @@
 // One integration as delivered by the instance holding its lease: a RoomDelivery per room with
-// a cursor, each woken by its room's notices. For `rooms: "all"`, rooms created after the
+// a cursor, each fed its room's notices, and the cursors that moved written together
+// (CursorWrites), last when the run stops (shut down, or the lease lost). For `rooms: "all"`, rooms created after the
 // integration have no cursor: `discover` (at the start and then every few seconds) gives each a
 // cursor at seq 0, so their every event is delivered from the first.
 import type { SecretBox } from '../accounts/secret-box.ts'
 import type { Logger } from '../logger.ts'
 import type { IntegrationRecord } from '../store/integration-records.ts'
 import type { Store } from '../store/store.ts'
+import { CursorWrites } from './cursor-writes.ts'
 import type { IntegrationMetrics } from './metrics.ts'
+import type { Pacer } from './pacer.ts'
 import { type DeliveryOptions, type DeliveryTarget, RoomDelivery } from './room-delivery.ts'
 import type { Sender } from './sender.ts'
 import type { RoomWakeups } from './wakeups.ts'
@@ -14,6 +17,7 @@ import type { RoomWakeups } from './wakeups.ts'
 export interface RunDeps {
   store: Pick<Store, 'messages' | 'integrations'>
   sender: Sender
+  pacer: Pacer
   box: SecretBox
   wakeups: RoomWakeups
   metrics: IntegrationMetrics
@@ -27,6 +31,7 @@ export class IntegrationRun {
   private readonly abort = new AbortController()
   private readonly deliveries = new Map<string, { delivery: RoomDelivery; unwatch: () => void }>()
   private readonly target: DeliveryTarget
+  private readonly cursors: CursorWrites
   /** Until when this instance is sure it holds the lease (set by the deliverer at each claim). */
   validUntil = 0
 
@@ -41,6 +46,7 @@ export class IntegrationRun {
       secret: deps.box.open(record.secret),
       events: new Set(record.events),
     }
+    this.cursors = new CursorWrites(deps.store, record.id, options.flushMs, deps.log)
   }
 
   async start(): Promise<void> {
@@ -69,19 +75,25 @@ export class IntegrationRun {
       seq,
       {
         ...this.deps,
+        cursors: this.cursors,
         holds: () => Date.now() < this.validUntil,
         signal: this.abort.signal,
       },
       this.options,
     )
-    this.deliveries.set(room, { delivery, unwatch: this.deps.wakeups.watch(room, () => delivery.wake()) })
+    this.deliveries.set(room, { delivery, unwatch: this.deps.wakeups.watch(room, (n) => delivery.notice(n)) })
   }
 
-  /** Stops every room's delivery (an attempt under way is aborted); resolves once all ended. */
+  /**
+   * Stops every room's delivery (an attempt under way is aborted) and writes the cursors that
+   * moved; resolves once all ended. Written even when the lease was lost: a cursor only moves
+   * forward, to what this instance had delivered.
+   */
   async stop(): Promise<void> {
     this.abort.abort()
     const all = [...this.deliveries.values()]
     for (const d of all) d.unwatch()
     await Promise.all(all.map((d) => d.delivery.done))
+    await this.cursors.close()
   }
 }

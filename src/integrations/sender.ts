@@ -45,6 +45,7 @@ export class Sender {
   private readonly lookup: LookupFunction
   private readonly httpAgent: http.Agent
   private readonly httpsAgent: https.Agent
+  private readonly targets = new Map<string, { target: URL; secure: boolean } | { error: string }>()
 
   constructor(private readonly options: SenderOptions) {
     this.lookup = guardedLookup(options.allowPrivate)
@@ -62,18 +63,15 @@ export class Sender {
 
   /** Posts `body` signed with `secret`; never throws. `signal` aborts (shutdown, lease lost). */
   send(url: string, body: string, secret: string, signal: AbortSignal): Promise<SendResult> {
-    let target: URL
-    try {
-      target = new URL(url)
-    } catch {
-      return Promise.resolve({ ok: false, error: 'invalid url' })
-    }
-    const host = target.hostname.replace(/^\[|\]$/g, '')
-    // An address in the URL is connected to without a lookup: checked here.
-    if (isIP(host) && !this.options.allowPrivate && isPrivateAddress(host))
-      return Promise.resolve({ ok: false, error: `${host} is a private address` })
     const bytes = Buffer.from(body)
-    const secure = target.protocol === 'https:'
+    return this.sendSigned(url, bytes, signature(bytes, secret), signal)
+  }
+
+  /** Posts `bytes` with their signature, made once by the caller for every attempt; never throws. */
+  sendSigned(url: string, bytes: Buffer, signed: string, signal: AbortSignal): Promise<SendResult> {
+    const prepared = this.prepare(url)
+    if ('error' in prepared) return Promise.resolve({ ok: false, error: prepared.error })
+    const { target, secure } = prepared
     return new Promise<SendResult>((resolve) => {
       let settled = false
       const done = (r: SendResult) => {
@@ -91,7 +89,7 @@ export class Sender {
           'content-type': 'application/json',
           'content-length': bytes.length,
           'user-agent': 'roomchat-integrations',
-          [SIGNATURE_HEADER]: signature(bytes, secret),
+          [SIGNATURE_HEADER]: signed,
         },
       })
       const timer = setTimeout(() => {
@@ -126,6 +124,28 @@ export class Sender {
       if (signal.aborted) onAbort()
       else req.end(bytes)
     })
+  }
+
+  /** The URL parsed and checked once (an integration's URL does not change), not at every event. */
+  private prepare(url: string): { target: URL; secure: boolean } | { error: string } {
+    const known = this.targets.get(url)
+    if (known) return known
+    let made: { target: URL; secure: boolean } | { error: string }
+    try {
+      const target = new URL(url)
+      const host = target.hostname.replace(/^\[|\]$/g, '')
+      // An address in the URL is connected to without a lookup: checked here.
+      made =
+        isIP(host) && !this.options.allowPrivate && isPrivateAddress(host)
+          ? { error: `${host} is a private address` }
+          : { target, secure: target.protocol === 'https:' }
+    } catch {
+      made = { error: 'invalid url' }
+    }
+    // A few URLs per instance (one per integration): a full map is simply started again.
+    if (this.targets.size >= 1000) this.targets.clear()
+    this.targets.set(url, made)
+    return made
   }
 
   close(): void {

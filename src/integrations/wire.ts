@@ -32,6 +32,7 @@ export function prepareIntegrations(w: IntegrationWiring) {
       retryMinMs: config.INTEGRATIONS_RETRY_MIN_MS,
       retryMaxMs: config.INTEGRATIONS_RETRY_MAX_SECONDS * 1000,
       giveUpMs: config.INTEGRATIONS_RETRY_HOURS * 3600_000,
+      gatherMs: config.INTEGRATIONS_GATHER_MS,
     },
   )
   const service = new IntegrationService(

@@ -505,10 +505,11 @@ export interface IntegrationStore {
   /** Adds cursors for rooms that have none yet; a room that has one keeps it (idempotent). */
   addCursors(integration: string, cursors: { room: string; seq: number }[]): Promise<void>
   /**
-   * Moves the cursor forward to `seq` (never back: of two writers the furthest wins) and clears
-   * `lastError`; `at` becomes `lastAttemptAt`. One write.
+   * Moves each room's cursor forward to its `seq` (never back: of two writers the furthest wins)
+   * and clears its `lastError`; `at` becomes `lastAttemptAt`. One round trip for all the rooms
+   * (the deliverer writes every cursor that moved at once, about once a second).
    */
-  advance(integration: string, room: string, seq: number, at: Date): Promise<void>
+  advance(integration: string, cursors: { room: string; seq: number }[], at: Date): Promise<void>
   /** Records a failed attempt of the room's next event; the cursor stays. */
   failed(integration: string, room: string, error: string, at: Date): Promise<void>
   /**

@@ -68,10 +68,27 @@ function contract(name: string, open: (t: Test) => Promise<[Store, Store] | null
       const at = new Date(Date.now() - 1000)
       await other.integrations.failed(i.id, r1!, 'HTTP 500', at)
       t.match((await byRoom(store))[r1!], { seq: 5, lastError: 'HTTP 500', lastAttemptAt: at })
-      await store.integrations.advance(i.id, r1!, 9, new Date())
+      await store.integrations.advance(i.id, [{ room: r1!, seq: 9 }], new Date())
       t.match((await byRoom(other))[r1!], { seq: 9, lastError: null })
-      await other.integrations.advance(i.id, r1!, 7, new Date())
+      await other.integrations.advance(i.id, [{ room: r1!, seq: 7 }], new Date())
       t.equal((await byRoom(store))[r1!]!.seq, 9, 'never moves back')
+      // Many rooms in one call: each moves (forward only), a room without a cursor is ignored.
+      const both = new Date()
+      await other.integrations.advance(
+        i.id,
+        [
+          { room: r1!, seq: 8 },
+          { room: r2!, seq: 4 },
+          { room: 'd'.repeat(24), seq: 3 },
+        ],
+        both,
+      )
+      t.match(await byRoom(store), {
+        [r1!]: { seq: 9 },
+        [r2!]: { seq: 4, lastError: null, lastAttemptAt: both },
+      })
+      t.notOk((await byRoom(store))['d'.repeat(24)], 'no cursor made for a room without one')
+      await store.integrations.advance(i.id, [], new Date())
 
       await other.integrations.addCursors(i.id, [
         { room: r1!, seq: 0 },

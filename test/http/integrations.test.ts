@@ -1,11 +1,13 @@
 // Outgoing integrations over HTTP, on the run's backend, with a receiver on loopback that
 // verifies every signature: who may manage them and the URL's rules (private addresses refused
 // without INTEGRATIONS_ALLOW_PRIVATE, a redirect never followed); 1,000 events over 5 rooms
-// arriving in seq order per room, each at least once, every signature valid; the events filter;
-// a receiver failing for a while (nothing skipped, order kept, lastError meanwhile); rooms
-// created later under `"all"`; the cursor surviving a restart of the app on the same data.
+// arriving in seq order per room, each at least once, every signature valid; an event stored
+// without its notice arriving in its place; the events filter; a receiver failing for a while
+// (nothing skipped, order kept, lastError meanwhile); rooms created later under `"all"`; the
+// cursor surviving a restart of the app on the same data.
 import t from 'tap'
 import type { App } from '../../src/app.ts'
+import { newId } from '../../src/ids.ts'
 import { Sender } from '../../src/integrations/sender.ts'
 import { type Caller, call, loginAdmin, newUser, roomWith } from '../helpers/api.ts'
 import { buildTestApp, sharedEnv } from '../helpers/app.ts'
@@ -184,6 +186,43 @@ t.test('delivery to a receiver on loopback', async (t) => {
       return d.rooms.every((s: { deliveredSeq: number; lastSeq: number }) => s.deliveredSeq === s.lastSeq)
     }, 'every cursor at the last seq')
     t.notOk((await detail(app, admin, id)).rooms.some((s: { lastError?: string }) => s.lastError))
+  })
+
+  t.test('an event stored without its notice (lost with the bus) arrives in its place', async (t) => {
+    const receiver = new Receiver(SECRET)
+    const url = await receiver.start(t)
+    const room = await roomWith({ create: app }, admin, [ann], 'unannounced')
+    const id = (await create(app, admin, { url, secret: SECRET, rooms: [room], events: ['message'] })).body
+      .integration.id
+    await send(app, room, ann, 'announced 1')
+    await until(() => receiver.seqs(room).length === 1, 'the first event')
+    // Straight into the store: no notice on the bus.
+    await app.core.internals.store.messages.append({
+      id: newId(),
+      roomId: room,
+      kind: 'text',
+      from: { id: ann.userId, username: ann.username, displayName: ann.username },
+      text: 'unannounced',
+      file: null,
+      clientMsgId: null,
+      createdAt: new Date(),
+    })
+    await send(app, room, ann, 'announced 3')
+    await until(
+      () => receiver.seqs(room).length === 3,
+      () => `three events (${receiver.seqs(room)})`,
+    )
+    t.same(receiver.seqs(room), [1, 2, 3], 'in seq order, nothing skipped')
+    t.match(receiver.rooms.get(room), [
+      { message: { text: 'announced 1' } },
+      { message: { text: 'unannounced' } },
+      { message: { text: 'announced 3' } },
+    ])
+    await until(
+      async () => (await detail(app, admin, id)).rooms[0].deliveredSeq === 3,
+      'the cursor written within a second or so',
+    )
+    await call(app, 'DELETE', `/api/admin/integrations/${id}`, { as: admin })
   })
 
   t.test('the events filter: what is not subscribed moves the cursor without a POST', async (t) => {

@@ -98,10 +98,17 @@ export function mongoIntegrations(db: Db): IntegrationStore {
       return (await cursors.find({ integration: id }).toArray()).map(toCursor)
     },
     addCursors,
-    async advance(id, room, seq, at) {
-      await cursors.updateOne(
-        { _id: cursorId(id, room) },
-        { $max: { seq }, $set: { lastError: null, lastAttemptAt: at } },
+    async advance(id, cs, at) {
+      if (cs.length === 0) return
+      // One update command for every room (unordered: a missing cursor does not stop the rest).
+      await cursors.bulkWrite(
+        cs.map((c) => ({
+          updateOne: {
+            filter: { _id: cursorId(id, c.room) },
+            update: { $max: { seq: c.seq }, $set: { lastError: null, lastAttemptAt: at } },
+          },
+        })),
+        { ordered: false },
       )
     },
     async failed(id, room, error, at) {

@@ -78,6 +78,9 @@ export function sqliteIntegrations(db: Database): IntegrationStore {
     `UPDATE integration_cursors SET seq = max(seq, ?), last_error = NULL, last_attempt_at = ?
      WHERE integration = ? AND room = ?`,
   )
+  const advanceAll = db.transaction((id: string, cs: { room: string; seq: number }[], at: number) => {
+    for (const c of cs) advance.run(c.seq, at, id, c.room)
+  })
   const failed = db.prepare(
     'UPDATE integration_cursors SET last_error = ?, last_attempt_at = ? WHERE integration = ? AND room = ?',
   )
@@ -117,8 +120,9 @@ export function sqliteIntegrations(db: Database): IntegrationStore {
     async addCursors(id, cs) {
       addCursors(id, cs)
     },
-    async advance(id, room, seq, at) {
-      advance.run(seq, at.getTime(), id, room)
+    async advance(id, cs, at) {
+      // One transaction for every room: one commit (one fsync) however many cursors moved.
+      if (cs.length > 0) advanceAll(id, cs, at.getTime())
     },
     async failed(id, room, error, at) {
       failed.run(error, at.getTime(), id, room)
