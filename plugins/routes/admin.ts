@@ -131,7 +131,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         body: AdminUserPatch,
         response: {
           200: Type.Object({ user: OwnUser }),
-          ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'SELF_CHANGE', 'LAST_ADMIN'),
+          ...errors('UNAUTHENTICATED', 'FORBIDDEN', 'BOT_ACCOUNT', 'NOT_FOUND', 'SELF_CHANGE', 'LAST_ADMIN'),
         },
       },
     },
