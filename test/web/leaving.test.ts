@@ -68,11 +68,12 @@ t.test('download my data and delete my account in the web app', async (t) => {
   )
   await data.getByRole('status').filter({ hasText: 'Saved as roomchat-export-alice' }).waitFor()
   await data.getByRole('button', { name: 'Download my data' }).click()
-  await data
+  const shown1 = data
     .getByRole('alert')
     .filter({ hasText: /downloaded your data as often as a day allows\. Try again in \d+/ })
-    .waitFor()
-  t.pass('the second download of the day is refused in words')
+
+  await shown1.waitFor()
+  t.ok(await shown1.isVisible(), 'the second download of the day is refused in words')
 
   // ------------------------------------------------------------ delete: a wrong password, then the right one
   const zone = alice.getByRole('region', { name: 'Delete account' })

@@ -56,8 +56,9 @@ t.test('invitation trees, freezes and members’ invite codes in the web app', a
   await batch.getByRole('button', { name: /^Dismiss/ }).click()
   await form.getByLabel('For member (optional)').fill('nobody-here')
   await form.getByRole('button', { name: 'Mint invite codes' }).click()
-  await admin.getByRole('alert').filter({ hasText: 'No member is called @nobody-here.' }).waitFor()
-  t.pass('a name matching no member is refused in words')
+  const shown1 = admin.getByRole('alert').filter({ hasText: 'No member is called @nobody-here.' })
+  await shown1.waitFor()
+  t.ok(await shown1.isVisible(), 'a name matching no member is refused in words')
   await form.getByLabel('For member (optional)').fill('')
 
   const bert = await newPerson(browser, base)
@@ -105,8 +106,9 @@ t.test('invitation trees, freezes and members’ invite codes in the web app', a
   await node(admin, 'bert', 1)
     .getByRole('button', { name: /Load deeper below bert/ })
     .click()
-  await node(admin, 'cleo', 2).waitFor()
-  t.pass('one level read, bert offers load deeper, which reads cleo below him')
+  const shown2 = node(admin, 'cleo', 2)
+  await shown2.waitFor()
+  t.ok(await shown2.isVisible(), 'one level read, bert offers load deeper, which reads cleo below him')
 
   // ------------------------------------------------------------ freeze
   await admin.getByRole('button', { name: 'Freeze…' }).click()
@@ -145,8 +147,9 @@ t.test('invitation trees, freezes and members’ invite codes in the web app', a
 
   await admin.goto('/admin')
   await admin.getByLabel('Status').selectOption('revoked')
-  await admin.locator('td code', { hasText: `${annasHint}…` }).waitFor()
-  t.pass('anna’s unused code is listed as revoked')
+  const shown3 = admin.locator('td code', { hasText: `${annasHint}…` })
+  await shown3.waitFor()
+  t.ok(await shown3.isVisible(), 'anna’s unused code is listed as revoked')
 
   await admin.goto('/admin/audit')
   const entry = admin.locator('tr[data-action="user.freeze"]').first()
